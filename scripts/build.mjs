@@ -1,0 +1,23 @@
+// Builds the CJS output with tsc, then writes thin ESM entry points that re-export it,
+// so ESM and CJS users share one copy of the instrumentation's state (no dual-package hazard).
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const require = createRequire(import.meta.url);
+rmSync(path.join(root, 'dist'), { recursive: true, force: true });
+execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json')], {
+  stdio: 'inherit',
+});
+writeFileSync(path.join(root, 'dist/cjs/package.json'), '{ "type": "commonjs" }\n');
+
+const entries = { 'index.mjs': '../cjs/index.js', 'testing.mjs': '../cjs/testing/index.js' };
+mkdirSync(path.join(root, 'dist/esm'), { recursive: true });
+for (const [file, target] of Object.entries(entries)) {
+  const names = Object.keys(require(path.join(root, 'dist/esm', target))).filter((n) => n !== 'default' && n !== '__esModule');
+  const body = `import cjs from '${target}';\nexport const { ${names.join(', ')} } = cjs;\nexport default cjs;\n`;
+  writeFileSync(path.join(root, 'dist/esm', file), body);
+}

@@ -1,0 +1,19 @@
+import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
+
+export interface OpenAIInstrumentationConfig extends InstrumentationConfig {
+  /**
+   * Record message text, tool arguments and results, and code. Default true; also turned off by
+   * OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=false.
+   */
+  captureContent?: boolean;
+  /** Longest captured string value, in characters; longer values are cut and marked. Default 16384. */
+  maxContentLength?: number;
+  /** Sees every captured value before it is put on a span; return what should be recorded. */
+  redact?: (value: string, key: string) => string;
+  /** A run not seen to reach a terminal status within this many ms is ended and marked. Default 1 hour. */
+  runTtlMs?: number;
+  /** Fetch a finished polled run's steps (one request, tracing suppressed) to build step spans. Default true. */
+  fetchRunSteps?: boolean;
+  /** Most runs, threads and assistants kept in memory at once (oldest evicted). Default 10000. */
+  maxTrackedEntities?: number;
+}
