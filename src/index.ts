@@ -1,3 +1,5 @@
-export { OpenAIInstrumentation } from './instrumentation';
+export { OpenAIInstrumentation, SUPPORTED_MAJORS } from './instrumentation';
 export type { OpenAIInstrumentationConfig } from './config';
-export { threadTraceId } from './thread-ids';
+export { threadTraceId, threadRootSpanId } from './thread-ids';
+export { ThreadTraceIdGenerator } from './thread-context';
+export { createOpenAI } from './create-openai';

@@ -1,51 +1,111 @@
-import { context, isSpanContextValid, trace } from '@opentelemetry/api';
+import { context, diag } from '@opentelemetry/api';
 import {
   InstrumentationBase,
   InstrumentationNodeModuleDefinition,
   isWrapped,
   type InstrumentationModuleDefinition,
 } from '@opentelemetry/instrumentation';
-import { isTracingSuppressed } from './suppress';
 import type { OpenAIInstrumentationConfig } from './config';
+import { ContentPolicy } from './content';
+import { observeRequest, type ClientLike } from './request-observer';
+import type { SpanEnv } from './span-env';
+import { isTracingSuppressed } from './suppress';
+import { Tracker } from './tracker';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version';
 
-export const SUPPORTED_VERSIONS = ['>=4.0.0 <8'];
+/** openai majors whose request layer this package knows (4: APIClient in core; 5–7: OpenAI in client). */
+export const SUPPORTED_MAJORS = [4, 5, 6, 7];
 
-type MakeRequest = (this: unknown, options: unknown, retriesRemaining?: number | null, ...rest: unknown[]) => Promise<unknown>;
+type MakeRequest = (this: ClientLike, options: unknown, retriesRemaining?: number | null, ...rest: unknown[]) => Promise<unknown>;
+interface RequestOwner {
+  makeRequest: MakeRequest;
+}
 
 /** Instruments the `openai` package at its request layer: every endpoint, no per-call wiring. */
 export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumentationConfig> {
+  private tracker!: Tracker;
+  private pending!: Set<Promise<unknown>>;
+
   constructor(config: OpenAIInstrumentationConfig = {}) {
     super(PACKAGE_NAME, PACKAGE_VERSION, config);
+    this.reset();
+  }
+
+  override setConfig(config: OpenAIInstrumentationConfig = {}): void {
+    super.setConfig(config);
+    if (this.tracker) this.reset();
+  }
+
+  /** Waits for background work (steps fetches) so every span of a finished run has been ended. */
+  async flush(): Promise<void> {
+    while (this.pending.size) await Promise.allSettled([...this.pending]);
+  }
+
+  override disable(): void {
+    super.disable();
+    // Runs never seen to finish end now, marked, so no started span is lost.
+    this.tracker?.runs.endAll('shutdown');
+  }
+
+  /** Patches an `openai` module object loaded before the instrumentation was enabled. */
+  patchModule<T>(moduleExports: T, moduleVersion?: string): T {
+    return this.patch(moduleExports, moduleVersion);
   }
 
   protected init(): InstrumentationModuleDefinition[] {
     return [
       new InstrumentationNodeModuleDefinition(
         'openai',
-        SUPPORTED_VERSIONS,
+        ['*'],
         (moduleExports, moduleVersion) => this.patch(moduleExports, moduleVersion),
         (moduleExports) => this.unpatch(moduleExports),
       ),
     ];
   }
 
+  private reset(): void {
+    const config = this.getConfig();
+    const content = new ContentPolicy(config);
+    this.pending = new Set();
+    const env: SpanEnv = {
+      tracer: () => this.tracer,
+      content,
+      diag: this._diag ?? diag,
+      track: (work) => {
+        const p = work.catch(() => undefined).finally(() => this.pending.delete(p));
+        this.pending.add(p);
+      },
+      fetchRunSteps: config.fetchRunSteps !== false,
+      maxEntities: Math.max(16, config.maxTrackedEntities ?? 10_000),
+      runTtlMs: Math.max(1000, config.runTtlMs ?? 3_600_000),
+    };
+    this.tracker?.runs.endAll('reconfigured');
+    this.tracker = new Tracker(env);
+  }
+
   private patch<T>(moduleExports: T, moduleVersion?: string): T {
+    const major = moduleVersion ? Number.parseInt(moduleVersion, 10) : undefined;
+    if (major !== undefined && !SUPPORTED_MAJORS.includes(major)) {
+      this._diag.warn(`openai ${moduleVersion} is outside the supported range (>=4 <8); its calls are not traced`);
+      return moduleExports;
+    }
     const owner = requestOwner(moduleExports);
     if (!owner) {
-      this._diag.warn(`openai ${moduleVersion ?? '?'}: no client class with makeRequest found; calls are not traced`);
+      this._diag.warn(`openai ${moduleVersion ?? '(unknown version)'}: no client class with makeRequest found; calls are not traced`);
       return moduleExports;
     }
     if (isWrapped(owner.makeRequest)) return moduleExports; // this build (CJS or ESM) is patched already
-    this._wrap(owner, 'makeRequest', (original: MakeRequest) => {
-      return function patchedMakeRequest(this: unknown, options: unknown, retriesRemaining?: number | null, ...rest: unknown[]) {
-        // Retries re-enter makeRequest with a count; only the first attempt is a new call.
+    const onCall = (call: Parameters<Tracker['handle']>[0]) => this.tracker.handle(call);
+    const onInternalError = (err: unknown) => this._diag.error('spanlens: internal error while observing a call', err);
+    this._wrap(owner, 'makeRequest', (original: MakeRequest) =>
+      function patchedMakeRequest(this: ClientLike, options: unknown, retriesRemaining?: number | null, ...rest: unknown[]) {
+        // Retries re-enter makeRequest with a count: only the first attempt is a new call.
         if (retriesRemaining != null || isTracingSuppressed(context.active())) {
           return original.call(this, options, retriesRemaining, ...rest);
         }
-        return original.call(this, options, retriesRemaining, ...rest);
-      } as MakeRequest;
-    });
+        return observeRequest(this, options, () => original.call(this, options, retriesRemaining, ...rest), onCall, onInternalError);
+      } as MakeRequest,
+    );
     return moduleExports;
   }
 
@@ -55,11 +115,7 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
   }
 }
 
-interface RequestOwner {
-  makeRequest: MakeRequest;
-}
-
-/** The prototype that defines makeRequest: APIClient in v4, OpenAI in v5+. */
+/** The prototype that defines makeRequest: APIClient in v4, OpenAI in v5+ (Azure/Bedrock clients inherit it). */
 function requestOwner(moduleExports: unknown): RequestOwner | undefined {
   const mod = moduleExports as { OpenAI?: { prototype: object }; default?: { prototype: object } } | undefined;
   const cls = mod?.OpenAI ?? mod?.default;
@@ -70,6 +126,3 @@ function requestOwner(moduleExports: unknown): RequestOwner | undefined {
   }
   return undefined;
 }
-
-void isSpanContextValid;
-void trace;

@@ -1,0 +1,51 @@
+/**
+ * A Map that keeps at most `max` entries, evicting the least recently set or touched one.
+ * Every piece of per-thread / per-run state lives in one of these, so memory stays bounded.
+ */
+export class BoundedMap<K, V> {
+  private readonly map = new Map<K, V>();
+  constructor(
+    private readonly max: number,
+    private readonly onEvict?: (key: K, value: V) => void,
+  ) {}
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  get(key: K): V | undefined {
+    const value = this.map.get(key);
+    if (value !== undefined) {
+      this.map.delete(key);
+      this.map.set(key, value);
+    }
+    return value;
+  }
+
+  peek(key: K): V | undefined {
+    return this.map.get(key);
+  }
+
+  has(key: K): boolean {
+    return this.map.has(key);
+  }
+
+  set(key: K, value: V): void {
+    this.map.delete(key);
+    this.map.set(key, value);
+    while (this.map.size > this.max) {
+      const oldest = this.map.keys().next().value as K;
+      const evicted = this.map.get(oldest) as V;
+      this.map.delete(oldest);
+      this.onEvict?.(oldest, evicted);
+    }
+  }
+
+  delete(key: K): boolean {
+    return this.map.delete(key);
+  }
+
+  values(): IterableIterator<V> {
+    return this.map.values();
+  }
+}

@@ -1,0 +1,187 @@
+import { context, type Context } from '@opentelemetry/api';
+
+/** What the hook learns about one SDK call (first attempt through to the final outcome). */
+export interface ObservedCall {
+  client: ClientLike;
+  ambient: Context;
+  startTime: number;
+  endTime: number;
+  options?: RequestOptionsLike;
+  status?: number;
+  requestId?: string;
+  /** Parsed JSON body, when the app (through the SDK) read it. */
+  body?: unknown;
+  bodyRead: boolean;
+  /** What makeRequest rejected with (after the SDK's retries). */
+  error?: unknown;
+  stream: boolean;
+}
+
+export interface RequestOptionsLike {
+  method?: string;
+  path?: string;
+  query?: unknown;
+  body?: unknown;
+  stream?: boolean;
+}
+
+/** The subset of the SDK client the instrumentation uses for its own (suppressed) requests. */
+export interface ClientLike {
+  baseURL?: string;
+  get?: (path: string, opts?: Record<string, unknown>) => PromiseLike<unknown>;
+}
+
+interface ResponsePropsLike {
+  response?: ResponseLike;
+  options?: RequestOptionsLike;
+}
+
+interface ResponseLike {
+  status?: number;
+  headers?: { get(name: string): string | null };
+  json?: () => Promise<unknown>;
+  text?: () => Promise<string>;
+}
+
+/** How long a response body may stay unread before the call is reported without it. */
+const BODY_WAIT_MS = 5000;
+/** Bodies larger than this are not parsed a second time (v7 reads text and parses it itself). */
+const MAX_PARSE_CHARS = 16 * 1024 * 1024;
+
+export const now = (): number => performance.timeOrigin + performance.now();
+
+/**
+ * Runs `invoke` (the original makeRequest) and observes its outcome without changing it: the promise
+ * the SDK gets settles with the same value or error, one microtask later. The body is observed lazily,
+ * by tapping the Response's json()/text() for the one read the SDK does when the app asks for data;
+ * a body nobody reads is never read. `done` is called exactly once per call, and never throws out.
+ */
+export function observeRequest<T>(
+  client: ClientLike,
+  optionsInput: unknown,
+  invoke: () => Promise<T>,
+  done: (call: ObservedCall) => void,
+  onInternalError: (err: unknown) => void,
+): Promise<T> {
+  let call: ObservedCall | undefined;
+  try {
+    call = { client, ambient: context.active(), startTime: now(), endTime: 0, bodyRead: false, stream: false };
+    const c = call;
+    Promise.resolve(optionsInput).then(
+      (o) => {
+        c.options ??= o as RequestOptionsLike;
+      },
+      () => undefined,
+    );
+  } catch (err) {
+    onInternalError(err);
+    call = undefined;
+  }
+  const result = invoke();
+  if (!call) return result;
+  const c = call;
+  let reported = false;
+  const report = (): void => {
+    if (reported) return;
+    reported = true;
+    try {
+      done(c);
+    } catch (err) {
+      onInternalError(err);
+    }
+  };
+  return result.then(
+    (props) => {
+      try {
+        onResponse(c, props as ResponsePropsLike, report);
+      } catch (err) {
+        onInternalError(err);
+        report();
+      }
+      return props;
+    },
+    (err: unknown) => {
+      try {
+        c.error = err;
+        c.endTime = now();
+        const status = (err as { status?: unknown } | null)?.status;
+        if (typeof status === 'number') c.status = status;
+        const headers = (err as { headers?: unknown } | null)?.headers;
+        c.requestId = headerValue(headers, 'x-request-id');
+      } catch (e) {
+        onInternalError(e);
+      }
+      report();
+      throw err;
+    },
+  );
+}
+
+function onResponse(call: ObservedCall, props: ResponsePropsLike, report: () => void): void {
+  const response = props.response;
+  call.options = props.options ?? call.options;
+  call.endTime = now();
+  call.status = response?.status;
+  call.requestId = response?.headers?.get('x-request-id') ?? undefined;
+  call.stream = call.options?.stream === true;
+  if (!response || call.stream) return report();
+  const contentType = response.headers?.get('content-type') ?? '';
+  if (!contentType.includes('json')) return report();
+  tapBody(call, response, report);
+}
+
+function tapBody(call: ObservedCall, response: ResponseLike, report: () => void): void {
+  const timer = setTimeout(report, BODY_WAIT_MS);
+  timer.unref?.();
+  const target = response as Record<string, unknown>;
+  const restore = (): void => {
+    delete target.json;
+    delete target.text;
+  };
+  const settle = (parse: (value: unknown) => unknown) => (value: unknown) => {
+    clearTimeout(timer);
+    try {
+      call.body = parse(value);
+      call.bodyRead = true;
+      call.endTime = now();
+    } finally {
+      report();
+    }
+  };
+  const failed = (): void => {
+    clearTimeout(timer);
+    report();
+  };
+  for (const method of ['json', 'text'] as const) {
+    const original = response[method];
+    if (typeof original !== 'function') continue;
+    Object.defineProperty(target, method, {
+      configurable: true,
+      writable: true,
+      enumerable: false,
+      value: function tappedRead(this: unknown, ...args: unknown[]) {
+        restore(); // one read is observed; anything later goes straight to the Response
+        const pending = (original as (...a: unknown[]) => Promise<unknown>).apply(this, args);
+        pending.then(settle(method === 'json' ? (v) => v : parseText), failed);
+        return pending;
+      },
+    });
+  }
+}
+
+function parseText(value: unknown): unknown {
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_PARSE_CHARS) return undefined;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return undefined;
+  }
+}
+
+function headerValue(headers: unknown, name: string): string | undefined {
+  if (!headers || typeof headers !== 'object') return undefined;
+  const h = headers as { get?: (n: string) => string | null } & Record<string, unknown>;
+  if (typeof h.get === 'function') return h.get(name) ?? undefined;
+  const v = h[name];
+  return typeof v === 'string' ? v : undefined;
+}

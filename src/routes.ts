@@ -1,0 +1,119 @@
+// The one route table. Every SDK call reaches the hook as (method, path); this module turns that into
+// the span name, the ids carried in the path, and, for the Assistants entities the trace model knows,
+// a route kind that the tracker handles specially. Everything else gets a generic, consistently named span.
+
+export type RouteKind =
+  | 'assistant.create'
+  | 'assistant.read'
+  | 'thread.create'
+  | 'thread.read'
+  | 'run.create'
+  | 'run.create_and_run'
+  | 'run.retrieve'
+  | 'run.submit_tool_outputs'
+  | 'run.cancel'
+  | 'message.create'
+  | 'message.read'
+  | 'generic';
+
+export interface Route {
+  kind: RouteKind;
+  /** e.g. `openai.threads.messages.create`; the tracker may choose a GenAI name instead. */
+  name: string;
+  /** e.g. `/threads/{thread_id}/runs/{run_id}` */
+  template: string;
+  threadId?: string;
+  runId?: string;
+  assistantId?: string;
+  messageId?: string;
+  stepId?: string;
+}
+
+// Keyed by `METHOD template`. Routes not listed are still traced, as generic spans.
+const KINDS: Record<string, RouteKind> = {
+  'POST /assistants': 'assistant.create',
+  'GET /assistants/{assistant_id}': 'assistant.read',
+  'POST /assistants/{assistant_id}': 'assistant.read',
+  'GET /assistants': 'assistant.read',
+  'POST /threads': 'thread.create',
+  'GET /threads/{thread_id}': 'thread.read',
+  'POST /threads/{thread_id}': 'thread.read',
+  'POST /threads/runs': 'run.create_and_run',
+  'POST /threads/{thread_id}/runs': 'run.create',
+  'GET /threads/{thread_id}/runs/{run_id}': 'run.retrieve',
+  'POST /threads/{thread_id}/runs/{run_id}/submit_tool_outputs': 'run.submit_tool_outputs',
+  'POST /threads/{thread_id}/runs/{run_id}/cancel': 'run.cancel',
+  'POST /threads/{thread_id}/messages': 'message.create',
+  'GET /threads/{thread_id}/messages': 'message.read',
+  'GET /threads/{thread_id}/messages/{message_id}': 'message.read',
+};
+
+const NAME_OVERRIDES: Record<string, string> = {
+  'POST /threads/runs': 'openai.threads.create_and_run',
+};
+
+// Path words after an id that are actions on that entity rather than sub-collections.
+const VERBS = new Set(['cancel', 'submit_tool_outputs', 'complete', 'search', 'content', 'poll']);
+
+const ID_PARAM: Record<string, keyof Route> = {
+  threads: 'threadId',
+  runs: 'runId',
+  assistants: 'assistantId',
+  messages: 'messageId',
+  steps: 'stepId',
+};
+
+/** Collection words are lowercase letters and underscores; OpenAI ids always carry digits or capitals. */
+export function isIdSegment(segment: string): boolean {
+  return !/^[a-z_]+$/.test(segment);
+}
+
+function singular(word: string): string {
+  return word.endsWith('ies') ? `${word.slice(0, -3)}y` : word.endsWith('s') ? word.slice(0, -1) : word;
+}
+
+export function matchRoute(method: string, rawPath: string): Route {
+  const m = method.toUpperCase();
+  const path = stripPath(rawPath);
+  const segments = path.split('/').filter(Boolean);
+  const words: string[] = [];
+  const templateParts: string[] = [];
+  const route: Route = { kind: 'generic', name: '', template: '' };
+  let lastWasId = false;
+  for (const [i, seg] of segments.entries()) {
+    if (isIdSegment(seg) && i > 0) {
+      const collection = segments[i - 1] ?? '';
+      templateParts.push(`{${singular(collection)}_id}`);
+      const key = ID_PARAM[collection];
+      if (key) (route as unknown as Record<string, string>)[key] = decodeURIComponent(seg);
+      lastWasId = true;
+    } else {
+      templateParts.push(seg);
+      words.push(seg);
+      lastWasId = false;
+    }
+  }
+  route.template = `/${templateParts.join('/')}`;
+  const key = `${m} ${route.template}`;
+  route.kind = KINDS[key] ?? 'generic';
+  route.name = NAME_OVERRIDES[key] ?? ['openai', ...words, action(m, segments, lastWasId)].filter(Boolean).join('.');
+  return route;
+}
+
+function action(method: string, segments: string[], lastWasId: boolean): string {
+  const last = segments[segments.length - 1] ?? '';
+  if (lastWasId) return method === 'GET' ? 'retrieve' : method === 'DELETE' ? 'delete' : 'update';
+  if (VERBS.has(last) && segments.length > 1 && isIdSegment(segments[segments.length - 2] ?? '')) return '';
+  return method === 'GET' ? 'list' : method === 'DELETE' ? 'delete' : 'create';
+}
+
+/** Drop origin, query and a leading /v1 (an absolute URL can reach the hook as a path). */
+function stripPath(raw: string): string {
+  let p = raw;
+  const schemeEnd = p.indexOf('://');
+  if (schemeEnd >= 0) p = p.slice(p.indexOf('/', schemeEnd + 3) >>> 0 || p.length);
+  const q = p.indexOf('?');
+  if (q >= 0) p = p.slice(0, q);
+  if (p.startsWith('/v1/')) p = p.slice(3);
+  return p;
+}

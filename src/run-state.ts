@@ -1,0 +1,290 @@
+import { ROOT_CONTEXT, SpanStatusCode, context, type Attributes, type Span } from '@opentelemetry/api';
+import { A } from './attributes';
+import { BoundedMap } from './bounded-map';
+import { arr, obj, secondsToMs, str, type Obj } from './json';
+import { now, type ClientLike, type ObservedCall } from './request-observer';
+import { CLIENT, ambientLinks, serverAttributes, threadAttributes, type SpanEnv } from './span-env';
+import { emitStepSpans, type RunSteps } from './step-spans';
+import { suppressTracing } from './suppress';
+import { threadContext } from './thread-context';
+import { usageAttributes } from './usage';
+import type { HistoryMessage, ThreadStore } from './thread-store';
+
+export const TERMINAL = new Set(['completed', 'failed', 'cancelled', 'expired', 'incomplete']);
+const FILE_SEARCH_INCLUDE = 'step_details.tool_calls[*].file_search.results[*].content';
+const MAX_STEP_PAGES = 10;
+
+/** A function call the run asked for (requires_action), and what the app submitted for it. */
+export interface ToolCallRecord {
+  id: string;
+  name: string;
+  arguments?: string;
+  seenAt: number;
+  output?: string;
+  submittedAt?: number;
+}
+
+/** Everything known about one run while its span is open. */
+export interface RunState {
+  runId: string;
+  threadId: string;
+  client: ClientLike;
+  span: Span;
+  startTime: number;
+  lastSeen: number;
+  status: string;
+  polls: number;
+  assistantId?: string;
+  model?: string;
+  instructions?: string;
+  run?: Obj;
+  toolCalls: Map<string, ToolCallRecord>;
+  /** The thread's messages when the run started: what its first model call saw. */
+  inputHistory: HistoryMessage[];
+}
+
+export type RunVia = 'create' | 'poll' | 'submit' | 'cancel';
+
+/**
+ * The one run state machine: a run span opens when the run is first seen (its create call, or its
+ * first poll in a process that did not create it), polls/submits/cancels are events on it, and it
+ * ends at the terminal status it is seen in, after its steps are fetched and turned into child spans.
+ */
+export class RunTracker {
+  private readonly active: BoundedMap<string, RunState>;
+  private readonly finished: BoundedMap<string, true>;
+  private sweepTimer?: ReturnType<typeof setInterval>;
+
+  constructor(
+    private readonly env: SpanEnv,
+    private readonly store: ThreadStore,
+  ) {
+    this.active = new BoundedMap(env.maxEntities, (_id, st) => this.endUnfinished(st, 'evicted'));
+    this.finished = new BoundedMap(env.maxEntities);
+  }
+
+  get activeCount(): number {
+    return this.active.size;
+  }
+
+  onRun(run: Obj, call: ObservedCall, via: RunVia): void {
+    const runId = str(run.id);
+    const threadId = str(run.thread_id);
+    if (!runId || !threadId) return;
+    let st = this.active.get(runId);
+    if (!st) {
+      if (this.finished.has(runId)) return; // a late poll of a run whose span already ended
+      st = this.start(run, runId, threadId, call, via);
+    }
+    st.lastSeen = call.endTime;
+    st.run = run;
+    st.model = str(run.model) ?? st.model;
+    st.instructions = str(run.instructions) ?? st.instructions;
+    st.assistantId = str(run.assistant_id) ?? st.assistantId;
+    const status = str(run.status) ?? st.status;
+    if (via === 'poll') {
+      st.polls++;
+      st.span.addEvent('openai.run.poll', { [A.runStatus]: status }, call.endTime);
+    } else if (via !== 'create') {
+      st.span.addEvent(`openai.run.${via === 'submit' ? 'submit_tool_outputs' : 'cancel'}`, { [A.runStatus]: status }, call.startTime);
+    }
+    if (status !== st.status) {
+      st.status = status;
+      if (status === 'requires_action') this.recordRequiredAction(st, run, call.endTime);
+    }
+    if (TERMINAL.has(status)) this.finish(st, run, call.endTime);
+  }
+
+  /** The app submitted tool outputs: the function tool spans end here. */
+  onSubmit(runId: string, body: unknown, at: number): void {
+    const st = this.active.peek(runId);
+    if (!st) return;
+    for (const raw of arr(obj(body)?.tool_outputs)) {
+      const out = obj(raw);
+      const rec = st.toolCalls.get(str(out?.tool_call_id) ?? '');
+      if (!rec || rec.submittedAt !== undefined) continue;
+      rec.submittedAt = at;
+      const output = out?.output;
+      rec.output = typeof output === 'string' ? output : output === undefined ? undefined : JSON.stringify(output);
+    }
+  }
+
+  /** A poll that failed (e.g. 5xx after retries) is an event on the run, not a span of its own. */
+  onPollError(runId: string, call: ObservedCall): boolean {
+    const st = this.active.peek(runId);
+    if (!st) return false;
+    st.span.addEvent('openai.run.poll_error', { [A.httpStatus]: call.status ?? 0 }, call.endTime);
+    return true;
+  }
+
+  /** Ends runs not seen for runTtlMs. */
+  sweep(at = now()): void {
+    for (const st of [...this.active.values()]) {
+      if (at - st.lastSeen > this.env.runTtlMs) {
+        this.active.delete(st.runId);
+        this.endUnfinished(st, 'ttl');
+      }
+    }
+  }
+
+  startSweeper(): void {
+    if (this.sweepTimer) return;
+    const every = Math.max(1000, Math.min(60_000, this.env.runTtlMs / 4));
+    this.sweepTimer = setInterval(() => this.sweep(), every);
+    this.sweepTimer.unref?.();
+  }
+
+  /** Shutdown: every open run span ends now, marked as not observed to finish. */
+  endAll(reason: string): void {
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.sweepTimer = undefined;
+    for (const st of [...this.active.values()]) {
+      this.active.delete(st.runId);
+      this.endUnfinished(st, reason);
+    }
+  }
+
+  private start(run: Obj, runId: string, threadId: string, call: ObservedCall, via: RunVia): RunState {
+    const assistantId = str(run.assistant_id);
+    const assistant = assistantId ? this.store.assistants.peek(assistantId) : undefined;
+    const created = via === 'create' ? call.startTime : (secondsToMs(run.created_at) ?? call.startTime);
+    const attributes: Attributes = {
+      ...serverAttributes(call.client),
+      ...threadAttributes(threadId),
+      [A.kind]: 'agent_step',
+      [A.operation]: 'invoke_agent',
+      [A.runId]: runId,
+    };
+    if (assistantId) attributes[A.agentId] = assistantId;
+    if (assistant?.name) attributes[A.agentName] = assistant.name;
+    const model = str(run.model);
+    if (model) attributes[A.requestModel] = model;
+    if (via !== 'create') attributes[A.runObservedFrom] = via;
+    const span = this.env.tracer().startSpan(
+      `invoke_agent ${assistant?.name ?? assistantId ?? 'assistant'}`,
+      { kind: CLIENT, startTime: Math.min(created, call.startTime), attributes, links: ambientLinks(call) },
+      threadContext(threadId),
+    );
+    const thread = this.store.thread(threadId);
+    const st: RunState = {
+      runId,
+      threadId,
+      client: call.client,
+      span,
+      startTime: Math.min(created, call.startTime),
+      lastSeen: call.endTime,
+      status: '',
+      polls: 0,
+      toolCalls: new Map(),
+      inputHistory: thread.history.filter((m) => m.runId !== runId),
+    };
+    this.active.set(runId, st);
+    this.startSweeper();
+    return st;
+  }
+
+  private recordRequiredAction(st: RunState, run: Obj, at: number): void {
+    const calls = arr(obj(obj(run.required_action)?.submit_tool_outputs)?.tool_calls);
+    const ids: string[] = [];
+    for (const raw of calls) {
+      const c = obj(raw);
+      const id = str(c?.id);
+      if (!c || !id) continue;
+      ids.push(id);
+      if (st.toolCalls.has(id)) continue;
+      const fn = obj(c.function);
+      st.toolCalls.set(id, { id, name: str(fn?.name) ?? 'function', arguments: str(fn?.arguments), seenAt: at });
+    }
+    st.span.addEvent('openai.run.requires_action', { 'gen_ai.tool.call.ids': ids }, at);
+  }
+
+  private finish(st: RunState, run: Obj, endTime: number): void {
+    this.active.delete(st.runId);
+    this.finished.set(st.runId, true);
+    const span = st.span;
+    const status = st.status;
+    span.setAttribute(A.runStatus, status);
+    span.setAttribute(A.pollCount, st.polls);
+    if (st.model) span.setAttribute(A.responseModel, st.model);
+    span.setAttributes(usageAttributes(run.usage));
+    const incomplete = str(obj(run.incomplete_details)?.reason);
+    if (incomplete) span.setAttribute(A.incompleteReason, incomplete);
+    if (status === 'failed' || status === 'expired') {
+      const err = obj(run.last_error);
+      span.setAttribute(A.errorType, str(err?.code) ?? status);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: str(err?.message) ?? `run ${status}` });
+    }
+    this.updateName(st);
+    const work = this.collectSteps(st).then(
+      (steps) => {
+        emitStepSpans(this.env, this.store, st, steps, endTime);
+        if (!steps) span.setAttribute(A.stepsMissing, true);
+      },
+      (err: unknown) => {
+        this.env.diag.debug(`spanlens: steps of run ${st.runId} not fetched: ${String(err)}`);
+        span.setAttribute(A.stepsMissing, true);
+        emitStepSpans(this.env, this.store, st, undefined, endTime);
+      },
+    );
+    this.env.track(work.finally(() => span.end(endTime)));
+  }
+
+  private endUnfinished(st: RunState, reason: string): void {
+    this.finished.set(st.runId, true);
+    st.span.setAttribute(A.runEndReason, reason);
+    st.span.setAttribute(A.runStatus, st.status);
+    st.span.setAttribute(A.pollCount, st.polls);
+    this.updateName(st);
+    emitStepSpans(this.env, this.store, st, undefined, st.lastSeen);
+    st.span.end(Math.max(st.lastSeen, st.startTime));
+  }
+
+  private updateName(st: RunState): void {
+    const name = st.assistantId ? this.store.assistants.peek(st.assistantId)?.name : undefined;
+    if (name) {
+      st.span.updateName(`invoke_agent ${name}`);
+      st.span.setAttribute(A.agentName, name);
+    }
+  }
+
+  /** The run's steps (one suppressed, paged request) and, with content capture, its messages. */
+  private async collectSteps(st: RunState): Promise<RunSteps | undefined> {
+    if (!this.env.fetchRunSteps || typeof st.client.get !== 'function') return undefined;
+    const base = `/threads/${encodeURIComponent(st.threadId)}/runs/${encodeURIComponent(st.runId)}`;
+    const steps = await this.listAll(st.client, `${base}/steps`, { include: [FILE_SEARCH_INCLUDE] });
+    const needText = steps.some((s) => {
+      const id = str(obj(obj(s.step_details)?.message_creation)?.message_id);
+      return id !== undefined && !this.store.messages.peek(id)?.text;
+    });
+    if (this.env.content.enabled && needText) {
+      const messages = await this.listAll(st.client, `/threads/${encodeURIComponent(st.threadId)}/messages`, {
+        run_id: st.runId,
+      }).catch(() => []);
+      for (const m of messages) this.store.recordMessage(m, st.threadId);
+    }
+    return { steps };
+  }
+
+  private async listAll(client: ClientLike, path: string, query: Record<string, unknown>): Promise<Obj[]> {
+    const out: Obj[] = [];
+    let after: string | undefined;
+    for (let page = 0; page < MAX_STEP_PAGES; page++) {
+      const q = { limit: 100, order: 'asc', ...query, ...(after ? { after } : {}) };
+      const res = obj(
+        await context.with(suppressTracing(ROOT_CONTEXT), () =>
+          (client.get as NonNullable<ClientLike['get']>)(path, {
+            query: q,
+            headers: { 'OpenAI-Beta': 'assistants=v2' },
+            maxRetries: 1,
+            timeout: 30_000,
+          }),
+        ),
+      );
+      const data = arr(res?.data).map(obj).filter((x): x is Obj => x !== undefined);
+      out.push(...data);
+      after = str(res?.last_id) ?? str(data[data.length - 1]?.id);
+      if (res?.has_more !== true || !after) break;
+    }
+    return out;
+  }
+}

@@ -1,0 +1,89 @@
+import {
+  SpanKind,
+  SpanStatusCode,
+  isSpanContextValid,
+  trace,
+  type Attributes,
+  type DiagLogger,
+  type Link,
+  type Span,
+  type Tracer,
+} from '@opentelemetry/api';
+import { A, PROVIDER } from './attributes';
+import type { ContentPolicy } from './content';
+import type { ObservedCall } from './request-observer';
+import type { Route } from './routes';
+
+/** What every span-building module needs: the tracer, the content policy, diag, background tracking. */
+export interface SpanEnv {
+  tracer(): Tracer;
+  content: ContentPolicy;
+  diag: DiagLogger;
+  /** Registers background work (suppressed requests) so flush() can wait for it. */
+  track(work: Promise<unknown>): void;
+  fetchRunSteps: boolean;
+  maxEntities: number;
+  runTtlMs: number;
+}
+
+const serverCache = new WeakMap<object, Attributes>();
+
+/** gen_ai.provider.name, server.address, server.port of the client's base URL (cached per client). */
+export function serverAttributes(client: object): Attributes {
+  let attrs = serverCache.get(client);
+  if (attrs) return attrs;
+  attrs = { [A.provider]: PROVIDER };
+  try {
+    const base = (client as { baseURL?: unknown }).baseURL;
+    if (typeof base === 'string') {
+      const url = new URL(base);
+      attrs[A.serverAddress] = url.hostname;
+      attrs[A.serverPort] = url.port ? Number(url.port) : url.protocol === 'http:' ? 80 : 443;
+    }
+  } catch {
+    // an unparsable base URL just leaves the server attributes out
+  }
+  serverCache.set(client, attrs);
+  return attrs;
+}
+
+/** Attributes every span about a call carries: server, HTTP outcome, ids found in the path. */
+export function callAttributes(call: ObservedCall, route: Route): Attributes {
+  const attrs: Attributes = { ...serverAttributes(call.client) };
+  if (call.options?.method) attrs[A.httpMethod] = call.options.method.toUpperCase();
+  attrs[A.urlTemplate] = route.template;
+  if (call.status !== undefined) attrs[A.httpStatus] = call.status;
+  if (call.requestId) attrs[A.requestId] = call.requestId;
+  if (route.threadId) Object.assign(attrs, threadAttributes(route.threadId));
+  if (route.runId) attrs[A.runId] = route.runId;
+  if (route.assistantId) attrs[A.agentId] = route.assistantId;
+  if (route.messageId) attrs[A.messageId] = route.messageId;
+  if (route.stepId) attrs[A.stepId] = route.stepId;
+  return attrs;
+}
+
+export const threadAttributes = (threadId: string): Attributes => ({
+  [A.threadId]: threadId,
+  [A.conversationId]: threadId,
+});
+
+/** The app's active span at call time becomes a link on thread spans (the thread trace is elsewhere). */
+export function ambientLinks(call: ObservedCall): Link[] {
+  const ctx = trace.getSpanContext(call.ambient);
+  return ctx && isSpanContextValid(ctx) ? [{ context: ctx, attributes: { 'spanlens.link': 'caller' } }] : [];
+}
+
+/** Marks a span as failed by a thrown SDK error (APIError subclasses, connection errors). */
+export function setCallError(span: Span, error: unknown): void {
+  const name = (error as { constructor?: { name?: unknown } } | null)?.constructor?.name;
+  const type = typeof name === 'string' && name !== 'Object' ? name : 'Error';
+  const message = (error as { message?: unknown } | null)?.message;
+  span.setAttribute(A.errorType, type);
+  span.setStatus({ code: SpanStatusCode.ERROR, message: typeof message === 'string' ? scrubKeys(message) : type });
+}
+
+/** API error texts can echo a (partly masked) key back; never let one reach a span. */
+export const scrubKeys = (text: string): string => text.replace(/\b(sk|rk|sess)-[A-Za-z0-9*_\-]{6,}/g, '$1-[redacted]');
+
+export const CLIENT = SpanKind.CLIENT;
+export const INTERNAL = SpanKind.INTERNAL;

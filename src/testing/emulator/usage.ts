@@ -1,0 +1,56 @@
+import type { AssistantTool, WireMessage, WireUsage } from './types';
+
+// Token estimates: about four characters per token, a few tokens of framing per message, and a flat
+// price for images. Good enough to look like real usage and stay deterministic.
+
+const PER_MESSAGE_OVERHEAD = 4;
+const PER_REQUEST_OVERHEAD = 3;
+const IMAGE_TOKENS = 85;
+
+export function tokens(text: string): number {
+  return Math.ceil(text.length / 4);
+}
+
+export function messageTokens(message: WireMessage): number {
+  let n = PER_MESSAGE_OVERHEAD;
+  for (const part of message.content) {
+    if (part.type === 'text') n += tokens(part.text.value);
+    else if (part.type === 'refusal') n += tokens(part.refusal);
+    else n += IMAGE_TOKENS;
+  }
+  return n;
+}
+
+export interface PromptParts {
+  instructions: string | null;
+  tools: readonly AssistantTool[];
+  messages: readonly WireMessage[];
+  /** Text the run already produced before this step (tool calls and their outputs). */
+  scratch: readonly string[];
+}
+
+export function promptTokens(parts: PromptParts): number {
+  let n = PER_REQUEST_OVERHEAD + tokens(parts.instructions ?? '');
+  if (parts.tools.length > 0) n += tokens(JSON.stringify(parts.tools));
+  for (const m of parts.messages) n += messageTokens(m);
+  for (const s of parts.scratch) n += PER_MESSAGE_OVERHEAD + tokens(s);
+  return n;
+}
+
+export function makeUsage(prompt: number, completion: number): WireUsage {
+  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+}
+
+/** Σ of the step usages (steps without usage count zero); cached tokens are added when given. */
+export function sumUsage(usages: ReadonlyArray<WireUsage | null>, cachedTokens: number | null): WireUsage {
+  let prompt = 0;
+  let completion = 0;
+  for (const u of usages) {
+    if (!u) continue;
+    prompt += u.prompt_tokens;
+    completion += u.completion_tokens;
+  }
+  const usage = makeUsage(prompt, completion);
+  if (cachedTokens !== null) usage.prompt_token_details = { cached_tokens: Math.min(cachedTokens, prompt) };
+  return usage;
+}

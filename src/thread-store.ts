@@ -1,0 +1,124 @@
+import { BoundedMap } from './bounded-map';
+import type { ContentPolicy } from './content';
+import { arr, messageText, num, obj, str, type Obj } from './json';
+
+/** A thread message as the instrumentation remembers it (text capped, so memory stays bounded). */
+export interface HistoryMessage {
+  id?: string;
+  role: string;
+  text: string;
+  createdAt: number;
+  runId?: string;
+}
+
+export interface ThreadState {
+  threadId: string;
+  /** The latest messages seen on the thread, oldest first (what a model run would see). */
+  history: HistoryMessage[];
+  vectorStoreIds: string[];
+}
+
+export interface AssistantInfo {
+  id: string;
+  name?: string;
+  model?: string;
+  vectorStoreIds: string[];
+}
+
+const HISTORY_LIMIT = 64;
+
+/** Threads, assistants and message texts seen in this process, each in a bounded map. */
+export class ThreadStore {
+  readonly threads: BoundedMap<string, ThreadState>;
+  readonly assistants: BoundedMap<string, AssistantInfo>;
+  readonly messages: BoundedMap<string, HistoryMessage>;
+
+  constructor(
+    max: number,
+    private readonly content: ContentPolicy,
+  ) {
+    this.threads = new BoundedMap(max);
+    this.assistants = new BoundedMap(max);
+    this.messages = new BoundedMap(max * 4);
+  }
+
+  thread(threadId: string): ThreadState {
+    let t = this.threads.get(threadId);
+    if (!t) {
+      t = { threadId, history: [], vectorStoreIds: [] };
+      this.threads.set(threadId, t);
+    }
+    return t;
+  }
+
+  /** Records an API message object (create response, list page item, retrieve, run output). */
+  recordMessage(m: Obj | undefined, fallbackThreadId?: string): void {
+    if (!m) return;
+    const threadId = str(m.thread_id) ?? fallbackThreadId;
+    const role = str(m.role) ?? 'user';
+    const text = messageText(m.content);
+    if (!threadId || text === undefined) return;
+    this.addToHistory(threadId, {
+      id: str(m.id),
+      role,
+      text: this.content.enabled ? this.content.cap(text) : '',
+      createdAt: num(m.created_at) ?? Date.now() / 1000,
+      runId: str(m.run_id),
+    });
+  }
+
+  /** Messages given in a request body (thread.messages, additional_messages), not yet with ids. */
+  recordRequestMessages(threadId: string, messages: unknown): void {
+    for (const raw of arr(messages)) {
+      const m = obj(raw);
+      const text = messageText(m?.content);
+      if (!m || text === undefined) continue;
+      this.addToHistory(threadId, {
+        role: str(m.role) ?? 'user',
+        text: this.content.enabled ? this.content.cap(text) : '',
+        createdAt: Date.now() / 1000,
+      });
+    }
+  }
+
+  recordAssistant(a: Obj | undefined): AssistantInfo | undefined {
+    const id = str(a?.id);
+    if (!a || !id) return undefined;
+    const info: AssistantInfo = {
+      id,
+      name: str(a.name),
+      model: str(a.model),
+      vectorStoreIds: vectorStoreIds(a.tool_resources),
+    };
+    this.assistants.set(id, info);
+    return info;
+  }
+
+  recordThreadResources(threadId: string, toolResources: unknown): void {
+    const ids = vectorStoreIds(toolResources);
+    if (ids.length) this.thread(threadId).vectorStoreIds = ids;
+  }
+
+  private addToHistory(threadId: string, msg: HistoryMessage): void {
+    const t = this.thread(threadId);
+    if (msg.id) {
+      this.messages.set(msg.id, msg);
+      const i = t.history.findIndex((h) => h.id === msg.id);
+      if (i >= 0) {
+        t.history[i] = msg;
+        return;
+      }
+      // A request-body message (no id yet) that the API has now echoed back with an id.
+      const j = t.history.findIndex((h) => !h.id && h.role === msg.role && h.text === msg.text);
+      if (j >= 0) t.history.splice(j, 1);
+    }
+    let at = t.history.length;
+    while (at > 0 && (t.history[at - 1] as HistoryMessage).createdAt > msg.createdAt) at--;
+    t.history.splice(at, 0, msg);
+    if (t.history.length > HISTORY_LIMIT) t.history.splice(0, t.history.length - HISTORY_LIMIT);
+  }
+}
+
+function vectorStoreIds(toolResources: unknown): string[] {
+  return arr(obj(obj(toolResources)?.file_search)?.vector_store_ids).filter((v): v is string => typeof v === 'string');
+}
