@@ -226,6 +226,8 @@ describe('replay server', () => {
       assert.equal(server.mismatches.length, 1);
       assert.match(server.mismatches[0]!, /unmatched GET \/v1\/threads\/thread_nope: no unused interaction with this method\+path; next unused is #0 POST \/assistants/);
       assert.equal(server.remaining(), cassette.interactions.length);
+      server.reset();
+      assert.deepEqual([server.mismatches, server.requests, server.served], [[], [], 0]);
     } finally {
       await server.close();
     }

@@ -67,6 +67,8 @@ export interface ReplayServer {
   remaining(): number;
   /** The interactions not served yet. */
   unserved(): Interaction[];
+  /** Forget what was served (and clear mismatches/warnings/requests) to replay the cassette again. */
+  reset(): void;
 }
 
 export const MISMATCH_STATUS = 418;
@@ -204,6 +206,13 @@ export async function startReplayServer(cassette: Cassette, opts: ReplayServerOp
     },
     remaining: () => used.filter((u) => !u).length,
     unserved: () => cassette.interactions.filter((it) => !used[it.index]),
+    reset: () => {
+      used.fill(false);
+      served = 0;
+      mismatches.length = 0;
+      warnings.length = 0;
+      requests.length = 0;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
