@@ -1,0 +1,4 @@
+// How an ES module app in this dir imports the SDK: by its bare name, which is what the
+// instrumentation's import-in-the-middle hook matches (an import by file URL is not hooked).
+export const importOpenAI = () => import('openai');
+export const resolveOpenAI = () => import.meta.resolve('openai');
