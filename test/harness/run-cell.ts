@@ -1,0 +1,191 @@
+// Parent side of the cell harness: runs scenario modules inside a child process that is a real app for
+// one matrix cell (node line × openai major × OTel line × module format), and returns what it recorded.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describe } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import * as matrix from './matrix.mjs';
+
+export type Cell = { readonly node: '20' | '22'; readonly openai: 4 | 5 | 6 | 7; readonly otel: 2 | 3; readonly format: 'cjs' | 'esm' };
+
+export const CELLS = matrix.CELLS as readonly Cell[];
+export const cellName: (cell: Cell) => string = matrix.cellName;
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+
+export interface ScenarioSpec {
+  name: string;
+  /** Absolute path of an ES module whose default export is `async (ctx) => result`. */
+  module: string;
+  /** Handed to the scenario as ctx.args (JSON). */
+  args?: unknown;
+}
+
+export interface RunCellOptions {
+  scenarios: ScenarioSpec[];
+  /** Extra environment for the child (OPENAI_* and NODE_OPTIONS from the parent are dropped). */
+  env?: Record<string, string>;
+  /** new OpenAIInstrumentation(instrumentationConfig) */
+  instrumentationConfig?: Record<string, unknown>;
+  /** Use the package's ThreadTraceIdGenerator when it exports one (default true). */
+  idGenerator?: boolean;
+  /** ctx.baseURL and the default baseURL of ctx.makeClient(). */
+  baseURL?: string;
+  /**
+   * ESM cells: how the app registers the import-in-the-middle loader hook. 'include' (default): only modules a
+   * Hook asked for are wrapped (createAddHookMessageChannel, as auto-instrumentations-node/register does);
+   * 'all': `register('@opentelemetry/instrumentation/hook.mjs')` as the OTel docs show, wrapping every module.
+   */
+  esmHook?: 'include' | 'all';
+  /** Kill the child after this long (default 120 s). */
+  timeoutMs?: number;
+}
+
+export interface SpanJSON {
+  name: string;
+  kind: string;
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  startMs: number;
+  endMs: number;
+  durationMs: number;
+  status: { code: 'UNSET' | 'OK' | 'ERROR'; message?: string };
+  attributes: Record<string, unknown>;
+  events: { name: string; timeMs: number; attributes: Record<string, unknown> }[];
+  links: { traceId: string; spanId: string; attributes: Record<string, unknown> }[];
+  scope?: string;
+}
+
+export interface Recorded {
+  diag: { level: 'WARN' | 'ERROR'; message: string }[];
+  unhandled: { kind: string; name?: string; message?: string; stack?: string }[];
+}
+
+export interface ScenarioResult<R = any> extends Recorded {
+  result: R;
+  error?: { name?: string; className?: string; message?: string; status?: number; code?: unknown; stack?: string; cause?: unknown };
+  spans: SpanJSON[];
+}
+
+export interface CellSetup extends Recorded {
+  idGenerator: string;
+  esmHook?: 'include' | 'all';
+  packageEntry: string;
+  openaiEntry: string;
+  openaiVersion: string;
+  packagePath: string;
+  instrumentationVersion: string;
+  apiVersion: string;
+  packageApiVersion: string;
+}
+
+export interface CellRun {
+  node: string;
+  setup: CellSetup;
+  scenarios: Record<string, ScenarioResult>;
+  stderr: string;
+}
+
+export class CellError extends Error {
+  constructor(
+    message: string,
+    readonly stderr: string,
+  ) {
+    super(`${message}\n--- child stderr ---\n${stderr}`);
+    this.name = 'CellError';
+  }
+}
+
+/** Runs the scenarios, in order, in one fresh child process for the cell. */
+export async function runCell(cell: Cell, options: RunCellOptions): Promise<CellRun> {
+  const node = matrix.nodeBin(cell.node);
+  const consumerDir = matrix.consumerDir(cell);
+  const openaiDir = matrix.openaiDir(cell);
+  for (const [what, p] of [
+    ['node binary', node],
+    ['consumer dir', path.join(consumerDir, 'node_modules')],
+    ['openai dir', path.join(openaiDir, 'node_modules/openai')],
+  ]) {
+    if (!existsSync(p)) throw new Error(`${cellName(cell)}: missing ${what} ${p} — run \`node scripts/setup-matrix.mjs\``);
+  }
+
+  const tmp = await mkdtemp(path.join(os.tmpdir(), 'spanlens-cell-'));
+  const argsPath = path.join(tmp, 'args.json');
+  const resultsPath = path.join(tmp, 'results.json');
+  await writeFile(
+    argsPath,
+    JSON.stringify({
+      cell,
+      consumerDir,
+      openaiDir,
+      scenarios: options.scenarios,
+      instrumentationConfig: options.instrumentationConfig,
+      idGenerator: options.idGenerator,
+      esmHook: options.esmHook,
+      baseURL: options.baseURL,
+    }),
+  );
+
+  const env: Record<string, string | undefined> = { ...process.env };
+  for (const key of Object.keys(env)) {
+    if (key.startsWith('OPENAI_') || key === 'NODE_OPTIONS' || key === 'NODE_TEST_CONTEXT') delete env[key];
+  }
+  Object.assign(env, options.env);
+
+  const child = spawn(node, [path.join(HERE, cell.format === 'esm' ? 'child.mjs' : 'child.cjs'), argsPath, resultsPath], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  let stdout = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const output = () => stderr + (stdout ? `\n--- child stdout ---\n${stdout}` : '');
+
+  const timeoutMs = options.timeoutMs ?? 120_000;
+  try {
+    const code = await new Promise<number | null>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        if (child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
+        reject(new CellError(`${cellName(cell)}: child timed out after ${timeoutMs} ms (killed pid ${child.pid})`, output()));
+      }, timeoutMs);
+      child.on('error', (err) => {
+        clearTimeout(timer);
+        reject(new CellError(`${cellName(cell)}: could not start ${node}: ${err.message}`, output()));
+      });
+      child.on('close', (exitCode) => {
+        clearTimeout(timer);
+        resolve(exitCode);
+      });
+    });
+    if (code !== 0 || !existsSync(resultsPath)) {
+      throw new CellError(`${cellName(cell)}: child exited ${code}${existsSync(resultsPath) ? '' : ' without results'}`, output());
+    }
+    const results = JSON.parse(await readFile(resultsPath, 'utf8'));
+    return { ...results, stderr };
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Cells selected by SPANLENS_CELLS (comma-separated; each entry's words must all be words of the cell's
+ * name, e.g. `SPANLENS_CELLS="otel3 esm,node20 openai4"`), or all of them.
+ */
+export function selectedCells(filter = process.env.SPANLENS_CELLS): readonly Cell[] {
+  if (!filter?.trim()) return CELLS;
+  const wanted = filter.split(',').map((e) => e.trim().split(/\s+/).filter(Boolean));
+  return CELLS.filter((cell) => {
+    const words = cellName(cell).split(' ');
+    return wanted.some((w) => w.length > 0 && w.every((x) => words.includes(x)));
+  });
+}
+
+/** node:test sugar: one `describe` per (selected) cell. */
+export function forEachCell(fn: (cell: Cell) => void, cells: readonly Cell[] = selectedCells()): void {
+  for (const cell of cells) describe(cellName(cell), () => fn(cell));
+}
