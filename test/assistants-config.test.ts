@@ -1,0 +1,146 @@
+// Configuration and lifecycle, in a spread of cells (both OTel lines, both formats, oldest and newest
+// openai): content capture off / redaction / truncation, no ThreadTraceIdGenerator, a run created in
+// one process and polled in another, TTL and shutdown endings, disable/enable, createOpenAI, and the
+// out-of-range version warning.
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, it } from 'node:test';
+import { startEmulator, type Emulator } from '../src/testing/index';
+import { threadRootSpanId, threadTraceId } from '../src/thread-ids';
+import * as matrix from './harness/matrix.mjs';
+import { CELLS, cellName, forEachCell, runCell, type Cell } from './harness/run-cell';
+import { all, assertWellFormed, inTrace, one, type SpanJSON } from './support/spans';
+
+const S = (name: string) => path.resolve(__dirname, 'scenarios', name);
+const weather = { type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } };
+const CONTENT_KEYS = ['gen_ai.input.messages', 'gen_ai.output.messages', 'gen_ai.system_instructions', 'gen_ai.tool.call.arguments', 'gen_ai.tool.call.result', 'spanlens.code.input', 'spanlens.code.output', 'spanlens.retrieval.results'];
+const pick = (names: string[]): Cell[] => CELLS.filter((c) => names.includes(cellName(c)));
+const SPREAD = pick(['node20 openai4 otel2 cjs', 'node22 openai7 otel3 esm', 'node20 openai6 otel2 esm', 'node22 openai5 otel3 cjs']);
+
+let emulator: Emulator;
+before(async () => {
+  emulator = await startEmulator();
+});
+after(async () => {
+  await emulator?.close();
+});
+
+const contentScenarios = [
+  { name: 'function', module: S('assistants-polled.mjs'), args: { script: 'function', tools: [weather], question: 'What is the weather in Paris? My card is 4111-1111-1111-1111.' } },
+  { name: 'code', module: S('assistants-helpers.mjs'), args: { flow: 'createAndPoll', script: 'code', tools: [{ type: 'code_interpreter' }] } },
+];
+
+const contentValues = (spans: SpanJSON[]) => spans.flatMap((s) => CONTENT_KEYS.filter((k) => s.attributes[k] !== undefined).map((k) => [s.name, k, s.attributes[k]] as const));
+
+forEachCell((cell) => {
+  it('captureContent: false removes every message, tool argument/result and code text', async () => {
+    const run = await runCell(cell, { scenarios: contentScenarios, baseURL: emulator.baseURL, instrumentationConfig: { captureContent: false } });
+    const spans = Object.values(run.scenarios).flatMap((s) => s.spans);
+    assert.ok(all(spans, /^execute_tool /).length >= 2, 'tool spans still emitted');
+    assert.deepEqual(contentValues(spans), []);
+    const dump = JSON.stringify(spans);
+    assert.ok(!dump.includes('4111-1111'), 'user text leaked');
+  });
+
+  it('OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=false does the same', async () => {
+    const run = await runCell(cell, { scenarios: contentScenarios, baseURL: emulator.baseURL, env: { OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'false' } });
+    assert.deepEqual(contentValues(Object.values(run.scenarios).flatMap((s) => s.spans)), []);
+  });
+
+  it('without ThreadTraceIdGenerator: same trace id, every thread span under the (unexported) root', async () => {
+    const run = await runCell(cell, { scenarios: [contentScenarios[0]!], baseURL: emulator.baseURL, idGenerator: false });
+    const r = run.scenarios.function!;
+    assert.equal(r.error, undefined);
+    const trace = inTrace(r.spans, threadTraceId(r.result.threadId));
+    const create = one(trace, 'openai.threads.create');
+    assert.equal(create.parentSpanId, threadRootSpanId(r.result.threadId));
+    assert.equal(create.attributes['spanlens.thread.root'], false);
+    assert.ok(trace.every((s) => s.spanId !== threadRootSpanId(r.result.threadId)));
+    assert.equal(one(trace, /^invoke_agent /).parentSpanId, threadRootSpanId(r.result.threadId));
+  });
+}, SPREAD);
+
+forEachCell((cell) => {
+  it('redaction hook sees every captured value; truncation caps them', async () => {
+    // The hook is code, so the child builds the config from this module.
+    const run = await runCell(cell, {
+      scenarios: contentScenarios,
+      baseURL: emulator.baseURL,
+      env: { SPANLENS_TEST_CONFIG_MODULE: S('redacting-config.mjs') },
+    });
+    const spans = Object.values(run.scenarios).flatMap((s) => s.spans);
+    const values = contentValues(spans);
+    assert.ok(values.length >= 6, 'content captured');
+    for (const [name, key, value] of values) {
+      assert.ok(String(value).startsWith(`[seen:${key}]`), `${name} ${key} did not pass the hook: ${String(value).slice(0, 80)}`);
+      assert.ok(String(value).length <= 64 + 40, `${name} ${key} not truncated`);
+    }
+    assert.ok(!JSON.stringify(spans).includes('4111-1111-1111-1111'));
+  });
+
+  it('a run created in one process and polled in another lands in the same trace', async () => {
+    const a = await runCell(cell, { scenarios: [{ name: 'a', module: S('assistants-split.mjs'), args: {} }], baseURL: emulator.baseURL });
+    const ra = a.scenarios.a!;
+    assert.equal(ra.error, undefined);
+    const b = await runCell(cell, { scenarios: [{ name: 'b', module: S('assistants-split.mjs'), args: { poll: { threadId: ra.result.threadId, runId: ra.result.runId } } }], baseURL: emulator.baseURL });
+    const rb = b.scenarios.b!;
+    assert.equal(rb.error, undefined);
+    assert.equal(rb.result.status, 'completed');
+    const traceId = threadTraceId(ra.result.threadId);
+    const runB = one(inTrace(rb.spans, traceId), /^invoke_agent /);
+    assert.equal(runB.attributes['openai.run.id'], ra.result.runId);
+    assert.equal(runB.attributes['spanlens.run.observed_from'], 'poll');
+    assert.equal(runB.parentSpanId, threadRootSpanId(ra.result.threadId));
+    assert.equal(runB.attributes['openai.run.status'], 'completed');
+    // process A never saw the run finish: its span ended at shutdown (harness provider shutdown runs disable? no: flushed as unfinished only on disable)
+    assert.ok(inTrace(ra.spans, traceId).length >= 1);
+  });
+
+  it('TTL and shutdown end runs never seen to finish, marked; disable/enable restore and re-apply the patch', async () => {
+    const run = await runCell(cell, {
+      scenarios: [
+        { name: 'ttl', module: S('assistants-lifecycle.mjs'), args: { mode: 'ttl', waitMs: 2600 } },
+        { name: 'shutdown', module: S('assistants-lifecycle.mjs'), args: { mode: 'shutdown' } },
+      ],
+      baseURL: emulator.baseURL,
+      instrumentationConfig: { runTtlMs: 1000 },
+    });
+    const ttl = run.scenarios.ttl!;
+    assert.equal(ttl.error, undefined);
+    const ttlRun = one(inTrace(ttl.spans, threadTraceId(ttl.result.threadId)), /^invoke_agent /);
+    assert.equal(ttlRun.attributes['spanlens.run.end_reason'], 'ttl');
+    assert.equal(ttlRun.attributes['openai.run.status'], 'in_progress');
+    const sd = run.scenarios.shutdown!;
+    assert.equal(sd.error, undefined);
+    const sdRun = one(inTrace(sd.spans, threadTraceId(sd.result.threadId)), /^invoke_agent /);
+    assert.equal(sdRun.attributes['spanlens.run.end_reason'], 'shutdown');
+    assert.equal(sd.result.wrappedBefore, true);
+    assert.equal(sd.result.wrappedAfterDisable, false);
+    assert.equal(sd.result.wrappedAfterEnable, true);
+    assert.equal(inTrace(sd.spans, threadTraceId(sd.result.untracedThreadId)).length, 0, 'disabled: no spans');
+    assert.equal(inTrace(sd.spans, threadTraceId(sd.result.tracedThreadId)).length, 1, 're-enabled: traced');
+    assertWellFormed(sd.spans);
+  });
+
+  it('out-of-range versions get a diag warning and are left untouched', async () => {
+    const run = await runCell(cell, { scenarios: [{ name: 'w', module: S('version-warning.mjs'), args: {} }], baseURL: emulator.baseURL });
+    const w = run.scenarios.w!;
+    assert.equal(w.result.untouched, true);
+    assert.ok(w.diag.some((d) => d.level === 'WARN' && /8\.1\.0 is outside the supported range/.test(d.message)), JSON.stringify(w.diag));
+    assert.ok(w.diag.some((d) => d.level === 'WARN' && /no client class with makeRequest/.test(d.message)));
+  });
+
+  it('createOpenAI: the drop-in client is traced', async () => {
+    const consumer = matrix.consumerDir(cell);
+    const run = await runCell(cell, {
+      scenarios: [{ name: 'd', module: S('create-openai.mjs'), args: { packageJson: path.join(consumer, 'package.json') } }],
+      baseURL: emulator.baseURL,
+      env: { NODE_PATH: path.join(matrix.openaiDir(cell), 'node_modules') },
+    });
+    const d = run.scenarios.d!;
+    assert.equal(d.error, undefined, JSON.stringify(d.error));
+    assert.equal(d.result.hasBeta, true);
+    const root = one(inTrace(d.spans, threadTraceId(d.result.threadId)), 'openai.threads.create');
+    assert.equal(root.spanId, threadRootSpanId(d.result.threadId));
+  });
+}, pick(['node20 openai4 otel2 cjs', 'node22 openai7 otel3 esm']));

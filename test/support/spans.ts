@@ -1,0 +1,52 @@
+// Span-tree helpers for assertions on the harness's span JSON.
+import assert from 'node:assert/strict';
+
+export interface SpanJSON {
+  name: string;
+  kind: string;
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  startMs: number;
+  endMs: number;
+  status: { code: string; message?: string };
+  attributes: Record<string, unknown>;
+  events: Array<{ name: string; timeMs: number; attributes: Record<string, unknown> }>;
+  links: Array<{ traceId: string; spanId: string; attributes: Record<string, unknown> }>;
+  scope?: string;
+}
+
+export const inTrace = (spans: SpanJSON[], traceId: string) => spans.filter((s) => s.traceId === traceId);
+export const childrenOf = (spans: SpanJSON[], parent: SpanJSON) => spans.filter((s) => s.parentSpanId === parent.spanId && s.traceId === parent.traceId);
+
+/** Exactly one span matching name (string or RegExp) and the given attribute values. */
+export function one(spans: SpanJSON[], name: string | RegExp, attrs: Record<string, unknown> = {}): SpanJSON {
+  const found = all(spans, name, attrs);
+  assert.equal(found.length, 1, `expected one span ${String(name)} ${JSON.stringify(attrs)}, found ${found.length}: ${spans.map((s) => s.name).join(', ')}`);
+  return found[0] as SpanJSON;
+}
+
+export function all(spans: SpanJSON[], name: string | RegExp, attrs: Record<string, unknown> = {}): SpanJSON[] {
+  return spans.filter(
+    (s) =>
+      (typeof name === 'string' ? s.name === name : name.test(s.name)) &&
+      Object.entries(attrs).every(([k, v]) => JSON.stringify(s.attributes[k]) === JSON.stringify(v)),
+  );
+}
+
+/** Tree invariants: unique span ids, children inside their parent's interval, start <= end. */
+export function assertWellFormed(spans: SpanJSON[]): void {
+  const byId = new Map<string, SpanJSON>();
+  for (const s of spans) {
+    assert.ok(!byId.has(`${s.traceId}/${s.spanId}`), `duplicate span id ${s.spanId} (${s.name})`);
+    byId.set(`${s.traceId}/${s.spanId}`, s);
+    assert.ok(s.endMs >= s.startMs, `${s.name} ends before it starts`);
+  }
+  for (const s of spans) {
+    const parent = s.parentSpanId ? byId.get(`${s.traceId}/${s.parentSpanId}`) : undefined;
+    if (!parent || parent.attributes['spanlens.thread.root'] === true) continue; // the thread root is the create call
+    assert.ok(s.startMs >= parent.startMs - 0.001 && s.endMs <= parent.endMs + 0.001, `${s.name} [${s.startMs}, ${s.endMs}] outside parent ${parent.name} [${parent.startMs}, ${parent.endMs}]`);
+  }
+}
+
+export const sumAttr = (spans: SpanJSON[], key: string) => spans.reduce((n, s) => n + Number(s.attributes[key] ?? 0), 0);
