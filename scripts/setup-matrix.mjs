@@ -65,7 +65,7 @@ function npm(node, args, cwd, opts = {}) {
 function warnings(out) {
   return out
     .split('\n')
-    .filter((l) => /^npm (warn|error)/i.test(l) && !/Unknown user config "nodedir"/.test(l))
+    .filter((l) => /^npm (warn|error)/i.test(l) && !/Unknown (user|env) config "nodedir"/.test(l))
     .map((l) => l.trim());
 }
 
@@ -153,6 +153,14 @@ async function main() {
       const out = await npm(node, ['install', ...NPM_FLAGS, path.relative(d.dir, TARBALL)], d.dir);
       r.warnings.push(...warnings(out));
       what = 'tarball reinstalled';
+    }
+    if (d.consumer) {
+      // npm's own verdict on the tree: `npm ls` exits non-zero on invalid (e.g. overridden peer) or missing packages.
+      const ls = await npm(node, ['ls', '--all'], d.dir).then(
+        () => [],
+        (err) => err.message.split('\n').filter((l) => /invalid|missing|ELSPROBLEMS/.test(l)).map((l) => `npm ls: ${l.trim()}`),
+      );
+      r.warnings.push(...ls);
     }
     return { ...d, what, warnings: r.warnings, time: secs(start) };
   });

@@ -2,6 +2,7 @@
 // server, and the child proves which node, which openai major and build (CJS or ESM), that the
 // instrumentation's patch was applied to that build, and that spans reach the OTel line's exporter.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -97,8 +98,9 @@ function assertSmoke(cell: Cell, run: CellRun): void {
   assert.equal(child.kind, 'CLIENT');
   assert.deepEqual(child.status, { code: 'ERROR', message: 'on purpose' });
   assert.deepEqual(child.links, [{ traceId: ambient.traceId, spanId: ambient.spanId, attributes: { 'smoke.link': true } }]);
-  // OTel JS anchors each span's clock on a whole-millisecond Date.now(): compare across spans to within 1 ms.
-  assert.ok(child.startMs >= ambient.startMs - 1 && child.endMs <= ambient.endMs + 1, spanTimes);
+  // OTel JS anchors each span's clock on its own whole-millisecond Date.now() and runs it on the monotonic clock
+  // from there, so times of different spans disagree by a ms or more (seen: 1.3 ms): compare them loosely.
+  assert.ok(child.startMs >= ambient.startMs - 5 && child.endMs <= ambient.endMs + 5, spanTimes);
 
   // Nothing went wrong quietly.
   assert.deepEqual(run.setup.diag, []);
@@ -185,35 +187,34 @@ describe('harness plumbing', () => {
   });
 });
 
-// What npm resolved in each consumer dir, installed as a user would (from the packed tarball).
+// What npm resolved in each consumer dir, installed as a user would (from the packed tarball, by the node the
+// cells run on): npm's own verdict (`npm ls --all` exits non-zero on an invalid or missing package), exactly one
+// @opentelemetry/api, and the @opentelemetry/instrumentation of the app's OTel line.
+//
+// Finding (otel2-node22): on Node >= 22.15 npm picks @opentelemetry/instrumentation 0.30x for the package's
+// `>=0.200.0 <0.400.0` dependency even in an OTel 2.x app (api ~1.9), nests it under the package, and overrides
+// its api peer (>=1.10 <1.11) with the app's 1.9 ("npm warn ERESOLVE overriding peer dependency"); the
+// instrumentation's constructor then throws (reading 'getLogger' of undefined) — the otel2 × openai7 cells fail.
 describe('npm resolution in the consumer dirs', () => {
-  const line = (dir: string) => resolution(path.join(MATRIX_DIR, dir));
-  const versions = (copies: { version: string }[]) => copies.map((c) => c.version);
-
-  it('otel2 (Node 20 npm): one @opentelemetry/api 1.9.x, @opentelemetry/instrumentation 0.2xx', () => {
-    const r = line('otel2');
-    assert.equal(r.api.length, 1, `api copies: ${JSON.stringify(r.api)}`);
-    assert.match(r.api[0].version, /^1\.9\./);
-    assert.equal(r.instrumentation.length, 1);
-    assert.match(r.instrumentation[0].version, /^0\.2\d\d\./);
-  });
-
-  it('otel3 (Node 22 npm): one @opentelemetry/api 1.10.x, @opentelemetry/instrumentation 0.30x', () => {
-    const r = line('otel3');
-    assert.equal(r.api.length, 1, `api copies: ${JSON.stringify(r.api)}`);
-    assert.match(r.api[0].version, /^1\.10\./);
-    assert.equal(r.instrumentation.length, 1);
-    assert.match(r.instrumentation[0].version, /^0\.30\d\./);
-  });
-
-  // Finding: on Node >= 22.15, npm picks @opentelemetry/instrumentation 0.30x for our `>=0.200.0 <0.400.0` range
-  // even in an OTel 2.x app (api ~1.9), then satisfies its api peer (>=1.10 <1.11) with a second, nested
-  // @opentelemetry/api 1.10 under our package — silently, no peer warning.
-  it('otel2-node22 (Node 22 npm): one @opentelemetry/api, instrumentation of the 2.x line', { todo: 'dependency range of @opentelemetry/instrumentation resolves across OTel lines' }, () => {
-    const r = line('otel2-node22');
-    assert.deepEqual(versions(r.api).length, 1, `api copies: ${JSON.stringify(r.api)}`);
-    assert.match(r.instrumentation[0]?.version ?? '', /^0\.2\d\d\./, `instrumentation: ${JSON.stringify(r.instrumentation)}`);
-  });
+  const expected: Record<string, { api: RegExp; instrumentation: RegExp }> = {
+    otel2: { api: /^1\.9\./, instrumentation: /^0\.2\d\d\./ },
+    'otel2-node22': { api: /^1\.9\./, instrumentation: /^0\.2\d\d\./ },
+    otel3: { api: /^1\.10\./, instrumentation: /^0\.30\d\./ },
+  };
+  for (const [dir, want] of Object.entries(expected)) {
+    it(`${dir}: npm ls is clean, one @opentelemetry/api, @opentelemetry/instrumentation of the app's line`, () => {
+      const cwd = path.join(MATRIX_DIR, dir);
+      const r = resolution(cwd);
+      const ls = spawnSync('npm', ['ls', '--all'], { cwd, encoding: 'utf8' });
+      const problems = `${ls.stdout}${ls.stderr}`.split('\n').filter((l) => /invalid|missing|ELSPROBLEMS/.test(l));
+      assert.deepEqual(problems, [], `npm ls in test/matrix/${dir}`);
+      assert.equal(ls.status, 0);
+      assert.equal(r.api.length, 1, `api copies: ${JSON.stringify(r.api)}`);
+      assert.match(r.api[0].version, want.api);
+      assert.equal(r.instrumentation.length, 1, `instrumentation copies: ${JSON.stringify(r.instrumentation)}`);
+      assert.match(r.instrumentation[0].version, want.instrumentation, `instrumentation: ${JSON.stringify(r.instrumentation)}`);
+    });
+  }
 
   it('every cell runs from a consumer dir holding the freshly packed package', () => {
     for (const cell of CELLS) {
