@@ -6,7 +6,8 @@ import type OpenAI from 'openai';
 //   is null when neither the assistant nor the run set any;
 // - run and step usage may carry `prompt_token_details.cached_tokens`;
 // - run steps carry `expires_at` (the SDK declares only `expired_at`; the emulator sends both);
-// - vector stores created without a name have `name: null`; files have `status_details: null`.
+// - vector stores created without a name have `name: null` and `expires_after: null`; files have
+//   `status_details: null`.
 
 type Run = OpenAI.Beta.Threads.Run;
 type RunStep = OpenAI.Beta.Threads.Runs.RunStep;
@@ -53,7 +54,10 @@ export type CodeInterpreterToolCall = OpenAI.Beta.Threads.Runs.CodeInterpreterTo
 export type FileSearchToolCall = OpenAI.Beta.Threads.Runs.FileSearchToolCall;
 export type ToolCallsStepDetails = OpenAI.Beta.Threads.Runs.ToolCallsStepDetails;
 
-export type WireVectorStore = Omit<OpenAI.VectorStore, 'name'> & { name: string | null };
+export type WireVectorStore = Omit<OpenAI.VectorStore, 'name' | 'expires_after'> & {
+  name: string | null;
+  expires_after: OpenAI.VectorStore.ExpiresAfter | null;
+};
 export type WireVectorStoreFile = OpenAI.VectorStores.VectorStoreFile;
 export type WireFile = Omit<OpenAI.FileObject, 'status_details' | 'expires_at'> & {
   status_details: string | null;
