@@ -1,0 +1,158 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Entities } from './entities';
+import { ApiError, badRequest } from './errors';
+import { IdFactory } from './ids';
+import { parseMultipart } from './multipart';
+import type { Emulator, EmulatorOptions, RecordedRequest } from './options';
+import type { Query } from './pagination';
+import { resolve, type Deps, type Route } from './router';
+import { assistantRoutes } from './routes-assistants';
+import { fileRoutes } from './routes-files';
+import { runRoutes } from './routes-runs';
+import { threadRoutes } from './routes-threads';
+import { RunEngine } from './run-engine';
+import { Store } from './store';
+
+// The HTTP side: a loopback server speaking the Assistants v2 REST API under /v1 with the real
+// response headers, recording every request it receives.
+
+const SERVER_ERROR_MESSAGE = 'The server had an error while processing your request. Sorry about that!';
+
+function parseQuery(search: URLSearchParams): Query {
+  const out: Query = {};
+  for (const [key, value] of search) {
+    const prev = out[key];
+    if (prev === undefined) out[key] = value;
+    else out[key] = Array.isArray(prev) ? [...prev, value] : [prev, value];
+  }
+  return out;
+}
+
+function flatHeaders(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    out[k] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolveBody, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolveBody(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/** The body as recorded: JSON parsed, multipart summarised (field values, file names and sizes). */
+function recordedBody(raw: Buffer, contentType: string): unknown {
+  if (raw.length === 0) return null;
+  if (/^multipart\/form-data/i.test(contentType)) {
+    const summary: Record<string, unknown> = {};
+    for (const part of parseMultipart(raw, contentType)) {
+      summary[part.name] =
+        part.filename !== undefined
+          ? { filename: part.filename, bytes: part.data.length, content_type: part.contentType ?? null }
+          : part.data.toString('utf8');
+    }
+    return summary;
+  }
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch {
+    return raw.toString('utf8');
+  }
+}
+
+export function startServer(options: EmulatorOptions = {}): Promise<Emulator> {
+  const host = options.host ?? '127.0.0.1';
+  const seed = options.seed ?? 1;
+  const pollAfterMs = options.pollAfterMs === undefined ? 5 : options.pollAfterMs;
+  const ids = new IdFactory(seed);
+  const store = new Store(ids);
+  const entities = new Entities(store);
+  const engine = new RunEngine({ store, entities, seed, pollsPerStatus: options.pollsPerStatus ?? 1 });
+  const deps: Deps = { store, entities, engine };
+  // createAndRun (POST /threads/runs) is among the run routes, so they go before the thread routes.
+  const routes: Route[] = [...assistantRoutes(deps), ...runRoutes(deps), ...threadRoutes(deps), ...fileRoutes(deps)];
+  const requests: RecordedRequest[] = [];
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = Date.now();
+    const method = (req.method ?? 'GET').toUpperCase();
+    const url = new URL(req.url ?? '/', 'http://emulator.invalid');
+    const headers = flatHeaders(req);
+    const contentType = headers['content-type'] ?? '';
+    let status = 200;
+    let payload: unknown;
+    try {
+      const raw = await readBody(req);
+      const query = parseQuery(url.searchParams);
+      requests.push({ method, path: url.pathname, query, headers, body: recordedBody(raw, contentType) });
+      if (url.pathname !== '/v1' && !url.pathname.startsWith('/v1/')) {
+        throw new ApiError(404, `Invalid URL (${method} ${url.pathname})`);
+      }
+      const path = url.pathname.slice(3) || '/';
+      const { handler, params } = resolve(routes, method, path);
+      let body: unknown = {};
+      if (raw.length > 0 && !/^multipart\/form-data/i.test(contentType)) {
+        try {
+          body = JSON.parse(raw.toString('utf8'));
+        } catch {
+          throw badRequest(
+            "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)",
+          );
+        }
+      }
+      payload = handler({ method, path, query, body, rawBody: raw, headers, params });
+    } catch (err) {
+      const apiError = err instanceof ApiError ? err : new ApiError(500, SERVER_ERROR_MESSAGE, 'server_error');
+      status = apiError.status;
+      payload = apiError.body();
+    }
+    const text = JSON.stringify(payload, null, 2);
+    res.statusCode = status;
+    res.setHeader('content-type', 'application/json');
+    res.setHeader('x-request-id', ids.requestId());
+    res.setHeader('openai-version', '2020-10-01');
+    res.setHeader('openai-processing-ms', String(Math.max(1, Date.now() - started)));
+    const isRun = typeof payload === 'object' && payload !== null && (payload as { object?: unknown }).object === 'thread.run';
+    if (isRun && pollAfterMs !== null) res.setHeader('openai-poll-after-ms', String(pollAfterMs));
+    res.setHeader('content-length', Buffer.byteLength(text));
+    res.end(text);
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      if (!res.headersSent) res.statusCode = 500;
+      res.end(String(err));
+    });
+  });
+
+  return new Promise((resolveStart, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      const port = (server.address() as AddressInfo).port;
+      const urlHost = host.includes(':') ? `[${host}]` : host;
+      resolveStart({
+        baseURL: `http://${urlHost}:${port}/v1`,
+        port,
+        requests,
+        close: () =>
+          new Promise<void>((done, fail) => {
+            server.close((err) => (err ? fail(err) : done()));
+            server.closeAllConnections();
+          }),
+        reset: () => {
+          store.clear();
+          engine.clear();
+          requests.length = 0;
+        },
+      });
+    });
+  });
+}
