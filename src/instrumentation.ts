@@ -16,6 +16,9 @@ import { PACKAGE_NAME, PACKAGE_VERSION } from './version';
 /** openai majors whose request layer this package knows (4: APIClient in core; 5–7: OpenAI in client). */
 export const SUPPORTED_MAJORS = [4, 5, 6, 7];
 
+/** The `openai` module the app loaded (as the hooks saw it), so the drop-in builds the app's client. */
+export let loadedOpenAI: { exports: unknown; version?: string } | undefined;
+
 type MakeRequest = (this: ClientLike, options: unknown, retriesRemaining?: number | null, ...rest: unknown[]) => Promise<unknown>;
 interface RequestOwner {
   makeRequest: MakeRequest;
@@ -94,6 +97,7 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
       this._diag.warn(`openai ${moduleVersion ?? '(unknown version)'}: no client class with makeRequest found; calls are not traced`);
       return moduleExports;
     }
+    loadedOpenAI = { exports: moduleExports, version: moduleVersion };
     if (isWrapped(owner.makeRequest)) return moduleExports; // this build (CJS or ESM) is patched already
     const onCall = (call: Parameters<Tracker['handle']>[0]) => this.tracker.handle(call);
     const onInternalError = (err: unknown) => this._diag.error('spanlens: internal error while observing a call', err);

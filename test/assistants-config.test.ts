@@ -135,11 +135,11 @@ forEachCell((cell) => {
     const run = await runCell(cell, {
       scenarios: [{ name: 'd', module: S('create-openai.mjs'), args: { packageJson: path.join(consumer, 'package.json') } }],
       baseURL: emulator.baseURL,
-      env: { NODE_PATH: path.join(matrix.openaiDir(cell), 'node_modules') },
     });
     const d = run.scenarios.d!;
     assert.equal(d.error, undefined, JSON.stringify(d.error));
     assert.equal(d.result.hasBeta, true);
+    assert.equal(d.result.sameClass, true, 'the client is built from the openai the app loaded');
     const root = one(inTrace(d.spans, threadTraceId(d.result.threadId)), 'openai.threads.create');
     assert.equal(root.spanId, threadRootSpanId(d.result.threadId));
   });

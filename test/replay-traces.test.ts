@@ -28,7 +28,7 @@ const byShortName = (fragment: string) => {
 };
 
 /** The instrumentation's own requests (steps list after a terminal status) are the only extra traffic. */
-const OWN_REQUEST = /^GET \/v1\/threads\/[^/]+\/(runs\/[^/]+\/steps|messages)\b/;
+const OWN_REQUEST = /unmatched GET \/v1\/threads\/[^/]+\/(runs\/[^/]+\/steps|messages)\?/;
 
 const POLLED = [
   // [cassette, run usage [prompt, completion], polls, assistant name known before the run]
@@ -94,7 +94,11 @@ forEachCell((cell) => {
       assert.equal(span.attributes['openai.run.poll_count'], polls);
       // The recordings hold no steps list: the instrumentation's own fetch failed, the span says so.
       assert.equal(span.attributes['spanlens.run.steps_missing'], true, name);
-      assert.equal(span.name, named ? 'invoke_agent Math Tutor' : `invoke_agent ${r.result.assistantIds[0]}`, name);
+      // An existing assistant's name is known only if this process saw it (an earlier session did).
+      const assistantId = r.result.assistantIds[0] as string;
+      assert.equal(span.attributes['gen_ai.agent.id'], assistantId);
+      if (named) assert.equal(span.name, 'invoke_agent Math Tutor', name);
+      else assert.ok(['invoke_agent Math Tutor', `invoke_agent ${assistantId}`].includes(span.name), span.name);
       for (const s of trace) assert.equal(s.attributes['openai.thread.id'], threadId);
       one(trace, 'openai.threads.messages.create');
       one(trace, 'openai.threads.messages.list');

@@ -188,7 +188,10 @@ async function runChild(io) {
       iitmPath: createRequire(instrumentationMain).resolve('import-in-the-middle'),
     });
   }
-  const instrumentation = new pkg.OpenAIInstrumentation(args.instrumentationConfig ?? {});
+  // A config with code in it (a redaction hook) comes from a module named by the test.
+  const configModule = process.env.SPANLENS_TEST_CONFIG_MODULE;
+  const codeConfig = configModule ? (await import(pathToFileURL(configModule).href)).default : {};
+  const instrumentation = new pkg.OpenAIInstrumentation({ ...codeConfig, ...(args.instrumentationConfig ?? {}) });
   otelInstrumentation.registerInstrumentations({ instrumentations: [instrumentation] });
   if (esmHook) await esmHook.ready();
 

@@ -6,5 +6,5 @@ export default async function dropIn(ctx) {
   const { createOpenAI } = require('@spanlens/instrumentation-openai');
   const client = createOpenAI({ apiKey: ctx.apiKey, baseURL: ctx.baseURL, instrumentation: { captureContent: false } });
   const thread = await client.beta.threads.create({ messages: [{ role: 'user', content: 'drop-in hello' }] });
-  return { threadId: thread.id, hasBeta: typeof client.beta === 'object' };
+  return { threadId: thread.id, hasBeta: typeof client.beta === 'object', sameClass: client instanceof ctx.OpenAI };
 }
