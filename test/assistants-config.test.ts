@@ -122,6 +122,23 @@ forEachCell((cell) => {
     assertWellFormed(sd.spans);
   });
 
+  it('state is bounded: beyond maxTrackedEntities the oldest open runs end, marked evicted', async () => {
+    const run = await runCell(cell, {
+      scenarios: [{ name: 'b', module: S('assistants-bounded.mjs'), args: { runs: 20 } }],
+      baseURL: emulator.baseURL,
+      instrumentationConfig: { maxTrackedEntities: 16 },
+    });
+    const b = run.scenarios.b!;
+    assert.equal(b.error, undefined);
+    const runs = all(b.spans, /^invoke_agent /);
+    assert.equal(runs.length, 20, 'every started run span ended');
+    const reasons = runs.map((s) => s.attributes['spanlens.run.end_reason']);
+    assert.equal(reasons.filter((x) => x === 'evicted').length, 4);
+    assert.equal(reasons.filter((x) => x === 'shutdown').length, 16);
+    const evicted = new Set(runs.filter((s) => s.attributes['spanlens.run.end_reason'] === 'evicted').map((s) => s.attributes['openai.run.id']));
+    assert.deepEqual([...evicted].sort(), b.result.runs.slice(0, 4).map((x: { runId: string }) => x.runId).sort(), 'the oldest go first');
+  });
+
   it('out-of-range versions get a diag warning and are left untouched', async () => {
     const run = await runCell(cell, { scenarios: [{ name: 'w', module: S('version-warning.mjs'), args: {} }], baseURL: emulator.baseURL });
     const w = run.scenarios.w!;

@@ -20,7 +20,7 @@ const SCENARIOS = [
   { name: 'failed', module: S('assistants-polled.mjs'), args: { script: 'failed' } },
   { name: 'expired', module: S('assistants-polled.mjs'), args: { script: 'expired', tools: [weather], neverSubmit: true } },
   { name: 'incomplete', module: S('assistants-polled.mjs'), args: { script: 'incomplete' } },
-  { name: 'file_search', module: S('assistants-polled.mjs'), args: { script: 'file_search', tools: [{ type: 'file_search' }] } },
+  { name: 'file_search', module: S('assistants-polled.mjs'), args: { script: 'file_search', tools: [{ type: 'file_search' }], vectorStore: true } },
   { name: 'code', module: S('assistants-helpers.mjs'), args: { flow: 'createAndPoll', script: 'code', tools: [{ type: 'code_interpreter' }] } },
   { name: 'helpers-function', module: S('assistants-helpers.mjs'), args: { flow: 'createAndPoll', script: 'function', tools: [weather] } },
   { name: 'createAndRunPoll', module: S('assistants-helpers.mjs'), args: { flow: 'createAndRunPoll' } },
@@ -117,6 +117,18 @@ forEachCell((cell) => {
     assert.equal(polls.length, r.result.statuses.length - 1, 'one poll event per retrieve');
     assert.deepEqual(polls.map((e) => e.attributes['openai.run.status']), r.result.statuses.slice(1));
     assert.equal(all(trace, 'openai.threads.runs.retrieve').length, 0, 'polls are events, not spans');
+    // The app's span: thread-call spans link to it; non-thread calls (create_agent) are its children.
+    const app = one(r.spans, 'handle support request');
+    assert.equal(agent.parentSpanId, app.spanId);
+    for (const s of [root, msg, span]) {
+      assert.deepEqual(s.links.map((l) => [l.traceId, l.spanId]), [[r.result.ambient.traceId, r.result.ambient.spanId]], `${s.name} links to the app span`);
+    }
+    // The instrumentation's own requests: one steps list (with the file-search include) for the run.
+    const own = emulator.requests.filter((q) => q.path.endsWith(`/runs/${r.result.runId}/steps`));
+    assert.equal(own.length, 1);
+    assert.equal(own[0]!.query.limit, '100');
+    assert.match(JSON.stringify(own[0]!.query), /file_search\.results/);
+    assert.ok(emulator.requests.filter((q) => q.query.run_id === r.result.runId).length <= 1, 'at most one messages request');
     const [chat] = assertChatUsageSums(trace, span);
     assert.ok(chat);
     assert.equal(chat.name, 'chat gpt-4o-mini');
@@ -196,7 +208,11 @@ forEachCell((cell) => {
     const fs = one(trace, 'execute_tool file_search');
     assert.equal(fs.attributes['spanlens.subtype'], 'retrieval');
     assert.ok(Number(fs.attributes['spanlens.retrieval.result_count']) > 0);
-    assert.ok(Array.isArray(fs.attributes['spanlens.retrieval.vector_store_ids']));
+    assert.deepEqual(fs.attributes['spanlens.retrieval.vector_store_ids'], [r.result.vectorStoreId]);
+    assert.equal(fs.attributes['gen_ai.data_source.id'], r.result.vectorStoreId);
+    assert.ok(JSON.parse(String(fs.attributes['spanlens.retrieval.results'])).some((x: { content?: unknown }) => x.content), 'result content (include[]) captured');
+    const vs = one(r.spans, 'openai.vector_stores.create');
+    assert.notEqual(vs.traceId, fs.traceId, 'vector store calls are not thread calls');
   });
 
   it('code interpreter via createAndPoll: code input, stdout and image ids', () => {

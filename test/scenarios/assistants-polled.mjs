@@ -1,14 +1,33 @@
 // App code as users write it: an assistant, a thread, a user message, a run polled by the app's own
 // retrieve loop, then the messages listed. Script chosen by args.script (emulator behaviour).
+// Runs inside an app span ('handle support request'), as a web handler would: thread calls link to it.
 export default async function polled(ctx) {
-  const { api } = ctx.makeClient();
+  return ctx.tracer.startActiveSpan('handle support request', async (appSpan) => {
+    try {
+      const result = await conversation(ctx);
+      const { traceId, spanId } = appSpan.spanContext();
+      return { ...result, ambient: { traceId, spanId } };
+    } finally {
+      appSpan.end();
+    }
+  });
+}
+
+async function conversation(ctx) {
+  const { api, client } = ctx.makeClient();
   const { script = 'answer', tools = [], name = 'Support agent' } = ctx.args;
+  let vectorStoreId;
+  if (ctx.args.vectorStore) {
+    const stores = client.vectorStores ?? client.beta.vectorStores; // moved out of beta in openai 5
+    vectorStoreId = (await stores.create({ name: 'handbook' })).id;
+  }
   const assistant = await api.assistants.create({
     name,
     model: 'gpt-4o-mini',
     instructions: 'You are a helpful support agent.',
     tools,
     metadata: { script },
+    ...(vectorStoreId ? { tool_resources: { file_search: { vector_store_ids: [vectorStoreId] } } } : {}),
   });
   const thread = await api.threads.create();
   const message = await api.messages.create(thread.id, { role: 'user', content: ctx.args.question ?? 'How do I reset my password?' });
@@ -38,5 +57,6 @@ export default async function polled(ctx) {
     usage: run.usage,
     outputs,
     messages: page.data.map((m) => ({ id: m.id, role: m.role })),
+    vectorStoreId,
   };
 }

@@ -1,0 +1,25 @@
+// threadTraceId is public API: users jump from a thread id to its trace with it, in any process.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { it } from 'node:test';
+import { threadRootSpanId, threadTraceId } from '../src/thread-ids';
+
+it('is 32 lowercase hex, never all zero, a pure function of the thread id', () => {
+  const ids = new Set<string>();
+  for (let i = 0; i < 2000; i++) {
+    const id = threadTraceId(`thread_${i.toString(36)}Ab1`);
+    assert.match(id, /^[0-9a-f]{32}$/);
+    assert.notEqual(id, '0'.repeat(32));
+    ids.add(id);
+  }
+  assert.equal(ids.size, 2000, 'distinct threads, distinct traces');
+  assert.equal(threadTraceId('thread_abc'), threadTraceId('thread_abc'));
+  assert.match(threadRootSpanId('thread_abc'), /^[0-9a-f]{16}$/);
+});
+
+it('is identical in another process (fixed value: changing it would split existing threads across traces)', () => {
+  const other = execFileSync(process.execPath, ['-e', "process.stdout.write(require('./dist/cjs').threadTraceId('thread_abc'))"], { cwd: `${__dirname}/..` }).toString();
+  assert.equal(other, threadTraceId('thread_abc'));
+  assert.equal(threadTraceId('thread_abc'), '549e6682a6dbe9bc78db7c90a60c3359');
+  assert.equal(threadRootSpanId('thread_abc'), 'cf3b6c5039ee5914');
+});
