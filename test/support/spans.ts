@@ -1,20 +1,8 @@
 // Span-tree helpers for assertions on the harness's span JSON.
 import assert from 'node:assert/strict';
+import type { SpanJSON } from '../harness/run-cell';
 
-export interface SpanJSON {
-  name: string;
-  kind: string;
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  startMs: number;
-  endMs: number;
-  status: { code: string; message?: string };
-  attributes: Record<string, unknown>;
-  events: Array<{ name: string; timeMs: number; attributes: Record<string, unknown> }>;
-  links: Array<{ traceId: string; spanId: string; attributes: Record<string, unknown> }>;
-  scope?: string;
-}
+export type { SpanJSON };
 
 export const inTrace = (spans: SpanJSON[], traceId: string) => spans.filter((s) => s.traceId === traceId);
 export const childrenOf = (spans: SpanJSON[], parent: SpanJSON) => spans.filter((s) => s.parentSpanId === parent.spanId && s.traceId === parent.traceId);
