@@ -14,6 +14,11 @@ export interface OpenAIInstrumentationConfig extends InstrumentationConfig {
   runTtlMs?: number;
   /** Fetch a finished polled run's steps (one request, tracing suppressed) to build step spans. Default true. */
   fetchRunSteps?: boolean;
+  /**
+   * Streamed runs: each `thread.message.delta` becomes its own child span of the message's chat span
+   * (default false: a span event on it, which is cheaper and what most backends show better).
+   */
+  messageDeltaSpans?: boolean;
   /** Most runs, threads and assistants kept in memory at once (oldest evicted). Default 10000. */
   maxTrackedEntities?: number;
 }

@@ -7,7 +7,7 @@ import {
 } from '@opentelemetry/instrumentation';
 import type { OpenAIInstrumentationConfig } from './config';
 import { ContentPolicy } from './content';
-import { observeRequest, type ClientLike } from './request-observer';
+import { observeRequest, type CallHandlers, type ClientLike } from './request-observer';
 import type { SpanEnv } from './span-env';
 import { isTracingSuppressed } from './suppress';
 import { Tracker } from './tracker';
@@ -79,6 +79,7 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
         this.pending.add(p);
       },
       fetchRunSteps: config.fetchRunSteps !== false,
+      messageDeltaSpans: config.messageDeltaSpans === true,
       maxEntities: Math.max(16, config.maxTrackedEntities ?? 10_000),
       runTtlMs: Math.max(1000, config.runTtlMs ?? 3_600_000),
     };
@@ -99,15 +100,18 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
     }
     loadedOpenAI = { exports: moduleExports, version: moduleVersion };
     if (isWrapped(owner.makeRequest)) return moduleExports; // this build (CJS or ESM) is patched already
-    const onCall = (call: Parameters<Tracker['handle']>[0]) => this.tracker.handle(call);
-    const onInternalError = (err: unknown) => this._diag.error('spanlens: internal error while observing a call', err);
+    const handlers: CallHandlers = {
+      done: (call) => this.tracker.handle(call),
+      stream: (call) => this.tracker.stream(call),
+      internalError: (err) => this._diag.error('spanlens: internal error while observing a call', err),
+    };
     this._wrap(owner, 'makeRequest', (original: MakeRequest) =>
       function patchedMakeRequest(this: ClientLike, options: unknown, retriesRemaining?: number | null, ...rest: unknown[]) {
         // Retries re-enter makeRequest with a count: only the first attempt is a new call.
         if (retriesRemaining != null || isTracingSuppressed(context.active())) {
           return original.call(this, options, retriesRemaining, ...rest);
         }
-        return observeRequest(this, options, () => original.call(this, options, retriesRemaining, ...rest), onCall, onInternalError);
+        return observeRequest(this, options, () => original.call(this, options, retriesRemaining, ...rest), handlers);
       } as MakeRequest,
     );
     return moduleExports;

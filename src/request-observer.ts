@@ -1,4 +1,5 @@
 import { context, type Context } from '@opentelemetry/api';
+import { tapStream, type StreamSink } from './stream-tap';
 
 /** What the hook learns about one SDK call (first attempt through to the final outcome). */
 export interface ObservedCall {
@@ -56,13 +57,16 @@ export const now = (): number => performance.timeOrigin + performance.now();
  * by tapping the Response's json()/text() for the one read the SDK does when the app asks for data;
  * a body nobody reads is never read. `done` is called exactly once per call, and never throws out.
  */
-export function observeRequest<T>(
-  client: ClientLike,
-  optionsInput: unknown,
-  invoke: () => Promise<T>,
-  done: (call: ObservedCall) => void,
-  onInternalError: (err: unknown) => void,
-): Promise<T> {
+export interface CallHandlers {
+  /** The call's outcome (response and body, or error); exactly once. */
+  done(call: ObservedCall): void;
+  /** For a streaming response: a sink for its events, or undefined to report it like any call. */
+  stream(call: ObservedCall): StreamSink | undefined;
+  internalError(err: unknown): void;
+}
+
+export function observeRequest<T>(client: ClientLike, optionsInput: unknown, invoke: () => Promise<T>, handlers: CallHandlers): Promise<T> {
+  const onInternalError = handlers.internalError;
   let call: ObservedCall | undefined;
   try {
     call = { client, ambient: context.active(), startTime: now(), endTime: 0, bodyRead: false, stream: false };
@@ -85,7 +89,7 @@ export function observeRequest<T>(
     if (reported) return;
     reported = true;
     try {
-      done(c);
+      handlers.done(c);
     } catch (err) {
       onInternalError(err);
     }
@@ -93,7 +97,7 @@ export function observeRequest<T>(
   return result.then(
     (props) => {
       try {
-        onResponse(c, props as ResponsePropsLike, report);
+        onResponse(c, props as ResponsePropsLike, report, handlers);
       } catch (err) {
         onInternalError(err);
         report();
@@ -117,13 +121,17 @@ export function observeRequest<T>(
   );
 }
 
-function onResponse(call: ObservedCall, props: ResponsePropsLike, report: () => void): void {
+function onResponse(call: ObservedCall, props: ResponsePropsLike, report: () => void, handlers: CallHandlers): void {
   const response = props.response;
   call.options = props.options ?? call.options;
   call.endTime = now();
   call.status = response?.status;
   call.requestId = response?.headers?.get('x-request-id') ?? undefined;
   call.stream = call.options?.stream === true;
+  if (response && call.stream) {
+    const sink = handlers.stream(call);
+    if (sink) return tapStream(response, guardSink(sink, handlers.internalError));
+  }
   if (!response || call.stream) return report();
   const contentType = response.headers?.get('content-type') ?? '';
   if (!contentType.includes('json')) return report();
@@ -167,6 +175,27 @@ function tapBody(call: ObservedCall, response: ResponseLike, report: () => void)
       },
     });
   }
+}
+
+
+/** A sink that never throws into the stream the app is reading. */
+function guardSink(sink: StreamSink, onError: (err: unknown) => void): StreamSink {
+  return {
+    event(e, at) {
+      try {
+        sink.event(e, at);
+      } catch (err) {
+        onError(err);
+      }
+    },
+    end(outcome, at, error) {
+      try {
+        sink.end(outcome, at, error);
+      } catch (err) {
+        onError(err);
+      }
+    },
+  };
 }
 
 function parseText(value: unknown): unknown {

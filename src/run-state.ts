@@ -1,7 +1,7 @@
 import { ROOT_CONTEXT, SpanStatusCode, context, type Attributes, type Span } from '@opentelemetry/api';
 import { A } from './attributes';
 import { BoundedMap } from './bounded-map';
-import { arr, obj, secondsToMs, str, type Obj } from './json';
+import { arr, num, obj, secondsToMs, str, type Obj } from './json';
 import { now, type ClientLike, type ObservedCall } from './request-observer';
 import { CLIENT, ambientLinks, serverAttributes, threadAttributes, type SpanEnv } from './span-env';
 import { emitStepSpans, type RunSteps } from './step-spans';
@@ -11,6 +11,7 @@ import { usageAttributes } from './usage';
 import type { HistoryMessage, ThreadStore } from './thread-store';
 
 export const TERMINAL = new Set(['completed', 'failed', 'cancelled', 'expired', 'incomplete']);
+const STEP_OPEN = new Set(['in_progress', '']);
 const FILE_SEARCH_INCLUDE = 'step_details.tool_calls[*].file_search.results[*].content';
 const MAX_STEP_PAGES = 10;
 
@@ -41,9 +42,30 @@ export interface RunState {
   toolCalls: Map<string, ToolCallRecord>;
   /** The thread's messages when the run started: what its first model call saw. */
   inputHistory: HistoryMessage[];
+  /** Seen through a stream: step objects as streamed (deltas merged) and client-clock step times. */
+  stream?: StreamedRun;
 }
 
-export type RunVia = 'create' | 'poll' | 'submit' | 'cancel';
+/** What a run's event streams showed: live timing the whole-second API timestamps cannot give. */
+export interface StreamedRun {
+  steps: Map<string, Obj>;
+  stepTimes: Map<string, { start: number; end?: number }>;
+  /** Per message id: each delta's time, index, size and (capped) text. */
+  deltas: Map<string, MessageDelta[]>;
+  /** Terminal status seen in a stream (so no steps request is needed). */
+  terminalInStream: boolean;
+}
+
+export interface MessageDelta {
+  at: number;
+  index: number;
+  size: number;
+  text?: string;
+}
+
+const MAX_DELTAS_PER_MESSAGE = 10_000;
+
+export type RunVia = 'create' | 'poll' | 'submit' | 'cancel' | 'stream';
 
 /**
  * The one run state machine: a run span opens when the run is first seen (its create call, or its
@@ -67,16 +89,20 @@ export class RunTracker {
     return this.active.size;
   }
 
-  onRun(run: Obj, call: ObservedCall, via: RunVia): void {
+  /**
+   * A run object seen in a response (create, poll, submit, cancel) or a `thread.run.*` stream event
+   * (`streamEvent` names it; `at` is when it arrived).
+   */
+  onRun(run: Obj, call: ObservedCall, via: RunVia, at = call.endTime, streamEvent?: string): void {
     const runId = str(run.id);
     const threadId = str(run.thread_id);
     if (!runId || !threadId) return;
     let st = this.active.get(runId);
     if (!st) {
       if (this.finished.has(runId)) return; // a late poll of a run whose span already ended
-      st = this.start(run, runId, threadId, call, via);
+      st = this.start(run, runId, threadId, call, streamEvent === 'thread.run.created' ? 'create' : via);
     }
-    st.lastSeen = call.endTime;
+    st.lastSeen = at;
     st.run = run;
     st.model = str(run.model) ?? st.model;
     st.instructions = str(run.instructions) ?? st.instructions;
@@ -84,15 +110,92 @@ export class RunTracker {
     const status = str(run.status) ?? st.status;
     if (via === 'poll') {
       st.polls++;
-      st.span.addEvent('openai.run.poll', { [A.runStatus]: status }, call.endTime);
+      st.span.addEvent('openai.run.poll', { [A.runStatus]: status }, at);
+    } else if (via === 'stream') {
+      if (streamEvent !== 'thread.run.created') st.span.addEvent(streamEvent ?? 'thread.run', { [A.runStatus]: status }, at);
     } else if (via !== 'create') {
       st.span.addEvent(`openai.run.${via === 'submit' ? 'submit_tool_outputs' : 'cancel'}`, { [A.runStatus]: status }, call.startTime);
     }
     if (status !== st.status) {
       st.status = status;
-      if (status === 'requires_action') this.recordRequiredAction(st, run, call.endTime);
+      if (status === 'requires_action') this.recordRequiredAction(st, run, at);
     }
-    if (TERMINAL.has(status)) this.finish(st, run, call.endTime);
+    if (TERMINAL.has(status)) {
+      if (via === 'stream') this.streamed(st).terminalInStream = true;
+      this.finish(st, run, at);
+    }
+  }
+
+  /** `thread.run.step.*` events (not deltas): the step object and when each phase was seen. */
+  onStreamStep(step: Obj, at: number): void {
+    const st = this.active.peek(str(step.run_id) ?? '');
+    const id = str(step.id);
+    if (!st || !id) return;
+    const s = this.streamed(st);
+    const times = s.stepTimes.get(id) ?? { start: at };
+    s.stepTimes.set(id, times);
+    if (!STEP_OPEN.has(str(step.status) ?? '')) times.end ??= at;
+    s.steps.set(id, step);
+    st.lastSeen = at;
+  }
+
+  /** `thread.run.step.delta`: tool call pieces, merged so a cut stream still has what it showed. */
+  onStepDelta(runId: string, delta: Obj, at: number): void {
+    const st = this.active.peek(runId);
+    const id = str(delta.id);
+    const step = id ? st?.stream?.steps.get(id) : undefined;
+    if (!st || !step) return;
+    mergeDelta(step, { step_details: obj(delta.delta)?.step_details }, this.env.content.enabled);
+    st.lastSeen = at;
+  }
+
+  /** `thread.message.delta`: an event on the message's chat span (and its text, capped). */
+  onMessageDelta(runId: string, delta: Obj, at: number): void {
+    const st = this.active.peek(runId);
+    const id = str(delta.id);
+    if (!st || !id) return;
+    const s = this.streamed(st);
+    let list = s.deltas.get(id);
+    if (!list) s.deltas.set(id, (list = []));
+    if (list.length >= MAX_DELTAS_PER_MESSAGE) return;
+    for (const raw of arr(obj(delta.delta)?.content)) {
+      const part = obj(raw);
+      const text = str(obj(part?.text)?.value) ?? '';
+      list.push({ at, index: num(part?.index) ?? list.length, size: text.length, ...(this.env.content.enabled ? { text } : {}) });
+    }
+    st.lastSeen = at;
+  }
+
+  /** An `error` event in the stream: the run span records it (the stream's end decides the rest). */
+  onStreamError(runId: string, data: Obj | undefined, at: number): void {
+    const st = this.active.peek(runId);
+    if (!st) return;
+    const err = obj(data?.error) ?? data;
+    st.span.addEvent('error', { [A.errorType]: str(err?.code) ?? str(err?.type) ?? 'stream_error' }, at);
+    st.span.setAttribute(A.errorType, str(err?.code) ?? str(err?.type) ?? 'stream_error');
+    st.span.setStatus({ code: SpanStatusCode.ERROR, message: str(err?.message) ?? 'error event in stream' });
+  }
+
+  /**
+   * A stream of this run ended. At requires_action the run goes on (the submit continues it); any
+   * other non-terminal end (the app broke off, the connection dropped, an error event) ends the span,
+   * marked with how the stream ended.
+   */
+  onStreamEnd(runId: string, outcome: string, at: number, error?: unknown): void {
+    const st = this.active.peek(runId);
+    if (!st || st.status === 'requires_action') return;
+    this.active.delete(runId);
+    if (outcome === 'error') {
+      const name = (error as { constructor?: { name?: string } } | null)?.constructor?.name;
+      st.span.setAttribute(A.errorType, name && name !== 'Object' ? name : 'stream_error');
+      st.span.setStatus({ code: SpanStatusCode.ERROR, message: 'stream failed' });
+    }
+    st.lastSeen = at;
+    this.endUnfinished(st, `stream_${outcome}`);
+  }
+
+  private streamed(st: RunState): StreamedRun {
+    return (st.stream ??= { steps: new Map(), stepTimes: new Map(), deltas: new Map(), terminalInStream: false });
   }
 
   /** The app submitted tool outputs: the function tool spans end here. */
@@ -217,13 +320,13 @@ export class RunTracker {
     this.updateName(st);
     const work = this.collectSteps(st).then(
       (steps) => {
-        emitStepSpans(this.env, this.store, st, steps, endTime);
+        emitStepSpans(this.env, this.store, st, steps ?? streamedSteps(st), endTime);
         if (!steps) span.setAttribute(A.stepsMissing, true);
       },
       (err: unknown) => {
         this.env.diag.debug(`spanlens: steps of run ${st.runId} not fetched: ${String(err)}`);
         span.setAttribute(A.stepsMissing, true);
-        emitStepSpans(this.env, this.store, st, undefined, endTime);
+        emitStepSpans(this.env, this.store, st, streamedSteps(st), endTime);
       },
     );
     this.env.track(work.finally(() => span.end(endTime)));
@@ -235,7 +338,7 @@ export class RunTracker {
     st.span.setAttribute(A.runStatus, st.status);
     st.span.setAttribute(A.pollCount, st.polls);
     this.updateName(st);
-    emitStepSpans(this.env, this.store, st, undefined, st.lastSeen);
+    emitStepSpans(this.env, this.store, st, streamedSteps(st), st.lastSeen);
     st.span.end(Math.max(st.lastSeen, st.startTime));
   }
 
@@ -249,6 +352,7 @@ export class RunTracker {
 
   /** The run's steps (one suppressed, paged request) and, with content capture, its messages. */
   private async collectSteps(st: RunState): Promise<RunSteps | undefined> {
+    if (st.stream?.terminalInStream) return { steps: [...st.stream.steps.values()] };
     if (!this.env.fetchRunSteps || typeof st.client.get !== 'function') return undefined;
     const base = `/threads/${encodeURIComponent(st.threadId)}/runs/${encodeURIComponent(st.runId)}`;
     const steps = await this.listAll(st.client, `${base}/steps`, { include: [FILE_SEARCH_INCLUDE] });
@@ -286,5 +390,35 @@ export class RunTracker {
       if (res?.has_more !== true || !after) break;
     }
     return out;
+  }
+}
+
+const streamedSteps = (st: RunState): RunSteps | undefined => (st.stream ? { steps: [...st.stream.steps.values()] } : undefined);
+
+/**
+ * Merges a step delta into the streamed step: strings append (arguments, code input, logs), arrays
+ * merge by each element's `index`, objects recurse. Content strings stop growing when capture is off.
+ */
+export function mergeDelta(target: Obj, delta: Obj, keepText: boolean): void {
+  for (const [key, value] of Object.entries(delta)) {
+    if (value === undefined || value === null) continue;
+    const current = target[key];
+    if (typeof value === 'string') {
+      target[key] = typeof current === 'string' && key !== 'type' && key !== 'id' && key !== 'name' ? (keepText ? current + value : current) : value;
+    } else if (Array.isArray(value)) {
+      const list = Array.isArray(current) ? current : (target[key] = []);
+      for (const item of value) {
+        const o = obj(item);
+        const index = num(o?.index);
+        const slot = index === undefined ? undefined : list.find((x) => num(obj(x)?.index) === index) ?? list[index];
+        if (o && obj(slot)) mergeDelta(slot as Obj, o, keepText);
+        else list.push(o ? { ...o } : item);
+      }
+    } else if (typeof value === 'object') {
+      if (!obj(current)) target[key] = {};
+      mergeDelta(target[key] as Obj, value as Obj, keepText);
+    } else {
+      target[key] = value;
+    }
   }
 }

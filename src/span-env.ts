@@ -22,6 +22,7 @@ export interface SpanEnv {
   /** Registers background work (suppressed requests) so flush() can wait for it. */
   track(work: Promise<unknown>): void;
   fetchRunSteps: boolean;
+  messageDeltaSpans: boolean;
   maxEntities: number;
   runTtlMs: number;
 }

@@ -1,8 +1,8 @@
-import { ROOT_CONTEXT, SpanStatusCode, trace, type Attributes } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
 import { A } from './attributes';
 import { textMessage, instructionsParts, type GenAIMessage, type Part } from './genai-messages';
 import { arr, obj, secondsToMs, str, type Obj } from './json';
-import type { RunState, ToolCallRecord } from './run-state';
+import type { MessageDelta, RunState, ToolCallRecord } from './run-state';
 import { CLIENT, INTERNAL, serverAttributes, threadAttributes, type SpanEnv } from './span-env';
 import type { ThreadStore } from './thread-store';
 import { usageAttributes } from './usage';
@@ -33,7 +33,7 @@ export function emitStepSpans(env: SpanEnv, store: ThreadStore, st: RunState, fo
   const history: GenAIMessage[] = st.inputHistory.map((m) => textMessage(m.role, m.text));
   const emittedCalls = new Set<string>();
 
-  const chatSpan = (step: Obj, start: number, end: number, output: GenAIMessage, finish: string, extra: Attributes = {}): void => {
+  const chatSpan = (step: Obj, start: number, end: number, output: GenAIMessage, finish: string, extra: Attributes = {}, deltas: MessageDelta[] = []): void => {
     const attrs: Attributes = {
       ...base,
       ...stepAttributes(step),
@@ -48,10 +48,29 @@ export function emitStepSpans(env: SpanEnv, store: ThreadStore, st: RunState, fo
     setContent(attrs, A.systemInstructions, content.capture(A.systemInstructions, st.instructions ? instructionsParts(st.instructions) : undefined));
     setContent(attrs, A.inputMessages, content.capture(A.inputMessages, history));
     setContent(attrs, A.outputMessages, content.capture(A.outputMessages, [output]));
+    if (deltas.length) attrs[A.timeToFirstChunk] = (Math.max(start, deltas[0]!.at) - start) / 1000;
     const span = tracer.startSpan(`chat ${model}`, { kind: CLIENT, startTime: start, attributes: attrs }, parent);
+    emitDeltas(span, deltas, start, end);
     markStepError(span, step);
     span.end(end);
     history.push(output);
+  };
+
+  // Streamed message deltas: span events on the chat span, or (messageDeltaSpans) child spans.
+  const emitDeltas = (span: Span, deltas: MessageDelta[], start: number, end: number): void => {
+    let previous = start;
+    for (const d of deltas) {
+      const at = Math.min(Math.max(d.at, start), end);
+      const attrs: Attributes = { [A.deltaIndex]: d.index, [A.deltaSize]: d.size };
+      const text = d.text === undefined ? undefined : content.capture(A.deltaText, d.text);
+      if (text !== undefined) attrs[A.deltaText] = text;
+      if (env.messageDeltaSpans) {
+        tracer.startSpan('message_delta', { kind: INTERNAL, startTime: previous, attributes: { ...base, [A.kind]: 'llm_delta', ...attrs } }, trace.setSpan(ROOT_CONTEXT, span)).end(at);
+      } else {
+        span.addEvent('openai.message.delta', attrs, at);
+      }
+      previous = at;
+    }
   };
 
   const functionSpan = (rec: ToolCallRecord | undefined, call: Obj, step: Obj | undefined, start: number, end: number): void => {
@@ -73,14 +92,17 @@ export function emitStepSpans(env: SpanEnv, store: ThreadStore, st: RunState, fo
 
   for (const step of found?.steps ?? []) {
     const details = obj(step.step_details);
-    const start = clamp(secondsToMs(step.created_at), lo);
-    const end = Math.max(start, clamp(stepEnd(step), hi));
+    // A streamed step has client-clock times; a polled one only whole API seconds.
+    const seen = st.stream?.stepTimes.get(str(step.id) ?? '');
+    const start = clamp(seen?.start ?? secondsToMs(step.created_at), lo);
+    const end = Math.max(start, clamp(seen?.end ?? stepEnd(step), hi));
     const status = str(step.status) ?? 'completed';
     if (step.type === 'message_creation') {
       const messageId = str(obj(details?.message_creation)?.message_id);
-      const text = messageId ? store.messages.peek(messageId)?.text : undefined;
+      const deltas = (messageId && st.stream?.deltas.get(messageId)) || [];
+      const text = (messageId ? store.messages.peek(messageId)?.text : undefined) ?? (deltas.length ? deltas.map((d) => d.text ?? '').join('') : undefined);
       const finish = FINISH[status] ?? status;
-      chatSpan(step, start, end, textMessage('assistant', text ?? '', finish), finish, messageId ? { [A.messageId]: messageId } : {});
+      chatSpan(step, start, end, textMessage('assistant', text ?? '', finish), finish, messageId ? { [A.messageId]: messageId } : {}, deltas);
       continue;
     }
     if (step.type !== 'tool_calls') continue;

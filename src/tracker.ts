@@ -4,6 +4,8 @@ import { arr, obj, str, type Obj } from './json';
 import type { ObservedCall } from './request-observer';
 import { matchRoute, type Route } from './routes';
 import { RunTracker } from './run-state';
+import { RunStreamSink } from './run-stream';
+import type { StreamSink } from './stream-tap';
 import { CLIENT, ambientLinks, callAttributes, setCallError, type SpanEnv } from './span-env';
 import { startThreadRootSpan, threadContext } from './thread-context';
 import { ThreadStore } from './thread-store';
@@ -61,14 +63,14 @@ export class Tracker {
         else this.store.recordMessage(body, route.threadId);
         return this.callSpan(call, route);
       case 'run.create':
-        if (route.threadId && request) this.store.recordRequestMessages(route.threadId, request.additional_messages);
+        this.beforeRun(call, route, request);
         return body ? this.runs.onRun(body, call, 'create') : this.callSpan(call, route);
       case 'run.retrieve':
         if (body) return this.runs.onRun(body, call, 'poll');
         if (call.error && route.runId && this.runs.onPollError(route.runId, call)) return;
         return this.callSpan(call, route);
       case 'run.submit_tool_outputs':
-        if (route.runId && !call.error) this.runs.onSubmit(route.runId, request, call.startTime);
+        if (!call.error) this.beforeRun(call, route, request);
         return body ? this.runs.onRun(body, call, 'submit') : this.callSpan(call, route);
       case 'run.cancel':
         return body ? this.runs.onRun(body, call, 'cancel') : this.callSpan(call, route);
@@ -77,8 +79,29 @@ export class Tracker {
     }
   }
 
+  /** A streaming call: run streams feed the run state machine; other streams are reported as calls. */
+  stream(call: ObservedCall): StreamSink | undefined {
+    const method = call.options?.method;
+    const path = call.options?.path;
+    if (typeof method !== 'string' || typeof path !== 'string') return undefined;
+    const route = matchRoute(method, path);
+    if (route.kind !== 'run.create' && route.kind !== 'run.create_and_run' && route.kind !== 'run.submit_tool_outputs') return undefined;
+    const request = obj(call.options?.body);
+    this.beforeRun(call, route, request);
+    return new RunStreamSink(call, route, this.runs, this.store, {
+      threadCreated: (thread, at) => this.threadCreated({ ...call, endTime: at }, route, { ...thread, thread_id: thread.id }, request, false),
+      noRun: (_outcome, at, error) => this.callSpan({ ...call, endTime: at, error: error ?? call.error }, route),
+    });
+  }
+
+  /** What a run request itself says: messages it adds, tool outputs it submits. */
+  private beforeRun(call: ObservedCall, route: Route, request: Obj | undefined): void {
+    if (route.kind === 'run.create' && route.threadId && request) this.store.recordRequestMessages(route.threadId, request.additional_messages);
+    if (route.kind === 'run.submit_tool_outputs' && route.runId) this.runs.onSubmit(route.runId, request, call.startTime);
+  }
+
   /** POST /threads and POST /threads/runs: the call that created the thread is its trace's root. */
-  private threadCreated(call: ObservedCall, route: Route, body: Obj | undefined, request: Obj | undefined): void {
+  private threadCreated(call: ObservedCall, route: Route, body: Obj | undefined, request: Obj | undefined, withRun = true): void {
     const isRun = route.kind === 'run.create_and_run';
     const threadId = str(isRun ? body?.thread_id : body?.id);
     if (!threadId) return this.callSpan(call, route);
@@ -97,7 +120,7 @@ export class Tracker {
       this.env.diag.warn('spanlens: ThreadTraceIdGenerator was constructed but is not the tracer provider\'s idGenerator; thread roots are not exported');
     }
     span.end(call.endTime);
-    if (isRun && body) this.runs.onRun(body, call, 'create');
+    if (isRun && body && withRun) this.runs.onRun(body, call, 'create');
   }
 
   /** One CLIENT span for a call, in its thread's trace when the path names a thread. */

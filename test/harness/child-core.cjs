@@ -191,8 +191,11 @@ async function runChild(io) {
   // A config with code in it (a redaction hook) comes from a module named by the test.
   const configModule = process.env.SPANLENS_TEST_CONFIG_MODULE;
   const codeConfig = configModule ? (await import(pathToFileURL(configModule).href)).default : {};
-  const instrumentation = new pkg.OpenAIInstrumentation({ ...codeConfig, ...(args.instrumentationConfig ?? {}) });
-  otelInstrumentation.registerInstrumentations({ instrumentations: [instrumentation] });
+  // instrument: false runs the same app without the instrumentation (the baseline of differential tests);
+  // not even constructed, since constructing one enables its require/import hooks.
+  const instrumentation =
+    args.instrument === false ? undefined : new pkg.OpenAIInstrumentation({ ...codeConfig, ...(args.instrumentationConfig ?? {}) });
+  if (instrumentation) otelInstrumentation.registerInstrumentations({ instrumentations: [instrumentation] });
   if (esmHook) await esmHook.ready();
 
   const openaiPkgDir = path.join(args.openaiDir, 'node_modules/openai');
@@ -240,7 +243,7 @@ async function runChild(io) {
       bucket.error = describeError(err);
     }
     try {
-      await instrumentation.flush?.();
+      await instrumentation?.flush?.();
       await provider.forceFlush();
     } catch (err) {
       bucket.unhandled.push({ kind: 'flush', ...describeError(err) });

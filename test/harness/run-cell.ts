@@ -32,6 +32,8 @@ export interface RunCellOptions {
   instrumentationConfig?: Record<string, unknown>;
   /** Use the package's ThreadTraceIdGenerator when it exports one (default true). */
   idGenerator?: boolean;
+  /** false: the same app without the instrumentation registered (baseline for differential tests). */
+  instrument?: boolean;
   /** ctx.baseURL and the default baseURL of ctx.makeClient(). */
   baseURL?: string;
   /**
@@ -125,6 +127,7 @@ export async function runCell(cell: Cell, options: RunCellOptions): Promise<Cell
       scenarios: options.scenarios,
       instrumentationConfig: options.instrumentationConfig,
       idGenerator: options.idGenerator,
+      instrument: options.instrument,
       esmHook: options.esmHook,
       baseURL: options.baseURL,
     }),

@@ -4,7 +4,7 @@ import drive from '../replay/drive.mjs';
 
 export default async function replay(ctx) {
   const result = await drive({ ...ctx, baseURL: ctx.args.baseURL });
-  ctx.instrumentation.disable();
-  ctx.instrumentation.enable();
+  ctx.instrumentation?.disable();
+  ctx.instrumentation?.enable();
   return result;
 }

@@ -1,0 +1,64 @@
+import { obj, str, type Obj } from './json';
+import type { ObservedCall } from './request-observer';
+import type { Route } from './routes';
+import type { RunTracker } from './run-state';
+import type { SSEEvent } from './sse';
+import type { StreamOutcome, StreamSink } from './stream-tap';
+import type { ThreadStore } from './thread-store';
+
+/** What the tracker does for stream events that are not about the run itself. */
+export interface StreamHooks {
+  /** `thread.created` in a createAndRun stream: the thread's root span. */
+  threadCreated(thread: Obj, at: number): void;
+  /** The stream ended before any run was seen (e.g. failed at once): a plain call span. */
+  noRun(outcome: StreamOutcome, at: number, error?: unknown): void;
+}
+
+/**
+ * Routes the events of one Assistants run stream (create, createAndRun, submit_tool_outputs) into the
+ * run state machine. Deltas only add to state; spans are built by the same step mapping as polled
+ * runs, with the stream's client-clock times.
+ */
+export class RunStreamSink implements StreamSink {
+  private runId?: string;
+
+  constructor(
+    private readonly call: ObservedCall,
+    route: Route,
+    private readonly runs: RunTracker,
+    private readonly store: ThreadStore,
+    private readonly hooks: StreamHooks,
+  ) {
+    this.runId = route.runId;
+  }
+
+  event(e: SSEEvent, at: number): void {
+    if (e.event === 'done' || !e.data) return;
+    let data: Obj | undefined;
+    try {
+      data = obj(JSON.parse(e.data));
+    } catch {
+      return; // the SDK reports malformed data to the app; nothing to record here
+    }
+    if (!data) return;
+    const name = e.event;
+    if (name === 'thread.created') return this.hooks.threadCreated(data, at);
+    if (name.startsWith('thread.run.step.')) {
+      this.runId = str(data.run_id) ?? this.runId;
+      if (name === 'thread.run.step.delta') return this.runId ? this.runs.onStepDelta(this.runId, data, at) : undefined;
+      return this.runs.onStreamStep(data, at);
+    }
+    if (name.startsWith('thread.run.')) {
+      this.runId = str(data.id) ?? this.runId;
+      return this.runs.onRun(data, this.call, 'stream', at, name);
+    }
+    if (name === 'thread.message.delta') return this.runId ? this.runs.onMessageDelta(this.runId, data, at) : undefined;
+    if (name === 'thread.message.completed' || name === 'thread.message.incomplete') return this.store.recordMessage(data);
+    if (name === 'error' && this.runId) return this.runs.onStreamError(this.runId, data, at);
+  }
+
+  end(outcome: StreamOutcome, at: number, error?: unknown): void {
+    if (this.runId) this.runs.onStreamEnd(this.runId, outcome, at, error);
+    else this.hooks.noRun(outcome, at, error);
+  }
+}

@@ -1,0 +1,136 @@
+import { PassThrough, type Readable } from 'node:stream';
+import { SSEDecoder, type SSEEvent } from './sse';
+import { now } from './request-observer';
+
+export type StreamOutcome = 'done' | 'truncated' | 'aborted' | 'error';
+
+/** What the tracker does with a stream it observes. Called synchronously as chunks pass. */
+export interface StreamSink {
+  event(event: SSEEvent, at: number): void;
+  /** Exactly once: the stream ended (`done` event seen or not), was cancelled, or failed. */
+  end(outcome: StreamOutcome, at: number, error?: unknown): void;
+}
+
+interface ResponseWithBody {
+  body?: unknown;
+}
+
+/**
+ * Observes a streaming response by wrapping its body, lazily, the first time the SDK (or the app,
+ * after `.asResponse()`) asks for it: the consumer gets a stream of the same kind (web ReadableStream
+ * or Node Readable) yielding the very same chunks, pulled on demand, so backpressure, cancellation and
+ * errors reach it as before. A body nobody reads is never read.
+ */
+export function tapStream(response: object, sink: StreamSink): void {
+  const target = response as ResponseWithBody;
+  const descriptor = findProperty(response, 'body');
+  const read = (): unknown => (descriptor?.get ? descriptor.get.call(response) : descriptor?.value);
+  let wrapped: unknown;
+  let ended = false;
+  const decoder = new SSEDecoder();
+  let sawDone = false;
+  const finish = (outcome: StreamOutcome, error?: unknown): void => {
+    if (ended) return;
+    ended = true;
+    if (outcome === 'done') for (const e of decoder.end()) deliver(e);
+    sink.end(outcome === 'done' && !sawDone ? 'truncated' : outcome, now(), error);
+  };
+  const deliver = (e: SSEEvent): void => {
+    if (e.event === 'done') sawDone = true;
+    sink.event(e, now());
+  };
+  const observe = (chunk: unknown): void => {
+    if (ended) return;
+    if (chunk instanceof Uint8Array || typeof chunk === 'string') for (const e of decoder.push(chunk)) deliver(e);
+  };
+  const failed = (err: unknown): void => finish(isAbort(err) ? 'aborted' : 'error', err);
+  Object.defineProperty(target, 'body', {
+    configurable: true,
+    enumerable: descriptor?.enumerable ?? false,
+    get() {
+      if (wrapped === undefined) {
+        const original = read();
+        wrapped = original ? wrapBody(original, observe, () => finish('done'), failed, () => finish('aborted')) : original;
+        if (!original) finish('truncated');
+      }
+      return wrapped;
+    },
+  });
+}
+
+function wrapBody(
+  original: unknown,
+  observe: (chunk: unknown) => void,
+  done: () => void,
+  failed: (err: unknown) => void,
+  cancelled: () => void,
+): unknown {
+  if (typeof (original as ReadableStream).getReader === 'function') {
+    const reader = (original as ReadableStream<Uint8Array>).getReader();
+    return new ReadableStream<Uint8Array>(
+      {
+        async pull(controller) {
+          let result: ReadableStreamReadResult<Uint8Array>;
+          try {
+            result = await reader.read();
+          } catch (err) {
+            failed(err);
+            throw err;
+          }
+          if (result.done) {
+            done();
+            controller.close();
+            return;
+          }
+          observe(result.value);
+          controller.enqueue(result.value);
+        },
+        cancel(reason) {
+          cancelled();
+          return reader.cancel(reason);
+        },
+      },
+      { highWaterMark: 0 },
+    );
+  }
+  if (typeof (original as Readable).pipe === 'function') {
+    // openai 4 on Node uses node-fetch, whose body is a Node stream.
+    const source = original as Readable;
+    const out = new PassThrough({ highWaterMark: source.readableHighWaterMark });
+    // Flows once the body is first asked for; write() backpressure pauses the source.
+    source.on('data', (chunk: unknown) => {
+      observe(chunk);
+      if (!out.write(chunk)) source.pause();
+    });
+    out.on('drain', () => source.resume());
+    source.once('end', () => {
+      done();
+      out.end();
+    });
+    source.once('error', (err) => {
+      failed(err);
+      out.destroy(err);
+    });
+    out.once('close', () => {
+      if (!source.destroyed && !source.readableEnded) {
+        cancelled();
+        source.destroy();
+      }
+    });
+    return out;
+  }
+  return original;
+}
+
+function isAbort(err: unknown): boolean {
+  const name = (err as { name?: unknown } | null)?.name;
+  return name === 'AbortError' || name === 'APIUserAbortError';
+}
+
+function findProperty(obj: object, key: string): PropertyDescriptor | undefined {
+  for (let o: object | null = obj; o; o = Object.getPrototypeOf(o)) {
+    const d = Object.getOwnPropertyDescriptor(o, key);
+    if (d) return d;
+  }
+  return undefined;
+}
