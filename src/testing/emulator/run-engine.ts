@@ -24,8 +24,8 @@ import { makeUsage, promptTokens, sumUsage, tokens } from './usage';
 // The run state machine. A script (scripts.ts) is a list of stages; each stage mutates the run, its
 // steps and its messages and logs every change as a transition named like the Assistants SSE event it
 // corresponds to (thread.run.in_progress, thread.run.step.created, thread.message.delta, …), with a
-// snapshot of the object. Polling runs one stage per `pollsPerStatus` retrieves; a future SSE mode can
-// drain() the stages and write the logged transitions as events in the same order.
+// snapshot of the object. Polling runs one stage per `pollsPerStatus` retrieves; a streamed request runs
+// the stages itself (step()) and writes the logged transitions as SSE events in the same order.
 
 export interface Transition {
   event: StreamEventName;
@@ -92,6 +92,9 @@ export class RunMachine {
   private readonly expiresAt: number;
   currentMessage: WireMessage | null = null;
   currentStep: WireStep | null = null;
+  /** True while an SSE response runs the stages: polls then only look (the stream drives the run). */
+  streaming = false;
+  private readonly listeners = new Set<() => void>();
 
   constructor(
     readonly ctx: EngineContext,
@@ -120,7 +123,7 @@ export class RunMachine {
 
   /** A GET retrieve: shows the current stage `pollsPerStatus` times, then runs the next one. */
   poll(): void {
-    if (isTerminal(this.run.status) || this.waiting === 'cancel') return;
+    if (isTerminal(this.run.status) || this.waiting === 'cancel' || this.streaming) return;
     const p = this.ctx.pollsPerStatus;
     if (this.waiting === 'tool_outputs') {
       if (this.script !== 'expired') return;
@@ -150,6 +153,28 @@ export class RunMachine {
   private advance(): void {
     const stage = this.stages.shift();
     if (stage) stage();
+  }
+
+  /** Runs the next stage unless the run waits or has ended; false when there was nothing to run. */
+  step(): boolean {
+    if (isTerminal(this.run.status) || this.waiting !== null || this.stages.length === 0) return false;
+    this.advance();
+    return true;
+  }
+
+  /** The `cancel` script parks the run until a cancel request arrives. */
+  get awaitingCancel(): boolean {
+    return this.waiting === 'cancel';
+  }
+
+  /** `fn` runs after a request changed the run from outside (a cancel), so an open stream can go on. */
+  onChange(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private changed(): void {
+    for (const fn of [...this.listeners]) fn();
   }
 
   submitToolOutputs(outputs: readonly ToolOutput[]): void {
@@ -204,6 +229,7 @@ export class RunMachine {
     this.setStatus('cancelling');
     this.stages = [() => this.cancelled()];
     this.observations = 1;
+    this.changed();
   }
 
   // ---- primitives used by the scripts ------------------------------------------------------------
@@ -282,28 +308,45 @@ export class RunMachine {
     return step;
   }
 
-  /** Adds tool calls to a tool_calls step (logged as step deltas). */
+  /**
+   * Adds tool calls to a tool_calls step, logged as step deltas the way the real stream sends them: a
+   * first delta with the id and empty fields, then the code input / function arguments a token or so
+   * at a time (recorded for code_interpreter). A file_search delta carries `file_search: {}` only (the
+   * SDK documents it as always empty); the results are in the step snapshots.
+   */
   addToolCalls(step: WireStep, calls: ToolCall[]): void {
     if (step.step_details.type !== 'tool_calls') return;
     const list = step.step_details.tool_calls;
     for (const call of calls) {
       const index = list.length;
       list.push(call);
-      this.log('thread.run.step.delta', {
-        id: step.id,
-        object: 'thread.run.step.delta',
-        delta: { step_details: { type: 'tool_calls', tool_calls: [{ index, ...clone(call) }] } },
-      });
+      if (call.type === 'function') {
+        this.stepDelta(step, { index, id: call.id, type: 'function', function: { name: call.function.name, arguments: '', output: null } });
+        for (const piece of tokenPieces(call.function.arguments)) {
+          this.stepDelta(step, { index, type: 'function', function: { arguments: piece } });
+        }
+      } else if (call.type === 'code_interpreter') {
+        this.stepDelta(step, { index, id: call.id, type: 'code_interpreter', code_interpreter: { input: '', outputs: [] } });
+        for (const piece of tokenPieces(call.code_interpreter.input)) {
+          this.stepDelta(step, { index, type: 'code_interpreter', code_interpreter: { input: piece } });
+        }
+      } else {
+        this.stepDelta(step, { index, id: call.id, type: 'file_search', file_search: {} });
+      }
     }
+  }
+
+  private stepDelta(step: WireStep, toolCall: Record<string, unknown>): void {
+    this.log('thread.run.step.delta', {
+      id: step.id,
+      object: 'thread.run.step.delta',
+      delta: { step_details: { type: 'tool_calls', tool_calls: [toolCall] } },
+    });
   }
 
   /** Logs a change of a tool call already in the step (e.g. code interpreter outputs). */
   toolCallDelta(step: WireStep, index: number, delta: Record<string, unknown>): void {
-    this.log('thread.run.step.delta', {
-      id: step.id,
-      object: 'thread.run.step.delta',
-      delta: { step_details: { type: 'tool_calls', tool_calls: [{ index, ...delta }] } },
-    });
+    this.stepDelta(step, { index, ...delta });
   }
 
   finishStep(step: WireStep, status: 'completed' | 'failed' | 'cancelled' | 'expired', completion = 0): void {
@@ -399,25 +442,33 @@ export class RunMachine {
     else this.complete();
   }
 
+  /**
+   * Logs the text as message deltas of a few words each; a citation marker comes in its own delta with
+   * its annotation (so every text delta has a `value`), the first delta carries `annotations: []` as
+   * recorded, and extra content parts (images) follow as deltas of their own index.
+   */
   private writeText(message: WireMessage, value: string, annotations: TextAnnotation[], extra: MessageContent[]): void {
-    const words = value.split(/(?<=\s)/);
-    for (let i = 0; i < words.length; i += 4) {
-      const chunk = words.slice(i, i + 4).join('');
-      const text: { value: string; annotations?: unknown[] } = { value: chunk };
-      if (i === 0) text.annotations = [];
+    const pieces: Array<{ value: string; annotations?: unknown[] }> = [];
+    const words = (text: string) => {
+      const list = text.split(/(?<=\s)/);
+      for (let i = 0; i < list.length; i += 4) pieces.push({ value: list.slice(i, i + 4).join('') });
+    };
+    let pos = 0;
+    const sorted = annotations.map((a, index) => ({ a, index })).sort((x, y) => x.a.start_index - y.a.start_index);
+    for (const { a, index } of sorted) {
+      if (a.start_index > pos) words(value.slice(pos, a.start_index));
+      pieces.push({ value: value.slice(a.start_index, a.end_index), annotations: [{ index, ...clone(a) }] });
+      pos = a.end_index;
+    }
+    if (pos < value.length || pieces.length === 0) words(value.slice(pos));
+    pieces.forEach((piece, i) => {
+      const text = i === 0 && !piece.annotations ? { value: piece.value, annotations: [] } : piece;
       this.log('thread.message.delta', {
         id: message.id,
         object: 'thread.message.delta',
         delta: { content: [{ index: 0, type: 'text', text }] },
       });
-    }
-    if (annotations.length > 0) {
-      this.log('thread.message.delta', {
-        id: message.id,
-        object: 'thread.message.delta',
-        delta: { content: [{ index: 0, type: 'text', text: { annotations: annotations.map((a, index) => ({ index, ...clone(a) })) } }] },
-      });
-    }
+    });
     extra.forEach((part, j) => {
       this.log('thread.message.delta', {
         id: message.id,
@@ -458,15 +509,16 @@ export class RunMachine {
 
   /** Marks whatever is still in progress as ended for `reason` (steps and the current message). */
   private abandon(stepStatus: 'failed' | 'cancelled' | 'expired', reason: 'run_failed' | 'run_cancelled' | 'run_expired'): void {
-    for (const step of this.ctx.store.runSteps(this.run.id)) {
-      if (step.status === 'in_progress') this.finishStep(step, stepStatus);
-    }
+    // The message ends before its step, as in the recorded streams.
     for (const m of this.thread.messages) {
       if (m.run_id !== this.run.id || m.status !== 'in_progress') continue;
       m.status = 'incomplete';
       m.incomplete_at = nowSeconds();
       m.incomplete_details = { reason };
       this.log('thread.message.incomplete', clone(m));
+    }
+    for (const step of this.ctx.store.runSteps(this.run.id)) {
+      if (step.status === 'in_progress') this.finishStep(step, stepStatus);
     }
     this.currentMessage = null;
     this.currentStep = null;
@@ -505,6 +557,11 @@ export class RunMachine {
   waitForCancel(): void {
     this.waiting = 'cancel';
   }
+}
+
+/** Text cut like model tokens: a word or a run of punctuation with its leading whitespace. */
+function tokenPieces(text: string): string[] {
+  return text.match(/\s*(?:[A-Za-z0-9_]+|[^\sA-Za-z0-9_]+)|\s+/g) ?? [];
 }
 
 export class RunEngine {
