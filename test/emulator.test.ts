@@ -468,8 +468,8 @@ describe('assistants emulator', () => {
       (err: unknown) => err instanceof BadRequestError && err.param === 'assistant_id' && err.code === 'missing_required_parameter',
     );
     await assert.rejects(
-      client.beta.threads.runs.create(thread.id, { assistant_id: asst.id, stream: true }),
-      (err: unknown) => err instanceof BadRequestError && err.message.includes('streaming is not supported by this emulator yet'),
+      client.beta.threads.runs.create(thread.id, { assistant_id: asst.id, stream: 'yes' as unknown as true }),
+      (err: unknown) => err instanceof BadRequestError && err.param === 'stream' && err.code === 'invalid_type',
     );
     await assert.rejects(
       client.beta.threads.runs.create(thread.id, { assistant_id: asst.id, metadata: { script: 'nope' } }),

@@ -8,11 +8,15 @@
 // Runs follow deterministic scripts chosen by `metadata.script` on the run or the assistant (see
 // EmulatorScript) or, by default, by the tools: function → 'function', code_interpreter → 'code',
 // file_search → 'file_search', none → 'answer'.
+//
+// `stream: true` on runs.create / createAndRun / submitToolOutputs answers with the real SSE event
+// sequence. Faults (`x-emulator-fault` request header or the `fault` option) and SSE chunking
+// (`x-emulator-chunking` or the `chunking` option) exercise a client's error handling; see EmulatorFault.
 
 import type { Emulator, EmulatorOptions } from './emulator/options';
 import { startServer } from './emulator/server';
 
-export type { Emulator, EmulatorOptions, EmulatorScript, RecordedRequest } from './emulator/options';
+export type { Emulator, EmulatorFault, EmulatorOptions, EmulatorScript, FaultRequest, RecordedRequest } from './emulator/options';
 export { EMULATOR_SCRIPTS } from './emulator/options';
 
 /** Starts the emulator on loopback (a random free port unless `port` is given). */

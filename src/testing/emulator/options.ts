@@ -16,6 +16,56 @@ export interface EmulatorOptions {
   pollAfterMs?: number | null;
   /** Seed of the deterministic ids and texts (default 1). */
   seed?: number;
+  /**
+   * How `stream: true` responses are written: 'event' (default) one write per SSE event; 'split' cuts
+   * the byte stream at seeded offsets (inside lines, inside UTF-8 characters, between the `\n\n`)
+   * across separate writes. Per request: header `x-emulator-chunking`.
+   */
+  chunking?: 'event' | 'split';
+  /** Milliseconds between SSE events (default 0). */
+  eventDelayMs?: number;
+  /**
+   * Fault for requests without an `x-emulator-fault` header: a spec applied to every request (stream
+   * faults only affect streamed responses), or a function choosing per request. See EmulatorFault.
+   */
+  fault?: EmulatorFault | ((request: FaultRequest) => EmulatorFault | null | undefined);
+}
+
+/**
+ * An injected fault (also the value of the `x-emulator-fault` request header). N defaults to 3.
+ * - `cut-after:N`: the stream's connection is destroyed after N events (no `done`);
+ * - `truncate:N`: the stream ends cleanly after N events (no `done`);
+ * - `error-event:N`: after N events an `event: error` (`{"error":{…}}`), then the end;
+ * - `malformed-json:N`: a JSON response body is cut in half; a stream gets, after N events, one event
+ *   whose data is cut in half, then ends;
+ * - `status:CODE`: any route answers CODE (400–599) with an OpenAI-style error body and does nothing
+ *   else; 429 also sends `retry-after: 0`;
+ * - `reset-before-headers`: the connection is destroyed before any response; nothing is processed;
+ * - `none`: no fault (overrides the option).
+ * The stream faults do not stop the run: the emulator finishes it as the real server would.
+ */
+export type EmulatorFault =
+  | `cut-after:${number}`
+  | `truncate:${number}`
+  | `error-event:${number}`
+  | `malformed-json:${number}`
+  | 'cut-after'
+  | 'truncate'
+  | 'error-event'
+  | 'malformed-json'
+  | `status:${number}`
+  | 'reset-before-headers'
+  | 'none';
+
+/** What the `fault` option function sees of a request. */
+export interface FaultRequest {
+  method: string;
+  /** Path without the query string, e.g. `/v1/threads/thread_abc/runs`. */
+  path: string;
+  /** Lower-cased names (e.g. `x-stainless-retry-count` tells the SDK's retries apart). */
+  headers: Record<string, string>;
+  /** The JSON body has `stream: true`. */
+  stream: boolean;
 }
 
 export interface RecordedRequest {
@@ -28,6 +78,8 @@ export interface RecordedRequest {
   headers: Record<string, string>;
   /** Parsed JSON body, a summary of a multipart body, or null when there was none. */
   body: unknown;
+  /** The fault injected into the response (canonical spec, e.g. `cut-after:3`), when one took effect. */
+  fault?: string;
 }
 
 export interface Emulator {

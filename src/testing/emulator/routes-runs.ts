@@ -3,17 +3,14 @@ import { badRequest, invalidType, invalidValue, missingParam } from './errors';
 import { paginate, queryList, type Query } from './pagination';
 import { route, type ApiRequest, type Deps, type Route } from './router';
 import type { RunMachine, RunParams, ToolOutput } from './run-engine';
-import type { WireRun, WireStep } from './types';
+import { FILE_SEARCH_CONTENT, stepView } from './step-view';
+import { RunStream } from './stream-runs';
+import type { WireRun } from './types';
 import * as v from './validate';
 
-export const FILE_SEARCH_CONTENT = 'step_details.tool_calls[*].file_search.results[*].content';
-
-function streamingUnsupported(): never {
-  throw badRequest('streaming is not supported by this emulator yet', 'stream');
-}
-
-function rejectStream(body: v.Body): void {
-  if (body['stream'] === true) streamingUnsupported();
+/** `stream: true` → the route answers with SSE events (see stream-runs.ts) instead of the run. */
+function wantsStream(body: v.Body): boolean {
+  return v.optionalBoolean(body, 'stream') === true;
 }
 
 /** `include[]` values (the only one the API knows adds file_search result content). */
@@ -63,20 +60,6 @@ function runParams(body: v.Body, deps: Deps, createAndRun: boolean): RunParams {
   return params;
 }
 
-/** Steps as the REST endpoints return them: file_search result content only when `include[]` asks. */
-function stepView(step: WireStep, includeContent: boolean): WireStep {
-  if (includeContent || step.step_details.type !== 'tool_calls') return step;
-  if (!step.step_details.tool_calls.some((tc) => tc.type === 'file_search')) return step;
-  const copy = structuredClone(step);
-  if (copy.step_details.type === 'tool_calls') {
-    for (const tc of copy.step_details.tool_calls) {
-      if (tc.type !== 'file_search') continue;
-      for (const r of tc.file_search.results ?? []) delete r.content;
-    }
-  }
-  return copy;
-}
-
 function toolOutputs(body: v.Body): ToolOutput[] {
   const list = v.optionalArray(body, 'tool_outputs');
   if (!list) throw missingParam('tool_outputs');
@@ -106,7 +89,7 @@ export function runRoutes(deps: Deps): Route[] {
     // createAndRun: must precede POST /threads/:thread_id.
     route('POST', '/threads/runs', (req) => {
       const body = v.asBody(req.body);
-      rejectStream(body);
+      const stream = wantsStream(body);
       const include = includes(req.query);
       const assistantId = v.requiredString(body, 'assistant_id');
       const params = runParams(body, deps, true);
@@ -114,7 +97,8 @@ export function runRoutes(deps: Deps): Route[] {
       const assistant = store.assistant(assistantId);
       const rec = entities.createThread(threadBody);
       try {
-        return engine.createRun(rec, assistant, params, { include, additionalMessages: [], threadCreated: true }).run;
+        const m = engine.createRun(rec, assistant, params, { include, additionalMessages: [], threadCreated: true });
+        return stream ? new RunStream(m, 0) : m.run;
       } catch (err) {
         store.threads.delete(rec.thread.id);
         throw err;
@@ -124,7 +108,7 @@ export function runRoutes(deps: Deps): Route[] {
     route('POST', '/threads/:thread_id/runs', (req) => {
       const rec = store.thread(p(req, 'thread_id'));
       const body = v.asBody(req.body);
-      rejectStream(body);
+      const stream = wantsStream(body);
       const include = includes(req.query);
       const assistantId = v.requiredString(body, 'assistant_id');
       const params = runParams(body, deps, false);
@@ -132,7 +116,8 @@ export function runRoutes(deps: Deps): Route[] {
         entities.parseMessage(m, `additional_messages[${i}]`),
       );
       const assistant = store.assistant(assistantId);
-      return engine.createRun(rec, assistant, params, { include, additionalMessages: additional, threadCreated: false }).run;
+      const m = engine.createRun(rec, assistant, params, { include, additionalMessages: additional, threadCreated: false });
+      return stream ? new RunStream(m, 0) : m.run;
     }),
     route('GET', '/threads/:thread_id/runs', (req) => {
       const rec = store.thread(p(req, 'thread_id'));
@@ -162,9 +147,11 @@ export function runRoutes(deps: Deps): Route[] {
     route('POST', '/threads/:thread_id/runs/:run_id/submit_tool_outputs', (req) => {
       const m = machineOf(req);
       const body = v.asBody(req.body);
-      rejectStream(body);
+      const stream = wantsStream(body);
+      // The stream of a submit starts with what the outputs set off: the tool_calls step completing.
+      const from = m.transitions.length;
       m.submitToolOutputs(toolOutputs(body));
-      return m.run;
+      return stream ? new RunStream(m, from) : m.run;
     }),
 
     route('GET', '/threads/:thread_id/runs/:run_id/steps', (req) => {

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { Entities } from './entities';
 import { ApiError, badRequest } from './errors';
+import { checkFaultOption, chooseFault, faultLabel, isStreamFault, statusFault, type Fault } from './faults';
 import { IdFactory } from './ids';
 import { parseMultipart } from './multipart';
 import type { Emulator, EmulatorOptions, RecordedRequest } from './options';
@@ -12,12 +13,28 @@ import { fileRoutes } from './routes-files';
 import { runRoutes } from './routes-runs';
 import { threadRoutes } from './routes-threads';
 import { RunEngine } from './run-engine';
+import { CHUNKINGS, type Chunking } from './sse';
+import { SseWriter } from './sse-writer';
 import { Store } from './store';
+import { RunStream, streamRun } from './stream-runs';
 
 // The HTTP side: a loopback server speaking the Assistants v2 REST API under /v1 with the real
-// response headers, recording every request it receives.
+// response headers, recording every request it receives. Run routes with `stream: true` answer with
+// SSE (stream-runs.ts); faults (faults.ts) are injected here, before and after the routes.
 
 const SERVER_ERROR_MESSAGE = 'The server had an error while processing your request. Sorry about that!';
+const CHUNKING_HEADER = 'x-emulator-chunking';
+
+function chunkingOf(value: string | undefined, source: string): Chunking | undefined {
+  if (value === undefined) return undefined;
+  const found = CHUNKINGS.find((c) => c === value);
+  if (!found) throw badRequest(`Invalid ${source} '${value}': expected one of ${CHUNKINGS.join(', ')}.`, source);
+  return found;
+}
+
+function isStreamBody(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && (body as { stream?: unknown }).stream === true;
+}
 
 function parseQuery(search: URLSearchParams): Query {
   const out: Query = {};
@@ -67,7 +84,7 @@ function recordedBody(raw: Buffer, contentType: string): unknown {
   }
 }
 
-export function startServer(options: EmulatorOptions = {}): Promise<Emulator> {
+export async function startServer(options: EmulatorOptions = {}): Promise<Emulator> {
   const host = options.host ?? '127.0.0.1';
   const seed = options.seed ?? 1;
   const pollAfterMs = options.pollAfterMs === undefined ? 5 : options.pollAfterMs;
@@ -79,6 +96,31 @@ export function startServer(options: EmulatorOptions = {}): Promise<Emulator> {
   // createAndRun (POST /threads/runs) is among the run routes, so they go before the thread routes.
   const routes: Route[] = [...assistantRoutes(deps), ...runRoutes(deps), ...threadRoutes(deps), ...fileRoutes(deps)];
   const requests: RecordedRequest[] = [];
+  const defaultChunking: Chunking = chunkingOf(options.chunking, 'chunking option') ?? 'event';
+  const eventDelayMs = options.eventDelayMs ?? 0;
+  if (!(Number.isFinite(eventDelayMs) && eventDelayMs >= 0)) throw new Error(`Invalid eventDelayMs ${eventDelayMs}.`);
+  checkFaultOption(options.fault);
+  /** Open SSE streams: closed with the emulator (and on reset) so no socket or timer outlives it. */
+  const streams = new Set<SseWriter>();
+
+  async function serveStream(res: ServerResponse, stream: RunStream, fault: Fault | null, record: RecordedRequest, started: number, chunking: Chunking): Promise<void> {
+    res.statusCode = 200;
+    res.setHeader('content-type', 'text/event-stream; charset=utf-8');
+    res.setHeader('x-request-id', ids.requestId());
+    res.setHeader('openai-version', '2020-10-01');
+    res.setHeader('openai-processing-ms', String(Math.max(1, Date.now() - started)));
+    // Headers go out at once, as the real API's do: a stream cut before any event still got its 200.
+    res.flushHeaders();
+    const out = new SseWriter(res, { chunking, eventDelayMs, seed: [seed, stream.machine.run.id, stream.from] });
+    streams.add(out);
+    try {
+      await streamRun(out, stream, fault && isStreamFault(fault) ? fault : null, (f) => {
+        record.fault = faultLabel(f);
+      });
+    } finally {
+      streams.delete(out);
+    }
+  }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = Date.now();
@@ -88,10 +130,27 @@ export function startServer(options: EmulatorOptions = {}): Promise<Emulator> {
     const contentType = headers['content-type'] ?? '';
     let status = 200;
     let payload: unknown;
+    let record: RecordedRequest | undefined;
+    let fault: Fault | null = null;
+    const faultHeaders: Record<string, string> = {};
     try {
       const raw = await readBody(req);
       const query = parseQuery(url.searchParams);
-      requests.push({ method, path: url.pathname, query, headers, body: recordedBody(raw, contentType) });
+      record = { method, path: url.pathname, query, headers, body: recordedBody(raw, contentType) };
+      requests.push(record);
+      const chunking = chunkingOf(headers[CHUNKING_HEADER], CHUNKING_HEADER) ?? defaultChunking;
+      fault = chooseFault({ method, path: url.pathname, headers, stream: isStreamBody(record.body) }, options.fault);
+      if (fault?.kind === 'reset-before-headers') {
+        record.fault = faultLabel(fault);
+        req.socket.destroy();
+        return;
+      }
+      if (fault?.kind === 'status') {
+        record.fault = faultLabel(fault);
+        const injected = statusFault(fault.status);
+        Object.assign(faultHeaders, injected.headers);
+        throw injected.error;
+      }
       if (url.pathname !== '/v1' && !url.pathname.startsWith('/v1/')) {
         throw new ApiError(404, `Invalid URL (${method} ${url.pathname})`);
       }
@@ -108,13 +167,22 @@ export function startServer(options: EmulatorOptions = {}): Promise<Emulator> {
         }
       }
       payload = handler({ method, path, query, body, rawBody: raw, headers, params });
+      if (payload instanceof RunStream) {
+        await serveStream(res, payload, fault, record, started, chunking);
+        return;
+      }
     } catch (err) {
       const apiError = err instanceof ApiError ? err : new ApiError(500, SERVER_ERROR_MESSAGE, 'server_error');
       status = apiError.status;
       payload = apiError.body();
     }
-    const text = JSON.stringify(payload, null, 2);
+    let text = JSON.stringify(payload, null, 2);
+    if (fault?.kind === 'malformed-json' && record) {
+      record.fault = 'malformed-json';
+      text = text.slice(0, Math.floor(text.length / 2));
+    }
     res.statusCode = status;
+    for (const [name, value] of Object.entries(faultHeaders)) res.setHeader(name, value);
     res.setHeader('content-type', 'application/json');
     res.setHeader('x-request-id', ids.requestId());
     res.setHeader('openai-version', '2020-10-01');
@@ -127,7 +195,12 @@ export function startServer(options: EmulatorOptions = {}): Promise<Emulator> {
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent) res.statusCode = 500;
+      // Mid-stream there is no way to report it: drop the connection rather than write text into SSE.
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      res.statusCode = 500;
       res.end(String(err));
     });
   });
@@ -144,10 +217,12 @@ export function startServer(options: EmulatorOptions = {}): Promise<Emulator> {
         requests,
         close: () =>
           new Promise<void>((done, fail) => {
+            for (const stream of streams) stream.abort();
             server.close((err) => (err ? fail(err) : done()));
             server.closeAllConnections();
           }),
         reset: () => {
+          for (const stream of streams) stream.abort();
           store.clear();
           engine.clear();
           requests.length = 0;
