@@ -185,10 +185,9 @@ export class RunTracker {
     const st = this.active.peek(runId);
     if (!st || st.status === 'requires_action') return;
     this.active.delete(runId);
-    if (outcome === 'error') {
-      const name = (error as { constructor?: { name?: string } } | null)?.constructor?.name;
-      st.span.setAttribute(A.errorType, name && name !== 'Object' ? name : 'stream_error');
-      st.span.setStatus({ code: SpanStatusCode.ERROR, message: 'stream failed' });
+    if (outcome === 'error' && error !== undefined) {
+      st.span.setAttribute(A.errorType, errorType(error));
+      st.span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(error) ?? 'stream failed' });
     }
     st.lastSeen = at;
     this.endUnfinished(st, `stream_${outcome}`);
@@ -421,4 +420,16 @@ export function mergeDelta(target: Obj, delta: Obj, keepText: boolean): void {
       target[key] = value;
     }
   }
+}
+
+/** A low-cardinality name for a stream failure: the socket error's code under fetch's generic TypeError. */
+function errorType(error: unknown): string {
+  const e = error as { code?: unknown; cause?: { code?: unknown; name?: unknown }; name?: unknown } | null;
+  for (const v of [e?.cause?.code, e?.code, e?.cause?.name, e?.name]) if (typeof v === 'string' && v && v !== 'Error') return v;
+  return 'stream_error';
+}
+
+function errorMessage(error: unknown): string | undefined {
+  const m = (error as { message?: unknown } | null)?.message;
+  return typeof m === 'string' ? m : undefined;
 }

@@ -21,6 +21,7 @@ export interface StreamHooks {
  */
 export class RunStreamSink implements StreamSink {
   private runId?: string;
+  private sawErrorEvent = false;
 
   constructor(
     private readonly call: ObservedCall,
@@ -54,10 +55,19 @@ export class RunStreamSink implements StreamSink {
     }
     if (name === 'thread.message.delta') return this.runId ? this.runs.onMessageDelta(this.runId, data, at) : undefined;
     if (name === 'thread.message.completed' || name === 'thread.message.incomplete') return this.store.recordMessage(data);
-    if (name === 'error' && this.runId) return this.runs.onStreamError(this.runId, data, at);
+    if (name === 'error') {
+      this.sawErrorEvent = true;
+      if (this.runId) this.runs.onStreamError(this.runId, data, at);
+    }
   }
 
   end(outcome: StreamOutcome, at: number, error?: unknown): void {
+    // After an `error` event the SDK throws and aborts the request: the stream failed, it was not abandoned.
+    // The error event already set the span's error; the abort that follows is not the cause.
+    if (this.sawErrorEvent) {
+      outcome = 'error';
+      error = undefined;
+    }
     if (this.runId) this.runs.onStreamEnd(this.runId, outcome, at, error);
     else this.hooks.noRun(outcome, at, error);
   }

@@ -99,8 +99,9 @@ function assertSmoke(cell: Cell, run: CellRun): void {
   assert.deepEqual(child.status, { code: 'ERROR', message: 'on purpose' });
   assert.deepEqual(child.links, [{ traceId: ambient.traceId, spanId: ambient.spanId, attributes: { 'smoke.link': true } }]);
   // OTel JS anchors each span's clock on its own whole-millisecond Date.now() and runs it on the monotonic clock
-  // from there, so times of different spans disagree by a ms or more (seen: 1.3 ms): compare them loosely.
-  assert.ok(child.startMs >= ambient.startMs - 5 && child.endMs <= ambient.endMs + 5, spanTimes);
+  // from there, so times of different spans disagree, more so under load as the wall clock drifts from the
+  // monotonic one (seen: 1.3 ms idle, 5.2 ms with a Go build running): compare them loosely.
+  assert.ok(child.startMs >= ambient.startMs - 50 && child.endMs <= ambient.endMs + 50, spanTimes);
 
   // Nothing went wrong quietly.
   assert.deepEqual(run.setup.diag, []);

@@ -160,15 +160,29 @@ async function runChild(io) {
   })();
   const { sdk } = exporter;
   const memory = exporter.exporter;
+  // Counts every span started and ended, so tests can assert that every started span ends exactly once.
+  const spanCounts = { started: 0, ended: 0, open: new Map() };
+  const counting = {
+    onStart(span) {
+      spanCounts.started++;
+      spanCounts.open.set(span, span.name);
+    },
+    onEnd(span) {
+      spanCounts.ended++;
+      spanCounts.open.delete(span);
+    },
+    forceFlush: () => Promise.resolve(),
+    shutdown: () => Promise.resolve(),
+  };
   let provider;
   if (cell.otel === 3) {
     provider = new sdk.TracerProvider({
-      spanProcessors: [new sdk.SimpleSpanProcessor({ exporter: memory })],
+      spanProcessors: [counting, new sdk.SimpleSpanProcessor({ exporter: memory })],
       ...(idGenerator ? { idGenerator } : {}),
     });
   } else {
     provider = new sdk.BasicTracerProvider({
-      spanProcessors: [new sdk.SimpleSpanProcessor(memory)],
+      spanProcessors: [counting, new sdk.SimpleSpanProcessor(memory)],
       ...(idGenerator ? { idGenerator } : {}),
     });
   }
@@ -253,9 +267,13 @@ async function runChild(io) {
     memory.reset();
   }
   current = setup;
+  // Shutdown as an app does it (disable before provider shutdown): nothing may stay open after it.
+  instrumentation?.disable();
+  await instrumentation?.flush?.();
 
   const results = {
     node: process.version,
+    spanCounts: { started: spanCounts.started, ended: spanCounts.ended, open: [...spanCounts.open.values()] },
     setup: {
       ...setup,
       idGenerator: idGenerator ? idGenerator.constructor.name : 'default',

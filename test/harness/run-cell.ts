@@ -87,6 +87,8 @@ export interface CellSetup extends Recorded {
 
 export interface CellRun {
   node: string;
+  /** Spans started and ended in the child (after the instrumentation was disabled at the end). */
+  spanCounts: { started: number; ended: number; open: string[] };
   setup: CellSetup;
   scenarios: Record<string, ScenarioResult>;
   stderr: string;
@@ -169,6 +171,14 @@ export async function runCell(cell: Cell, options: RunCellOptions): Promise<Cell
       throw new CellError(`${cellName(cell)}: child exited ${code}${existsSync(resultsPath) ? '' : ' without results'}`, output());
     }
     const results = JSON.parse(await readFile(resultsPath, 'utf8'));
+    // Invariants every cell must keep, whatever the test: every started span ended, none twice.
+    const counts = results.spanCounts;
+    if (counts && counts.started !== counts.ended) {
+      throw new CellError(`${counts.started - counts.ended} span(s) never ended: ${counts.open.join(', ')}`, stderr);
+    }
+    const warnings = [results.setup, ...Object.values(results.scenarios)].flatMap((r) => r.diag ?? []);
+    const twice = warnings.filter((d) => /ended Span/i.test(d.message));
+    if (twice.length) throw new CellError(`span operations after end: ${twice[0]!.message}`, stderr);
     return { ...results, stderr };
   } finally {
     await rm(tmp, { recursive: true, force: true });
