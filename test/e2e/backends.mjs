@@ -39,11 +39,13 @@ export const VERSIONS = Object.freeze({
   builder: 'v0.165.0',
   collector: 'v0.165.0',
   // Jaeger's Go module is github.com/jaegertracing/jaeger (no /v2), so its v2.x.y tags are not valid
-  // versions of it. Until v2.13.0 every release was also tagged v1.x.y on the same commit for Go: v1.76.0
-  // is the v2.13.0 commit ("v1.76.0 / v2.13.0" in its CHANGELOG), and cmd/jaeger there is the v2 binary
-  // (a collector distribution, otelcol v0.140.0). Later v2 releases exist only as v2 tags; to move past
-  // v2.13.0 pin a pseudo-version of the release commit instead: v1.76.1-0.<UTC yyyymmddhhmmss>-<12 hex>
-  // (the Go module proxy serves canonical pseudo-versions; it refuses branch and bare-commit queries here).
+  // versions of it. Releases up to v2.13.0 were also tagged v1.x.y on the same commit: v1.76.0 is the
+  // v2.13.0 commit ("v1.76.0 / v2.13.0" in its CHANGELOG), cmd/jaeger there is the v2 binary (a collector
+  // distribution on otelcol v0.140.0), and v1.76.0 is the newest version the module proxy lists. For a
+  // later v2 release pin the release commit's pseudo-version, v1.76.1-0.<UTC yyyymmddhhmmss>-<12 hex>:
+  // the module proxy as reached here serves canonical versions only and answers 403 to branch names and
+  // bare commit hashes, so the commit time has to be known (e.g. `git log -1 --format=%cd
+  // --date=format-local:%Y%m%d%H%M%S` with TZ=UTC in a clone).
   jaegerModule: 'github.com/jaegertracing/jaeger',
   jaegerModuleVersion: 'v1.76.0',
   jaegerRelease: 'v2.13.0',
