@@ -111,6 +111,8 @@ function wrapBody(
       failed(err);
       out.destroy(err);
     });
+    // node-fetch reports a premature close by emitting 'error' on `response.body`, which is this stream.
+    out.once('error', (err) => failed(err));
     out.once('close', () => {
       if (!source.destroyed && !source.readableEnded) {
         cancelled();

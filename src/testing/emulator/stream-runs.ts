@@ -64,6 +64,9 @@ export async function streamRun(out: SseWriter, stream: RunStream, fault: Stream
         cursor++;
         await out.event(event.name, event.data);
         sent++;
+        // The real stream ends at requires_action: a submit made before this stream wrote `done`
+        // continues the run in the submit's own stream, never in this one.
+        if (event.name === 'thread.run.requires_action') break;
       } else {
         // The next stage runs after the pause, so the run's state keeps pace with the events.
         await out.settle();
