@@ -6,13 +6,13 @@ import type { OpenAIInstrumentationConfig } from './config';
  */
 export class ContentPolicy {
   readonly enabled: boolean;
-  private readonly max: number;
+  readonly maxLength: number;
   private readonly redact?: (value: string, key: string) => string;
 
   constructor(config: OpenAIInstrumentationConfig, env: NodeJS.ProcessEnv = process.env) {
     const envValue = env.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT?.trim().toLowerCase();
     this.enabled = config.captureContent !== false && envValue !== 'false';
-    this.max = Math.max(16, config.maxContentLength ?? 16384);
+    this.maxLength = Math.max(16, config.maxContentLength ?? 16384);
     this.redact = config.redact;
   }
 
@@ -29,12 +29,12 @@ export class ContentPolicy {
       }
       if (typeof text !== 'string') return undefined;
     }
-    return truncate(text, this.max);
+    return truncate(text, this.maxLength);
   }
 
   /** Caps a string kept in memory (state), so memory stays bounded even before capture. */
   cap(text: string): string {
-    return truncate(text, this.max);
+    return truncate(text, this.maxLength);
   }
 }
 

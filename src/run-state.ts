@@ -52,6 +52,8 @@ export interface StreamedRun {
   stepTimes: Map<string, { start: number; end?: number }>;
   /** Per message id: each delta's time, index, size and (capped) text. */
   deltas: Map<string, MessageDelta[]>;
+  /** Characters of delta text kept per message (bounded by the content cap). */
+  keptText: Map<string, number>;
   /** Terminal status seen in a stream (so no steps request is needed). */
   terminalInStream: boolean;
 }
@@ -158,11 +160,16 @@ export class RunTracker {
     let list = s.deltas.get(id);
     if (!list) s.deltas.set(id, (list = []));
     if (list.length >= MAX_DELTAS_PER_MESSAGE) return;
+    // Text is kept only up to the content cap per message; sizes and times are kept for every delta.
+    let kept = s.keptText.get(id) ?? 0;
     for (const raw of arr(obj(delta.delta)?.content)) {
       const part = obj(raw);
       const text = str(obj(part?.text)?.value) ?? '';
-      list.push({ at, index: num(part?.index) ?? list.length, size: text.length, ...(this.env.content.enabled ? { text } : {}) });
+      const keep = this.env.content.enabled && kept < this.env.content.maxLength;
+      if (keep) kept += text.length;
+      list.push({ at, index: num(part?.index) ?? list.length, size: text.length, ...(keep ? { text } : {}) });
     }
+    s.keptText.set(id, kept);
     st.lastSeen = at;
   }
 
@@ -194,7 +201,7 @@ export class RunTracker {
   }
 
   private streamed(st: RunState): StreamedRun {
-    return (st.stream ??= { steps: new Map(), stepTimes: new Map(), deltas: new Map(), terminalInStream: false });
+    return (st.stream ??= { steps: new Map(), stepTimes: new Map(), deltas: new Map(), keptText: new Map(), terminalInStream: false });
   }
 
   /** The app submitted tool outputs: the function tool spans end here. */

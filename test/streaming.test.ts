@@ -24,6 +24,7 @@ const FLOWS: Record<string, Record<string, unknown>> = {
   code: { flow: 'stream', script: 'code', tools: [{ type: 'code_interpreter' }] },
   failed: { flow: 'create-stream-true', script: 'failed' },
   incomplete: { flow: 'create-stream-true', script: 'incomplete' },
+  cancelled: { flow: 'create-stream-true', script: 'cancel', cancelOn: 'thread.run.in_progress' },
   createAndRunStream: { flow: 'createAndRunStream' },
   'createAndRun-stream-true': { flow: 'createAndRun-stream-true', script: 'function', tools: [weather] },
   withResponse: { flow: 'withResponse' },
@@ -39,7 +40,8 @@ const FLOWS: Record<string, Record<string, unknown>> = {
 const scenarios = Object.entries(FLOWS).map(([name, args]) => ({ name, module: MODULE, args }));
 const emulators: Emulator[] = [];
 const fresh = async () => {
-  const e = await startEmulator({ seed: 11, eventDelayMs: 1 });
+  // split: SSE bytes cut at seeded offsets (inside lines and UTF-8 characters) across network writes
+  const e = await startEmulator({ seed: 11, eventDelayMs: 1, chunking: 'split' });
   emulators.push(e);
   return e;
 };
@@ -127,10 +129,14 @@ forEachCell((cell) => {
     assert.ok((code.attributes['spanlens.code.image_file_ids'] as string[]).length > 0);
   });
 
-  it('failed and incomplete streams end the run with the status in the data', () => {
+  it('failed, cancelled and incomplete streams end the run with the status in the data', () => {
     const failed = runOf(traced.scenarios.failed!).run;
     assert.equal(failed.attributes['openai.run.status'], 'failed');
     assert.equal(failed.status.code, 'ERROR');
+    const cancelled = runOf(traced.scenarios.cancelled!).run;
+    assert.equal(cancelled.attributes['openai.run.status'], 'cancelled');
+    assert.notEqual(cancelled.status.code, 'ERROR');
+    assert.ok(cancelled.events.some((e) => e.name === 'thread.run.cancelled'));
     const incomplete = runOf(traced.scenarios.incomplete!).run;
     assert.equal(incomplete.attributes['openai.run.status'], 'incomplete');
     assert.ok(incomplete.attributes['openai.run.incomplete_reason']);

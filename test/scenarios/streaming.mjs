@@ -19,6 +19,8 @@ export default async function streaming(ctx) {
       record(e);
       n++;
       if (ctx.args.breakAfter && n >= ctx.args.breakAfter) break;
+      // cancel script: the run streams in_progress until the app cancels it from another request
+      if (ctx.args.cancelOn === e.event) await api.runs.cancel(threadId ?? e.data.thread_id, e.data.id);
       if (e.event === 'thread.run.requires_action') {
         const next = await submitWith(threadId, e.data);
         await iterate(next, threadId, submitWith);
