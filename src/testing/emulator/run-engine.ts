@@ -92,8 +92,16 @@ export class RunMachine {
   private readonly expiresAt: number;
   currentMessage: WireMessage | null = null;
   currentStep: WireStep | null = null;
-  /** True while an SSE response runs the stages: polls then only look (the stream drives the run). */
-  streaming = false;
+  /**
+   * The SSE response that currently runs the stages (polls then only look: the stream drives the run).
+   * A token, not a flag: a submit stream can take over while the previous stream is still closing, and
+   * only the current owner may release the run.
+   */
+  streamOwner: object | null = null;
+
+  get streaming(): boolean {
+    return this.streamOwner !== null;
+  }
   private readonly listeners = new Set<() => void>();
 
   constructor(

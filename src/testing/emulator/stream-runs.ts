@@ -49,7 +49,8 @@ export async function streamRun(out: SseWriter, stream: RunStream, fault: Stream
   const includeContent = m.include.includes(FILE_SEARCH_CONTENT);
   let cursor = stream.from;
   let sent = 0;
-  m.streaming = true;
+  const owner = {};
+  m.streamOwner = owner;
   try {
     for (;;) {
       if (out.closed) return;
@@ -83,8 +84,11 @@ export async function streamRun(out: SseWriter, stream: RunStream, fault: Stream
     }
     await out.done();
   } finally {
-    m.streaming = false;
-    m.drain();
+    // A later stream (the submit's) may own the run by now: then it drives, not this one.
+    if (m.streamOwner === owner) {
+      m.streamOwner = null;
+      m.drain();
+    }
   }
 }
 
