@@ -21,3 +21,24 @@ for (const [file, target] of Object.entries(entries)) {
   const body = `import cjs from '${target}';\nexport const { ${names.join(', ')} } = cjs;\nexport default cjs;\n`;
   writeFileSync(path.join(root, 'dist/esm', file), body);
 }
+
+// `node --import @spanlens/instrumentation-openai/register`: ESM imports of `openai` can only be patched
+// through a loader hook registered before they happen. Only modules an instrumentation asked for are
+// wrapped (import-in-the-middle's message channel, as @opentelemetry/auto-instrumentations-node does);
+// the hook is the one beside the @opentelemetry/instrumentation copy that patches, or it never fires.
+writeFileSync(
+  path.join(root, 'dist/esm/register.mjs'),
+  `import { createRequire, register } from 'node:module';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const require = createRequire(import.meta.url);
+const iitmPath = createRequire(require.resolve('@opentelemetry/instrumentation')).resolve('import-in-the-middle');
+const { createAddHookMessageChannel } = require(iitmPath);
+const { registerOptions, waitForAllMessagesAcknowledged } = createAddHookMessageChannel();
+register(pathToFileURL(path.join(path.dirname(iitmPath), 'hook.mjs')).href, import.meta.url, registerOptions);
+const registered = require('../cjs/register.js');
+await waitForAllMessagesAcknowledged();
+export const { instrumentation, sdk, shutdown } = registered;
+`,
+);

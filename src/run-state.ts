@@ -49,7 +49,7 @@ export interface RunState {
 /** What a run's event streams showed: live timing the whole-second API timestamps cannot give. */
 export interface StreamedRun {
   steps: Map<string, Obj>;
-  stepTimes: Map<string, { start: number; end?: number }>;
+  stepTimes: Map<string, { start?: number; end?: number }>;
   /** Per message id: each delta's time, index, size and (capped) text. */
   deltas: Map<string, MessageDelta[]>;
   /** Characters of delta text kept per message (bounded by the content cap). */
@@ -128,13 +128,17 @@ export class RunTracker {
     }
   }
 
-  /** `thread.run.step.*` events (not deltas): the step object and when each phase was seen. */
-  onStreamStep(step: Obj, at: number): void {
+  /**
+   * `thread.run.step.*` events (not deltas): the step object and when each phase was seen. A step's
+   * start is the client time of its `created` event; one first seen later (a submit stream opens with
+   * the tool step completing) keeps the API's created_at.
+   */
+  onStreamStep(step: Obj, at: number, event: string): void {
     const st = this.active.peek(str(step.run_id) ?? '');
     const id = str(step.id);
     if (!st || !id) return;
     const s = this.streamed(st);
-    const times = s.stepTimes.get(id) ?? { start: at };
+    const times = s.stepTimes.get(id) ?? { start: event === 'thread.run.step.created' ? at : undefined };
     s.stepTimes.set(id, times);
     if (!STEP_OPEN.has(str(step.status) ?? '')) times.end ??= at;
     s.steps.set(id, step);

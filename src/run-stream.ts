@@ -47,7 +47,7 @@ export class RunStreamSink implements StreamSink {
     if (name.startsWith('thread.run.step.')) {
       this.runId = str(data.run_id) ?? this.runId;
       if (name === 'thread.run.step.delta') return this.runId ? this.runs.onStepDelta(this.runId, data, at) : undefined;
-      return this.runs.onStreamStep(data, at);
+      return this.runs.onStreamStep(data, at, name);
     }
     if (name.startsWith('thread.run.')) {
       this.runId = str(data.id) ?? this.runId;

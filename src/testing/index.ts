@@ -23,3 +23,5 @@ export { EMULATOR_SCRIPTS } from './emulator/options';
 export function startEmulator(options?: EmulatorOptions): Promise<Emulator> {
   return startServer(options);
 }
+
+export { formatTraceTree, type SpanLike } from './trace-tree';

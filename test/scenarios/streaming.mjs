@@ -10,7 +10,13 @@ export default async function streaming(ctx) {
   const question = { role: 'user', content: ctx.args.question ?? 'What is the weather in Paris today?' };
   const outputsFor = (run) =>
     run.required_action.submit_tool_outputs.tool_calls.map((c) => ({ tool_call_id: c.id, output: `{"temp": 21, "call": "${c.function.name}"}` }));
-  const record = (e) => log.push({ event: e.event, id: e.data?.id, status: e.data?.status, delta: e.event === 'thread.message.delta' ? e.data.delta : undefined });
+  // After the app aborts, what still arrives (events, how iteration ends) depends on network timing, with
+  // or without tracing: the transcript stops there.
+  let frozen = false;
+  const push = (entry) => {
+    if (!frozen) log.push(entry);
+  };
+  const record = (e) => push({ event: e.event, id: e.data?.id, status: e.data?.status, delta: e.event === 'thread.message.delta' ? e.data.delta : undefined });
 
   // Iterates a raw Stream of events (stream: true), answering requires_action with a streamed submit.
   const iterate = async (stream, threadId, submitWith) => {
@@ -31,20 +37,24 @@ export default async function streaming(ctx) {
   const helper = async (stream) => {
     stream
       .on('event', (e) => record(e))
-      .on('textDelta', (d) => log.push({ textDelta: d.value }))
-      .on('toolCallDone', (t) => log.push({ toolCallDone: t.type, id: t.id }))
-      .on('messageDone', (m) => log.push({ messageDone: m.id, text: m.content?.[0]?.text?.value }));
+      .on('textDelta', (d) => push({ textDelta: d.value }))
+      .on('toolCallDone', (t) => push({ toolCallDone: t.type, id: t.id }))
+      .on('messageDone', (m) => push({ messageDone: m.id, text: m.content?.[0]?.text?.value }));
     if (ctx.args.abortAfter) {
       let n = 0;
       stream.on('textDelta', () => {
-        if (++n === ctx.args.abortAfter) stream.abort();
+        if (++n === ctx.args.abortAfter) {
+          stream.abort();
+          push({ aborted: true });
+          frozen = true;
+        }
       });
     }
     let run;
     try {
       run = await stream.finalRun();
     } catch (e) {
-      log.push({ error: e.constructor.name, message: e.message });
+      push({ error: e.constructor.name, message: e.message });
       return log;
     }
     while (run.status === 'requires_action') {
@@ -52,9 +62,9 @@ export default async function streaming(ctx) {
       next.on('event', (e) => record(e));
       run = await next.finalRun();
     }
-    log.push({ finalRun: run.status, usage: run.usage });
+    push({ finalRun: run.status, usage: run.usage });
     const messages = await stream.finalMessages().catch((e) => ({ error: e.constructor.name }));
-    log.push({ finalMessages: Array.isArray(messages) ? messages.map((m) => m.id) : messages });
+    push({ finalMessages: Array.isArray(messages) ? messages.map((m) => m.id) : messages });
     return log;
   };
 
@@ -83,7 +93,7 @@ export default async function streaming(ctx) {
         await iterate(stream, thread.id, (t, run) => api.runs.submitToolOutputs(t, run.id, { tool_outputs: outputsFor(run), stream: true }));
       } else if (flow === 'withResponse') {
         const { data: stream, response } = await api.runs.create(thread.id, { assistant_id: assistant.id, stream: true }).withResponse();
-        log.push({ status: response.status, contentType: response.headers.get('content-type') });
+        push({ status: response.status, contentType: response.headers.get('content-type') });
         await iterate(stream, thread.id, () => undefined);
       } else if (flow === 'toReadableStream') {
         const stream = api.runs.stream(thread.id, { assistant_id: assistant.id });
@@ -106,21 +116,25 @@ export default async function streaming(ctx) {
           return out;
         };
         const [na, nb] = await Promise.all([names(a), names(b)]);
-        log.push({ teeA: na, teeB: nb });
+        push({ teeA: na, teeB: nb });
       } else if (flow === 'signal') {
         const controller = new AbortController();
         const stream = await api.runs.create(thread.id, { assistant_id: assistant.id, stream: true }, { signal: controller.signal });
         let n = 0;
         for await (const e of stream) {
           record(e);
-          if (++n === (ctx.args.abortAfter ?? 5)) controller.abort();
+          if (++n === (ctx.args.abortAfter ?? 5)) {
+            controller.abort();
+            push({ aborted: true });
+            frozen = true;
+          }
         }
       } else {
         throw new Error(`unknown flow ${flow}`);
       }
     }
   } catch (e) {
-    log.push({ error: e.constructor.name, message: e.message, status: e.status });
+    push({ error: e.constructor.name, message: e.message, status: e.status });
   }
   return { threadId, assistantId: assistant.id, log };
 }

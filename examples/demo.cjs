@@ -1,0 +1,92 @@
+// npm run demo — the seed's scenario, traced: a "Support agent" on gpt-4o-mini with code_interpreter
+// plots revenue from a CSV (createAndPoll), answers a streamed follow-up, then calls a function tool.
+// Runs against the package's built-in Assistants emulator (no key, no network) and prints the
+// thread's trace as a tree. OTEL_EXPORTER_OTLP_ENDPOINT set: also exports it over OTLP/HTTP.
+// --live with OPENAI_API_KEY (and optionally OPENAI_BASE_URL): talks to a real Assistants server.
+const { trace } = require('@opentelemetry/api');
+const { NodeTracerProvider } = require('@opentelemetry/sdk-trace-node');
+const { BatchSpanProcessor, InMemorySpanExporter, SimpleSpanProcessor } = require('@opentelemetry/sdk-trace-base');
+const { registerInstrumentations } = require('@opentelemetry/instrumentation');
+const { OpenAIInstrumentation, ThreadTraceIdGenerator, threadTraceId } = require('../dist/cjs');
+const { startEmulator, formatTraceTree } = require('../dist/cjs/testing');
+
+const live = process.argv.includes('--live');
+const memory = new InMemorySpanExporter();
+const processors = [new SimpleSpanProcessor(memory)];
+if (process.env.OTEL_EXPORTER_OTLP_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) {
+  const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http');
+  processors.push(new BatchSpanProcessor(new OTLPTraceExporter()));
+}
+const provider = new NodeTracerProvider({ idGenerator: new ThreadTraceIdGenerator(), spanProcessors: processors });
+provider.register();
+const instrumentation = new OpenAIInstrumentation();
+registerInstrumentations({ instrumentations: [instrumentation] });
+const OpenAI = require('openai'); // after the instrumentation: the require hook patches it
+
+const revenueCsv = 'day,revenue\nMon,1200\nTue,1350\nWed,980\nThu,1610\nFri,1720\nSat,2050\nSun,1890\n';
+const convert = {
+  type: 'function',
+  function: {
+    name: 'convert_currency',
+    description: 'Convert an amount between currencies',
+    parameters: { type: 'object', properties: { amount: { type: 'number' }, to: { type: 'string' } }, required: ['amount', 'to'] },
+  },
+};
+
+async function main() {
+  if (live && !process.env.OPENAI_API_KEY) throw new Error('--live needs OPENAI_API_KEY');
+  const emulator = live ? undefined : await startEmulator({ pollAfterMs: 20 });
+  const client = live ? new OpenAI() : new OpenAI({ apiKey: 'sk-demo-not-a-real-key', baseURL: emulator.baseURL });
+  const threads = client.beta.threads;
+  const v4 = typeof threads.del === 'function';
+  const submitStream = (threadId, runId, body) =>
+    v4 ? threads.runs.submitToolOutputsStream(threadId, runId, body) : threads.runs.submitToolOutputsStream(runId, { thread_id: threadId, ...body });
+
+  const file = await client.files.create({ file: new File([revenueCsv], 'revenue.csv', { type: 'text/csv' }), purpose: 'assistants' });
+  const assistant = await client.beta.assistants.create({
+    name: 'Support agent',
+    model: 'gpt-4o-mini',
+    instructions: 'You are a support agent. Use code to analyse data files.',
+    tools: [{ type: 'code_interpreter' }, convert],
+    tool_resources: { code_interpreter: { file_ids: [file.id] } },
+  });
+  const thread = await threads.create();
+
+  // 1. The seed's turn: code interpreter, polled by the SDK helper.
+  await threads.messages.create(thread.id, { role: 'user', content: 'Plot the last week of revenue from this CSV.' });
+  const first = await threads.runs.createAndPoll(thread.id, { assistant_id: assistant.id, metadata: { script: 'code' } }, { pollIntervalMs: 20 });
+
+  // 2. A streamed follow-up.
+  await threads.messages.create(thread.id, { role: 'user', content: 'Summarise the trend in one sentence.' });
+  const stream = threads.runs.stream(thread.id, { assistant_id: assistant.id, metadata: { script: 'answer' } });
+  let streamed = '';
+  stream.on('textDelta', (d) => (streamed += d.value));
+  const second = await stream.finalRun();
+
+  // 3. A function-tool turn: the app runs the tool and submits its output (streamed).
+  await threads.messages.create(thread.id, { role: 'user', content: "What was Saturday's revenue in EUR?" });
+  let run = await threads.runs.createAndPoll(thread.id, { assistant_id: assistant.id, metadata: { script: 'function' } }, { pollIntervalMs: 20 });
+  while (run.status === 'requires_action') {
+    const tool_outputs = run.required_action.submit_tool_outputs.tool_calls.map((c) => ({ tool_call_id: c.id, output: JSON.stringify({ eur: 1886 }) }));
+    run = await submitStream(thread.id, run.id, { tool_outputs }).finalRun();
+  }
+
+  await instrumentation.flush();
+  const spans = memory.getFinishedSpans();
+  console.log(`Thread ${thread.id}: ${[first, second, run].map((r) => `${r.id} ${r.status}`).join(', ')}`);
+  console.log(`Streamed answer: ${streamed}\n`);
+  console.log(formatTraceTree(spans.filter((s) => s.spanContext().traceId === threadTraceId(thread.id))));
+  console.log(`\nThe thread's trace id: ${threadTraceId(thread.id)} (threadTraceId('${thread.id}'))`);
+  const other = spans.filter((s) => s.spanContext().traceId !== threadTraceId(thread.id));
+  console.log(`Outside the thread's trace: ${other.map((s) => s.name).join(', ')}`);
+  if (processors.length > 1) console.log(`Exported over OTLP/HTTP too; in Jaeger: /trace/${threadTraceId(thread.id)}`);
+  instrumentation.disable();
+  await provider.shutdown();
+  await emulator?.close();
+  void trace;
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});
