@@ -1,0 +1,92 @@
+// The bundled price list. Written by hand from OpenAI's own pages, checked on PRICES_CHECKED_ON:
+//   - https://developers.openai.com/api/docs/models/<model> (per-model "Text tokens" tables:
+//     gpt-3.5-turbo, gpt-4, gpt-4-turbo, gpt-4-turbo-preview, gpt-4.1-nano, gpt-5-mini, gpt-5-nano, gpt-5.1)
+//   - https://developers.openai.com/api/docs/pricing (standard tier; built-in tool fees)
+//   - cross-checked against LiteLLM's model_prices_and_context_window.json and the OpenAI changelog
+//     (o3 cut to $2/$8 in June 2025; container billing per minute, 5-minute minimum, since 2026-06-02).
+// Standard tier only: Batch, Flex and Priority rates differ; so do fine-tuned models (never resolved here).
+// Shut-down models (gpt-3.5-turbo, gpt-4-*-preview, o1-preview, …) stay: old traces still name them.
+
+/** USD per 1M tokens. `cachedInput` absent: OpenAI has no cache discount for the model (billed as input). */
+export interface ModelPrice {
+  input: number;
+  cachedInput?: number;
+  output: number;
+}
+
+/** Built-in tool fees, USD. Tokens the tools add (file chunks, search results) are billed as model input. */
+export interface ToolPrices {
+  /** Per code interpreter session (Assistants) / container session (Responses), default 1 GB container. */
+  codeInterpreterSession: number;
+  /** Per 1,000 file search tool calls. OpenAI lists this fee for the Responses API only. */
+  fileSearchPer1kCalls: number;
+  /** Per 1,000 web search tool calls (standard web search tool; search content tokens are extra, as input). */
+  webSearchPer1kCalls: number;
+}
+
+export const PRICES_SOURCE = 'OpenAI list prices (developers.openai.com/api/docs/pricing and /models), standard tier';
+export const PRICES_CHECKED_ON = '2026-11-25';
+
+export const MODEL_PRICES: Readonly<Record<string, ModelPrice>> = {
+  // GPT-5 family: cached input at 10% of input.
+  'gpt-5': { input: 1.25, cachedInput: 0.125, output: 10 },
+  'gpt-5-chat-latest': { input: 1.25, cachedInput: 0.125, output: 10 },
+  'gpt-5-mini': { input: 0.25, cachedInput: 0.025, output: 2 },
+  'gpt-5-nano': { input: 0.05, cachedInput: 0.005, output: 0.4 },
+  // GPT-4.1 family: cached input at 25%.
+  'gpt-4.1': { input: 2, cachedInput: 0.5, output: 8 },
+  'gpt-4.1-mini': { input: 0.4, cachedInput: 0.1, output: 1.6 },
+  'gpt-4.1-nano': { input: 0.1, cachedInput: 0.025, output: 0.4 },
+  // GPT-4o: the first snapshot cost twice the later ones and had no cache discount.
+  'gpt-4o': { input: 2.5, cachedInput: 1.25, output: 10 },
+  'gpt-4o-2024-05-13': { input: 5, output: 15 },
+  'chatgpt-4o-latest': { input: 5, output: 15 },
+  'gpt-4o-mini': { input: 0.15, cachedInput: 0.075, output: 0.6 },
+  'gpt-4.5-preview': { input: 75, cachedInput: 37.5, output: 150 },
+  // Reasoning models (reasoning tokens are billed as output and already counted in output_tokens).
+  o1: { input: 15, cachedInput: 7.5, output: 60 },
+  'o1-preview': { input: 15, cachedInput: 7.5, output: 60 },
+  'o1-mini': { input: 1.1, cachedInput: 0.55, output: 4.4 },
+  o3: { input: 2, cachedInput: 0.5, output: 8 },
+  'o3-mini': { input: 1.1, cachedInput: 0.55, output: 4.4 },
+  'o4-mini': { input: 1.1, cachedInput: 0.275, output: 4.4 },
+  // GPT-4 Turbo and GPT-4: no cache discount.
+  'gpt-4-turbo': { input: 10, output: 30 },
+  'gpt-4-turbo-preview': { input: 10, output: 30 },
+  'gpt-4-0125-preview': { input: 10, output: 30 },
+  'gpt-4-1106-preview': { input: 10, output: 30 },
+  'gpt-4': { input: 30, output: 60 },
+  'gpt-4-32k': { input: 60, output: 120 },
+  // GPT-3.5 Turbo: each older snapshot had its own price.
+  'gpt-3.5-turbo': { input: 0.5, output: 1.5 },
+  'gpt-3.5-turbo-1106': { input: 1, output: 2 },
+  'gpt-3.5-turbo-0613': { input: 1.5, output: 2 },
+  'gpt-3.5-turbo-0301': { input: 1.5, output: 2 },
+  'gpt-3.5-turbo-16k': { input: 3, output: 4 },
+};
+
+/**
+ * Old-style snapshot names (`-MMDD`) that cost the same as an entry above. Listed one by one rather than
+ * stripped by pattern: `gpt-3.5-turbo-1106` and `gpt-4-1106-preview` show that such suffixes change prices.
+ * Dated snapshots (`-YYYY-MM-DD`) need no entry: they resolve to their base name (see resolve.ts).
+ */
+export const SNAPSHOT_ALIASES: Readonly<Record<string, string>> = {
+  'gpt-4-0613': 'gpt-4',
+  'gpt-4-0314': 'gpt-4',
+  'gpt-4-32k-0613': 'gpt-4-32k',
+  'gpt-4-32k-0314': 'gpt-4-32k',
+  'gpt-3.5-turbo-0125': 'gpt-3.5-turbo',
+  'gpt-3.5-turbo-16k-0613': 'gpt-3.5-turbo-16k',
+};
+
+export const TOOL_PRICES: Readonly<ToolPrices> = {
+  // $0.03 per 1 GB container. Assistants: one session per thread, active for an hour. Responses: one
+  // 20-minute container session; since 2026-06-02 eligible sessions are billed per minute with a 5-minute
+  // minimum, so this is the full-session figure (override it for bigger containers: 4 GB is $0.12).
+  codeInterpreterSession: 0.03,
+  // $2.50 per 1k calls, Responses API only: an Assistants run's file_search is billed through vector store
+  // storage ($0.10/GB/day after the first GB), not per call, so Assistants callers count 0 calls here.
+  fileSearchPer1kCalls: 2.5,
+  // $10 per 1k calls for the web_search tool ($25 per 1k on the older non-reasoning preview path).
+  webSearchPer1kCalls: 10,
+};
