@@ -17,7 +17,7 @@ const OpenAI = require('openai'); // load after sdk.start(), so the require hook
 const { connect } = require('./connect.cjs');
 
 async function main() {
-  const { client, close } = await connect(OpenAI);
+  const { client } = await connect(OpenAI);
   const weather = { type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } };
   const assistant = await client.beta.assistants.create({ name: 'Weather agent', model: 'gpt-4o', tools: [weather] });
   const thread = await client.beta.threads.create({ messages: [{ role: 'user', content: 'Weather in Paris?' }] });
@@ -28,7 +28,6 @@ async function main() {
     run = await client.beta.threads.runs.submitToolOutputsAndPoll(run.id, { thread_id: thread.id, tool_outputs }, { pollIntervalMs: 20 });
   }
   console.log(JSON.stringify({ threadId: thread.id, runId: run.id, status: run.status, traceId: threadTraceId(thread.id) }));
-  await close();
   instrumentation.disable(); // ends runs never seen to finish, before the SDK flushes
   await instrumentation.flush();
   // shutdown() rejects when the last export fails (no collector listening): report it, don't crash.

@@ -4,9 +4,8 @@
 import OpenAI from 'openai';
 import { connect } from './connect.cjs';
 
-const { client, close } = await connect(OpenAI);
+const { client } = await connect(OpenAI);
 const assistant = await client.beta.assistants.create({ name: 'Register agent', model: 'gpt-4o-mini' });
 const thread = await client.beta.threads.create({ messages: [{ role: 'user', content: 'Hello from an ES module app' }] });
 const run = await client.beta.threads.runs.createAndPoll(thread.id, { assistant_id: assistant.id }, { pollIntervalMs: 20 });
 console.log(JSON.stringify({ threadId: thread.id, runId: run.id, status: run.status }));
-await close();

@@ -4,7 +4,7 @@
 import OpenAI from 'openai';
 import { connect } from './connect.cjs';
 
-const { client, close } = await connect(OpenAI);
+const { client } = await connect(OpenAI);
 const assistant = await client.beta.assistants.create({ name: 'Streaming agent', model: 'gpt-4o-mini' });
 const thread = await client.beta.threads.create({ messages: [{ role: 'user', content: 'Tell me about tracing.' }] });
 const stream = client.beta.threads.runs.stream(thread.id, { assistant_id: assistant.id });
@@ -14,4 +14,3 @@ stream.on('textDelta', (delta) => {
 });
 const run = await stream.finalRun();
 console.log(JSON.stringify({ threadId: thread.id, runId: run.id, status: run.status, chars: text.length }));
-await close();

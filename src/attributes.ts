@@ -50,6 +50,7 @@ export const A = {
   stepId: 'openai.step.id',
   stepType: 'openai.step.type',
   stepStatus: 'openai.step.status',
+  stepTiming: 'spanlens.step.timing',
   messageId: 'openai.message.id',
   requestId: 'openai.request.id',
   incompleteReason: 'openai.run.incomplete_reason',

@@ -90,12 +90,12 @@ export function emitStepSpans(env: SpanEnv, store: ThreadStore, st: RunState, fo
     history.push({ role: 'tool', parts: [{ type: 'tool_call_response', id, response: output ?? null }] });
   };
 
-  for (const step of found?.steps ?? []) {
+  const steps = found?.steps ?? [];
+  const intervals = stepIntervals(steps, st, lo, hi);
+  steps.forEach((step, i) => {
     const details = obj(step.step_details);
-    // A streamed step has client-clock times; a polled one only whole API seconds.
-    const seen = st.stream?.stepTimes.get(str(step.id) ?? '');
-    const start = clamp(seen?.start ?? secondsToMs(step.created_at), lo);
-    const end = Math.max(start, clamp(seen?.end ?? stepEnd(step), hi));
+    const [start, end, timing] = intervals[i]!;
+    if (timing) step = { ...step, [TIMING]: timing };
     const status = str(step.status) ?? 'completed';
     if (step.type === 'message_creation') {
       const messageId = str(obj(details?.message_creation)?.message_id);
@@ -103,15 +103,17 @@ export function emitStepSpans(env: SpanEnv, store: ThreadStore, st: RunState, fo
       const text = (messageId ? store.messages.peek(messageId)?.text : undefined) ?? (deltas.length ? deltas.map((d) => d.text ?? '').join('') : undefined);
       const finish = FINISH[status] ?? status;
       chatSpan(step, start, end, textMessage('assistant', text ?? '', finish), finish, messageId ? { [A.messageId]: messageId } : {}, deltas);
-      continue;
+      return;
     }
-    if (step.type !== 'tool_calls') continue;
+    if (step.type !== 'tool_calls') return;
     const calls = arr(details?.tool_calls).map(obj).filter((c): c is Obj => c !== undefined);
     const records = calls.map((c) => st.toolCalls.get(str(c.id) ?? ''));
     // The model's decision ends where the first tool starts (for function calls: requires_action seen).
     const decided = Math.min(end, ...records.map((r) => (r ? clamp(r.seenAt, start) : end)));
     const parts: Part[] = calls.map((c) => toolCallPart(c));
-    chatSpan(step, start, calls.some((c) => c.type === 'function') ? Math.max(start, decided) : start, { role: 'assistant', parts, finish_reason: 'tool_calls' }, 'tool_calls');
+    // Server-side tools (code, file search) run inside the step with no visible hand-over: the model
+    // call spans the step. Function calls hand over when requires_action is seen.
+    chatSpan(step, start, calls.some((c) => c.type === 'function') ? Math.max(start, decided) : end, { role: 'assistant', parts, finish_reason: 'tool_calls' }, 'tool_calls');
     calls.forEach((call, i) => {
       const id = str(call.id) ?? '';
       emittedCalls.add(id);
@@ -128,7 +130,7 @@ export function emitStepSpans(env: SpanEnv, store: ThreadStore, st: RunState, fo
         tracer.startSpan(`execute_tool ${type}`, { kind: INTERNAL, startTime: start, attributes: { ...base, ...stepAttributes(step), ...toolAttributes(type, type, id) } }, parent).end(end);
       }
     });
-  }
+  });
 
   // Function calls seen in requires_action but not in a steps list (steps not fetched or missing).
   for (const rec of st.toolCalls.values()) {
@@ -182,7 +184,40 @@ function stepAttributes(step: Obj): Attributes {
   if (type) attrs[A.stepType] = type;
   const status = str(step.status);
   if (status) attrs[A.stepStatus] = status;
+  const timing = str(step[TIMING]);
+  if (timing) attrs[A.stepTiming] = timing;
   return attrs;
+}
+
+const TIMING = '__spanlens_timing';
+
+/**
+ * Each step's [start, end] inside the run. Streamed steps have client-clock times. Polled steps only
+ * have whole API seconds: each second is taken as a range, steps run one after another, and where the
+ * seconds cannot separate neighbours the overlap is split at its midpoint (marked api_seconds), so no
+ * step collapses to an instant (backends flag zero durations) and the order stays visible.
+ */
+function stepIntervals(steps: Obj[], st: RunState, lo: number, hi: number): Array<[number, number, string | undefined]> {
+  const clamp = (t: number) => Math.min(Math.max(t, lo), hi);
+  const raw = steps.map((step): [number, number, boolean] => {
+    const seen = st.stream?.stepTimes.get(str(step.id) ?? '');
+    const apiStart = secondsToMs(step.created_at);
+    const apiEnd = stepEnd(step);
+    const start = clamp(seen?.start ?? apiStart ?? lo);
+    const end = clamp(seen?.end ?? (apiEnd === undefined ? hi : apiEnd + 999));
+    return [start, Math.max(start, end), seen?.start === undefined || seen?.end === undefined];
+  });
+  for (let i = 0; i + 1 < raw.length; i++) {
+    const a = raw[i]!;
+    const b = raw[i + 1]!;
+    if (!a[2] && !b[2]) continue;
+    if (b[0] < a[1]) {
+      const mid = (Math.max(a[0], b[0]) + Math.min(a[1], b[1])) / 2;
+      if (a[2]) a[1] = Math.max(a[0], mid);
+      if (b[2]) b[0] = Math.min(Math.max(a[1], mid), b[1]);
+    }
+  }
+  return raw.map(([start, end, estimated]) => [start, end, estimated ? 'api_seconds' : undefined]);
 }
 
 function toolAttributes(subtype: string, name: string, id: string): Attributes {

@@ -17,6 +17,11 @@ export interface EmulatorOptions {
   /** Seed of the deterministic ids and texts (default 1). */
   seed?: number;
   /**
+   * Don't keep the process alive (server and its connections unref'd): a script can simply end, and
+   * exit hooks such as a tracing SDK's flush still reach the emulator while the process winds down.
+   */
+  unref?: boolean;
+  /**
    * How `stream: true` responses are written: 'event' (default) one write per SSE event; 'split' cuts
    * the byte stream at seeded offsets (inside lines, inside UTF-8 characters, between the `\n\n`)
    * across separate writes. Per request: header `x-emulator-chunking`.

@@ -194,6 +194,7 @@ export async function startServer(options: EmulatorOptions = {}): Promise<Emulat
   }
 
   const server = createServer((req, res) => {
+    if (options.unref) req.socket.unref();
     handle(req, res).catch((err: unknown) => {
       // Mid-stream there is no way to report it: drop the connection rather than write text into SSE.
       if (res.headersSent) {
@@ -209,6 +210,7 @@ export async function startServer(options: EmulatorOptions = {}): Promise<Emulat
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => {
       server.off('error', reject);
+      if (options.unref) server.unref();
       const port = (server.address() as AddressInfo).port;
       const urlHost = host.includes(':') ? `[${host}]` : host;
       resolveStart({

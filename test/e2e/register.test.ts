@@ -1,0 +1,64 @@
+// End to end, as a user runs it: an app started with `node --import …/register` (and `-r` for CJS)
+// talks to the emulator and exports over OTLP/HTTP to the real Collector running the repo's
+// otel-collector-config.yaml, which forwards to a real Jaeger v2. The thread's trace is fetched from
+// Jaeger's query API by threadTraceId(thread_id): one clean tree, no per-span warnings.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { threadRootSpanId, threadTraceId } from '../../src/thread-ids';
+import { ensureBackends, startTracingStack } from './backends.mjs';
+
+type Tag = { key: string; value: unknown };
+type JaegerSpan = { spanID: string; operationName: string; references: { refType: string; spanID: string }[]; tags: Tag[]; warnings: string[] | null; processID: string };
+type JaegerTrace = { spans: JaegerSpan[]; processes: Record<string, { serviceName: string }> };
+
+const run = promisify(execFile);
+const ROOT = path.resolve(__dirname, '../..');
+const SKIP = process.env.SPANLENS_SKIP_E2E === '1' ? 'SPANLENS_SKIP_E2E=1' : false;
+const tag = (s: JaegerSpan, key: string) => s.tags.find((t) => t.key === key)?.value;
+
+describe('e2e: register entry -> Collector -> Jaeger', { skip: SKIP }, () => {
+  let stack: Awaited<ReturnType<typeof startTracingStack>>;
+  before(async () => {
+    await ensureBackends();
+    stack = await startTracingStack();
+  }, { timeout: 35 * 60_000 });
+  after(async () => {
+    await stack?.stop();
+  });
+
+  for (const [flag, app, expected] of [
+    ['--import', 'examples/register.mjs', ['openai.threads.create', 'invoke_agent Register agent', 'chat gpt-4o-mini']],
+    ['-r', 'examples/register.cjs', ['openai.threads.create', 'invoke_agent Register agent', 'chat gpt-4o-mini']],
+    ['--import', 'examples/streaming.mjs', ['openai.threads.create', 'invoke_agent Streaming agent', 'chat gpt-4o-mini']],
+  ] as const) {
+    it(`node ${flag} register ${app}: the thread's trace in Jaeger is one clean tree`, { timeout: 90_000 }, async () => {
+      const { stdout } = await run(process.execPath, [flag, '@spanlens/instrumentation-openai/register', app], {
+        cwd: ROOT,
+        env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: stack.otlpHttpUrl, OTEL_SERVICE_NAME: 'spanlens-e2e', OPENAI_BASE_URL: '', OPENAI_API_KEY: '' },
+        timeout: 60_000,
+      });
+      const { threadId, status } = JSON.parse(stdout.trim().split('\n').at(-1)!);
+      assert.equal(status, 'completed');
+      const trace: JaegerTrace = await stack.fetchTrace(threadTraceId(threadId), { minSpans: expected.length, timeoutMs: 30_000 });
+      const spans = trace.spans;
+      assert.deepEqual(spans.map((s) => s.operationName).sort(), [...expected].sort());
+      const root = spans.find((s) => s.operationName === 'openai.threads.create')!;
+      assert.equal(root.spanID, threadRootSpanId(threadId));
+      assert.deepEqual(root.references, [], 'the thread root is a real root');
+      const agent = spans.find((s) => s.operationName.startsWith('invoke_agent'))!;
+      assert.deepEqual(agent.references.map((r) => [r.refType, r.spanID]), [['CHILD_OF', root.spanID]]);
+      const chat = spans.find((s) => s.operationName.startsWith('chat'))!;
+      assert.deepEqual(chat.references.map((r) => [r.refType, r.spanID]), [['CHILD_OF', agent.spanID]]);
+      for (const s of spans) {
+        assert.equal(s.warnings, null, `${s.operationName}: ${JSON.stringify(s.warnings)}`);
+        assert.equal(tag(s, 'openai.thread.id'), threadId);
+        assert.equal(trace.processes[s.processID]?.serviceName, 'spanlens-e2e');
+      }
+      assert.equal(tag(agent, 'openai.run.status'), 'completed');
+      assert.ok(Number(tag(agent, 'gen_ai.usage.input_tokens')) > 0);
+    });
+  }
+});

@@ -1,0 +1,104 @@
+// The user's path, run as a user runs it: each example as its own process (the register entry for
+// CJS and ESM, an app's own NodeSDK, streaming) against the package's emulator, exporting over real
+// OTLP/HTTP to a local receiver; and `npm run demo`'s script printing the thread's tree.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import http from 'node:http';
+import path from 'node:path';
+import { after, before, it } from 'node:test';
+import { promisify } from 'node:util';
+import { threadRootSpanId, threadTraceId } from '../src/thread-ids';
+
+const run = promisify(execFile);
+const ROOT = path.resolve(__dirname, '..');
+const REGISTER = '@spanlens/instrumentation-openai/register';
+
+interface OtlpSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  attributes: Array<{ key: string; value: Record<string, unknown> }>;
+}
+const received: OtlpSpan[] = [];
+let receiver: http.Server;
+let endpoint: string;
+
+before(async () => {
+  // A minimal OTLP/HTTP JSON receiver: what an exporter configured by OTEL_EXPORTER_OTLP_ENDPOINT sends.
+  receiver = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      if (req.url === '/v1/traces') {
+        const doc = JSON.parse(body);
+        for (const rs of doc.resourceSpans ?? []) for (const ss of rs.scopeSpans ?? []) received.push(...ss.spans);
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  endpoint = `http://127.0.0.1:${(receiver.address() as { port: number }).port}`;
+});
+after(() => receiver.close());
+
+async function example(args: string[]): Promise<{ threadId: string; status: string }> {
+  const { stdout } = await run(process.execPath, args, {
+    cwd: ROOT,
+    env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OPENAI_BASE_URL: '', OPENAI_API_KEY: '' },
+    timeout: 60_000,
+  });
+  return JSON.parse(stdout.trim().split('\n').at(-1)!);
+}
+
+function assertThreadExported(threadId: string, runs = 1): void {
+  const trace = received.filter((s) => s.traceId === threadTraceId(threadId));
+  const root = trace.find((s) => s.name === 'openai.threads.create');
+  assert.ok(root, `thread root exported (got ${trace.map((s) => s.name).join(', ')})`);
+  assert.equal(root.spanId, threadRootSpanId(threadId));
+  assert.ok(!root.parentSpanId, 'the root has no parent');
+  const agents = trace.filter((s) => s.name.startsWith('invoke_agent '));
+  assert.equal(agents.length, runs);
+  for (const a of agents) {
+    assert.equal(a.parentSpanId, root.spanId);
+    assert.ok(trace.some((s) => s.parentSpanId === a.spanId && s.name.startsWith('chat ')), 'step spans under the run');
+  }
+  assert.ok(!JSON.stringify(trace).includes('sk-example'), 'no key in exported spans');
+}
+
+it('node -r register: a CommonJS app is traced and exported over OTLP/HTTP, flushed at exit', async () => {
+  const out = await example(['-r', REGISTER, 'examples/register.cjs']);
+  assert.equal(out.status, 'completed');
+  assertThreadExported(out.threadId);
+});
+
+it('node --import register: an ES module app is traced the same way', async () => {
+  const out = await example(['--import', REGISTER, 'examples/register.mjs']);
+  assert.equal(out.status, 'completed');
+  assertThreadExported(out.threadId);
+});
+
+it('an app\'s own NodeSDK with the instrumentation: function tool turn exported', async () => {
+  const out = await example(['examples/nodesdk.cjs']);
+  assert.equal(out.status, 'completed');
+  assertThreadExported(out.threadId);
+  assert.ok(received.some((s) => s.traceId === threadTraceId(out.threadId) && s.name === 'execute_tool get_weather'));
+});
+
+it('streaming example through --import register: message deltas on the chat span', async () => {
+  const out = await example(['--import', REGISTER, 'examples/streaming.mjs']);
+  assertThreadExported(out.threadId);
+  const chat = received.find((s) => s.traceId === threadTraceId(out.threadId) && s.name.startsWith('chat '));
+  assert.ok(chat && chat.attributes.some((a) => a.key === 'gen_ai.response.time_to_first_chunk'));
+});
+
+it('the demo prints the thread\'s trace as a tree with its runs, steps and tokens', async () => {
+  const { stdout } = await run(process.execPath, ['examples/demo.cjs'], { cwd: ROOT, env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: '' }, timeout: 60_000 });
+  const threadId = /Thread (thread_\w+)/.exec(stdout)?.[1];
+  assert.ok(threadId, stdout);
+  assert.ok(stdout.includes(`trace ${threadTraceId(threadId)}`));
+  assert.equal((stdout.match(/invoke_agent Support agent .* completed/g) ?? []).length, 3, stdout);
+  assert.match(stdout, /execute_tool code_interpreter/);
+  assert.match(stdout, /execute_tool convert_currency/);
+  assert.match(stdout, /chat gpt-4o-mini .*tokens \d+/);
+});
