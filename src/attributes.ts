@@ -40,7 +40,7 @@ export const A = {
   vectorStoreIds: 'spanlens.retrieval.vector_store_ids',
   resultCount: 'spanlens.retrieval.result_count',
   retrievalResults: 'spanlens.retrieval.results',
-  threadRoot: 'spanlens.thread.root',
+  threadCreated: 'spanlens.thread.created',
   runObservedFrom: 'spanlens.run.observed_from',
   runEndReason: 'spanlens.run.end_reason',
   stepsMissing: 'spanlens.run.steps_missing',

@@ -1,6 +1,6 @@
 // `node -r @spanlens/instrumentation-openai/register app.js` (or `--import` for ESM apps, see
-// dist/esm/register.mjs): starts an OpenTelemetry NodeSDK with this instrumentation, the thread-root
-// id generator and an OTLP/HTTP trace exporter configured from the standard OTEL_* variables, and
+// dist/esm/register.mjs): starts an OpenTelemetry NodeSDK with this instrumentation, the thread
+// trace id generator and an OTLP/HTTP trace exporter configured from the standard OTEL_* variables, and
 // flushes it when the process ends. Apps that set up their own SDK add OpenAIInstrumentation there
 // instead (README).
 import { diag } from '@opentelemetry/api';

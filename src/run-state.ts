@@ -6,7 +6,7 @@ import { now, type ClientLike, type ObservedCall } from './request-observer';
 import { CLIENT, ambientLinks, serverAttributes, threadAttributes, type SpanEnv } from './span-env';
 import { emitStepSpans, type RunSteps } from './step-spans';
 import { suppressTracing } from './suppress';
-import { threadContext } from './thread-context';
+import { startThreadSpan } from './thread-context';
 import { usageAttributes } from './usage';
 import type { HistoryMessage, ThreadStore } from './thread-store';
 
@@ -273,11 +273,12 @@ export class RunTracker {
     const model = str(run.model);
     if (model) attributes[A.requestModel] = model;
     if (via !== 'create') attributes[A.runObservedFrom] = via;
-    const span = this.env.tracer().startSpan(
-      `invoke_agent ${assistant?.name ?? assistantId ?? 'assistant'}`,
-      { kind: CLIENT, startTime: Math.min(created, call.startTime), attributes, links: ambientLinks(call) },
-      threadContext(threadId),
-    );
+    const { span } = startThreadSpan(this.env.tracer(), threadId, `invoke_agent ${assistant?.name ?? assistantId ?? 'assistant'}`, {
+      kind: CLIENT,
+      startTime: Math.min(created, call.startTime),
+      attributes,
+      links: ambientLinks(call),
+    });
     const thread = this.store.thread(threadId);
     const st: RunState = {
       runId,

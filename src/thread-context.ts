@@ -10,16 +10,16 @@ import {
 } from '@opentelemetry/api';
 import { threadRootSpanId, threadTraceId } from './thread-ids';
 
-// The OTel API cannot choose a root span's trace id; only the SDK's IdGenerator can. So:
-//  - every span of a thread is a child of the thread's root context (trace id and root span id derived
-//    from the thread id), which gives one trace per thread in every process;
-//  - the span of the call that created the thread is exported *as* that root, with the derived ids,
-//    when the app's SDK uses ThreadTraceIdGenerator. Without it the root is never exported and
-//    backends show the thread's spans under a missing parent (documented in the README).
+// The OTel API cannot choose a root span's trace id; only the SDK's IdGenerator can. With
+// ThreadTraceIdGenerator installed, every top-level span of a thread (a call about it, a run) is a root
+// span of the thread's trace: trace id derived from the thread id, own random span id, no parent. So a
+// thread is one trace in every process, with no synthetic or missing parent anywhere, and a root sampler
+// that decides by trace id (TraceIdRatioBased) keeps or drops a thread whole, in every process.
+// Without the generator, those spans hang under a remote parent with the derived ids instead (same
+// trace id; backends then report that parent as missing: documented in the README).
 
 interface ForcedIds {
   traceId: string;
-  spanId: string;
   consumed: boolean;
 }
 
@@ -38,7 +38,7 @@ function randomHex(bytes: number): string {
 
 /**
  * An SDK IdGenerator (pass it as `idGenerator` to NodeSDK or the tracer provider): random ids, except
- * for the one span per thread that this instrumentation exports as the thread's trace root.
+ * the trace id of the root spans this instrumentation starts for a thread, which is the thread's.
  */
 export class ThreadTraceIdGenerator {
   constructor() {
@@ -46,20 +46,19 @@ export class ThreadTraceIdGenerator {
   }
 
   generateTraceId(): string {
-    if (forced) return forced.traceId;
+    if (forced) {
+      forced.consumed = true;
+      return forced.traceId;
+    }
     return randomHex(16);
   }
 
   generateSpanId(): string {
-    if (forced) {
-      forced.consumed = true;
-      return forced.spanId;
-    }
     return randomHex(8);
   }
 }
 
-/** The context whose (remote) parent is the thread's root span: every thread span starts under it. */
+/** Fallback without ThreadTraceIdGenerator: a remote parent carrying the thread's derived ids. */
 export function threadContext(threadId: string): Context {
   return trace.setSpanContext(ROOT_CONTEXT, {
     traceId: threadTraceId(threadId),
@@ -72,19 +71,14 @@ export function threadContext(threadId: string): Context {
 export type RootOutcome = 'root' | 'child' | 'misrooted';
 
 /**
- * Starts the span of the call that created a thread. With ThreadTraceIdGenerator installed it becomes
- * the thread's root span; otherwise it is a child of the (never exported) root like every other span.
+ * Starts a top-level span of a thread in the thread's trace: a root span with the thread's trace id
+ * when ThreadTraceIdGenerator is the provider's generator, else a child of the fallback parent.
  */
-export function startThreadRootSpan(
-  tracer: Tracer,
-  threadId: string,
-  name: string,
-  options: SpanOptions,
-): { span: Span; outcome: RootOutcome } {
+export function startThreadSpan(tracer: Tracer, threadId: string, name: string, options: SpanOptions): { span: Span; outcome: RootOutcome } {
   if (!generatorConstructed || generatorRejected) {
     return { span: tracer.startSpan(name, options, threadContext(threadId)), outcome: 'child' };
   }
-  const ids: ForcedIds = { traceId: threadTraceId(threadId), spanId: threadRootSpanId(threadId), consumed: false };
+  const ids: ForcedIds = { traceId: threadTraceId(threadId), consumed: false };
   forced = ids;
   let span: Span;
   try {
@@ -92,14 +86,13 @@ export function startThreadRootSpan(
   } finally {
     forced = undefined;
   }
-  const ctx = span.spanContext();
-  if (ids.consumed && ctx.traceId === ids.traceId) return { span, outcome: 'root' };
+  if (ids.consumed && span.spanContext().traceId === ids.traceId) return { span, outcome: 'root' };
   // Constructed but not the provider's generator (or a non-recording tracer): never try again.
   if (span.isRecording()) generatorRejected = true;
   return { span, outcome: span.isRecording() ? 'misrooted' : 'child' };
 }
 
-/** For tests: whether root spans will be attempted. */
+/** For tests: whether thread spans are started as roots. */
 export function threadRootsEnabled(): boolean {
   return generatorConstructed && !generatorRejected;
 }

@@ -7,7 +7,7 @@ import { RunTracker } from './run-state';
 import { RunStreamSink } from './run-stream';
 import type { StreamSink } from './stream-tap';
 import { CLIENT, ambientLinks, callAttributes, setCallError, type SpanEnv } from './span-env';
-import { startThreadRootSpan, threadContext } from './thread-context';
+import { startThreadSpan } from './thread-context';
 import { ThreadStore } from './thread-store';
 
 /**
@@ -108,17 +108,7 @@ export class Tracker {
     const threadRequest = isRun ? obj(request?.thread) : request;
     this.store.recordRequestMessages(threadId, threadRequest?.messages);
     this.store.recordThreadResources(threadId, isRun ? threadRequest?.tool_resources : body?.tool_resources);
-    const attrs: Attributes = { ...callAttributes(call, { ...route, threadId }), [A.threadRoot]: true };
-    const { span, outcome } = startThreadRootSpan(this.env.tracer(), threadId, route.name, {
-      kind: CLIENT,
-      startTime: call.startTime,
-      attributes: attrs,
-      links: ambientLinks(call),
-    });
-    if (outcome !== 'root') span.setAttribute(A.threadRoot, false);
-    if (outcome === 'misrooted') {
-      this.env.diag.warn('spanlens: ThreadTraceIdGenerator was constructed but is not the tracer provider\'s idGenerator; thread roots are not exported');
-    }
+    const span = this.threadSpan(call, threadId, route.name, { ...callAttributes(call, { ...route, threadId }), [A.threadCreated]: true });
     span.end(call.endTime);
     if (isRun && body && withRun) this.runs.onRun(body, call, 'create');
   }
@@ -127,11 +117,19 @@ export class Tracker {
   private callSpan(call: ObservedCall, route: Route, name = route.name, extra: Attributes = {}): void {
     const attrs = { ...callAttributes(call, route), ...extra };
     if (call.stream) attrs['spanlens.stream'] = true;
-    const tracer = this.env.tracer();
     const span: Span = route.threadId
-      ? tracer.startSpan(name, { kind: CLIENT, startTime: call.startTime, attributes: attrs, links: ambientLinks(call) }, threadContext(route.threadId))
-      : tracer.startSpan(name, { kind: CLIENT, startTime: call.startTime, attributes: attrs }, call.ambient);
+      ? this.threadSpan(call, route.threadId, name, attrs)
+      : this.env.tracer().startSpan(name, { kind: CLIENT, startTime: call.startTime, attributes: attrs }, call.ambient);
     if (call.error) setCallError(span, call.error);
     span.end(call.endTime);
+  }
+
+  /** A top-level span of a thread (see thread-context.ts); the app's span at call time is a link. */
+  private threadSpan(call: ObservedCall, threadId: string, name: string, attributes: Attributes): Span {
+    const { span, outcome } = startThreadSpan(this.env.tracer(), threadId, name, { kind: CLIENT, startTime: call.startTime, attributes, links: ambientLinks(call) });
+    if (outcome === 'misrooted') {
+      this.env.diag.warn("spanlens: ThreadTraceIdGenerator was constructed but is not the tracer provider's idGenerator; thread spans fall back to a remote parent");
+    }
+    return span;
   }
 }

@@ -54,7 +54,6 @@ forEachCell((cell) => {
     const trace = inTrace(r.spans, threadTraceId(r.result.threadId));
     const create = one(trace, 'openai.threads.create');
     assert.equal(create.parentSpanId, threadRootSpanId(r.result.threadId));
-    assert.equal(create.attributes['spanlens.thread.root'], false);
     assert.ok(trace.every((s) => s.spanId !== threadRootSpanId(r.result.threadId)));
     assert.equal(one(trace, /^invoke_agent /).parentSpanId, threadRootSpanId(r.result.threadId));
   });
@@ -90,10 +89,11 @@ forEachCell((cell) => {
     const runB = one(inTrace(rb.spans, traceId), /^invoke_agent /);
     assert.equal(runB.attributes['openai.run.id'], ra.result.runId);
     assert.equal(runB.attributes['spanlens.run.observed_from'], 'poll');
-    assert.equal(runB.parentSpanId, threadRootSpanId(ra.result.threadId));
+    assert.equal(runB.parentSpanId, undefined, 'a root of the thread trace in process B too');
     assert.equal(runB.attributes['openai.run.status'], 'completed');
-    // process A never saw the run finish: its span ended at shutdown (harness provider shutdown runs disable? no: flushed as unfinished only on disable)
-    assert.ok(inTrace(ra.spans, traceId).length >= 1);
+    // Process A never saw the run finish: its run span ends at A's shutdown (the harness disables the
+    // instrumentation last), in the same trace.
+    assert.equal(one(inTrace(ra.spans, traceId), 'openai.threads.create').parentSpanId, undefined);
   });
 
   it('TTL and shutdown end runs never seen to finish, marked; disable/enable restore and re-apply the patch', async () => {
@@ -158,6 +158,6 @@ forEachCell((cell) => {
     assert.equal(d.result.hasBeta, true);
     assert.equal(d.result.sameClass, true, 'the client is built from the openai the app loaded');
     const root = one(inTrace(d.spans, threadTraceId(d.result.threadId)), 'openai.threads.create');
-    assert.equal(root.spanId, threadRootSpanId(d.result.threadId));
+    assert.equal(root.parentSpanId, undefined);
   });
 }, pick(['node20 openai4 otel2 cjs', 'node22 openai7 otel3 esm']));

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, it } from 'node:test';
 import { startEmulator, type Emulator } from '../src/testing/index';
-import { threadRootSpanId, threadTraceId } from '../src/thread-ids';
+import { threadTraceId } from '../src/thread-ids';
 import { forEachCell, runCell, type CellRun, type ScenarioResult } from './harness/run-cell';
 import { all, assertWellFormed, childrenOf, inTrace, one, sumAttr, type SpanJSON } from './support/spans';
 
@@ -46,21 +46,20 @@ function ok(run: CellRun, name: string): ScenarioResult {
   return r;
 }
 
-/** The thread's trace: rooted at the create call with the derived ids, every span carrying the thread. */
+/** The thread's trace: top-level spans are roots (the create call first), every span carries the thread. */
 function threadTrace(spans: SpanJSON[], threadId: string, rootName = 'openai.threads.create'): { trace: SpanJSON[]; root: SpanJSON } {
   const trace = inTrace(spans, threadTraceId(threadId));
   assert.ok(trace.length > 0, `no spans in the trace of ${threadId}`);
   const root = one(trace, rootName);
-  assert.equal(root.spanId, threadRootSpanId(threadId));
   assert.equal(root.parentSpanId, undefined);
-  assert.equal(root.attributes['spanlens.thread.root'], true);
+  assert.equal(root.attributes['spanlens.thread.created'], true);
   for (const s of trace) {
     assert.equal(s.attributes['openai.thread.id'], threadId, `${s.name} lacks openai.thread.id`);
     assert.equal(s.attributes['gen_ai.conversation.id'], threadId);
     assert.equal(s.attributes['gen_ai.provider.name'], 'openai');
     assert.equal(s.attributes['server.address'], '127.0.0.1');
     assert.equal(s.attributes['server.port'], emulator.port);
-    if (s !== root) assert.ok(s.parentSpanId, `${s.name} has no parent`);
+    if (s.parentSpanId) assert.ok(trace.some((p) => p.spanId === s.parentSpanId), `${s.name}: its parent is not in the trace`);
   }
   assertWellFormed(trace);
   return { trace, root };
@@ -102,11 +101,11 @@ forEachCell((cell) => {
     assert.notEqual(agent.traceId, root.traceId, 'create_agent is not a thread call');
     assert.equal(agent.attributes['gen_ai.agent.id'], r.result.assistantId);
     const msg = one(trace, 'openai.threads.messages.create');
-    assert.equal(msg.parentSpanId, root.spanId);
+    assert.equal(msg.parentSpanId, undefined, 'a top-level thread span is a root of the thread trace');
     assert.equal(msg.attributes['openai.message.id'], r.result.userMessageId);
     const span = runSpan(trace, r.result.runId);
     assert.equal(span.name, 'invoke_agent Support agent');
-    assert.equal(span.parentSpanId, root.spanId);
+    assert.equal(span.parentSpanId, undefined);
     assert.equal(span.attributes['gen_ai.agent.id'], r.result.assistantId);
     assert.equal(span.attributes['gen_ai.agent.name'], 'Support agent');
     assert.equal(span.attributes['gen_ai.request.model'], 'gpt-4o-mini');
@@ -241,11 +240,12 @@ forEachCell((cell) => {
     assertUsage(span, r.result.usage);
   });
 
-  it('createAndRunPoll: the create_and_run call is the thread root, the run its child', () => {
+  it('createAndRunPoll: the create_and_run call and its run are roots of the thread trace', () => {
     const r = ok(run, 'createAndRunPoll');
     const { trace, root } = threadTrace(r.spans, r.result.threadId, 'openai.threads.create_and_run');
     const span = runSpan(trace, r.result.runId);
-    assert.equal(span.parentSpanId, root.spanId);
+    assert.equal(span.parentSpanId, undefined);
+    assert.ok(root.startMs <= span.startMs);
     const chat = childrenOf(trace, span).find((s) => s.name.startsWith('chat '));
     assert.ok(chat);
     assert.match(String(chat.attributes['gen_ai.input.messages']), /refund policy/);

@@ -242,6 +242,14 @@ describe('the report', () => {
     assert.deepEqual(report?.unpricedModels, ['(no model)']);
   });
 
+  it('reads array attributes rendered as JSON strings; a cut-off one counts as absent', () => {
+    const pricing = new Pricing({ env: {} });
+    const report = buildCostReport('t', DEMO_TRACE, [
+      span('run_a', 1, { 'spanlens.user_message.ids': '["m1","m2"]', 'spanlens.user_message.texts': '["first","sec' }),
+    ], pricing);
+    assert.deepEqual(report?.messages.map((m) => [m.id, m.text]), [['m1', undefined], ['m2', undefined]]);
+  });
+
   it('no run spans: no report', () => {
     const chat = { ...span('x', 1, {}), attributes: { 'spanlens.kind': 'llm' } };
     assert.equal(buildCostReport('t', DEMO_TRACE, [chat], new Pricing({ env: {} })), undefined);

@@ -38,9 +38,10 @@ export function stringArrayAttr(span: TraceSpan, key: string): string[] | undefi
   if (typeof value === 'string' && value.trimStart().startsWith('[')) {
     try {
       const parsed: unknown = JSON.parse(value);
-      if (Array.isArray(parsed)) return parsed.map(String);
+      return Array.isArray(parsed) ? parsed.map(String) : undefined;
     } catch {
-      // not JSON after all: a single string
+      // An array cut short by a backend's attribute length limit: unusable, treated as absent.
+      return undefined;
     }
   }
   return typeof value === 'string' ? [value] : undefined;

@@ -16,7 +16,9 @@ export default async function streaming(ctx) {
   const push = (entry) => {
     if (!frozen) log.push(entry);
   };
-  const record = (e) => push({ event: e.event, id: e.data?.id, status: e.data?.status, delta: e.event === 'thread.message.delta' ? e.data.delta : undefined });
+  // A copy: AssistantStream keeps accumulating into objects it already emitted.
+  const record = (e) =>
+    push({ event: e.event, id: e.data?.id, status: e.data?.status, delta: e.event === 'thread.message.delta' ? structuredClone(e.data.delta) : undefined });
 
   // Iterates a raw Stream of events (stream: true), answering requires_action with a streamed submit.
   const iterate = async (stream, threadId, submitWith) => {

@@ -32,7 +32,7 @@ export function assertWellFormed(spans: SpanJSON[]): void {
   }
   for (const s of spans) {
     const parent = s.parentSpanId ? byId.get(`${s.traceId}/${s.parentSpanId}`) : undefined;
-    if (!parent || parent.attributes['spanlens.thread.root'] === true) continue; // the thread root is the create call
+    if (!parent) continue;
     assert.ok(s.startMs >= parent.startMs - 0.001 && s.endMs <= parent.endMs + 0.001, `${s.name} [${s.startMs}, ${s.endMs}] outside parent ${parent.name} [${parent.startMs}, ${parent.endMs}]`);
   }
 }
