@@ -1,4 +1,5 @@
 import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
+import type { PricingOverrides } from './pricing';
 
 export interface OpenAIInstrumentationConfig extends InstrumentationConfig {
   /**
@@ -19,6 +20,11 @@ export interface OpenAIInstrumentationConfig extends InstrumentationConfig {
    * (default false: a span event on it, which is cheaper and what most backends show better).
    */
   messageDeltaSpans?: boolean;
+  /**
+   * Prices merged over the bundled table (USD per 1M tokens; see src/pricing/table.ts), after the JSON
+   * file named by SPANLENS_PRICING_FILE. Unknown models get no cost attributes and one diag warning.
+   */
+  pricing?: PricingOverrides;
   /** Most runs, threads and assistants kept in memory at once (oldest evicted). Default 10000. */
   maxTrackedEntities?: number;
 }

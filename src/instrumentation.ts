@@ -7,6 +7,7 @@ import {
 } from '@opentelemetry/instrumentation';
 import type { OpenAIInstrumentationConfig } from './config';
 import { ContentPolicy } from './content';
+import { CostModel } from './cost';
 import { observeRequest, type CallHandlers, type ClientLike } from './request-observer';
 import type { SpanEnv } from './span-env';
 import { isTracingSuppressed } from './suppress';
@@ -73,6 +74,7 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
     const env: SpanEnv = {
       tracer: () => this.tracer,
       content,
+      cost: new CostModel(this._diag ?? diag, config.pricing),
       diag: this._diag ?? diag,
       track: (work) => {
         const p = work.catch(() => undefined).finally(() => this.pending.delete(p));

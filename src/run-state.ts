@@ -8,6 +8,8 @@ import { emitStepSpans, type RunSteps } from './step-spans';
 import { suppressTracing } from './suppress';
 import { startThreadSpan } from './thread-context';
 import { usageAttributes } from './usage';
+import { costAttributes } from './cost';
+import { nanosToUsd } from './pricing';
 import type { HistoryMessage, ThreadStore } from './thread-store';
 
 export const TERMINAL = new Set(['completed', 'failed', 'cancelled', 'expired', 'incomplete']);
@@ -42,6 +44,8 @@ export interface RunState {
   toolCalls: Map<string, ToolCallRecord>;
   /** The thread's messages when the run started: what its first model call saw. */
   inputHistory: HistoryMessage[];
+  /** The user messages this run answers: those added since the thread's previous run. */
+  userMessages: HistoryMessage[];
   /** Seen through a stream: step objects as streamed (deltas merged) and client-clock step times. */
   stream?: StreamedRun;
 }
@@ -291,6 +295,7 @@ export class RunTracker {
       polls: 0,
       toolCalls: new Map(),
       inputHistory: thread.history.filter((m) => m.runId !== runId),
+      userMessages: thread.pendingUser.splice(0),
     };
     this.active.set(runId, st);
     this.startSweeper();
@@ -333,14 +338,39 @@ export class RunTracker {
       (steps) => {
         emitStepSpans(this.env, this.store, st, steps ?? streamedSteps(st), endTime);
         if (!steps) span.setAttribute(A.stepsMissing, true);
+        this.account(st, run, steps ?? streamedSteps(st));
       },
       (err: unknown) => {
         this.env.diag.debug(`spanlens: steps of run ${st.runId} not fetched: ${String(err)}`);
         span.setAttribute(A.stepsMissing, true);
         emitStepSpans(this.env, this.store, st, streamedSteps(st), endTime);
+        this.account(st, run, streamedSteps(st));
       },
     );
     this.env.track(work.finally(() => span.end(endTime)));
+  }
+
+  /**
+   * The run's cost (its usage; a code interpreter session when it ran code) and the thread's running
+   * figures: cumulative cost and runs, the user messages this run answers and the cost per message.
+   * Exact for a thread whose runs all happen in this process.
+   */
+  private account(st: RunState, run: Obj, steps: RunSteps | undefined): void {
+    const usedCode = (steps?.steps ?? []).some((s) => arr(obj(s.step_details)?.tool_calls).some((c) => obj(c)?.type === 'code_interpreter'));
+    const cost = this.env.cost.of(st.model, run.usage, { codeSessions: usedCode ? 1 : 0 });
+    const thread = this.store.thread(st.threadId);
+    thread.runCount++;
+    if (cost) thread.costNanos += cost.total;
+    const span = st.span;
+    if (cost) span.setAttributes(costAttributes(cost));
+    span.setAttribute(A.threadRunCount, thread.runCount);
+    span.setAttribute(A.threadCostUsd, nanosToUsd(thread.costNanos));
+    // Messages given in a request body have no id until the app lists them: a stable placeholder.
+    span.setAttribute(A.userMessageIds, st.userMessages.map((m, i) => m.id ?? `${st.runId}:request:${i}`));
+    span.setAttribute(A.userMessageCount, st.userMessages.length);
+    if (this.env.content.enabled) span.setAttribute(A.userMessageTexts, st.userMessages.map((m) => this.env.content.capture(A.userMessageTexts, m.text) ?? ''));
+    if (cost && st.userMessages.length) span.setAttribute(A.costPerUserMessage, nanosToUsd(Math.round(cost.total / st.userMessages.length)));
+    if (thread.userMessageCount) span.setAttribute(A.threadCostPerUserMessage, nanosToUsd(Math.round(thread.costNanos / thread.userMessageCount)));
   }
 
   private endUnfinished(st: RunState, reason: string): void {

@@ -11,6 +11,7 @@ import {
 } from '@opentelemetry/api';
 import { A, PROVIDER } from './attributes';
 import type { ContentPolicy } from './content';
+import type { CostModel } from './cost';
 import type { ObservedCall } from './request-observer';
 import type { Route } from './routes';
 
@@ -18,6 +19,7 @@ import type { Route } from './routes';
 export interface SpanEnv {
   tracer(): Tracer;
   content: ContentPolicy;
+  cost: CostModel;
   diag: DiagLogger;
   /** Registers background work (suppressed requests) so flush() can wait for it. */
   track(work: Promise<unknown>): void;

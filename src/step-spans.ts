@@ -6,6 +6,7 @@ import type { MessageDelta, RunState, ToolCallRecord } from './run-state';
 import { CLIENT, INTERNAL, serverAttributes, threadAttributes, type SpanEnv } from './span-env';
 import type { ThreadStore } from './thread-store';
 import { usageAttributes } from './usage';
+import { costAttributes } from './cost';
 
 export interface RunSteps {
   steps: Obj[];
@@ -45,6 +46,8 @@ export function emitStepSpans(env: SpanEnv, store: ThreadStore, st: RunState, fo
       [A.finishReasons]: [finish],
       ...usageAttributes(step.usage),
     };
+    const cost = env.cost.of(model === 'unknown' ? undefined : model, step.usage);
+    if (cost) Object.assign(attrs, costAttributes(cost));
     setContent(attrs, A.systemInstructions, content.capture(A.systemInstructions, st.instructions ? instructionsParts(st.instructions) : undefined));
     setContent(attrs, A.inputMessages, content.capture(A.inputMessages, history));
     setContent(attrs, A.outputMessages, content.capture(A.outputMessages, [output]));

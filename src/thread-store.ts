@@ -16,6 +16,12 @@ export interface ThreadState {
   /** The latest messages seen on the thread, oldest first (what a model run would see). */
   history: HistoryMessage[];
   vectorStoreIds: string[];
+  /** User messages added since the thread's previous run: what its next run answers. */
+  pendingUser: HistoryMessage[];
+  /** User messages added to the thread in this process, over its lifetime. */
+  userMessageCount: number;
+  runCount: number;
+  costNanos: number;
 }
 
 export interface AssistantInfo {
@@ -45,26 +51,33 @@ export class ThreadStore {
   thread(threadId: string): ThreadState {
     let t = this.threads.get(threadId);
     if (!t) {
-      t = { threadId, history: [], vectorStoreIds: [] };
+      t = { threadId, history: [], vectorStoreIds: [], pendingUser: [], userMessageCount: 0, runCount: 0, costNanos: 0 };
       this.threads.set(threadId, t);
     }
     return t;
   }
 
-  /** Records an API message object (create response, list page item, retrieve, run output). */
-  recordMessage(m: Obj | undefined, fallbackThreadId?: string): void {
+  /**
+   * Records an API message object (create response, list page item, retrieve, run output). `created`:
+   * the app just added it (a messages.create response), so a user message counts for the next run.
+   */
+  recordMessage(m: Obj | undefined, fallbackThreadId?: string, created = false): void {
     if (!m) return;
     const threadId = str(m.thread_id) ?? fallbackThreadId;
     const role = str(m.role) ?? 'user';
     const text = messageText(m.content);
     if (!threadId || text === undefined) return;
-    this.addToHistory(threadId, {
-      id: str(m.id),
-      role,
-      text: this.content.enabled ? this.content.cap(text) : '',
-      createdAt: num(m.created_at) ?? Date.now() / 1000,
-      runId: str(m.run_id),
-    });
+    this.addToHistory(
+      threadId,
+      {
+        id: str(m.id),
+        role,
+        text: this.content.enabled ? this.content.cap(text) : '',
+        createdAt: num(m.created_at) ?? Date.now() / 1000,
+        runId: str(m.run_id),
+      },
+      created,
+    );
   }
 
   /** Messages given in a request body (thread.messages, additional_messages), not yet with ids. */
@@ -73,11 +86,11 @@ export class ThreadStore {
       const m = obj(raw);
       const text = messageText(m?.content);
       if (!m || text === undefined) continue;
-      this.addToHistory(threadId, {
-        role: str(m.role) ?? 'user',
-        text: this.content.enabled ? this.content.cap(text) : '',
-        createdAt: Date.now() / 1000,
-      });
+      this.addToHistory(
+        threadId,
+        { role: str(m.role) ?? 'user', text: this.content.enabled ? this.content.cap(text) : '', createdAt: Date.now() / 1000 },
+        true,
+      );
     }
   }
 
@@ -99,8 +112,13 @@ export class ThreadStore {
     if (ids.length) this.thread(threadId).vectorStoreIds = ids;
   }
 
-  private addToHistory(threadId: string, msg: HistoryMessage): void {
+  private addToHistory(threadId: string, msg: HistoryMessage, created: boolean): void {
     const t = this.thread(threadId);
+    if (created && msg.role === 'user' && !(msg.id && t.pendingUser.some((p) => p.id === msg.id))) {
+      t.pendingUser.push(msg);
+      t.userMessageCount++;
+      if (t.pendingUser.length > HISTORY_LIMIT) t.pendingUser.shift();
+    }
     if (msg.id) {
       this.messages.set(msg.id, msg);
       const i = t.history.findIndex((h) => h.id === msg.id);

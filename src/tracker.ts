@@ -55,7 +55,7 @@ export class Tracker {
         if (route.threadId && body) this.store.recordThreadResources(route.threadId, body.tool_resources);
         return this.callSpan(call, route);
       case 'message.create':
-        if (body) this.store.recordMessage(body, route.threadId);
+        if (body) this.store.recordMessage(body, route.threadId, true);
         else if (route.threadId && !call.error) this.store.recordRequestMessages(route.threadId, [request]);
         return this.callSpan(call, route, undefined, body?.id ? { [A.messageId]: String(body.id) } : {});
       case 'message.read':

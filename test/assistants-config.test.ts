@@ -13,7 +13,7 @@ import { all, assertWellFormed, inTrace, one, type SpanJSON } from './support/sp
 
 const S = (name: string) => path.resolve(__dirname, 'scenarios', name);
 const weather = { type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } };
-const CONTENT_KEYS = ['gen_ai.input.messages', 'gen_ai.output.messages', 'gen_ai.system_instructions', 'gen_ai.tool.call.arguments', 'gen_ai.tool.call.result', 'spanlens.code.input', 'spanlens.code.output', 'spanlens.retrieval.results'];
+const CONTENT_KEYS = ['gen_ai.input.messages', 'gen_ai.output.messages', 'gen_ai.system_instructions', 'gen_ai.tool.call.arguments', 'gen_ai.tool.call.result', 'spanlens.code.input', 'spanlens.code.output', 'spanlens.retrieval.results', 'spanlens.user_message.texts', 'openai.message.delta.text'];
 const pick = (names: string[]): Cell[] => CELLS.filter((c) => names.includes(cellName(c)));
 const SPREAD = pick(['node20 openai4 otel2 cjs', 'node22 openai7 otel3 esm', 'node20 openai6 otel2 esm', 'node22 openai5 otel3 cjs']);
 
@@ -71,8 +71,10 @@ forEachCell((cell) => {
     const values = contentValues(spans);
     assert.ok(values.length >= 6, 'content captured');
     for (const [name, key, value] of values) {
-      assert.ok(String(value).startsWith(`[seen:${key}]`), `${name} ${key} did not pass the hook: ${String(value).slice(0, 80)}`);
-      assert.ok(String(value).length <= 64 + 40, `${name} ${key} not truncated`);
+      for (const v of Array.isArray(value) ? value : [value]) {
+        assert.ok(String(v).startsWith(`[seen:${key}]`), `${name} ${key} did not pass the hook: ${String(v).slice(0, 80)}`);
+        assert.ok(String(v).length <= 64 + 40, `${name} ${key} not truncated`);
+      }
     }
     assert.ok(!JSON.stringify(spans).includes('4111-1111-1111-1111'));
   });
@@ -137,6 +139,53 @@ forEachCell((cell) => {
     assert.equal(reasons.filter((x) => x === 'shutdown').length, 16);
     const evicted = new Set(runs.filter((s) => s.attributes['spanlens.run.end_reason'] === 'evicted').map((s) => s.attributes['openai.run.id']));
     assert.deepEqual([...evicted].sort(), b.result.runs.slice(0, 4).map((x: { runId: string }) => x.runId).sort(), 'the oldest go first');
+  });
+
+  it('cost: per run and step, the thread\'s running total, and the split per user message', async () => {
+    const run = await runCell(cell, { scenarios: [{ name: 'c', module: S('assistants-cost.mjs'), args: {} }], baseURL: emulator.baseURL });
+    const c = run.scenarios.c!;
+    assert.equal(c.error, undefined, JSON.stringify(c.error));
+    const [m1, m2, m3] = c.result.messages as string[];
+    // gpt-4o-mini, USD per 1M tokens: input 0.15, cached input 0.075, output 0.60 (cached is part of input).
+    const usd = (u: { prompt_tokens: number; completion_tokens: number; prompt_token_details?: { cached_tokens?: number } }) => {
+      const cached = u.prompt_token_details?.cached_tokens ?? 0;
+      return ((u.prompt_tokens - cached) * 0.15 + cached * 0.075 + u.completion_tokens * 0.6) / 1e6;
+    };
+    const close = (a: unknown, b: number) => assert.ok(Math.abs(Number(a) - b) < 1e-9, `${String(a)} != ${b}`);
+    const trace = inTrace(c.spans, threadTraceId(c.result.threadId));
+    const spanOf = (id: string) => one(trace, /^invoke_agent /, { 'openai.run.id': id });
+    const [r1, r2, r3, r4] = c.result.runs as Array<{ id: string; usage: Parameters<typeof usd>[0] }>;
+    const [c1, c2, c3] = [usd(r1!.usage), usd(r2!.usage), usd(r3!.usage)];
+    const s1 = spanOf(r1!.id);
+    close(s1.attributes['spanlens.cost.usd'], c1);
+    close(s1.attributes['spanlens.cost.input_usd'] as number + (s1.attributes['spanlens.cost.output_usd'] as number), c1);
+    assert.equal(s1.attributes['spanlens.cost.tools_usd'], 0);
+    assert.deepEqual(s1.attributes['spanlens.user_message.ids'], [m1]);
+    assert.deepEqual(s1.attributes['spanlens.user_message.texts'], ['What is my balance?']);
+    close(s1.attributes['spanlens.cost_per_user_message.usd'], c1);
+    close(s1.attributes['spanlens.thread.cost.usd'], c1);
+    assert.equal(s1.attributes['spanlens.thread.run_count'], 1);
+    const s2 = spanOf(r2!.id);
+    assert.deepEqual(s2.attributes['spanlens.user_message.ids'], [m2, m3], 'two messages, one run');
+    close(s2.attributes['spanlens.cost_per_user_message.usd'], c2 / 2);
+    close(s2.attributes['spanlens.thread.cost.usd'], c1 + c2);
+    close(s2.attributes['spanlens.thread.cost_per_user_message.usd'], (c1 + c2) / 3);
+    const s3 = spanOf(r3!.id);
+    assert.deepEqual(s3.attributes['spanlens.user_message.ids'], [], 'a retry answers nothing new');
+    assert.equal(s3.attributes['spanlens.cost_per_user_message.usd'], undefined);
+    close(s3.attributes['spanlens.thread.cost.usd'], c1 + c2 + c3);
+    assert.equal(s3.attributes['spanlens.thread.run_count'], 3);
+    // Each model call's cost is on its chat span.
+    for (const s of [s1, s2, s3]) {
+      const chats = trace.filter((x) => x.parentSpanId === s.spanId && x.name.startsWith('chat '));
+      assert.ok(chats.length > 0 && chats.every((x) => typeof x.attributes['spanlens.cost.usd'] === 'number'));
+    }
+    // No price: no cost attributes, never a guess, one diag warning for the model.
+    const s4 = spanOf(r4!.id);
+    assert.equal(s4.attributes['spanlens.cost.usd'], undefined);
+    assert.equal(s4.attributes['gen_ai.response.model'], 'mystery-model-x');
+    close(s4.attributes['spanlens.thread.cost.usd'], c1 + c2 + c3);
+    assert.equal(c.diag.filter((d) => d.level === 'WARN' && /no price for model "mystery-model-x"/.test(d.message)).length, 1);
   });
 
   it('out-of-range versions get a diag warning and are left untouched', async () => {

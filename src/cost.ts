@@ -1,0 +1,39 @@
+import type { Attributes, DiagLogger } from '@opentelemetry/api';
+import { A } from './attributes';
+import { num, obj } from './json';
+import { Pricing, UnknownModelWarnings, nanosToUsd, type CostNanos, type PricingOverrides, type ToolUsage } from './pricing';
+
+/** Prices usage objects as the API reports them, warning once per model it has no price for. */
+export class CostModel {
+  private readonly pricing: Pricing;
+  private readonly warned = new UnknownModelWarnings();
+
+  constructor(
+    private readonly diag: DiagLogger,
+    overrides?: PricingOverrides,
+  ) {
+    this.pricing = new Pricing({ overrides, onError: (message) => diag.warn(message) });
+  }
+
+  /** The cost of an Assistants/Responses usage object, or undefined (no usage, or no price for the model). */
+  of(model: string | undefined, usage: unknown, tools: ToolUsage = {}): CostNanos | undefined {
+    const u = obj(usage);
+    const input = num(u?.prompt_tokens) ?? num(u?.input_tokens);
+    const output = num(u?.completion_tokens) ?? num(u?.output_tokens);
+    if (!model || input === undefined || output === undefined) return undefined;
+    const cachedInput = num(obj(u?.prompt_token_details)?.cached_tokens) ?? num(obj(u?.input_tokens_details)?.cached_tokens) ?? 0;
+    const cost = this.pricing.costNanos(model, { input, cachedInput, output }, tools);
+    if (!cost && this.warned.shouldWarn(model)) this.diag.warn(`spanlens: no price for model "${model}"; its spans carry no cost (add it with the pricing option or SPANLENS_PRICING_FILE)`);
+    return cost;
+  }
+}
+
+/** spanlens.cost.* attributes of a span. */
+export function costAttributes(cost: CostNanos): Attributes {
+  return {
+    [A.costUsd]: nanosToUsd(cost.total),
+    [A.costInputUsd]: nanosToUsd(cost.input),
+    [A.costOutputUsd]: nanosToUsd(cost.output),
+    [A.costToolsUsd]: nanosToUsd(cost.tools),
+  };
+}
