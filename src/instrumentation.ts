@@ -8,6 +8,7 @@ import {
 import type { OpenAIInstrumentationConfig } from './config';
 import { ContentPolicy } from './content';
 import { CostModel } from './cost';
+import { createMetrics, type Metrics } from './metrics';
 import { observeRequest, type CallHandlers, type ClientLike } from './request-observer';
 import type { SpanEnv } from './span-env';
 import { isTracingSuppressed } from './suppress';
@@ -29,6 +30,8 @@ interface RequestOwner {
 export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumentationConfig> {
   private tracker!: Tracker;
   private pending!: Set<Promise<unknown>>;
+  // `declare`: set by _updateMetricInstruments, which the base constructor already calls.
+  private declare instruments: Metrics | undefined;
 
   constructor(config: OpenAIInstrumentationConfig = {}) {
     super(PACKAGE_NAME, PACKAGE_VERSION, config);
@@ -38,6 +41,10 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
   override setConfig(config: OpenAIInstrumentationConfig = {}): void {
     super.setConfig(config);
     if (this.tracker) this.reset();
+  }
+
+  protected override _updateMetricInstruments(): void {
+    this.instruments = createMetrics(this.meter);
   }
 
   /** Waits for background work (steps fetches) so every span of a finished run has been ended. */
@@ -75,6 +82,7 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
       tracer: () => this.tracer,
       content,
       cost: new CostModel(this._diag ?? diag, config.pricing),
+      metrics: () => this.instruments,
       diag: this._diag ?? diag,
       track: (work) => {
         const p = work.catch(() => undefined).finally(() => this.pending.delete(p));

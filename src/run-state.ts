@@ -9,6 +9,7 @@ import { suppressTracing } from './suppress';
 import { startThreadSpan } from './thread-context';
 import { usageAttributes } from './usage';
 import { costAttributes } from './cost';
+import { recordRun } from './metrics';
 import { nanosToUsd } from './pricing';
 import type { HistoryMessage, ThreadStore } from './thread-store';
 
@@ -371,6 +372,20 @@ export class RunTracker {
     if (this.env.content.enabled) span.setAttribute(A.userMessageTexts, st.userMessages.map((m) => this.env.content.capture(A.userMessageTexts, m.text) ?? ''));
     if (cost && st.userMessages.length) span.setAttribute(A.costPerUserMessage, nanosToUsd(Math.round(cost.total / st.userMessages.length)));
     if (thread.userMessageCount) span.setAttribute(A.threadCostPerUserMessage, nanosToUsd(Math.round(thread.costNanos / thread.userMessageCount)));
+    const metrics = this.env.metrics();
+    if (metrics) {
+      const usage = usageAttributes(run.usage);
+      const failed = st.status === 'failed' || st.status === 'expired';
+      recordRun(metrics, {
+        model: st.model,
+        assistantId: st.assistantId,
+        errorType: failed ? (str(obj(run.last_error)?.code) ?? st.status) : undefined,
+        inputTokens: usage[A.inputTokens] as number | undefined,
+        outputTokens: usage[A.outputTokens] as number | undefined,
+        seconds: Math.max(0, st.lastSeen - st.startTime) / 1000,
+        costUsd: cost ? nanosToUsd(cost.total) : undefined,
+      });
+    }
   }
 
   private endUnfinished(st: RunState, reason: string): void {

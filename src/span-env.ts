@@ -12,6 +12,7 @@ import {
 import { A, PROVIDER } from './attributes';
 import type { ContentPolicy } from './content';
 import type { CostModel } from './cost';
+import type { Metrics } from './metrics';
 import type { ObservedCall } from './request-observer';
 import type { Route } from './routes';
 
@@ -20,6 +21,7 @@ export interface SpanEnv {
   tracer(): Tracer;
   content: ContentPolicy;
   cost: CostModel;
+  metrics(): Metrics | undefined;
   diag: DiagLogger;
   /** Registers background work (suppressed requests) so flush() can wait for it. */
   track(work: Promise<unknown>): void;

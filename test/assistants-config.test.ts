@@ -186,6 +186,19 @@ forEachCell((cell) => {
     assert.equal(s4.attributes['gen_ai.response.model'], 'mystery-model-x');
     close(s4.attributes['spanlens.thread.cost.usd'], c1 + c2 + c3);
     assert.equal(c.diag.filter((d) => d.level === 'WARN' && /no price for model "mystery-model-x"/.test(d.message)).length, 1);
+
+    // Metrics: GenAI token usage and duration per run, and the cost counter; no thread or run ids.
+    const metric = (name: string) => run.metrics.find((m) => m.name === name && m.scope === '@spanlens/instrumentation-openai');
+    const tokens = metric('gen_ai.client.token.usage')!;
+    const input = tokens.points.find((p) => p.attributes['gen_ai.token.type'] === 'input' && p.attributes['gen_ai.request.model'] === 'gpt-4o-mini')!;
+    const sumOf = (v: unknown) => (v as { sum: number }).sum;
+    assert.equal(sumOf(input.value), r1!.usage.prompt_tokens + r2!.usage.prompt_tokens + r3!.usage.prompt_tokens);
+    assert.equal((input.value as { count: number }).count, 3);
+    assert.equal(metric('gen_ai.client.operation.duration')!.unit, 's');
+    const costPoint = metric('spanlens.cost')!.points.find((p) => p.attributes['gen_ai.request.model'] === 'gpt-4o-mini')!;
+    close(costPoint.value, c1 + c2 + c3);
+    const keys = new Set(run.metrics.flatMap((m) => m.points.flatMap((p) => Object.keys(p.attributes))));
+    for (const k of keys) assert.ok(!/thread|run\.id|message/.test(k), `high-cardinality metric attribute ${k}`);
   });
 
   it('out-of-range versions get a diag warning and are left untouched', async () => {

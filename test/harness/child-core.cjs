@@ -186,6 +186,12 @@ async function runChild(io) {
       ...(idGenerator ? { idGenerator } : {}),
     });
   }
+  // Metrics through the API, read at the end (cumulative over the cell's scenarios).
+  const metricsSdk = appRequire('@opentelemetry/sdk-metrics');
+  const metricExporter = new metricsSdk.InMemoryMetricExporter(metricsSdk.AggregationTemporality.CUMULATIVE);
+  const metricReader = new metricsSdk.PeriodicExportingMetricReader({ exporter: metricExporter, exportIntervalMillis: 3_600_000 });
+  const meterProvider = new metricsSdk.MeterProvider({ readers: [metricReader] });
+  api.metrics.setGlobalMeterProvider(meterProvider);
   api.context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   api.trace.setGlobalTracerProvider(provider);
 
@@ -271,8 +277,23 @@ async function runChild(io) {
   instrumentation?.disable();
   await instrumentation?.flush?.();
 
+  await metricReader.forceFlush();
+  const metrics = [];
+  for (const batch of metricExporter.getMetrics()) {
+    for (const scope of batch.scopeMetrics) {
+      for (const m of scope.metrics) {
+        metrics.push({
+          name: m.descriptor.name,
+          unit: m.descriptor.unit,
+          scope: scope.scope.name,
+          points: m.dataPoints.map((p) => ({ attributes: { ...p.attributes }, value: typeof p.value === 'number' ? p.value : { sum: p.value.sum, count: p.value.count } })),
+        });
+      }
+    }
+  }
   const results = {
     node: process.version,
+    metrics,
     spanCounts: { started: spanCounts.started, ended: spanCounts.ended, open: [...spanCounts.open.values()] },
     setup: {
       ...setup,

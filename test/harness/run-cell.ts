@@ -87,6 +87,8 @@ export interface CellSetup extends Recorded {
 
 export interface CellRun {
   node: string;
+  /** Metrics exported at the end of the cell (cumulative), one entry per metric. */
+  metrics: Array<{ name: string; unit: string; scope: string; points: Array<{ attributes: Record<string, unknown>; value: number | { sum: number; count: number } }> }>;
   /** Spans started and ended in the child (after the instrumentation was disabled at the end). */
   spanCounts: { started: number; ended: number; open: string[] };
   setup: CellSetup;
