@@ -38,6 +38,7 @@ export const A = {
   costToolsUsd: 'spanlens.cost.tools_usd',
   threadCostUsd: 'spanlens.thread.cost.usd',
   threadRunCount: 'spanlens.thread.run_count',
+  threadCostSource: 'spanlens.thread.cost.source',
   userMessageIds: 'spanlens.user_message.ids',
   userMessageTexts: 'spanlens.user_message.texts',
   userMessageCount: 'spanlens.user_message.count',

@@ -25,6 +25,12 @@ export interface OpenAIInstrumentationConfig extends InstrumentationConfig {
    * file named by SPANLENS_PRICING_FILE. Unknown models get no cost attributes and one diag warning.
    */
   pricing?: PricingOverrides;
+  /**
+   * Where a run's thread-level figures (spanlens.thread.cost.usd, .run_count) come from: 'process'
+   * (default) sums the runs this process saw; 'api' sums the thread's run list (one suppressed request
+   * when a run finishes), exact across processes and restarts (token costs of other processes' runs).
+   */
+  threadCost?: 'process' | 'api';
   /** Most runs, threads and assistants kept in memory at once (oldest evicted). Default 10000. */
   maxTrackedEntities?: number;
 }

@@ -335,19 +335,21 @@ export class RunTracker {
       span.setStatus({ code: SpanStatusCode.ERROR, message: str(err?.message) ?? `run ${status}` });
     }
     this.updateName(st);
-    const work = this.collectSteps(st).then(
-      (steps) => {
-        emitStepSpans(this.env, this.store, st, steps ?? streamedSteps(st), endTime);
-        if (!steps) span.setAttribute(A.stepsMissing, true);
-        this.account(st, run, steps ?? streamedSteps(st));
-      },
-      (err: unknown) => {
-        this.env.diag.debug(`spanlens: steps of run ${st.runId} not fetched: ${String(err)}`);
-        span.setAttribute(A.stepsMissing, true);
-        emitStepSpans(this.env, this.store, st, streamedSteps(st), endTime);
-        this.account(st, run, streamedSteps(st));
-      },
-    );
+    const work = this.collectSteps(st)
+      .then(
+        (steps) => {
+          emitStepSpans(this.env, this.store, st, steps ?? streamedSteps(st), endTime);
+          if (!steps) span.setAttribute(A.stepsMissing, true);
+          return steps ?? streamedSteps(st);
+        },
+        (err: unknown) => {
+          this.env.diag.debug(`spanlens: steps of run ${st.runId} not fetched: ${String(err)}`);
+          span.setAttribute(A.stepsMissing, true);
+          emitStepSpans(this.env, this.store, st, streamedSteps(st), endTime);
+          return streamedSteps(st);
+        },
+      )
+      .then((steps) => this.account(st, run, steps));
     this.env.track(work.finally(() => span.end(endTime)));
   }
 
@@ -356,7 +358,7 @@ export class RunTracker {
    * figures: cumulative cost and runs, the user messages this run answers and the cost per message.
    * Exact for a thread whose runs all happen in this process.
    */
-  private account(st: RunState, run: Obj, steps: RunSteps | undefined): void {
+  private async account(st: RunState, run: Obj, steps: RunSteps | undefined): Promise<void> {
     const usedCode = (steps?.steps ?? []).some((s) => arr(obj(s.step_details)?.tool_calls).some((c) => obj(c)?.type === 'code_interpreter'));
     const cost = this.env.cost.of(st.model, run.usage, { codeSessions: usedCode ? 1 : 0 });
     const thread = this.store.thread(st.threadId);
@@ -364,14 +366,23 @@ export class RunTracker {
     if (cost) thread.costNanos += cost.total;
     const span = st.span;
     if (cost) span.setAttributes(costAttributes(cost));
-    span.setAttribute(A.threadRunCount, thread.runCount);
-    span.setAttribute(A.threadCostUsd, nanosToUsd(thread.costNanos));
+    let totals = { costNanos: thread.costNanos, runCount: thread.runCount };
+    if (this.env.threadCost === 'api') {
+      const fromApi = await this.threadTotalsFromApi(st, cost?.total ?? 0).catch((err: unknown) => {
+        this.env.diag.debug(`spanlens: run list of thread ${st.threadId} not fetched: ${String(err)}`);
+        return undefined;
+      });
+      span.setAttribute(A.threadCostSource, fromApi ? 'api' : 'process');
+      if (fromApi) totals = fromApi;
+    }
+    span.setAttribute(A.threadRunCount, totals.runCount);
+    span.setAttribute(A.threadCostUsd, nanosToUsd(totals.costNanos));
     // Messages given in a request body have no id until the app lists them: a stable placeholder.
     span.setAttribute(A.userMessageIds, st.userMessages.map((m, i) => m.id ?? `${st.runId}:request:${i}`));
     span.setAttribute(A.userMessageCount, st.userMessages.length);
     if (this.env.content.enabled) span.setAttribute(A.userMessageTexts, st.userMessages.map((m) => this.env.content.capture(A.userMessageTexts, m.text) ?? ''));
     if (cost && st.userMessages.length) span.setAttribute(A.costPerUserMessage, nanosToUsd(Math.round(cost.total / st.userMessages.length)));
-    if (thread.userMessageCount) span.setAttribute(A.threadCostPerUserMessage, nanosToUsd(Math.round(thread.costNanos / thread.userMessageCount)));
+    if (thread.userMessageCount) span.setAttribute(A.threadCostPerUserMessage, nanosToUsd(Math.round(totals.costNanos / thread.userMessageCount)));
     const metrics = this.env.metrics();
     if (metrics) {
       const usage = usageAttributes(run.usage);
@@ -386,6 +397,20 @@ export class RunTracker {
         costUsd: cost ? nanosToUsd(cost.total) : undefined,
       });
     }
+  }
+
+  /**
+   * threadCost 'api': the thread's runs up to and including this one, from the run list (created_at
+   * order), each priced from its own usage (this run with its tool fees too).
+   */
+  private async threadTotalsFromApi(st: RunState, ownNanos: number): Promise<{ costNanos: number; runCount: number }> {
+    if (typeof st.client.get !== 'function') throw new Error('client cannot make requests');
+    const runs = await this.listAll(st.client, `/threads/${encodeURIComponent(st.threadId)}/runs`, {});
+    const upTo = runs.findIndex((r) => r.id === st.runId);
+    if (upTo < 0) throw new Error('run not in the thread run list');
+    let costNanos = 0;
+    for (const r of runs.slice(0, upTo + 1)) costNanos += r.id === st.runId ? ownNanos : (this.env.cost.of(str(r.model), r.usage)?.total ?? 0);
+    return { costNanos, runCount: upTo + 1 };
   }
 
   private endUnfinished(st: RunState, reason: string): void {

@@ -27,6 +27,7 @@ export interface SpanEnv {
   track(work: Promise<unknown>): void;
   fetchRunSteps: boolean;
   messageDeltaSpans: boolean;
+  threadCost: 'process' | 'api';
   maxEntities: number;
   runTtlMs: number;
 }

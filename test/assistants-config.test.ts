@@ -201,6 +201,27 @@ forEachCell((cell) => {
     for (const k of keys) assert.ok(!/thread|run\.id|message/.test(k), `high-cardinality metric attribute ${k}`);
   });
 
+  it("threadCost 'api': a thread's runs in two processes add up (process-local mode sees only its own)", async () => {
+    const split = S('assistants-cost-split.mjs');
+    const a = (await runCell(cell, { scenarios: [{ name: 'a', module: split, args: { question: 'first, from process A' } }], baseURL: emulator.baseURL })).scenarios.a!;
+    assert.equal(a.error, undefined, JSON.stringify(a.error));
+    const thread = { threadId: a.result.threadId, assistantId: a.result.assistantId };
+    const b = (await runCell(cell, { scenarios: [{ name: 'b', module: split, args: { question: 'second, from process B', thread } }], baseURL: emulator.baseURL, instrumentationConfig: { threadCost: 'api' } })).scenarios.b!;
+    const local = (await runCell(cell, { scenarios: [{ name: 'c', module: split, args: { question: 'third, process C', thread } }], baseURL: emulator.baseURL })).scenarios.c!;
+    const runOf = (r: typeof a) => one(inTrace(r.spans, threadTraceId(a.result.threadId)), /^invoke_agent /, { 'openai.run.id': r.result.runId });
+    const costA = Number(runOf(a).attributes['spanlens.cost.usd']);
+    const costB = Number(runOf(b).attributes['spanlens.cost.usd']);
+    const costC = Number(runOf(local).attributes['spanlens.cost.usd']);
+    assert.ok(costA > 0 && costB > 0 && costC > 0);
+    const sb = runOf(b);
+    assert.equal(sb.attributes['spanlens.thread.cost.source'], 'api');
+    assert.equal(sb.attributes['spanlens.thread.run_count'], 2);
+    assert.ok(Math.abs(Number(sb.attributes['spanlens.thread.cost.usd']) - (costA + costB)) < 1e-9, 'A\'s run counted from the run list');
+    const sc = runOf(local);
+    assert.equal(sc.attributes['spanlens.thread.run_count'], 1, 'process-local: only what this process saw');
+    assert.ok(Math.abs(Number(sc.attributes['spanlens.thread.cost.usd']) - costC) < 1e-9);
+  });
+
   it('out-of-range versions get a diag warning and are left untouched', async () => {
     const run = await runCell(cell, { scenarios: [{ name: 'w', module: S('version-warning.mjs'), args: {} }], baseURL: emulator.baseURL });
     const w = run.scenarios.w!;

@@ -42,6 +42,17 @@ describe('e2e: register entry -> Collector -> Jaeger', { skip: SKIP }, () => {
     assert.equal(trace.spans.length, printed, 'every span the demo printed reached Jaeger');
     assert.ok(trace.spans.every((s) => s.warnings === null), JSON.stringify(trace.spans.map((s) => s.warnings)));
     assert.equal(trace.spans.filter((s) => s.operationName === 'invoke_agent Support agent').length, 3);
+    // The cost report, read back from this Jaeger: per user message, then totals that add up to the runs.
+    const { stdout: report } = await run(process.execPath, ['dist/cjs/cli/main.js', 'cost', threadId, '--jaeger', `http://127.0.0.1:${stack.queryPort}`, '--json'], { cwd: ROOT, timeout: 30_000 });
+    const parsed = JSON.parse(report);
+    const runs = trace.spans.filter((s) => s.operationName.startsWith('invoke_agent'));
+    const runCost = runs.reduce((n, s) => n + Number(tag(s, 'spanlens.cost.usd')), 0);
+    assert.equal(parsed.totals.runs, 3);
+    assert.equal(parsed.totals.userMessages, 3);
+    assert.ok(Math.abs(parsed.totals.costUsd - runCost) < 1e-9, `${parsed.totals.costUsd} vs ${runCost}`);
+    assert.deepEqual(parsed.messages.map((m: { text: string }) => m.text), ['Plot the last week of revenue from this CSV.', 'Summarise the trend in one sentence.', "What was Saturday's revenue in EUR?"]);
+    const last = runs.sort((x, y) => Number(tag(x, 'spanlens.thread.run_count')) - Number(tag(y, 'spanlens.thread.run_count'))).at(-1)!;
+    assert.ok(Math.abs(Number(tag(last, 'spanlens.thread.cost.usd')) - runCost) < 1e-9, 'the last run carries the thread total');
     const ids = new Set(trace.spans.map((s) => s.spanID));
     for (const s of trace.spans) for (const ref of s.references) assert.ok(ids.has(ref.spanID), `${s.operationName}: parent missing`);
     assert.deepEqual(
