@@ -27,6 +27,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isDeepStrictEqual } from 'node:util';
 import type { Cassette, Interaction } from './cassette';
+import { seededRandom } from '../../src/testing/emulator/sse';
 
 export type ChunkSplit = 'events' | 'random';
 
@@ -269,7 +270,7 @@ export function splitEvents(body: Buffer): Buffer[] {
 
 /** Cuts at arbitrary byte offsets: many tiny chunks (1-8 bytes) mixed with larger ones (up to ~700). */
 export function splitRandom(body: Buffer, seed: number): Buffer[] {
-  const rnd = mulberry32(seed);
+  const rnd = seededRandom('replay-split', seed);
   const out: Buffer[] = [];
   let i = 0;
   while (i < body.length) {
@@ -280,16 +281,6 @@ export function splitRandom(body: Buffer, seed: number): Buffer[] {
   return out;
 }
 
-function mulberry32(a: number): () => number {
-  let s = a >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function pause(ms: number): Promise<void> {
   return new Promise((resolve) => (ms > 0 ? setTimeout(resolve, ms) : setImmediate(resolve)));
