@@ -91,8 +91,3 @@ export function startThreadSpan(tracer: Tracer, threadId: string, name: string, 
   if (span.isRecording()) generatorRejected = true;
   return { span, outcome: span.isRecording() ? 'misrooted' : 'child' };
 }
-
-/** For tests: whether thread spans are started as roots. */
-export function threadRootsEnabled(): boolean {
-  return generatorConstructed && !generatorRejected;
-}
