@@ -61,6 +61,11 @@ export interface StreamedRun {
   keptText: Map<string, number>;
   /** Terminal status seen in a stream (so no steps request is needed). */
   terminalInStream: boolean;
+  /**
+   * The stream that currently drives the run: a submit stream takes over at its request, so the end of
+   * the stream before it (which may be processed after the submit already moved the run on) is ignored.
+   */
+  owner?: object;
 }
 
 export interface MessageDelta {
@@ -197,9 +202,9 @@ export class RunTracker {
    * other non-terminal end (the app broke off, the connection dropped, an error event) ends the span,
    * marked with how the stream ended.
    */
-  onStreamEnd(runId: string, outcome: string, at: number, error?: unknown): void {
+  onStreamEnd(runId: string, outcome: string, at: number, error: unknown, stream: object): void {
     const st = this.active.peek(runId);
-    if (!st || st.status === 'requires_action') return;
+    if (!st || st.status === 'requires_action' || (st.stream?.owner && st.stream.owner !== stream)) return;
     this.active.delete(runId);
     if (outcome === 'error' && error !== undefined) {
       st.span.setAttribute(A.errorType, errorType(error));
@@ -207,6 +212,12 @@ export class RunTracker {
     }
     st.lastSeen = at;
     this.endUnfinished(st, `stream_${outcome}`);
+  }
+
+  /** A stream (or a submit about to stream) takes over the run; see StreamedRun.owner. */
+  claimStream(runId: string, stream: object): void {
+    const st = this.active.peek(runId);
+    if (st) this.streamed(st).owner = stream;
   }
 
   private streamed(st: RunState): StreamedRun {

@@ -31,6 +31,8 @@ export class RunStreamSink implements StreamSink {
     private readonly hooks: StreamHooks,
   ) {
     this.runId = route.runId;
+    // A submit stream continues a known run: it owns the run from its request on.
+    if (this.runId) runs.claimStream(this.runId, this);
   }
 
   event(e: SSEEvent, at: number): void {
@@ -50,8 +52,11 @@ export class RunStreamSink implements StreamSink {
       return this.runs.onStreamStep(data, at, name);
     }
     if (name.startsWith('thread.run.')) {
+      const first = this.runId === undefined;
       this.runId = str(data.id) ?? this.runId;
-      return this.runs.onRun(data, this.call, 'stream', at, name);
+      this.runs.onRun(data, this.call, 'stream', at, name);
+      if (first && this.runId) this.runs.claimStream(this.runId, this);
+      return;
     }
     if (name === 'thread.message.delta') return this.runId ? this.runs.onMessageDelta(this.runId, data, at) : undefined;
     if (name === 'thread.message.completed' || name === 'thread.message.incomplete') return this.store.recordMessage(data);
@@ -68,7 +73,7 @@ export class RunStreamSink implements StreamSink {
       outcome = 'error';
       error = undefined;
     }
-    if (this.runId) this.runs.onStreamEnd(this.runId, outcome, at, error);
+    if (this.runId) this.runs.onStreamEnd(this.runId, outcome, at, error, this);
     else this.hooks.noRun(outcome, at, error);
   }
 }
