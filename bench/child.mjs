@@ -1,0 +1,206 @@
+// One benchmark configuration in its own process (forked by run.mjs): sets up tracing for the
+// configuration, then runs the batches the parent asks for and reports numbers over IPC.
+// argv: scenario config
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+const require = createRequire(import.meta.url);
+const here = path.dirname(fileURLToPath(import.meta.url));
+const [scenario, config] = process.argv.slice(2);
+const PKG = '@spanlens/instrumentation-openai';
+
+const api = require('@opentelemetry/api');
+const { AsyncLocalStorageContextManager } = require('@opentelemetry/context-async-hooks');
+const { BasicTracerProvider, BatchSpanProcessor } = require('@opentelemetry/sdk-trace-base');
+const { ProtobufTraceSerializer } = require('@opentelemetry/otlp-transformer');
+
+// The package under test must see the bench's OTel API, not the repo's devDependency: two API copies
+// would still share the global provider only by luck of matching versions. Fail loudly otherwise.
+const benchApi = require.resolve('@opentelemetry/api');
+const pkgApi = require.resolve('@opentelemetry/api', { paths: [path.dirname(require.resolve(PKG))] });
+if (benchApi !== pkgApi) throw new Error(`two @opentelemetry/api copies: ${benchApi} vs ${pkgApi}`);
+
+// An exporter that does the real OTLP work (protobuf serialization) and drops the bytes.
+const exported = { spans: 0, bytes: 0 };
+const exporter = {
+  export(spans, done) {
+    exported.spans += spans.length;
+    exported.bytes += ProtobufTraceSerializer.serializeRequest(spans)?.length ?? 0;
+    done({ code: 0 });
+  },
+  shutdown: async () => {},
+  forceFlush: async () => {},
+};
+
+api.context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+let idGenerator;
+if (config.startsWith('ours')) idGenerator = new (require(PKG).ThreadTraceIdGenerator)();
+const provider = new BasicTracerProvider({ idGenerator, spanProcessors: [new BatchSpanProcessor(exporter)] });
+api.trace.setGlobalTracerProvider(provider);
+
+let inst;
+if (config === 'ours') inst = new (require(PKG).OpenAIInstrumentation)();
+else if (config === 'ours-nocontent') inst = new (require(PKG).OpenAIInstrumentation)({ captureContent: false });
+else if (config === 'otel') inst = new (require('@opentelemetry/instrumentation-openai').OpenAIInstrumentation)();
+else if (config === 'arize') inst = new (require('@arizeai/openinference-instrumentation-openai').OpenAIInstrumentation)();
+else if (config !== 'none') throw new Error(`unknown config ${config}`);
+if (inst) {
+  inst.setTracerProvider(provider);
+  inst.enable();
+}
+// Required after the instrumentations are enabled so their require hooks patch it.
+const OpenAI = require('openai').default ?? require('openai');
+
+const flushAll = async () => {
+  if (inst?.flush) await inst.flush();
+  await provider.forceFlush();
+};
+const cpuMs = (c) => (c.user + c.system) / 1000;
+const gc = () => {
+  for (let i = 0; i < 3; i++) global.gc();
+};
+const heapMB = () => process.memoryUsage().heapUsed / 1048576;
+
+let client;
+let chatClient;
+/** Per batch: fresh assistant and thread (the parent reset the emulator before the batch). */
+async function assistant(tools) {
+  return client.beta.assistants.create({ model: 'gpt-4o-mini', name: 'Bench agent', tools });
+}
+
+async function timed(n, fn) {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) await fn(i);
+  const tCalls = performance.now() - t0;
+  await flushAll(); // export cost belongs to the calls that produced the spans
+  const wall = performance.now() - t0;
+  return { n, wallMs: wall / n, callMs: tCalls / n, cpuMs: cpuMs(process.cpuUsage(c0)) / n };
+}
+
+const batches = {
+  async retrieve(n) {
+    const a = await assistant([]);
+    const thread = await client.beta.threads.create({ messages: [{ role: 'user', content: 'hello' }] });
+    const run = await client.beta.threads.runs.createAndPoll(thread.id, { assistant_id: a.id });
+    await flushAll();
+    return timed(n, () => client.beta.threads.runs.retrieve(run.id, { thread_id: thread.id }));
+  },
+  async message(n) {
+    const thread = await client.beta.threads.create();
+    return timed(n, (i) => client.beta.threads.messages.create(thread.id, { role: 'user', content: `question ${i}` }));
+  },
+  async chat(n) {
+    return timed(n, () => chatClient.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hi' }] }));
+  },
+  /** Polled 'code' runs: the app only polls (does not read the messages). */
+  async polled(n) {
+    const a = await assistant([{ type: 'code_interpreter' }]);
+    const threads = [];
+    for (let i = 0; i < n; i++) threads.push(await client.beta.threads.create({ messages: [{ role: 'user', content: `plot values ${i}` }] }));
+    process.send({ type: 'mark' }); // requests from here on belong to the runs
+    await new Promise((r) => process.once('message', r));
+    let steps = 0;
+    const r = await timed(n, async (i) => {
+      const run = await client.beta.threads.runs.createAndPoll(threads[i].id, { assistant_id: a.id }, { pollIntervalMs: 1 });
+      if (run.status !== 'completed') throw new Error(`run ${run.status}`);
+      if (i === 0) steps = (await client.beta.threads.runs.steps.list(run.id, { thread_id: threads[i].id })).data.length;
+    });
+    return { ...r, steps };
+  },
+  async stream(n) {
+    // n = events wanted; streamed 'code' runs back to back (the longest event sequence the emulator has).
+    const a = await assistant([{ type: 'code_interpreter' }]);
+    let events = 0;
+    let runs = 0;
+    let peak = heapMB();
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    while (events < n) {
+      const thread = await client.beta.threads.create({ messages: [{ role: 'user', content: `plot values ${runs}` }] });
+      const s = await client.beta.threads.runs.create(thread.id, { assistant_id: a.id, stream: true });
+      for await (const _ev of s) {
+        if (++events % 200 === 0) peak = Math.max(peak, heapMB());
+      }
+      runs++;
+    }
+    await flushAll();
+    const ms = performance.now() - t0;
+    return { events, runs, ms, eventsPerSec: (events / ms) * 1000, cpuMsPerEvent: cpuMs(process.cpuUsage(c0)) / events, peakHeapMB: peak };
+  },
+  /** Soak: polled and streamed runs alternately, heap after GC every `every` runs. */
+  async soak(n, every = 100) {
+    let a = await assistant([{ type: 'code_interpreter' }]);
+    gc();
+    const samples = [{ runs: 0, heapMB: heapMB() }];
+    for (let i = 1; i <= n; i++) {
+      const thread = await client.beta.threads.create({ messages: [{ role: 'user', content: `soak ${i}` }] });
+      if (i % 2) await client.beta.threads.runs.createAndPoll(thread.id, { assistant_id: a.id }, { pollIntervalMs: 1 });
+      else for await (const _ev of await client.beta.threads.runs.create(thread.id, { assistant_id: a.id, stream: true }));
+      if (i % every === 0) {
+        await flushAll();
+        gc();
+        samples.push({ runs: i, heapMB: heapMB() });
+        process.send({ type: 'reset' }); // keep the emulator's own memory bounded
+        await new Promise((r) => process.once('message', r));
+        a = await assistant([{ type: 'code_interpreter' }]);
+      }
+    }
+    return { samples };
+  },
+  /**
+   * Retained heap for n distinct threads and runs. Through the real SDK and instrumentation, but the
+   * SDK's fetch is answered in-process (no HTTP: 100k runs over loopback would take minutes).
+   */
+  async threads(n) {
+    let seq = 0;
+    const json = (body) => new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json', 'x-request-id': `req_${++seq}` } });
+    const now = () => Math.floor(Date.now() / 1000);
+    const usage = { prompt_tokens: 120, completion_tokens: 30, total_tokens: 150 };
+    const runObj = (t, r, status) => ({ id: r, object: 'thread.run', created_at: now(), thread_id: t, assistant_id: 'asst_bench', status, model: 'gpt-4o-mini', instructions: '', tools: [], metadata: {}, usage: status === 'completed' ? usage : null, started_at: now(), completed_at: status === 'completed' ? now() : null });
+    const fakeFetch = async (url, init) => {
+      const p = new URL(url).pathname.replace(/^\/v1/, '');
+      const m = init?.method ?? 'GET';
+      let x;
+      if (m === 'POST' && p === '/threads') return json({ id: `thread_${++seq}`, object: 'thread', created_at: now(), metadata: {}, tool_resources: {} });
+      if (m === 'POST' && (x = /^\/threads\/([^/]+)\/runs$/.exec(p))) return json(runObj(x[1], `run_${++seq}`, 'queued'));
+      if ((x = /^\/threads\/([^/]+)\/runs\/([^/]+)$/.exec(p))) return json(runObj(x[1], x[2], 'completed'));
+      if ((x = /^\/threads\/([^/]+)\/runs\/([^/]+)\/steps$/.exec(p)))
+        return json({ object: 'list', has_more: false, data: [{ id: `step_${x[2]}`, object: 'thread.run.step', created_at: now(), completed_at: now(), run_id: x[2], thread_id: x[1], assistant_id: 'asst_bench', type: 'message_creation', status: 'completed', step_details: { type: 'message_creation', message_creation: { message_id: `msg_${x[2]}` } }, usage }] });
+      if ((x = /^\/threads\/([^/]+)\/messages$/.exec(p)))
+        return json({ object: 'list', has_more: false, data: [{ id: `msg_${new URL(url).searchParams.get('run_id')}`, object: 'thread.message', created_at: now(), thread_id: x[1], role: 'assistant', run_id: new URL(url).searchParams.get('run_id'), content: [{ type: 'text', text: { value: 'The answer is forty-two, as computed.', annotations: [] } }], attachments: [], metadata: {} }] });
+      return new Response('{"error":{"message":"no route"}}', { status: 404 });
+    };
+    const c = new OpenAI({ apiKey: 'bench', baseURL: 'http://bench.invalid/v1', fetch: fakeFetch, maxRetries: 0 });
+    await flushAll();
+    gc();
+    const before = heapMB();
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) {
+      const t = await c.beta.threads.create();
+      const r = await c.beta.threads.runs.create(t.id, { assistant_id: 'asst_bench' });
+      await c.beta.threads.runs.retrieve(r.id, { thread_id: t.id });
+      if (i % 1000 === 999) await flushAll();
+    }
+    await flushAll();
+    const ms = performance.now() - t0;
+    gc();
+    return { n, ms, heapBeforeMB: before, heapAfterMB: heapMB(), retainedMB: heapMB() - before };
+  },
+};
+
+process.on('message', async (msg) => {
+  if (msg.type !== 'batch') return;
+  try {
+    client ??= new OpenAI({ apiKey: 'bench', baseURL: msg.baseURL, maxRetries: 0 });
+    chatClient ??= new OpenAI({ apiKey: 'bench', baseURL: msg.chatURL, maxRetries: 0 });
+    const spans0 = exported.spans;
+    const result = await batches[msg.kind](msg.n);
+    process.send({ type: 'result', result: { ...result, spans: exported.spans - spans0 } });
+  } catch (err) {
+    process.send({ type: 'error', error: String(err?.stack ?? err) });
+  }
+});
+process.send({ type: 'ready' });
+void here;

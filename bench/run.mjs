@@ -1,0 +1,221 @@
+// npm run bench [-- --quick] [-- --write]: overhead of the instrumentation against the offline emulator.
+// The emulator (and a static chat-completions stub) run in this process; each configuration runs in its
+// own child process (child.mjs), so a child's CPU and heap are the app's alone. Batches alternate
+// between configurations (order reversed every round) so drift on a shared machine hits all alike.
+import { execFileSync, fork } from 'node:child_process';
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const bench = path.dirname(fileURLToPath(import.meta.url));
+const root = path.dirname(bench);
+const quick = process.argv.includes('--quick');
+const write = process.argv.includes('--write');
+const started = Date.now();
+
+if (!existsSync(path.join(bench, 'node_modules', 'openai'))) {
+  execFileSync('npm', ['install', '--prefix', bench, '--no-audit', '--no-fund'], { stdio: 'inherit' });
+}
+// Install the repo build into bench/node_modules as a package (what `npm install` of the tarball gives):
+// its peer imports (@opentelemetry/api, instrumentation) then resolve to the bench's single copies, not
+// to the repo's devDependencies next to dist/.
+const staged = path.join(bench, 'node_modules', '@spanlens', 'instrumentation-openai');
+if (!existsSync(path.join(root, 'dist', 'cjs', 'index.js'))) throw new Error('no build: run `npm run build` at the repo root');
+rmSync(staged, { recursive: true, force: true });
+mkdirSync(staged, { recursive: true });
+cpSync(path.join(root, 'dist'), path.join(staged, 'dist'), { recursive: true });
+cpSync(path.join(root, 'package.json'), path.join(staged, 'package.json'));
+
+const require = createRequire(import.meta.url);
+const { startEmulator } = require('@spanlens/instrumentation-openai/testing');
+const emulator = await startEmulator({ pollAfterMs: 1 });
+
+// The emulator has no chat completions route: a fixed answer, as small as the real one.
+const chatBody = JSON.stringify({
+  id: 'chatcmpl-bench', object: 'chat.completion', created: 1700000000, model: 'gpt-4o-mini-2024-07-18', system_fingerprint: 'fp_bench',
+  choices: [{ index: 0, message: { role: 'assistant', content: 'Hi! How can I help you today?', refusal: null }, logprobs: null, finish_reason: 'stop' }],
+  usage: { prompt_tokens: 9, completion_tokens: 9, total_tokens: 18 },
+});
+const chat = createServer((req, res) => {
+  req.resume();
+  req.on('end', () => {
+    res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': 'req_bench', 'content-length': Buffer.byteLength(chatBody) });
+    res.end(chatBody);
+  });
+});
+await new Promise((r) => chat.listen(0, '127.0.0.1', r));
+const chatURL = `http://127.0.0.1:${chat.address().port}/v1`;
+
+function spawn(scenario, config) {
+  const child = fork(path.join(bench, 'child.mjs'), [scenario, config], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  let pending;
+  let mark = 0;
+  const ready = new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`${scenario}/${config} exited ${code}`)));
+    child.on('message', (m) => {
+      if (m.type === 'ready') resolve();
+      else if (m.type === 'mark') {
+        mark = emulator.requests.length;
+        child.send({ type: 'ok' });
+      } else if (m.type === 'reset') {
+        emulator.reset();
+        child.send({ type: 'ok' });
+      } else if (m.type === 'result') pending.resolve({ ...m.result, requests: emulator.requests.length - mark });
+      else if (m.type === 'error') pending.reject(new Error(`${scenario}/${config}: ${m.error}`));
+    });
+  });
+  return {
+    config,
+    async batch(kind, n) {
+      await ready;
+      emulator.reset();
+      mark = 0;
+      return new Promise((resolve, reject) => {
+        pending = { resolve, reject };
+        child.send({ type: 'batch', kind, n, baseURL: emulator.baseURL, chatURL });
+      });
+    },
+    kill: () => child.kill(),
+  };
+}
+
+/** Warm-up, then `rounds` batches per configuration in alternating order. */
+async function compare(kind, configs, { rounds, n, warm = n }) {
+  const children = configs.map((c) => spawn(kind, c));
+  const out = Object.fromEntries(configs.map((c) => [c, []]));
+  try {
+    for (const ch of children) await ch.batch(kind, warm);
+    for (let r = 0; r < rounds; r++) {
+      const order = r % 2 ? [...children].reverse() : children;
+      for (const ch of order) out[ch.config].push(await ch.batch(kind, n));
+    }
+  } finally {
+    children.forEach((c) => c.kill());
+  }
+  return out;
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const q = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
+/** median (p10–p90 over batches) */
+const fmt = (xs, d = 3) => `${median(xs).toFixed(d)} (${q(xs, 0.1).toFixed(d)}–${q(xs, 0.9).toFixed(d)})`;
+const lines = [];
+const say = (s = '') => {
+  lines.push(s);
+  console.log(s);
+};
+const verdicts = [];
+const verdict = (name, ok, detail) => verdicts.push(`| ${name} | ${ok ? 'met' : '**missed**'} | ${detail} |`);
+
+function callTable(title, res) {
+  const base = res.none;
+  say(`\n### ${title}\n`);
+  say('| config | wall ms/call | × none | CPU ms/call | × none | spans/batch |');
+  say('|---|---|---|---|---|---|');
+  const ratios = {};
+  for (const [c, rs] of Object.entries(res)) {
+    const w = rs.map((r) => r.wallMs);
+    const cpu = rs.map((r) => r.cpuMs);
+    ratios[c] = { wall: median(w) / median(base.map((r) => r.wallMs)), cpu: median(cpu) / median(base.map((r) => r.cpuMs)), addedMs: median(w) - median(base.map((r) => r.wallMs)), addedCpu: median(cpu) - median(base.map((r) => r.cpuMs)) };
+    say(`| ${c} | ${fmt(w)} | ${ratios[c].wall.toFixed(3)} | ${fmt(cpu)} | ${ratios[c].cpu.toFixed(3)} | ${median(rs.map((r) => r.spans))} |`);
+  }
+  return ratios;
+}
+
+const S = quick
+  ? { calls: { rounds: 4, n: 150 }, polled: { rounds: 3, n: 8, warm: 3 }, stream: { rounds: 2, n: 2000, warm: 500 }, threads: 20000, soak: [300, 50] }
+  : { calls: { rounds: 10, n: 300 }, polled: { rounds: 8, n: 20, warm: 5 }, stream: { rounds: 4, n: 10000, warm: 1000 }, threads: 100000, soak: [3000, 300] };
+
+const cpu = (readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/) ?? [])[1] ?? os.cpus()[0]?.model;
+say(`Machine: ${cpu}; nproc ${os.availableParallelism?.() ?? os.cpus().length}; Linux ${os.release()}; Node ${process.version}; ${quick ? 'quick' : 'full'} run, ${new Date().toISOString()}`);
+say('Numbers: median over batches (p10–p90 in parentheses); × none = ratio to the uninstrumented run of the same round set.');
+
+// (a) non-streaming calls
+const retrieve = callTable('(a) runs.retrieve (completed run)', await compare('retrieve', ['none', 'ours'], S.calls));
+const message = callTable('(a) messages.create', await compare('message', ['none', 'ours'], S.calls));
+const chatRes = callTable('(a) chat.completions.create (static stub)', await compare('chat', ['none', 'ours', 'otel', 'arize'], S.calls));
+verdict('≤ 1.05× wall, runs.retrieve', retrieve.ours.wall <= 1.05, `${retrieve.ours.wall.toFixed(3)}×`);
+verdict('≤ 1.05× wall, messages.create', message.ours.wall <= 1.05, `${message.ours.wall.toFixed(3)}×`);
+verdict('≤ 1.05× wall, chat.completions.create', chatRes.ours.wall <= 1.05, `${chatRes.ours.wall.toFixed(3)}×`);
+const peerCpu = Math.min(chatRes.otel.addedCpu, chatRes.arize.addedCpu);
+verdict('chat added cost ≤ peers', chatRes.ours.addedCpu <= peerCpu * 1.05 + 0.002,
+  `added CPU ms/call: ours ${chatRes.ours.addedCpu.toFixed(3)}, otel ${chatRes.otel.addedCpu.toFixed(3)}, arize ${chatRes.arize.addedCpu.toFixed(3)}; added wall: ours ${chatRes.ours.addedMs.toFixed(3)}, otel ${chatRes.otel.addedMs.toFixed(3)}, arize ${chatRes.arize.addedMs.toFixed(3)}`);
+
+// (b) polled runs
+const polled = await compare('polled', ['none', 'ours', 'ours-nocontent'], S.polled);
+say('\n### (b) polled run (script `code`), createAndPoll, app does not read the messages\n');
+say('| config | steps | app wall ms/run | × none | incl. flush ms/run | CPU ms/run | requests/run | extra requests/run |');
+say('|---|---|---|---|---|---|---|---|');
+const reqPerRun = (rs) => median(rs.map((r) => r.requests / r.n));
+const baseReq = reqPerRun(polled.none);
+const polledExtra = {};
+for (const [c, rs] of Object.entries(polled)) {
+  polledExtra[c] = reqPerRun(rs) - baseReq;
+  say(`| ${c} | ${rs[0].steps} | ${fmt(rs.map((r) => r.callMs), 2)} | ${(median(rs.map((r) => r.callMs)) / median(polled.none.map((r) => r.callMs))).toFixed(3)} | ${fmt(rs.map((r) => r.wallMs), 2)} | ${fmt(rs.map((r) => r.cpuMs), 2)} | ${reqPerRun(rs).toFixed(2)} | ${polledExtra[c].toFixed(2)} |`);
+}
+verdict('≤ 1 extra request per polled run (content off)', polledExtra['ours-nocontent'] <= 1, `${polledExtra['ours-nocontent'].toFixed(2)} (content on, messages unread: ${polledExtra.ours.toFixed(2)}; 2 expected there)`);
+
+// (c) streamed runs
+const stream = await compare('stream', ['none', 'ours'], S.stream);
+say(`\n### (c) streamed runs (script \`code\`, back to back), ${S.stream.n} events per batch\n`);
+say('| config | runs/batch | events/s | × none | CPU µs/event | peak heapUsed MB | extra requests |');
+say('|---|---|---|---|---|---|---|');
+const eps = (rs) => median(rs.map((r) => r.eventsPerSec));
+for (const [c, rs] of Object.entries(stream)) {
+  say(`| ${c} | ${median(rs.map((r) => r.runs))} | ${fmt(rs.map((r) => r.eventsPerSec), 0)} | ${(eps(rs) / eps(stream.none)).toFixed(3)} | ${fmt(rs.map((r) => r.cpuMsPerEvent * 1000), 1)} | ${Math.max(...rs.map((r) => r.peakHeapMB)).toFixed(1)} | ${(median(rs.map((r) => r.requests)) - median(stream.none.map((r) => r.requests))).toFixed(0)} |`);
+}
+const loss = 1 - eps(stream.ours) / eps(stream.none);
+verdict('≤ 3% streaming throughput loss', loss <= 0.03, `${(loss * 100).toFixed(1)}% loss`);
+const streamExtra = median(stream.ours.map((r) => r.requests)) - median(stream.none.map((r) => r.requests));
+verdict('0 extra requests per streamed run', streamExtra === 0, `${streamExtra}`);
+
+// (d) many threads: one batch each, no alternation needed (a single heap measurement)
+say(`\n### (d) ${S.threads} distinct threads + runs (in-process fetch, no HTTP), heapUsed after forced GC\n`);
+say('| config | time s | heap before MB | heap after MB | retained MB |');
+say('|---|---|---|---|---|');
+const threads = {};
+for (const c of ['none', 'ours']) {
+  const ch = spawn('threads', c);
+  try {
+    threads[c] = await ch.batch('threads', S.threads);
+  } finally {
+    ch.kill();
+  }
+  const t = threads[c];
+  say(`| ${c} | ${(t.ms / 1000).toFixed(1)} | ${t.heapBeforeMB.toFixed(1)} | ${t.heapAfterMB.toFixed(1)} | ${t.retainedMB.toFixed(1)} |`);
+}
+const retained = threads.ours.retainedMB - threads.none.retainedMB;
+verdict(`≤ 20 MB retained at ${S.threads} threads`, retained <= 20, `${retained.toFixed(1)} MB (ours − none)`);
+
+// (e) soak
+const soakChild = spawn('soak', 'ours');
+let soak;
+try {
+  soak = await soakChild.batch('soak', S.soak[0]).then((r) => r);
+} finally {
+  soakChild.kill();
+}
+await Promise.resolve();
+say(`\n### (e) soak: ${S.soak[0]} runs (polled and streamed alternately), ours, heapUsed after GC\n`);
+say(soak.samples.map((s) => `${s.runs}: ${s.heapMB.toFixed(1)} MB`).join(' · '));
+const later = soak.samples.slice(Math.floor(soak.samples.length / 2)).map((s) => s.heapMB);
+const growth = Math.max(...later) - Math.min(...later);
+verdict('flat heap in the soak', growth < 2, `second half varies by ${growth.toFixed(2)} MB`);
+
+say('\n### Targets\n');
+say('| target | result | numbers |');
+say('|---|---|---|');
+verdicts.forEach((v) => say(v));
+say(`\nBench time: ${((Date.now() - started) / 1000).toFixed(0)} s`);
+
+await emulator.close();
+chat.close();
+if (write) writeFileSync(path.join(bench, 'results-raw.md'), lines.join('\n') + '\n');
