@@ -218,6 +218,7 @@ const slope = (later.reduce((a, s) => a + (s.runs - mx) * (s.heapMB - my), 0) / 
 verdict('flat heap in the soak', slope < 0.25, `second half: ${slope.toFixed(2)} MB per 1000 runs`);
 
 say('\n### Targets\n');
+if (quick) say('(--quick: a smoke run; too few batches, and a soak too short, for these verdicts to be reliable — use the full run.)\n');
 say('| target | result | numbers |');
 say('|---|---|---|');
 verdicts.forEach((v) => say(v));
