@@ -1,6 +1,6 @@
 import type { Attributes, DiagLogger } from '@opentelemetry/api';
 import { A } from './attributes';
-import { num, obj } from './json';
+import { readUsage } from './usage';
 import { Pricing, UnknownModelWarnings, nanosToUsd, type CostNanos, type PricingOverrides, type ToolUsage } from './pricing';
 
 /** Prices usage objects as the API reports them, warning once per model it has no price for. */
@@ -17,11 +17,8 @@ export class CostModel {
 
   /** The cost of an Assistants/Responses usage object, or undefined (no usage, or no price for the model). */
   of(model: string | undefined, usage: unknown, tools: ToolUsage = {}): CostNanos | undefined {
-    const u = obj(usage);
-    const input = num(u?.prompt_tokens) ?? num(u?.input_tokens);
-    const output = num(u?.completion_tokens) ?? num(u?.output_tokens);
+    const { input, output, cachedInput = 0 } = readUsage(usage);
     if (!model || input === undefined || output === undefined) return undefined;
-    const cachedInput = num(obj(u?.prompt_token_details)?.cached_tokens) ?? num(obj(u?.input_tokens_details)?.cached_tokens) ?? 0;
     const cost = this.pricing.costNanos(model, { input, cachedInput, output }, tools);
     if (!cost && this.warned.shouldWarn(model)) this.diag.warn(`spanlens: no price for model "${model}"; its spans carry no cost (add it with the pricing option or SPANLENS_PRICING_FILE)`);
     return cost;

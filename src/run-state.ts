@@ -7,7 +7,7 @@ import { CLIENT, ambientLinks, serverAttributes, threadAttributes, type SpanEnv 
 import { emitStepSpans, type RunSteps } from './step-spans';
 import { suppressTracing } from './suppress';
 import { startThreadSpan } from './thread-context';
-import { usageAttributes } from './usage';
+import { readUsage, usageAttributes } from './usage';
 import { costAttributes } from './cost';
 import { recordRun } from './metrics';
 import { nanosToUsd } from './pricing';
@@ -95,10 +95,6 @@ export class RunTracker {
   ) {
     this.active = new BoundedMap(env.maxEntities, (_id, st) => this.endUnfinished(st, 'evicted'));
     this.finished = new BoundedMap(env.maxEntities);
-  }
-
-  get activeCount(): number {
-    return this.active.size;
   }
 
   /**
@@ -396,14 +392,14 @@ export class RunTracker {
     if (thread.userMessageCount) span.setAttribute(A.threadCostPerUserMessage, nanosToUsd(Math.round(totals.costNanos / thread.userMessageCount)));
     const metrics = this.env.metrics();
     if (metrics) {
-      const usage = usageAttributes(run.usage);
+      const usage = readUsage(run.usage);
       const failed = st.status === 'failed' || st.status === 'expired';
       recordRun(metrics, {
         model: st.model,
         assistantId: st.assistantId,
         errorType: failed ? (str(obj(run.last_error)?.code) ?? st.status) : undefined,
-        inputTokens: usage[A.inputTokens] as number | undefined,
-        outputTokens: usage[A.outputTokens] as number | undefined,
+        inputTokens: usage.input,
+        outputTokens: usage.output,
         seconds: Math.max(0, st.lastSeen - st.startTime) / 1000,
         costUsd: cost ? nanosToUsd(cost.total) : undefined,
       });
