@@ -31,6 +31,12 @@ export interface OpenAIInstrumentationConfig extends InstrumentationConfig {
    * when a run finishes), exact across processes and restarts (token costs of other processes' runs).
    */
   threadCost?: 'process' | 'api';
+  /**
+   * Responses API: a response that ends in function calls keeps its spans open until the app sends the
+   * function_call_output items (so the tool spans carry the results), at most this long. Default 60000;
+   * 0 ends such responses at once, without results.
+   */
+  toolOutputWaitMs?: number;
   /** Most runs, threads and assistants kept in memory at once (oldest evicted). Default 10000. */
   maxTrackedEntities?: number;
 }

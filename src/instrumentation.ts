@@ -55,7 +55,7 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
   override disable(): void {
     super.disable();
     // Runs never seen to finish end now, marked, so no started span is lost.
-    this.tracker?.runs.endAll('shutdown');
+    this.tracker?.endAll('shutdown');
   }
 
   /** Patches an `openai` module object loaded before the instrumentation was enabled. */
@@ -93,8 +93,9 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
       threadCost: config.threadCost === 'api' ? 'api' : 'process',
       maxEntities: Math.max(16, config.maxTrackedEntities ?? 10_000),
       runTtlMs: Math.max(1000, config.runTtlMs ?? 3_600_000),
+      toolOutputWaitMs: Math.max(0, config.toolOutputWaitMs ?? 60_000),
     };
-    this.tracker?.runs.endAll('reconfigured');
+    this.tracker?.endAll('reconfigured');
     this.tracker = new Tracker(env);
   }
 

@@ -29,6 +29,8 @@ export function createMetrics(meter: Meter): Metrics {
 }
 
 export interface RunMeasurement {
+  /** gen_ai.operation.name; default invoke_agent (an Assistants run). */
+  operation?: string;
   model?: string;
   assistantId?: string;
   errorType?: string;
@@ -38,9 +40,9 @@ export interface RunMeasurement {
   costUsd?: number;
 }
 
-/** One finished run: its duration, its tokens by type, its cost. */
+/** One finished run, response or call: its duration, its tokens by type, its cost. */
 export function recordRun(metrics: Metrics, m: RunMeasurement): void {
-  const attrs: Attributes = { [A.operation]: 'invoke_agent', [A.provider]: PROVIDER };
+  const attrs: Attributes = { [A.operation]: m.operation ?? 'invoke_agent', [A.provider]: PROVIDER };
   if (m.model) attrs[A.requestModel] = m.model;
   if (m.assistantId) attrs[A.agentId] = m.assistantId;
   metrics.duration.record(m.seconds, m.errorType ? { ...attrs, [A.errorType]: m.errorType } : attrs);

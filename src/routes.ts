@@ -14,6 +14,14 @@ export type RouteKind =
   | 'run.cancel'
   | 'message.create'
   | 'message.read'
+  | 'response.create'
+  | 'response.retrieve'
+  | 'response.cancel'
+  | 'conversation.create'
+  | 'conversation.items'
+  | 'conversation.read'
+  | 'chat.create'
+  | 'embeddings.create'
   | 'generic';
 
 export interface Route {
@@ -27,6 +35,9 @@ export interface Route {
   assistantId?: string;
   messageId?: string;
   stepId?: string;
+  conversationId?: string;
+  responseId?: string;
+  itemId?: string;
 }
 
 // Keyed by `METHOD template`. Routes not listed are still traced, as generic spans.
@@ -46,6 +57,15 @@ const KINDS: Record<string, RouteKind> = {
   'POST /threads/{thread_id}/messages': 'message.create',
   'GET /threads/{thread_id}/messages': 'message.read',
   'GET /threads/{thread_id}/messages/{message_id}': 'message.read',
+  'POST /responses': 'response.create',
+  'GET /responses/{response_id}': 'response.retrieve',
+  'POST /responses/{response_id}/cancel': 'response.cancel',
+  'POST /conversations': 'conversation.create',
+  'POST /conversations/{conversation_id}/items': 'conversation.items',
+  'GET /conversations/{conversation_id}/items': 'conversation.read',
+  'GET /conversations/{conversation_id}': 'conversation.read',
+  'POST /chat/completions': 'chat.create',
+  'POST /embeddings': 'embeddings.create',
 };
 
 const NAME_OVERRIDES: Record<string, string> = {
@@ -61,6 +81,9 @@ const ID_PARAM: Record<string, keyof Route> = {
   assistants: 'assistantId',
   messages: 'messageId',
   steps: 'stepId',
+  conversations: 'conversationId',
+  responses: 'responseId',
+  items: 'itemId',
 };
 
 /** Collection words are lowercase letters and underscores; OpenAI ids always carry digits or capitals. */

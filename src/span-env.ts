@@ -30,6 +30,8 @@ export interface SpanEnv {
   threadCost: 'process' | 'api';
   maxEntities: number;
   runTtlMs: number;
+  /** How long a response ending in function calls waits for their outputs before its spans end. */
+  toolOutputWaitMs: number;
 }
 
 const serverCache = new WeakMap<object, Attributes>();
@@ -65,6 +67,12 @@ export function callAttributes(call: ObservedCall, route: Route): Attributes {
   if (route.assistantId) attrs[A.agentId] = route.assistantId;
   if (route.messageId) attrs[A.messageId] = route.messageId;
   if (route.stepId) attrs[A.stepId] = route.stepId;
+  if (route.conversationId) {
+    attrs[A.conversationIdOpenAI] = route.conversationId;
+    attrs[A.conversationId] = route.conversationId;
+  }
+  if (route.responseId) attrs[A.openaiResponseId] = route.responseId;
+  if (route.itemId) attrs[A.itemId] = route.itemId;
   return attrs;
 }
 

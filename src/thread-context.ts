@@ -8,7 +8,7 @@ import {
   type SpanOptions,
   type Tracer,
 } from '@opentelemetry/api';
-import { threadRootSpanId, threadTraceId } from './thread-ids';
+import { threadKey, type TraceKey } from './thread-ids';
 
 // The OTel API cannot choose a root span's trace id; only the SDK's IdGenerator can. With
 // ThreadTraceIdGenerator installed, every top-level span of a thread (a call about it, a run) is a root
@@ -58,11 +58,11 @@ export class ThreadTraceIdGenerator {
   }
 }
 
-/** Fallback without ThreadTraceIdGenerator: a remote parent carrying the thread's derived ids. */
-export function threadContext(threadId: string): Context {
+/** Fallback without ThreadTraceIdGenerator: a remote parent carrying the trace's ids. */
+export function fallbackContext(key: TraceKey): Context {
   return trace.setSpanContext(ROOT_CONTEXT, {
-    traceId: threadTraceId(threadId),
-    spanId: threadRootSpanId(threadId),
+    traceId: key.traceId,
+    spanId: key.fallbackParentSpanId,
     traceFlags: TraceFlags.SAMPLED,
     isRemote: true,
   });
@@ -70,15 +70,21 @@ export function threadContext(threadId: string): Context {
 
 export type RootOutcome = 'root' | 'child' | 'misrooted';
 
-/**
- * Starts a top-level span of a thread in the thread's trace: a root span with the thread's trace id
- * when ThreadTraceIdGenerator is the provider's generator, else a child of the fallback parent.
- */
+/** Starts a top-level span of a thread in the thread's trace (see startKeyedSpan). */
 export function startThreadSpan(tracer: Tracer, threadId: string, name: string, options: SpanOptions): { span: Span; outcome: RootOutcome } {
+  return startKeyedSpan(tracer, threadKey(threadId), name, options);
+}
+
+/**
+ * Starts a top-level span in the trace `key` names (a thread's, a conversation's, a response chain's):
+ * a root span with that trace id when ThreadTraceIdGenerator is the provider's generator, else a child
+ * of the fallback parent.
+ */
+export function startKeyedSpan(tracer: Tracer, key: TraceKey, name: string, options: SpanOptions): { span: Span; outcome: RootOutcome } {
   if (!generatorConstructed || generatorRejected) {
-    return { span: tracer.startSpan(name, options, threadContext(threadId)), outcome: 'child' };
+    return { span: tracer.startSpan(name, options, fallbackContext(key)), outcome: 'child' };
   }
-  const ids: ForcedIds = { traceId: threadTraceId(threadId), consumed: false };
+  const ids: ForcedIds = { traceId: key.traceId, consumed: false };
   forced = ids;
   let span: Span;
   try {

@@ -21,3 +21,26 @@ export function threadTraceId(threadId: string): string {
 export function threadRootSpanId(threadId: string): string {
   return nonZeroHex(digest('thread', threadId).subarray(16, 24));
 }
+
+/** The trace id of a Responses API conversation (`conv_…`), derived the way a thread's is. */
+export function conversationTraceId(conversationId: string): string {
+  return nonZeroHex(digest('conversation', conversationId).subarray(0, 16));
+}
+
+/** The fallback parent span id of a conversation's top-level spans (see thread-context.ts). */
+export function conversationRootSpanId(conversationId: string): string {
+  return nonZeroHex(digest('conversation', conversationId).subarray(16, 24));
+}
+
+/** Which trace a top-level span belongs to, and the parent span id to use without the id generator. */
+export interface TraceKey {
+  traceId: string;
+  fallbackParentSpanId: string;
+}
+
+export const threadKey = (threadId: string): TraceKey => ({ traceId: threadTraceId(threadId), fallbackParentSpanId: threadRootSpanId(threadId) });
+
+export const conversationKey = (conversationId: string): TraceKey => ({
+  traceId: conversationTraceId(conversationId),
+  fallbackParentSpanId: conversationRootSpanId(conversationId),
+});

@@ -1,27 +1,40 @@
 import type { Attributes, Span } from '@opentelemetry/api';
 import { A } from './attributes';
+import { ChatStreamSink, chatCompletionSpan, embeddingsSpan } from './chat-spans';
 import { arr, obj, str, type Obj } from './json';
 import type { ObservedCall } from './request-observer';
 import { matchRoute, type Route } from './routes';
+import { ResponseTracker } from './response-state';
+import { ResponseStreamSink } from './response-stream';
 import { RunTracker } from './run-state';
 import { RunStreamSink } from './run-stream';
 import type { StreamSink } from './stream-tap';
 import { CLIENT, ambientLinks, callAttributes, setCallError, type SpanEnv } from './span-env';
-import { startThreadSpan } from './thread-context';
+import { startKeyedSpan } from './thread-context';
+import { conversationKey, threadKey, type TraceKey } from './thread-ids';
 import { ThreadStore } from './thread-store';
 
 /**
  * Turns each observed SDK call into telemetry: Assistants entities by the trace model (thread = trace,
- * run = span, polls = events), every other endpoint as one CLIENT span, inside the thread's trace when
- * the path names a thread.
+ * run = span, polls = events), Responses the same way (conversation = trace, response = span), chat
+ * completions and embeddings as GenAI spans, every other endpoint as one CLIENT span, inside the
+ * thread's or conversation's trace when the path names one.
  */
 export class Tracker {
   readonly store: ThreadStore;
   readonly runs: RunTracker;
+  readonly responses: ResponseTracker;
 
   constructor(private readonly env: SpanEnv) {
     this.store = new ThreadStore(env.maxEntities, env.content);
     this.runs = new RunTracker(env, this.store);
+    this.responses = new ResponseTracker(env, this.store);
+  }
+
+  /** Ends every open run and response (shutdown, reconfiguration), marked as not observed to finish. */
+  endAll(reason: string): void {
+    this.runs.endAll(reason);
+    this.responses.endAll(reason);
   }
 
   handle(call: ObservedCall): void {
@@ -74,17 +87,44 @@ export class Tracker {
         return body ? this.runs.onRun(body, call, 'submit') : this.callSpan(call, route);
       case 'run.cancel':
         return body ? this.runs.onRun(body, call, 'cancel') : this.callSpan(call, route);
+      case 'response.create':
+        if (!call.error) this.responses.onRequest(request, call.startTime);
+        if (body) return this.responses.onResponse(body, call, 'create');
+        // A failed create belongs to the conversation it was for.
+        return this.callSpan(call, { ...route, conversationId: str(request?.conversation) ?? str(obj(request?.conversation)?.id) });
+      case 'response.retrieve':
+        return body ? this.responses.onResponse(body, call, 'poll') : this.callSpan(call, route);
+      case 'response.cancel':
+        return body ? this.responses.onResponse(body, call, 'cancel') : this.callSpan(call, route);
+      case 'conversation.create': {
+        const id = str(body?.id);
+        if (!id) return this.callSpan(call, route);
+        this.responses.onItems(id, arr(request?.items), call.startTime);
+        return this.callSpan(call, { ...route, conversationId: id }, route.name, { [A.conversationCreated]: true });
+      }
+      case 'conversation.items':
+        if (!call.error) this.responses.onItems(route.conversationId, arr(request?.items), call.startTime);
+        return this.callSpan(call, route);
+      case 'chat.create':
+        return chatCompletionSpan(this.env, call, route, body);
+      case 'embeddings.create':
+        return embeddingsSpan(this.env, call, route, body);
       default:
         return this.callSpan(call, route);
     }
   }
 
-  /** A streaming call: run streams feed the run state machine; other streams are reported as calls. */
+  /** A streaming call: run and response streams feed their state machines; chat streams a chat span. */
   stream(call: ObservedCall): StreamSink | undefined {
     const method = call.options?.method;
     const path = call.options?.path;
     if (typeof method !== 'string' || typeof path !== 'string') return undefined;
     const route = matchRoute(method, path);
+    if (route.kind === 'chat.create') return new ChatStreamSink(this.env, call, route);
+    if (route.kind === 'response.create' || route.kind === 'response.retrieve') {
+      if (route.kind === 'response.create') this.responses.onRequest(obj(call.options?.body), call.startTime);
+      return new ResponseStreamSink(call, route.responseId, this.responses, (_outcome, at, error) => this.callSpan({ ...call, endTime: at, error: error ?? call.error }, route));
+    }
     if (route.kind !== 'run.create' && route.kind !== 'run.create_and_run' && route.kind !== 'run.submit_tool_outputs') return undefined;
     const request = obj(call.options?.body);
     this.beforeRun(call, route, request);
@@ -113,12 +153,22 @@ export class Tracker {
     if (isRun && body && withRun) this.runs.onRun(body, call, 'create');
   }
 
-  /** One CLIENT span for a call, in its thread's trace when the path names a thread. */
+  /**
+   * One CLIENT span for a call: in its thread's or conversation's trace when the path names one, in a
+   * response chain's trace for a call about a known response, else in the app's trace.
+   */
   private callSpan(call: ObservedCall, route: Route, name = route.name, extra: Attributes = {}): void {
     const attrs = { ...callAttributes(call, route), ...extra };
     if (call.stream) attrs['spanlens.stream'] = true;
-    const span: Span = route.threadId
-      ? this.threadSpan(call, route.threadId, name, attrs)
+    const key = route.threadId
+      ? threadKey(route.threadId)
+      : route.conversationId
+        ? conversationKey(route.conversationId)
+        : route.responseId
+          ? this.responses.placementOf(route.responseId)
+          : undefined;
+    const span: Span = key
+      ? this.keyedSpan(call, key, name, attrs)
       : this.env.tracer().startSpan(name, { kind: CLIENT, startTime: call.startTime, attributes: attrs }, call.ambient);
     if (call.error) setCallError(span, call.error);
     span.end(call.endTime);
@@ -126,7 +176,11 @@ export class Tracker {
 
   /** A top-level span of a thread (see thread-context.ts); the app's span at call time is a link. */
   private threadSpan(call: ObservedCall, threadId: string, name: string, attributes: Attributes): Span {
-    const { span, outcome } = startThreadSpan(this.env.tracer(), threadId, name, { kind: CLIENT, startTime: call.startTime, attributes, links: ambientLinks(call) });
+    return this.keyedSpan(call, threadKey(threadId), name, attributes);
+  }
+
+  private keyedSpan(call: ObservedCall, key: TraceKey, name: string, attributes: Attributes): Span {
+    const { span, outcome } = startKeyedSpan(this.env.tracer(), key, name, { kind: CLIENT, startTime: call.startTime, attributes, links: ambientLinks(call) });
     if (outcome === 'misrooted') {
       this.env.diag.warn("spanlens: ThreadTraceIdGenerator was constructed but is not the tracer provider's idGenerator; thread spans fall back to a remote parent");
     }

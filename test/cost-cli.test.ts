@@ -402,7 +402,7 @@ describe('errors and exit codes', () => {
       assert.equal(code, 2);
       assert.equal(stdout, '');
       assert.match(stderr, message);
-      assert.match(stderr, /Usage: spanlens cost <thread_id> \(--jaeger URL \| --tempo URL \| --otlp-file FILE\) \[--json\]/);
+      assert.match(stderr, /Usage: spanlens cost <thread_id \| conversation_id> \(--jaeger URL \| --tempo URL \| --otlp-file FILE\) \[--json\]/);
     });
   }
 

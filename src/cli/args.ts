@@ -8,9 +8,10 @@ export interface CostCommand {
 
 export type ParsedArgs = { kind: 'cost'; command: CostCommand } | { kind: 'help' } | { kind: 'error'; message: string };
 
-export const USAGE = `Usage: spanlens cost <thread_id> (--jaeger URL | --tempo URL | --otlp-file FILE) [--json]
+export const USAGE = `Usage: spanlens cost <thread_id | conversation_id> (--jaeger URL | --tempo URL | --otlp-file FILE) [--json]
 
-Reports what an OpenAI Assistants thread cost, per user message, from its trace.
+Reports what an OpenAI Assistants thread (thread_…) or Responses conversation (conv_…) cost, per user
+message, from its trace.
 
   --jaeger URL       Jaeger query service, e.g. http://localhost:16686
   --tempo URL        Tempo HTTP API, e.g. http://localhost:3200

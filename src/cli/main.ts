@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The `spanlens` command. `main(argv, io)` is also what the tests call, in process.
 import { Pricing, UnknownModelWarnings } from '../pricing';
-import { threadTraceId } from '../thread-ids';
+import { conversationTraceId, threadTraceId } from '../thread-ids';
 import { parseArgs, USAGE, type CostCommand } from './args';
 import { buildCostReport, type ThreadCostReport } from './cost-report';
 import { CliError, EXIT } from './errors';
@@ -41,7 +41,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
 
 async function costCommand(command: CostCommand, io: CliIo): Promise<number> {
   const { threadId, source } = command;
-  const traceId = threadTraceId(threadId);
+  // A Responses API conversation (conv_…) is traced like a thread, under its own derived trace id.
+  const traceId = threadId.startsWith('conv_') ? conversationTraceId(threadId) : threadTraceId(threadId);
   const spans = await loadTrace(source, traceId);
   const where = describeSource(source);
   if (spans.length === 0) {

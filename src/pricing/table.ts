@@ -63,6 +63,10 @@ export const MODEL_PRICES: Readonly<Record<string, ModelPrice>> = {
   'gpt-3.5-turbo-0613': { input: 1.5, output: 2 },
   'gpt-3.5-turbo-0301': { input: 1.5, output: 2 },
   'gpt-3.5-turbo-16k': { input: 3, output: 4 },
+  // Embeddings: input tokens only.
+  'text-embedding-3-small': { input: 0.02, output: 0 },
+  'text-embedding-3-large': { input: 0.13, output: 0 },
+  'text-embedding-ada-002': { input: 0.1, output: 0 },
 };
 
 /**
@@ -77,6 +81,8 @@ export const SNAPSHOT_ALIASES: Readonly<Record<string, string>> = {
   'gpt-4-32k-0314': 'gpt-4-32k',
   'gpt-3.5-turbo-0125': 'gpt-3.5-turbo',
   'gpt-3.5-turbo-16k-0613': 'gpt-3.5-turbo-16k',
+  // What the embeddings endpoint reports as the model of an ada-002 request.
+  'text-embedding-ada-002-v2': 'text-embedding-ada-002',
 };
 
 export const TOOL_PRICES: Readonly<ToolPrices> = {

@@ -1,0 +1,192 @@
+import { ROOT_CONTEXT, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
+import { A } from './attributes';
+import type { GenAIMessage, Part } from './genai-messages';
+import { arr, obj, str, type Obj } from './json';
+import { CLIENT, INTERNAL, type SpanEnv } from './span-env';
+
+/** One output item of a response, with what a stream showed of it. */
+export interface ItemRecord {
+  item: Obj;
+  /** Client-clock times from `response.output_item.added` / `.done` (streams only). */
+  start?: number;
+  end?: number;
+  deltas: number;
+  firstDeltaAt?: number;
+  /** function_call: the output the app sent back (a later request's function_call_output). */
+  output?: string;
+  outputAt?: number;
+}
+
+/** What the item mapping needs to know about the response the items belong to. */
+export interface ItemContext {
+  span: Span;
+  base: Attributes;
+  model: string;
+  /** Vector store ids of the request's file_search tools. */
+  vectorStoreIds: string[];
+  start: number;
+  end: number;
+}
+
+/** How an output item type shows as a span: name, spanlens.kind / spanlens.subtype, tool name. */
+interface ItemShape {
+  name: string;
+  kind: 'llm' | 'tool' | 'item';
+  subtype: string;
+  tool?: string;
+}
+
+const TOOL_SUBTYPES: Record<string, [subtype: string, tool: string]> = {
+  code_interpreter_call: ['code', 'code_interpreter'],
+  file_search_call: ['retrieval', 'file_search'],
+  web_search_call: ['web_search', 'web_search'],
+  image_generation_call: ['image', 'image_generation'],
+  computer_call: ['computer', 'computer'],
+  local_shell_call: ['shell', 'local_shell'],
+  shell_call: ['shell', 'shell'],
+  mcp_list_tools: ['mcp', 'mcp_list_tools'],
+  mcp_approval_request: ['mcp', 'mcp_approval_request'],
+};
+
+function shapeOf(item: Obj): ItemShape {
+  const type = str(item.type) ?? 'unknown';
+  if (type === 'message') return { name: 'message', kind: 'llm', subtype: 'message' };
+  if (type === 'reasoning') return { name: 'reasoning', kind: 'llm', subtype: 'reasoning' };
+  if (type === 'function_call' || type === 'custom_tool_call') {
+    const tool = str(item.name) ?? 'function';
+    return { name: `execute_tool ${tool}`, kind: 'tool', subtype: 'function', tool };
+  }
+  if (type === 'mcp_call') {
+    const tool = str(item.name) ?? 'mcp';
+    return { name: `execute_tool ${tool}`, kind: 'tool', subtype: 'mcp', tool };
+  }
+  const known = TOOL_SUBTYPES[type];
+  if (known) return { name: `execute_tool ${known[1]}`, kind: 'tool', subtype: known[0], tool: known[1] };
+  // A type this version does not know: still a span, named for its type, never dropped.
+  return type.endsWith('_call') ? { name: `execute_tool ${type.slice(0, -5)}`, kind: 'tool', subtype: type.slice(0, -5), tool: type.slice(0, -5) } : { name: type, kind: 'item', subtype: type };
+}
+
+/** Is this an item the model hands to a tool (so the response "runs tools")? */
+export const isToolItem = (item: Obj): boolean => shapeOf(item).kind === 'tool';
+
+/**
+ * The one output-item-to-span mapping: each item of a response is a child span of the response span,
+ * in the spanlens.kind / spanlens.subtype vocabulary of run steps. Streamed items carry their client-clock
+ * times; items of a non-streamed response split its interval in order (marked `estimated`, so nothing
+ * collapses to an instant). Every child lies inside the response span's interval.
+ */
+export function emitItemSpans(env: SpanEnv, ctx: ItemContext, records: ItemRecord[]): void {
+  const tracer = env.tracer();
+  const parent = trace.setSpan(ROOT_CONTEXT, ctx.span);
+  const lo = ctx.start;
+  const hi = Math.max(ctx.end, lo);
+  const clamp = (t: number): number => Math.min(Math.max(t, lo), hi);
+  const slice = (hi - lo) / Math.max(1, records.length);
+  const content = env.content;
+  records.forEach((rec, i) => {
+    const item = rec.item;
+    const shape = shapeOf(item);
+    const streamed = rec.start !== undefined && rec.end !== undefined;
+    const start = clamp(rec.start ?? lo + i * slice);
+    const end = Math.max(start, clamp(rec.end ?? lo + (i + 1) * slice));
+    const attrs: Attributes = { ...ctx.base, [A.kind]: shape.kind, [A.subtype]: shape.subtype };
+    const id = str(item.id);
+    if (id) attrs[A.itemId] = id;
+    attrs[A.itemType] = str(item.type) ?? 'unknown';
+    const status = str(item.status);
+    if (status) attrs[A.itemStatus] = status;
+    if (!streamed) attrs[A.itemTiming] = 'estimated';
+    if (shape.tool) {
+      Object.assign(attrs, {
+        [A.operation]: 'execute_tool',
+        [A.toolName]: shape.tool,
+        [A.toolType]: shape.subtype === 'function' ? 'function' : 'extension',
+        [A.toolCallId]: str(item.call_id) ?? id ?? '',
+      });
+    }
+    const put = (key: string, value: unknown): void => {
+      const v = content.capture(key, value);
+      if (v !== undefined) attrs[key] = v;
+    };
+    switch (item.type) {
+      case 'message': {
+        attrs[A.operation] = 'chat';
+        attrs[A.responseModel] = ctx.model;
+        put(A.outputMessages, [outputMessage(item)]);
+        if (rec.deltas) attrs[A.deltaCount] = rec.deltas;
+        if (rec.firstDeltaAt !== undefined) attrs[A.timeToFirstChunk] = (Math.max(start, rec.firstDeltaAt) - start) / 1000;
+        break;
+      }
+      case 'reasoning':
+        put(A.reasoningSummary, arr(item.summary).map((p) => str(obj(p)?.text) ?? '').join('\n') || undefined);
+        break;
+      case 'function_call':
+      case 'custom_tool_call':
+        put(A.toolArguments, str(item.arguments) ?? str(item.input));
+        put(A.toolResult, rec.output);
+        attrs['spanlens.tool.submitted'] = rec.output !== undefined;
+        if (rec.outputAt !== undefined) attrs[A.toolOutputWaited] = Math.max(0, Math.round(rec.outputAt - ctx.end));
+        break;
+      case 'mcp_call':
+        if (str(item.server_label)) attrs[A.mcpServer] = str(item.server_label)!;
+        put(A.toolArguments, str(item.arguments));
+        put(A.toolResult, str(item.output));
+        break;
+      case 'code_interpreter_call': {
+        if (str(item.container_id)) attrs[A.containerId] = str(item.container_id)!;
+        put(A.codeInput, str(item.code));
+        const logs = arr(item.outputs).map(obj).filter((o) => o?.type === 'logs').map((o) => str(o?.logs) ?? '');
+        put(A.codeOutput, logs.length ? logs.join('\n') : undefined);
+        break;
+      }
+      case 'file_search_call': {
+        const results = arr(item.results).map(obj).filter((r): r is Obj => r !== undefined);
+        attrs[A.vectorStoreIds] = ctx.vectorStoreIds;
+        if (ctx.vectorStoreIds.length) attrs[A.dataSourceId] = ctx.vectorStoreIds.join(',');
+        attrs[A.resultCount] = results.length;
+        put(A.searchQueries, arr(item.queries).length ? item.queries : undefined);
+        put(A.retrievalResults, results.length ? results.map((r) => ({ file_id: r.file_id, filename: r.filename, score: r.score, text: r.text })) : undefined);
+        break;
+      }
+      case 'web_search_call': {
+        const action = obj(item.action);
+        if (str(action?.type)) attrs['spanlens.web_search.action'] = str(action?.type)!;
+        put(A.searchQueries, str(action?.query) ? [action?.query] : undefined);
+        break;
+      }
+      case 'image_generation_call':
+        // The image itself (base64) never goes on a span: its size does.
+        if (str(item.result)) attrs['spanlens.image.base64_chars'] = str(item.result)!.length;
+        break;
+      default:
+        break;
+    }
+    const span = tracer.startSpan(shape.name, { kind: shape.kind === 'llm' ? CLIENT : INTERNAL, startTime: start, attributes: attrs }, parent);
+    markItemError(span, item);
+    span.end(end);
+  });
+}
+
+/** A message output item as a GenAI output message. */
+export function outputMessage(item: Obj): GenAIMessage {
+  const parts: Part[] = arr(item.content).map((raw) => {
+    const p = obj(raw);
+    if (p?.type === 'refusal') return { type: 'text', content: str(p.refusal) ?? '' };
+    return { type: 'text', content: str(p?.text) ?? '' };
+  });
+  return { role: str(item.role) ?? 'assistant', parts, finish_reason: item.status === 'incomplete' ? 'length' : 'stop' };
+}
+
+/** A function / tool call output item as a GenAI tool_call part (for the response's output messages). */
+export function toolCallPart(item: Obj): Part {
+  return { type: 'tool_call', id: str(item.call_id) ?? str(item.id) ?? '', name: str(item.name) ?? str(item.type) ?? 'tool', arguments: str(item.arguments) ?? str(item.input) };
+}
+
+function markItemError(span: Span, item: Obj): void {
+  const failed = item.status === 'failed' || item.status === 'incomplete' || str(item.error) !== undefined || obj(item.error) !== undefined;
+  if (!failed || item.type === 'message') return;
+  const err = obj(item.error);
+  const type = str(err?.code) ?? str(err?.type) ?? String(item.status ?? 'failed');
+  span.setAttribute(A.errorType, type);
+  span.setStatus({ code: SpanStatusCode.ERROR, message: str(err?.message) ?? str(item.error) ?? `${String(item.type)} ${String(item.status)}` });
+}

@@ -1,0 +1,506 @@
+import { SpanStatusCode, type Attributes, type Span } from '@opentelemetry/api';
+import { A } from './attributes';
+import { BoundedMap } from './bounded-map';
+import { textMessage, type GenAIMessage, type Part } from './genai-messages';
+import { arr, messageText, num, obj, secondsToMs, str, type Obj } from './json';
+import { recordRun } from './metrics';
+import { emitItemSpans, isToolItem, outputMessage, toolCallPart, type ItemRecord } from './output-item-spans';
+import { nanosToUsd } from './pricing';
+import { now, type ObservedCall } from './request-observer';
+import { CLIENT, ambientLinks, serverAttributes, type SpanEnv } from './span-env';
+import { Sweeper } from './sweeper';
+import { startKeyedSpan } from './thread-context';
+import { conversationKey, type TraceKey } from './thread-ids';
+import type { HistoryMessage, ThreadStore } from './thread-store';
+import { addTurn, setTurnAttributes } from './turn-accounting';
+import { readUsage, usageAttributes } from './usage';
+
+const TERMINAL = new Set(['completed', 'failed', 'cancelled', 'incomplete']);
+const FINISH: Record<string, string> = { completed: 'stop', incomplete: 'length', failed: 'error', cancelled: 'cancelled' };
+
+/** Where a response's span lives: a conversation's trace, a response chain's trace, or the app's. */
+interface Placement {
+  key?: TraceKey;
+  /** The thread-store entry its running figures go to: the conversation id, or the chain's first response id. */
+  ledger: string;
+  conversationId?: string;
+}
+
+/** Everything known about one response while its span is open. */
+export interface ResponseState {
+  id: string;
+  span: Span;
+  call: ObservedCall;
+  placement: Placement;
+  request?: Obj;
+  startTime: number;
+  lastSeen: number;
+  status: string;
+  polls: number;
+  model?: string;
+  background: boolean;
+  userMessages: HistoryMessage[];
+  /** Output items by index as a stream showed them (added → done), with times. */
+  streamed?: Map<number, ItemRecord>;
+  terminalInStream: boolean;
+  /** The stream that drives the response now (a resumed stream takes over from a cut one). */
+  owner?: object;
+  firstChunkAt?: number;
+  /** Set when finished but held open for the function_call_output the app sends next. */
+  held?: Held;
+}
+
+interface Held {
+  records: ItemRecord[];
+  endTime: number;
+  waiting: Set<string>;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+export type ResponseVia = 'create' | 'poll' | 'cancel' | 'stream';
+
+/**
+ * The Responses API's state machine. A response is one span, open from its create call (or the first
+ * time it is seen) to the terminal status it is seen in: a plain create, a background response's polls
+ * (events on the span), a cancel, or a stream's `response.completed`. Output items become child spans
+ * (output-item-spans.ts). A response that ends in function calls stays open (its spans unexported) until
+ * the app sends the function_call_output items, so the tool spans carry their results; at most
+ * `toolOutputWaitMs`, then it ends without them.
+ */
+export class ResponseTracker {
+  private readonly active: BoundedMap<string, ResponseState>;
+  private readonly finished: BoundedMap<string, true>;
+  /** Response id → its trace (so a response continuing it by previous_response_id joins the trace). */
+  private readonly chains: BoundedMap<string, Placement>;
+  /** call_id → the held response whose function call it answers. */
+  private readonly pendingCalls: BoundedMap<string, ResponseState>;
+  /** Code interpreter containers already charged (a container is billed once per session). */
+  private readonly containers: BoundedMap<string, true>;
+  private readonly sweeper: Sweeper;
+
+  constructor(
+    private readonly env: SpanEnv,
+    private readonly store: ThreadStore,
+  ) {
+    this.active = new BoundedMap(env.maxEntities, (_id, st) => (st.held ? this.release(st) : this.endUnfinished(st, 'evicted')));
+    this.finished = new BoundedMap(env.maxEntities);
+    this.sweeper = new Sweeper(env.runTtlMs, () => this.sweep());
+    this.chains = new BoundedMap(env.maxEntities);
+    this.pendingCalls = new BoundedMap(env.maxEntities, (_id, st) => this.release(st));
+    this.containers = new BoundedMap(env.maxEntities);
+  }
+
+  /**
+   * What a create request says before its response is known: the user messages it adds to its
+   * conversation, and the function_call_output items that answer held function calls.
+   */
+  onRequest(request: Obj | undefined, at: number): void {
+    if (!request) return;
+    const conversationId = conversationOf(request);
+    const input = typeof request.input === 'string' ? [{ role: 'user', content: request.input }] : arr(request.input);
+    this.onItems(conversationId ?? this.chains.peek(str(request.previous_response_id) ?? '')?.ledger, input, at);
+  }
+
+  /** Items added to a conversation (conversations.create / items.create) or sent as a response's input. */
+  onItems(ledger: string | undefined, items: unknown[], at: number): void {
+    const users: Obj[] = [];
+    for (const raw of items) {
+      const item = obj(raw);
+      if (!item) continue;
+      if (item.type === 'function_call_output' || item.type === 'custom_tool_call_output') this.onToolOutput(item, at);
+      else if ((item.type === undefined || item.type === 'message') && item.role === 'user') users.push(item);
+    }
+    if (ledger && users.length) this.store.recordRequestMessages(ledger, users);
+  }
+
+  private onToolOutput(item: Obj, at: number): void {
+    const callId = str(item.call_id);
+    const st = callId ? this.pendingCalls.peek(callId) : undefined;
+    if (!callId || !st?.held) return;
+    const rec = st.held.records.find((r) => str(r.item.call_id) === callId);
+    if (rec && rec.output === undefined) {
+      const output = item.output;
+      rec.output = typeof output === 'string' ? output : JSON.stringify(output ?? null);
+      rec.outputAt = at;
+    }
+    st.held.waiting.delete(callId);
+    this.pendingCalls.delete(callId);
+    if (st.held.waiting.size === 0) this.release(st);
+  }
+
+  /** A response object seen in a create, retrieve or cancel answer, or in a stream event. */
+  onResponse(response: Obj, call: ObservedCall, via: ResponseVia, at = call.endTime, event?: string): void {
+    const id = str(response.id);
+    if (!id) return;
+    let st = this.active.get(id);
+    if (!st) {
+      if (this.finished.has(id)) return; // a late retrieve of a response whose span already ended
+      st = this.start(response, id, call, via === 'stream' && event !== 'response.created' && call.options?.method === 'GET' ? 'poll' : via === 'stream' ? 'create' : via);
+    }
+    st.lastSeen = at;
+    st.model = str(response.model) ?? st.model;
+    const status = str(response.status) ?? st.status;
+    if (via === 'poll') {
+      st.polls++;
+      st.span.addEvent('openai.response.poll', { [A.responseStatus]: status }, at);
+    } else if (via === 'cancel') {
+      st.span.addEvent('openai.response.cancel', { [A.responseStatus]: status }, call.startTime);
+    }
+    st.status = status;
+    if (TERMINAL.has(status)) {
+      if (via === 'stream') st.terminalInStream = true;
+      this.finish(st, response, at);
+    }
+  }
+
+  /** `response.output_item.added` / `.done`: an item's client-clock start and end. */
+  onStreamItem(responseId: string, index: number, item: Obj, at: number, done: boolean): void {
+    const st = this.active.peek(responseId);
+    if (!st) return;
+    const items = (st.streamed ??= new Map());
+    const rec = items.get(index) ?? { item, deltas: 0 };
+    if (!done) rec.start ??= at;
+    else rec.end = at;
+    rec.item = item;
+    items.set(index, rec);
+    st.lastSeen = at;
+  }
+
+  /** An output delta (text, arguments, code): counted; the first one is the time to first chunk. */
+  onStreamDelta(responseId: string, index: number | undefined, at: number, text: boolean): void {
+    const st = this.active.peek(responseId);
+    if (!st) return;
+    st.firstChunkAt ??= at;
+    st.lastSeen = at;
+    const rec = index === undefined ? undefined : st.streamed?.get(index);
+    if (rec && text) {
+      rec.deltas++;
+      rec.firstDeltaAt ??= at;
+    }
+  }
+
+  /** An `error` event in a response stream. */
+  onStreamError(responseId: string | undefined, data: Obj | undefined, at: number): void {
+    const st = responseId ? this.active.peek(responseId) : undefined;
+    if (!st) return;
+    const err = obj(data?.error) ?? data;
+    const type = str(err?.code) ?? str(err?.type) ?? 'stream_error';
+    st.span.addEvent('error', { [A.errorType]: type }, at);
+    st.span.setAttribute(A.errorType, type);
+    st.span.setStatus({ code: SpanStatusCode.ERROR, message: str(err?.message) ?? 'error event in stream' });
+  }
+
+  claimStream(responseId: string, stream: object): void {
+    const st = this.active.peek(responseId);
+    if (st) st.owner = stream;
+  }
+
+  /**
+   * A stream of this response ended before its terminal event. A background response goes on on the
+   * server (the app may resume or poll it): its span stays open. Any other ends here, marked.
+   */
+  onStreamEnd(responseId: string, outcome: string, at: number, error: unknown, stream: object): void {
+    const st = this.active.peek(responseId);
+    if (!st || st.held || (st.owner && st.owner !== stream)) return;
+    if (st.background && outcome !== 'error') return;
+    if (outcome === 'error' && error !== undefined) {
+      const name = (error as { name?: unknown } | null)?.name;
+      st.span.setAttribute(A.errorType, typeof name === 'string' && name ? name : 'stream_error');
+      st.span.setStatus({ code: SpanStatusCode.ERROR, message: str((error as { message?: unknown }).message) ?? 'stream failed' });
+    }
+    st.lastSeen = at;
+    this.active.delete(responseId);
+    this.endUnfinished(st, `stream_${outcome}`);
+  }
+
+  /** The trace a call about an existing response belongs to (retrieve, input_items, delete). */
+  placementOf(responseId: string): TraceKey | undefined {
+    return this.chains.peek(responseId)?.key;
+  }
+
+  /** Ends responses not seen for runTtlMs (background responses nobody polls any more). */
+  sweep(at = now()): void {
+    for (const st of [...this.active.values()]) {
+      if (!st.held && at - st.lastSeen > this.env.runTtlMs) {
+        this.active.delete(st.id);
+        this.endUnfinished(st, 'ttl');
+      }
+    }
+  }
+
+  /** Shutdown: held responses end without their tool outputs, open ones end marked. */
+  endAll(reason: string): void {
+    this.sweeper.stop();
+    for (const st of [...this.active.values()]) {
+      this.active.delete(st.id);
+      if (st.held) this.release(st);
+      else this.endUnfinished(st, reason);
+    }
+  }
+
+  private start(response: Obj, id: string, call: ObservedCall, via: ResponseVia): ResponseState {
+    const request = via === 'create' ? obj(call.options?.body) : undefined;
+    const placement = this.place(response, request, id);
+    const created = via === 'create' ? call.startTime : (secondsToMs(response.created_at) ?? call.startTime);
+    const startTime = Math.min(created, call.startTime);
+    const model = str(response.model) ?? str(request?.model);
+    const attributes: Attributes = {
+      ...serverAttributes(call.client),
+      [A.kind]: 'agent_step',
+      [A.operation]: 'chat',
+      [A.openaiResponseId]: id,
+      [A.responseId]: id,
+    };
+    if (placement.conversationId) {
+      attributes[A.conversationIdOpenAI] = placement.conversationId;
+      attributes[A.conversationId] = placement.conversationId;
+    } else {
+      attributes[A.conversationId] = placement.ledger;
+    }
+    if (model) attributes[A.requestModel] = str(request?.model) ?? model;
+    const previous = str(response.previous_response_id) ?? str(request?.previous_response_id);
+    if (previous) attributes[A.previousResponseId] = previous;
+    const background = response.background === true || request?.background === true;
+    if (background) attributes[A.responseBackground] = true;
+    if (via !== 'create') attributes[A.responseObservedFrom] = via;
+    Object.assign(attributes, requestParameters(request));
+    const name = `chat ${model ?? 'unknown'}`;
+    const options = { kind: CLIENT, startTime, attributes, links: placement.key ? ambientLinks(call) : [] };
+    const span = placement.key ? startKeyedSpan(this.env.tracer(), placement.key, name, options).span : this.env.tracer().startSpan(name, options, call.ambient);
+    if (!placement.key) {
+      const ctx = span.spanContext();
+      placement.key = { traceId: ctx.traceId, fallbackParentSpanId: ctx.spanId };
+    }
+    this.chains.set(id, placement);
+    const ledger = this.store.thread(placement.ledger);
+    const st: ResponseState = {
+      id,
+      span,
+      call,
+      placement,
+      request,
+      startTime,
+      lastSeen: call.endTime,
+      status: '',
+      polls: 0,
+      model,
+      background,
+      userMessages: ledger.pendingUser.splice(0),
+      terminalInStream: false,
+    };
+    this.active.set(id, st);
+    this.sweeper.start();
+    return st;
+  }
+
+  /** A conversation's trace; else the trace of the response this one continues; else the app's. */
+  private place(response: Obj, request: Obj | undefined, id: string): Placement {
+    const conversationId = conversationOf(response) ?? conversationOf(request);
+    if (conversationId) return { key: conversationKey(conversationId), ledger: conversationId, conversationId };
+    const previous = str(response.previous_response_id) ?? str(request?.previous_response_id);
+    const chain = previous ? this.chains.peek(previous) : undefined;
+    if (chain) return { key: chain.key, ledger: chain.ledger };
+    return { ledger: previous ?? id };
+  }
+
+  private finish(st: ResponseState, response: Obj, endTime: number): void {
+    this.active.delete(st.id);
+    this.finished.set(st.id, true);
+    const span = st.span;
+    const status = st.status;
+    const output = arr(response.output).map(obj).filter((o): o is Obj => o !== undefined);
+    const records = this.itemRecords(st, output);
+    const items = records.map((r) => r.item);
+    const agent = items.some(isToolItem);
+    const model = st.model ?? 'unknown';
+    span.updateName(`${agent ? 'invoke_agent' : 'chat'} ${model}`);
+    span.setAttribute(A.operation, agent ? 'invoke_agent' : 'chat');
+    span.setAttribute(A.responseStatus, status);
+    span.setAttribute(A.responsePollCount, st.polls);
+    if (st.model) span.setAttribute(A.responseModel, st.model);
+    const calls = items.filter((i) => i.type === 'function_call' || i.type === 'custom_tool_call').map((i) => str(i.call_id)).filter((c): c is string => !!c);
+    span.setAttribute(A.finishReasons, [status === 'completed' && calls.length ? 'tool_calls' : finishReason(status, response)]);
+    span.setAttributes(usageAttributes(response.usage));
+    const tier = str(response.service_tier);
+    if (tier) span.setAttribute(A.serviceTier, tier);
+    if (st.firstChunkAt !== undefined) span.setAttribute(A.timeToFirstChunk, Math.max(0, st.firstChunkAt - st.startTime) / 1000);
+    const incomplete = str(obj(response.incomplete_details)?.reason);
+    if (incomplete) span.setAttribute(A.incompleteReason, incomplete);
+    if (status === 'failed') {
+      const err = obj(response.error);
+      span.setAttribute(A.errorType, str(err?.code) ?? 'failed');
+      span.setStatus({ code: SpanStatusCode.ERROR, message: str(err?.message) ?? 'response failed' });
+    }
+    this.setContent(st, items, status);
+    this.account(st, response, items);
+    if (status === 'completed' && calls.length && this.env.toolOutputWaitMs > 0) {
+      const timer = setTimeout(() => this.release(st), this.env.toolOutputWaitMs);
+      timer.unref?.();
+      st.held = { records, endTime, waiting: new Set(calls), timer };
+      this.active.set(st.id, st); // held: ended by release, endAll or eviction
+      for (const c of calls) this.pendingCalls.set(c, st);
+      return;
+    }
+    this.emit(st, records, endTime);
+  }
+
+  /** A held response ends: its tool outputs arrived, the wait ran out, or the process shuts down. */
+  private release(st: ResponseState): void {
+    const held = st.held;
+    if (!held) return;
+    st.held = undefined;
+    clearTimeout(held.timer);
+    for (const c of held.waiting) if (this.pendingCalls.peek(c) === st) this.pendingCalls.delete(c);
+    this.active.delete(st.id);
+    this.emit(st, held.records, held.endTime);
+  }
+
+  private emit(st: ResponseState, records: ItemRecord[], endTime: number): void {
+    const end = Math.max(endTime, st.startTime);
+    try {
+      emitItemSpans(this.env, { span: st.span, base: this.childBase(st), model: st.model ?? 'unknown', vectorStoreIds: vectorStores(st.request), start: st.startTime, end }, records);
+    } finally {
+      st.span.end(end);
+    }
+  }
+
+  private childBase(st: ResponseState): Attributes {
+    const base: Attributes = { ...serverAttributes(st.call.client), [A.openaiResponseId]: st.id };
+    if (st.placement.conversationId) {
+      base[A.conversationIdOpenAI] = st.placement.conversationId;
+      base[A.conversationId] = st.placement.conversationId;
+    }
+    return base;
+  }
+
+  /** Streamed items keep their times; a non-streamed response's items come from its output. */
+  private itemRecords(st: ResponseState, output: Obj[]): ItemRecord[] {
+    const streamed = st.streamed;
+    if (!streamed?.size) return output.map((item) => ({ item, deltas: 0 }));
+    const byIndex = [...streamed.entries()].sort((a, b) => a[0] - b[0]).map(([, r]) => r);
+    // The terminal response's output is authoritative for the items' final content.
+    byIndex.forEach((r, i) => {
+      const final = output.find((o) => o.id !== undefined && o.id === r.item.id) ?? output[i];
+      if (final && (final.id === undefined || final.id === r.item.id)) r.item = final;
+    });
+    for (const item of output.slice(byIndex.length)) byIndex.push({ item, deltas: 0 });
+    return byIndex;
+  }
+
+  private setContent(st: ResponseState, items: Obj[], status: string): void {
+    const content = this.env.content;
+    if (!content.enabled) return;
+    const span = st.span;
+    const instructions = str(st.request?.instructions);
+    const put = (key: string, value: unknown): void => {
+      const v = content.capture(key, value);
+      if (v !== undefined) span.setAttribute(key, v);
+    };
+    if (instructions) put(A.systemInstructions, [{ type: 'text', content: instructions }]);
+    if (st.request) put(A.inputMessages, inputMessages(st.request.input));
+    const parts: Part[] = [];
+    for (const item of items) {
+      if (item.type === 'message') parts.push(...outputMessage(item).parts);
+      else if (item.type === 'function_call' || item.type === 'custom_tool_call') parts.push(toolCallPart(item));
+    }
+    const toolCalls = parts.some((p) => p.type === 'tool_call');
+    const output: GenAIMessage = { role: 'assistant', parts, finish_reason: status === 'completed' && toolCalls ? 'tool_calls' : finishReason(status, undefined) };
+    put(A.outputMessages, [output]);
+  }
+
+  /** The response's cost (tokens and tool fees) and its conversation's running figures. */
+  private account(st: ResponseState, response: Obj, items: Obj[]): void {
+    const count = (type: string) => items.filter((i) => i.type === type).length;
+    let codeSessions = 0;
+    for (const i of items) {
+      const container = str(i.container_id);
+      if (i.type !== 'code_interpreter_call' || !container || this.containers.has(container)) continue;
+      this.containers.set(container, true);
+      codeSessions++;
+    }
+    const tools = { webSearchCalls: count('web_search_call'), fileSearchCalls: count('file_search_call'), codeSessions };
+    const cost = this.env.cost.of(st.model, response.usage, tools);
+    const ledger = this.store.thread(st.placement.ledger);
+    const totals = addTurn(ledger, cost);
+    setTurnAttributes(this.env, st.span, ledger, st.id, cost, st.userMessages, totals);
+    const metrics = this.env.metrics();
+    if (metrics) {
+      const usage = readUsage(response.usage);
+      recordRun(metrics, {
+        operation: items.some(isToolItem) ? 'invoke_agent' : 'chat',
+        model: st.model,
+        errorType: st.status === 'failed' ? (str(obj(response.error)?.code) ?? 'failed') : undefined,
+        inputTokens: usage.input,
+        outputTokens: usage.output,
+        seconds: Math.max(0, st.lastSeen - st.startTime) / 1000,
+        costUsd: cost ? nanosToUsd(cost.total) : undefined,
+      });
+    }
+  }
+
+  private endUnfinished(st: ResponseState, reason: string): void {
+    this.finished.set(st.id, true);
+    st.span.setAttribute(A.responseEndReason, reason);
+    if (st.status) st.span.setAttribute(A.responseStatus, st.status);
+    st.span.setAttribute(A.responsePollCount, st.polls);
+    const records = st.streamed ? [...st.streamed.entries()].sort((a, b) => a[0] - b[0]).map(([, r]) => r) : [];
+    this.emit(st, records, Math.max(st.lastSeen, st.startTime));
+  }
+}
+
+/** `conversation` as a request sends it (id or {id}) or a response reports it ({id}). */
+function conversationOf(o: Obj | undefined): string | undefined {
+  const c = o?.conversation;
+  return str(c) ?? str(obj(c)?.id);
+}
+
+function finishReason(status: string, response: Obj | undefined): string {
+  const reason = str(obj(response?.incomplete_details)?.reason);
+  if (status === 'incomplete' && reason === 'content_filter') return 'content_filter';
+  return FINISH[status] ?? status;
+}
+
+function vectorStores(request: Obj | undefined): string[] {
+  const ids = new Set<string>();
+  for (const t of arr(request?.tools)) for (const v of arr(obj(t)?.vector_store_ids)) if (typeof v === 'string') ids.add(v);
+  return [...ids];
+}
+
+/** gen_ai.request.* of a Responses or chat request. */
+export function requestParameters(request: Obj | undefined): Attributes {
+  const attrs: Attributes = {};
+  if (!request) return attrs;
+  const set = (key: string, v: unknown): void => {
+    const n = num(v);
+    if (n !== undefined) attrs[key] = n;
+  };
+  set(A.temperature, request.temperature);
+  set(A.topP, request.top_p);
+  set(A.maxTokens, request.max_output_tokens ?? request.max_completion_tokens ?? request.max_tokens);
+  set(A.seed, request.seed);
+  set(A.frequencyPenalty, request.frequency_penalty);
+  set(A.presencePenalty, request.presence_penalty);
+  const n = num(request.n);
+  if (n !== undefined && n !== 1) attrs[A.choiceCount] = n;
+  const stop = typeof request.stop === 'string' ? [request.stop] : arr(request.stop).filter((s): s is string => typeof s === 'string');
+  if (stop.length) attrs[A.stopSequences] = stop;
+  return attrs;
+}
+
+/** A Responses `input` (a string or items) as GenAI input messages. */
+function inputMessages(input: unknown): GenAIMessage[] {
+  if (typeof input === 'string') return [textMessage('user', input)];
+  const out: GenAIMessage[] = [];
+  for (const raw of arr(input)) {
+    const item = obj(raw);
+    if (!item) continue;
+    if (item.type === 'function_call_output' || item.type === 'custom_tool_call_output') {
+      out.push({ role: 'tool', parts: [{ type: 'tool_call_response', id: str(item.call_id) ?? '', response: item.output ?? null }] });
+    } else if (item.type === 'function_call') {
+      out.push({ role: 'assistant', parts: [toolCallPart(item)] });
+    } else if (item.role !== undefined) {
+      out.push(textMessage(str(item.role) ?? 'user', messageText(item.content) ?? ''));
+    }
+  }
+  return out;
+}

@@ -1,0 +1,68 @@
+import { num, obj, str, type Obj } from './json';
+import type { ObservedCall } from './request-observer';
+import type { ResponseTracker } from './response-state';
+import type { SSEEvent } from './sse';
+import type { StreamOutcome, StreamSink } from './stream-tap';
+
+/**
+ * Routes the events of one Responses stream (`responses.create({stream: true})`, `responses.stream()`,
+ * or a background response resumed with `retrieve(id, {stream: true})`) into the response state machine.
+ * Responses streams have no `[DONE]` sentinel: the terminal `response.*` event ends the span.
+ */
+export class ResponseStreamSink implements StreamSink {
+  private responseId?: string;
+  private sawErrorEvent = false;
+
+  constructor(
+    private readonly call: ObservedCall,
+    responseId: string | undefined,
+    private readonly responses: ResponseTracker,
+    private readonly noResponse: (outcome: StreamOutcome, at: number, error?: unknown) => void,
+  ) {
+    this.responseId = responseId;
+    if (responseId) responses.claimStream(responseId, this);
+  }
+
+  event(e: SSEEvent, at: number): void {
+    if (!e.data || e.data === '[DONE]') return;
+    let data: Obj | undefined;
+    try {
+      data = obj(JSON.parse(e.data));
+    } catch {
+      return; // the SDK reports malformed data to the app
+    }
+    if (!data) return;
+    const type = str(data.type) ?? e.event;
+    const response = obj(data.response);
+    if (response && type.startsWith('response.')) {
+      const first = this.responseId === undefined;
+      this.responseId = str(response.id) ?? this.responseId;
+      this.responses.onResponse(response, this.call, 'stream', at, type);
+      if (first && this.responseId) this.responses.claimStream(this.responseId, this);
+      return;
+    }
+    if (!this.responseId) return;
+    if (type === 'response.output_item.added' || type === 'response.output_item.done') {
+      const item = obj(data.item);
+      const index = num(data.output_index);
+      if (item && index !== undefined) this.responses.onStreamItem(this.responseId, index, item, at, type === 'response.output_item.done');
+      return;
+    }
+    if (type.endsWith('.delta')) return this.responses.onStreamDelta(this.responseId, num(data.output_index), at, type === 'response.output_text.delta');
+    if (type === 'error') {
+      this.sawErrorEvent = true;
+      this.responses.onStreamError(this.responseId, data, at);
+    }
+  }
+
+  end(outcome: StreamOutcome, at: number, error?: unknown): void {
+    // No sentinel in Responses streams: 'truncated' only means "no [DONE]"; a finished response is gone
+    // from the tracker by now, so only a stream that ended before its terminal event is marked.
+    if (this.sawErrorEvent) {
+      outcome = 'error';
+      error = undefined;
+    }
+    if (this.responseId) this.responses.onStreamEnd(this.responseId, outcome, at, error, this);
+    else this.noResponse(outcome, at, error);
+  }
+}
