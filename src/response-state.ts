@@ -90,18 +90,16 @@ export class ResponseTracker {
     this.containers = new BoundedMap(env.maxEntities);
   }
 
-  /**
-   * What a create request says before its response is known: the user messages it adds to its
-   * conversation, and the function_call_output items that answer held function calls.
-   */
+  /** A create request's function_call_output items: they answer held function calls. */
   onRequest(request: Obj | undefined, at: number): void {
-    if (!request) return;
-    const conversationId = conversationOf(request);
-    const input = typeof request.input === 'string' ? [{ role: 'user', content: request.input }] : arr(request.input);
-    this.onItems(conversationId ?? this.chains.peek(str(request.previous_response_id) ?? '')?.ledger, input, at);
+    if (request) this.onItems(undefined, inputItems(request.input), at);
   }
 
-  /** Items added to a conversation (conversations.create / items.create) or sent as a response's input. */
+  /**
+   * Items added to a conversation (conversations.create / items.create, ledger = the conversation) or
+   * sent as a response's input: user messages count for the ledger's next response, tool outputs
+   * release the response waiting for them.
+   */
   onItems(ledger: string | undefined, items: unknown[], at: number): void {
     const users: Obj[] = [];
     for (const raw of items) {
@@ -272,6 +270,8 @@ export class ResponseTracker {
       placement.key = { traceId: ctx.traceId, fallbackParentSpanId: ctx.spanId };
     }
     this.chains.set(id, placement);
+    // The user messages of the request's input are what this response answers.
+    if (request) this.store.recordRequestMessages(placement.ledger, inputItems(request.input).filter((i) => obj(i)?.role === 'user' && (obj(i)?.type ?? 'message') === 'message'));
     const ledger = this.store.thread(placement.ledger);
     const st: ResponseState = {
       id,
@@ -485,6 +485,11 @@ export function requestParameters(request: Obj | undefined): Attributes {
   const stop = typeof request.stop === 'string' ? [request.stop] : arr(request.stop).filter((s): s is string => typeof s === 'string');
   if (stop.length) attrs[A.stopSequences] = stop;
   return attrs;
+}
+
+/** A Responses `input` as a list of items (a string is one user message). */
+function inputItems(input: unknown): unknown[] {
+  return typeof input === 'string' ? [{ role: 'user', content: input }] : arr(input);
 }
 
 /** A Responses `input` (a string or items) as GenAI input messages. */

@@ -6,12 +6,13 @@ import { now, type ClientLike, type ObservedCall } from './request-observer';
 import { CLIENT, ambientLinks, serverAttributes, threadAttributes, type SpanEnv } from './span-env';
 import { emitStepSpans, type RunSteps } from './step-spans';
 import { suppressTracing } from './suppress';
+import { Sweeper } from './sweeper';
 import { startThreadSpan } from './thread-context';
 import { readUsage, usageAttributes } from './usage';
-import { costAttributes } from './cost';
 import { recordRun } from './metrics';
 import { nanosToUsd } from './pricing';
 import type { HistoryMessage, ThreadStore } from './thread-store';
+import { addTurn, setTurnAttributes } from './turn-accounting';
 
 export const TERMINAL = new Set(['completed', 'failed', 'cancelled', 'expired', 'incomplete']);
 const STEP_OPEN = new Set(['in_progress', '']);
@@ -87,7 +88,7 @@ export type RunVia = 'create' | 'poll' | 'submit' | 'cancel' | 'stream';
 export class RunTracker {
   private readonly active: BoundedMap<string, RunState>;
   private readonly finished: BoundedMap<string, true>;
-  private sweepTimer?: ReturnType<typeof setInterval>;
+  private readonly sweeper: Sweeper;
 
   constructor(
     private readonly env: SpanEnv,
@@ -95,6 +96,7 @@ export class RunTracker {
   ) {
     this.active = new BoundedMap(env.maxEntities, (_id, st) => this.endUnfinished(st, 'evicted'));
     this.finished = new BoundedMap(env.maxEntities);
+    this.sweeper = new Sweeper(env.runTtlMs, () => this.sweep());
   }
 
   /**
@@ -252,17 +254,9 @@ export class RunTracker {
     }
   }
 
-  startSweeper(): void {
-    if (this.sweepTimer) return;
-    const every = Math.max(1000, Math.min(60_000, this.env.runTtlMs / 4));
-    this.sweepTimer = setInterval(() => this.sweep(), every);
-    this.sweepTimer.unref?.();
-  }
-
   /** Shutdown: every open run span ends now, marked as not observed to finish. */
   endAll(reason: string): void {
-    if (this.sweepTimer) clearInterval(this.sweepTimer);
-    this.sweepTimer = undefined;
+    this.sweeper.stop();
     for (const st of [...this.active.values()]) {
       this.active.delete(st.runId);
       this.endUnfinished(st, reason);
@@ -306,7 +300,7 @@ export class RunTracker {
       userMessages: thread.pendingUser.splice(0),
     };
     this.active.set(runId, st);
-    this.startSweeper();
+    this.sweeper.start();
     return st;
   }
 
@@ -369,11 +363,8 @@ export class RunTracker {
     const usedCode = (steps?.steps ?? []).some((s) => arr(obj(s.step_details)?.tool_calls).some((c) => obj(c)?.type === 'code_interpreter'));
     const cost = this.env.cost.of(st.model, run.usage, { codeSessions: usedCode ? 1 : 0 });
     const thread = this.store.thread(st.threadId);
-    thread.runCount++;
-    if (cost) thread.costNanos += cost.total;
+    let totals = addTurn(thread, cost);
     const span = st.span;
-    if (cost) span.setAttributes(costAttributes(cost));
-    let totals = { costNanos: thread.costNanos, runCount: thread.runCount };
     if (this.env.threadCost === 'api') {
       const fromApi = await this.threadTotalsFromApi(st, cost?.total ?? 0).catch((err: unknown) => {
         this.env.diag.debug(`spanlens: run list of thread ${st.threadId} not fetched: ${String(err)}`);
@@ -382,14 +373,7 @@ export class RunTracker {
       span.setAttribute(A.threadCostSource, fromApi ? 'api' : 'process');
       if (fromApi) totals = fromApi;
     }
-    span.setAttribute(A.threadRunCount, totals.runCount);
-    span.setAttribute(A.threadCostUsd, nanosToUsd(totals.costNanos));
-    // Messages given in a request body have no id until the app lists them: a stable placeholder.
-    span.setAttribute(A.userMessageIds, st.userMessages.map((m, i) => m.id ?? `${st.runId}:request:${i}`));
-    span.setAttribute(A.userMessageCount, st.userMessages.length);
-    if (this.env.content.enabled) span.setAttribute(A.userMessageTexts, st.userMessages.map((m) => this.env.content.capture(A.userMessageTexts, m.text) ?? ''));
-    if (cost && st.userMessages.length) span.setAttribute(A.costPerUserMessage, nanosToUsd(Math.round(cost.total / st.userMessages.length)));
-    if (thread.userMessageCount) span.setAttribute(A.threadCostPerUserMessage, nanosToUsd(Math.round(totals.costNanos / thread.userMessageCount)));
+    setTurnAttributes(this.env, span, thread, st.runId, cost, st.userMessages, totals);
     const metrics = this.env.metrics();
     if (metrics) {
       const usage = readUsage(run.usage);
