@@ -1,0 +1,232 @@
+// Responses API + Conversations, chat completions and embeddings through the real SDK against the
+// emulator, in every matrix cell (issue 8). Each flow runs with and without the instrumentation on fresh
+// same-seed emulators: what the app sees must be identical; the trace must tell what happened.
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, it } from 'node:test';
+import { startEmulator, type Emulator } from '../src/testing/index';
+import { conversationTraceId } from '../src/thread-ids';
+import { forEachCell, runCell, type CellRun, type ScenarioResult } from './harness/run-cell';
+import { all, assertWellFormed, childrenOf, inTrace, one, type SpanJSON } from './support/spans';
+
+const MODULE = path.resolve(__dirname, 'scenarios/responses.mjs');
+const FLOWS = ['plain', 'conversation', 'chain', 'tools', 'stream', 'stream-function', 'stream-break', 'background', 'failures', 'chat', 'embeddings'];
+const scenarios = FLOWS.map((flow) => ({ name: flow, module: MODULE, args: { flow } }));
+const emulators: Emulator[] = [];
+const fresh = async () => {
+  const e = await startEmulator({ seed: 23, pollAfterMs: 1, eventDelayMs: 1, chunking: 'split' });
+  emulators.push(e);
+  return e;
+};
+after(async () => {
+  await Promise.all(emulators.map((e) => e.close()));
+});
+
+const responseSpan = (spans: SpanJSON[], id: string) => one(spans, /^(chat|invoke_agent) /, { 'openai.response.id': id });
+const items = (spans: SpanJSON[], parent: SpanJSON) => childrenOf(spans, parent).sort((a, b) => a.startMs - b.startMs);
+
+forEachCell((cell) => {
+  let traced: CellRun;
+  let baseline: CellRun;
+  let emulator: Emulator;
+  before(async () => {
+    baseline = await runCell(cell, { scenarios, baseURL: (await fresh()).baseURL, instrument: false });
+    emulator = await fresh();
+    traced = await runCell(cell, { scenarios, baseURL: emulator.baseURL });
+  });
+  const r = (name: string): ScenarioResult => traced.scenarios[name]!;
+
+  it('differential: every flow gives the app the same results and errors with and without the instrumentation', () => {
+    for (const name of FLOWS) {
+      const a = traced.scenarios[name]!;
+      const b = baseline.scenarios[name]!;
+      assert.equal(a.error, undefined, `${name}: ${JSON.stringify(a.error)}`);
+      assert.deepEqual(a.result, b.result, `${name}: the app saw something else with the instrumentation`);
+      assert.deepEqual(a.unhandled, b.unhandled, name);
+      assert.deepEqual(a.diag.filter((d) => d.level === 'ERROR'), [], name);
+      assertWellFormed(a.spans);
+    }
+  });
+
+  it('plain response: a chat span in the app trace with usage, cost, parameters and one message item', () => {
+    const res = r('plain').result;
+    const span = responseSpan(r('plain').spans, res.id);
+    assert.equal(span.name, 'chat gpt-4o-mini');
+    assert.equal(span.kind, 'CLIENT');
+    assert.equal(span.attributes['spanlens.kind'], 'agent_step');
+    assert.equal(span.attributes['gen_ai.usage.input_tokens'], res.usage.input_tokens);
+    assert.equal(span.attributes['gen_ai.usage.output_tokens'], res.usage.output_tokens);
+    assert.equal(span.attributes['gen_ai.request.temperature'], 0.2);
+    assert.equal(span.attributes['gen_ai.request.max_tokens'], 200);
+    assert.deepEqual(span.attributes['gen_ai.response.finish_reasons'], ['stop']);
+    assert.ok(Number(span.attributes['spanlens.cost.usd']) > 0);
+    assert.match(String(span.attributes['gen_ai.input.messages']), /capital of France/);
+    const [message] = items(r('plain').spans, span);
+    assert.equal(message!.name, 'message');
+    assert.equal(message!.attributes['spanlens.item.timing'], 'estimated');
+    assert.ok(String(message!.attributes['gen_ai.output.messages']).includes(JSON.stringify(res.text).slice(1, 20)));
+  });
+
+  it('conversation: one trace (conversationTraceId), the create call and both responses are roots; user messages counted', () => {
+    const { conversationId, responses } = r('conversation').result;
+    const trace = inTrace(r('conversation').spans, conversationTraceId(conversationId));
+    const create = one(trace, 'openai.conversations.create', { 'spanlens.conversation.created': true });
+    assert.equal(create.parentSpanId, undefined);
+    const [s1, s2] = responses.map((x: { id: string }) => responseSpan(trace, x.id));
+    for (const s of [s1!, s2!]) {
+      assert.equal(s.parentSpanId, undefined);
+      assert.equal(s.attributes['openai.conversation.id'], conversationId);
+      assert.equal(s.attributes['gen_ai.conversation.id'], conversationId);
+    }
+    // The first response answers the seeded item and its own input; the second its input.
+    assert.equal(s1!.attributes['spanlens.user_message.count'], 2);
+    assert.equal(s2!.attributes['spanlens.user_message.count'], 1);
+    assert.equal(s2!.attributes['spanlens.thread.run_count'], 2);
+    const total = Number(s1!.attributes['spanlens.cost.usd']) + Number(s2!.attributes['spanlens.cost.usd']);
+    assert.ok(Math.abs(Number(s2!.attributes['spanlens.thread.cost.usd']) - total) < 1e-9);
+    assert.ok(all(trace, 'openai.conversations.items.list').length >= 1, 'the app’s item listing is in the conversation trace');
+  });
+
+  it('chain: previous_response_id joins the first response’s trace; the function call span carries the output the app sent', () => {
+    const { responses, call } = r('chain').result;
+    const spans = r('chain').spans;
+    const [s1, s2, s3] = responses.map((x: { id: string }) => responseSpan(spans, x.id));
+    assert.equal(s2!.traceId, s1!.traceId);
+    assert.equal(s3!.traceId, s1!.traceId);
+    assert.equal(s1!.name, 'invoke_agent gpt-4o-mini');
+    assert.deepEqual(s1!.attributes['gen_ai.response.finish_reasons'], ['tool_calls']);
+    assert.equal(s2!.attributes['openai.response.previous_id'], s1!.attributes['openai.response.id']);
+    const tool = one(spans, 'execute_tool get_weather', { 'gen_ai.tool.call.id': call.id });
+    assert.equal(tool.parentSpanId, s1!.spanId);
+    assert.equal(tool.attributes['gen_ai.tool.call.arguments'], call.arguments);
+    assert.equal(tool.attributes['gen_ai.tool.call.result'], JSON.stringify({ celsius: 21 }));
+    assert.equal(tool.attributes['spanlens.tool.submitted'], true);
+    assert.ok(Number(tool.attributes['spanlens.tool.output_wait_ms']) >= 0);
+    assert.equal(s3!.attributes['spanlens.thread.run_count'], 3);
+  });
+
+  it('tool items: each output item is a child span in the run-step vocabulary; tool fees are costed', () => {
+    const res = r('tools').result;
+    const spans = r('tools').spans;
+    const expect: Record<string, [string, string, string]> = {
+      code: ['execute_tool code_interpreter', 'tool', 'code'],
+      file_search: ['execute_tool file_search', 'tool', 'retrieval'],
+      web_search: ['execute_tool web_search', 'tool', 'web_search'],
+      reasoning: ['reasoning', 'llm', 'reasoning'],
+      image: ['execute_tool image_generation', 'tool', 'image'],
+    };
+    for (const [script, [name, kind, subtype]] of Object.entries(expect)) {
+      const span = responseSpan(spans, res[script].id);
+      const item = one(items(spans, span), name);
+      assert.equal(item.attributes['spanlens.kind'], kind, script);
+      assert.equal(item.attributes['spanlens.subtype'], subtype, script);
+      assert.equal(span.name, `${kind === 'tool' ? 'invoke_agent' : 'chat'} gpt-4o-mini`, script);
+      assert.deepEqual(items(spans, span).map((s) => s.attributes['openai.item.type']), res[script].types, script);
+    }
+    const mcp = responseSpan(spans, res.mcp.id);
+    const mcpCall = items(spans, mcp).find((s) => s.attributes['openai.item.type'] === 'mcp_call')!;
+    assert.equal(mcpCall.attributes['spanlens.subtype'], 'mcp');
+    assert.equal(mcpCall.attributes['spanlens.mcp.server_label'], 'docs');
+    const code = one(spans, 'execute_tool code_interpreter');
+    assert.ok(code.attributes['spanlens.code.input']);
+    assert.ok(code.attributes['openai.container.id']);
+    const image = one(spans, 'execute_tool image_generation');
+    assert.ok(Number(image.attributes['spanlens.image.base64_chars']) > 0);
+    for (const s of spans) for (const v of Object.values(s.attributes)) assert.ok(!String(v).includes('iVBORw0KGgo'), 'image bytes never on a span');
+    const web = responseSpan(spans, res.web_search.id);
+    const fs = responseSpan(spans, res.file_search.id);
+    assert.ok(Number(web.attributes['spanlens.cost.tools_usd']) >= 0.01 - 1e-12, 'web search: $10 per 1k calls');
+    assert.ok(Number(fs.attributes['spanlens.cost.tools_usd']) >= 0.0025 - 1e-12, 'file search: $2.50 per 1k calls');
+    assert.ok(Number(responseSpan(spans, res.code.id).attributes['spanlens.cost.tools_usd']) >= 0.03 - 1e-12, 'one container');
+    const reasoning = responseSpan(spans, res.reasoning.id);
+    assert.ok(Number(reasoning.attributes['gen_ai.usage.reasoning.output_tokens']) > 0);
+  });
+
+  it('streams: items timed by the client clock, deltas counted, time to first chunk; the helper’s final response is the span’s', () => {
+    const res = r('stream').result;
+    const spans = r('stream').spans;
+    const responses = all(spans, /^chat /, { 'spanlens.kind': 'agent_step' });
+    assert.equal(responses.length, 2);
+    for (const span of responses) {
+      assert.ok(Number(span.attributes['gen_ai.response.time_to_first_chunk']) >= 0);
+      assert.equal(span.attributes['openai.response.status'], 'completed');
+      const [message] = items(spans, span);
+      assert.equal(message!.attributes['spanlens.item.timing'], undefined);
+      assert.ok(Number(message!.attributes['openai.message.delta.count']) > 0);
+    }
+    assert.equal(Number(one(items(spans, responseSpan(spans, res.final.id)), 'message').attributes['openai.message.delta.count']), res.deltas);
+    const fn = r('stream-function');
+    const first = responseSpan(fn.spans, fn.result.first.id);
+    assert.equal(responseSpan(fn.spans, fn.result.answer.id).traceId, first.traceId);
+    assert.equal(one(fn.spans, 'execute_tool get_weather').attributes['gen_ai.tool.call.result'], '{"celsius":25}');
+  });
+
+  it('a stream the app breaks off ends its response span, marked stream_aborted', () => {
+    const spans = r('stream-break').spans;
+    const span = one(spans, /^chat /, { 'spanlens.kind': 'agent_step' });
+    assert.equal(span.attributes['spanlens.response.end_reason'], 'stream_aborted');
+  });
+
+  it('background: one span across the app’s polls (events), a cancel ends it cancelled', () => {
+    const res = r('background').result;
+    const spans = r('background').spans;
+    const span = responseSpan(spans, res.final.id);
+    const polls = span.events.filter((e) => e.name === 'openai.response.poll');
+    assert.equal(polls.length, res.statuses.length - 1);
+    assert.equal(span.attributes['openai.response.background'], true);
+    assert.equal(span.attributes['openai.response.poll_count'], res.statuses.length - 1);
+    const cancelled = responseSpan(spans, res.cancelled.id);
+    assert.equal(cancelled.attributes['openai.response.status'], 'cancelled');
+    assert.ok(cancelled.events.some((e) => e.name === 'openai.response.cancel'));
+    assert.deepEqual(cancelled.attributes['gen_ai.response.finish_reasons'], ['cancelled']);
+  });
+
+  it('failures: failed → ERROR with error.type; incomplete → reason; HTTP errors and cut streams are truthful spans', () => {
+    const res = r('failures').result;
+    const spans = r('failures').spans;
+    const failed = all(spans, /^chat /, { 'openai.response.status': 'failed' });
+    assert.equal(failed.length, 1);
+    assert.equal(failed[0]!.status.code, 'ERROR');
+    assert.ok(failed[0]!.attributes['error.type']);
+    const incomplete = one(spans, /^chat /, { 'openai.response.status': 'incomplete' });
+    assert.equal(incomplete.attributes['openai.run.incomplete_reason'], 'max_output_tokens');
+    assert.deepEqual(incomplete.attributes['gen_ai.response.finish_reasons'], ['length']);
+    assert.equal(res['status 500'].name, 'InternalServerError');
+    const http500 = one(spans, 'openai.responses.create', { 'http.response.status_code': 500 });
+    assert.equal(http500.status.code, 'ERROR');
+    assert.equal(http500.attributes['error.type'], 'InternalServerError');
+    assert.equal(res['status 429 then retried'].ok, true, 'the SDK retried the 429');
+    const cut = all(spans, /^chat /, { 'spanlens.response.end_reason': 'stream_error' });
+    assert.ok(cut.length >= 1, 'the cut or error-event stream ends its span as an error');
+    for (const s of cut) assert.equal(s.status.code, 'ERROR');
+  });
+
+  it('chat completions: GenAI chat spans in the app trace (plain, streamed with usage, runTools calls, parse)', () => {
+    const res = r('chat').result;
+    const spans = all(r('chat').spans, 'chat gpt-4o-mini', { 'spanlens.kind': 'llm', 'gen_ai.operation.name': 'chat' });
+    assert.ok(spans.length >= 5, `plain + stream + 2 runTools calls + parse, got ${spans.length}`);
+    const plain = one(spans, 'chat gpt-4o-mini', { 'gen_ai.response.id': res.plain.id });
+    assert.equal(plain.attributes['gen_ai.usage.input_tokens'], res.plain.usage.prompt_tokens);
+    assert.equal(plain.attributes['gen_ai.request.seed'], 7);
+    assert.ok(Number(plain.attributes['spanlens.cost.usd']) > 0);
+    const streamed = one(spans, 'chat gpt-4o-mini', { 'spanlens.stream': true });
+    assert.ok(Number(streamed.attributes['gen_ai.usage.output_tokens']) > 0, 'usage from the include_usage chunk');
+    assert.ok(Number(streamed.attributes['gen_ai.response.time_to_first_chunk']) >= 0);
+    assert.match(String(streamed.attributes['gen_ai.output.messages']), new RegExp(res.chunks.filter((c: string) => c && c !== 'usage')[0]!.slice(0, 3)));
+    const toolCall = spans.find((s) => JSON.stringify(s.attributes['gen_ai.response.finish_reasons']) === '["tool_calls"]');
+    assert.ok(toolCall, 'runTools: the call that asked for the tool');
+    assert.match(String(toolCall!.attributes['gen_ai.output.messages']), /get_weather/);
+    const parse = spans.find((s) => s.attributes['gen_ai.output.type'] === 'json');
+    assert.ok(parse, 'parse: json output type');
+  });
+
+  it('embeddings: one span per call with dimensions, input tokens and cost', () => {
+    const res = r('embeddings').result;
+    const spans = all(r('embeddings').spans, 'embeddings text-embedding-3-small', { 'gen_ai.operation.name': 'embeddings' });
+    assert.equal(spans.length, 2);
+    assert.equal(spans[0]!.attributes['gen_ai.usage.input_tokens'], res.a.usage.prompt_tokens);
+    assert.equal(spans[0]!.attributes['gen_ai.embeddings.dimension.count'], res.a.dims);
+    assert.equal(spans[1]!.attributes['gen_ai.embeddings.dimension.count'], 8);
+    assert.ok(Number(spans[0]!.attributes['spanlens.cost.usd']) > 0);
+  });
+});
