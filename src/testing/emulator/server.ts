@@ -13,6 +13,8 @@ import { fileRoutes } from './routes-files';
 import { runRoutes } from './routes-runs';
 import { threadRoutes } from './routes-threads';
 import { ResponseEngine, type ResponseContext } from './response-engine';
+import { chatRoutes } from './routes-chat';
+import { embeddingRoutes } from './routes-embeddings';
 import { responseRoutes } from './routes-responses';
 import { RunEngine } from './run-engine';
 import { SseReply } from './sse-reply';
@@ -97,6 +99,7 @@ export async function startServer(options: EmulatorOptions = {}): Promise<Emulat
   const engine = new RunEngine({ store, entities, seed, pollsPerStatus: options.pollsPerStatus ?? 1 });
   const deps: Deps = { store, entities, engine };
   const responses = new ResponseEngine();
+  const chatPrefixes = new Map<string, number>();
   const responseContext: ResponseContext = { store, entities, ids, seed, pollsPerStatus: options.pollsPerStatus ?? 1 };
   // createAndRun (POST /threads/runs) is among the run routes, so they go before the thread routes.
   const routes: Route[] = [
@@ -105,6 +108,8 @@ export async function startServer(options: EmulatorOptions = {}): Promise<Emulat
     ...threadRoutes(deps),
     ...fileRoutes(deps),
     ...responseRoutes(responseContext, responses),
+    ...chatRoutes(ids, seed, chatPrefixes),
+    ...embeddingRoutes(seed),
   ];
   const requests: RecordedRequest[] = [];
   const defaultChunking: Chunking = chunkingOf(options.chunking, 'chunking option') ?? 'event';
@@ -243,6 +248,7 @@ export async function startServer(options: EmulatorOptions = {}): Promise<Emulat
           store.clear();
           engine.clear();
           responses.clear();
+          chatPrefixes.clear();
           requests.length = 0;
         },
       });
