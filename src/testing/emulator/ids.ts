@@ -61,6 +61,28 @@ export class IdFactory {
     return PREFIX[kind] + base62Id('spanlens-emulator', this.seed, kind, this.next(kind));
   }
 
+  /**
+   * A Responses-API style id: `prefix` + 50 lower-case hex chars (recorded: `resp_0f24…f359`,
+   * `msg_…`, `fc_…`, `rs_…`), always with at least one digit (the instrumentation's route parser
+   * tells ids from path words by their digits or capitals). Own counters per prefix, so these ids do
+   * not shift the Assistants ids.
+   */
+  hexId(prefix: string): string {
+    const hex = digest('spanlens-emulator', this.seed, 'hex', prefix, this.next(`hex:${prefix}`)).toString('hex').slice(0, 50);
+    return prefix + (/[0-9]/.test(hex) ? hex : '0' + hex.slice(1));
+  }
+
+  /** `call_` + 24 base62 chars (function call ids of the Responses and Chat APIs). */
+  callId(): string {
+    return 'call_' + base62Id('spanlens-emulator', this.seed, 'rcall', this.next('rcall'));
+  }
+
+  /** `chatcmpl-` + 29 base62 chars, like real chat completion ids. */
+  chatId(): string {
+    const n = this.next('chatcmpl');
+    return 'chatcmpl-' + base62Id('spanlens-emulator', this.seed, 'chatcmpl', n) + base62Id('spanlens-emulator', this.seed, 'chatcmpl-tail', n).slice(0, 5);
+  }
+
   /** `req_` + 32 lower-case hex chars, like the real `x-request-id` header. */
   requestId(): string {
     return 'req_' + digest('spanlens-emulator', this.seed, 'req', this.next('req')).subarray(0, 16).toString('hex');

@@ -121,3 +121,61 @@ export const EMULATOR_SCRIPTS: readonly EmulatorScript[] = [
   'incomplete',
   'cancel',
 ];
+
+/**
+ * The scripted behaviours of a Responses API request (`POST /responses`), chosen by `metadata.script`
+ * on the request, else from the request itself:
+ * a follow-up whose input ends with `function_call_output` items → 'answer' (the answer uses the
+ * outputs); `tool_choice: 'none'` → 'answer'; a forced tool (`tool_choice: {type}`) or else the first
+ * tool of a known type → function 'function', code_interpreter 'code', file_search 'file_search',
+ * web_search(_preview) 'web_search', mcp 'mcp', image_generation 'image'; a `reasoning` parameter with
+ * an effort or summary → 'reasoning'; otherwise 'answer'.
+ * - 'answer': a message (JSON filling `text.format`'s json_schema when given, for `responses.parse`);
+ * - 'function' / 'parallel_functions': one / two `function_call` items (the response completes; the
+ *   follow-up with `function_call_output` input and previous_response_id or the conversation answers);
+ * - 'code': a `code_interpreter_call` (container_id, code; `outputs` logs with include
+ *   `code_interpreter_call.outputs`) and a message;
+ * - 'file_search': a `file_search_call` (queries; `results` with include `file_search_call.results`)
+ *   and a message with `file_citation` annotations;
+ * - 'web_search': a `web_search_call` (action search; sources with include
+ *   `web_search_call.action.sources`) and a message with `url_citation` annotations;
+ * - 'reasoning': a `reasoning` item (summary parts when `reasoning.summary` was asked for) and a
+ *   message; usage has reasoning tokens;
+ * - 'mcp': `mcp_list_tools`, an `mcp_call` (server_label, name, arguments, output) and a message;
+ * - 'image': an `image_generation_call` (a tiny base64 PNG result) and a message;
+ * - 'failed': status failed with an `error` object;
+ * - 'incomplete': the message cut at `max_output_tokens` (16 without one): status incomplete,
+ *   `incomplete_details.reason: 'max_output_tokens'`;
+ * - 'cancel': (background only) stays in_progress until `POST /responses/{id}/cancel`.
+ * Chat completions (`POST /chat/completions`) use 'answer' and 'function' / 'parallel_functions' the
+ * same way (`metadata.script`, else tool_choice / tools; a request ending with `role: tool` messages
+ * answers).
+ */
+export type ResponseScript =
+  | 'answer'
+  | 'function'
+  | 'parallel_functions'
+  | 'code'
+  | 'file_search'
+  | 'web_search'
+  | 'reasoning'
+  | 'mcp'
+  | 'image'
+  | 'failed'
+  | 'incomplete'
+  | 'cancel';
+
+export const RESPONSE_SCRIPTS: readonly ResponseScript[] = [
+  'answer',
+  'function',
+  'parallel_functions',
+  'code',
+  'file_search',
+  'web_search',
+  'reasoning',
+  'mcp',
+  'image',
+  'failed',
+  'incomplete',
+  'cancel',
+];

@@ -568,7 +568,7 @@ export class RunMachine {
 }
 
 /** Text cut like model tokens: a word or a run of punctuation with its leading whitespace. */
-function tokenPieces(text: string): string[] {
+export function tokenPieces(text: string): string[] {
   return text.match(/\s*(?:[A-Za-z0-9_]+|[^\sA-Za-z0-9_]+)|\s+/g) ?? [];
 }
 

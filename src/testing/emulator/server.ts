@@ -12,11 +12,16 @@ import { assistantRoutes } from './routes-assistants';
 import { fileRoutes } from './routes-files';
 import { runRoutes } from './routes-runs';
 import { threadRoutes } from './routes-threads';
+import { ResponseEngine, type ResponseContext } from './response-engine';
+import { chatRoutes } from './routes-chat';
+import { embeddingRoutes } from './routes-embeddings';
+import { responseRoutes } from './routes-responses';
 import { RunEngine } from './run-engine';
+import { SseReply } from './sse-reply';
 import { CHUNKINGS, type Chunking } from './sse';
 import { SseWriter } from './sse-writer';
 import { Store } from './store';
-import { RunStream, streamRun } from './stream-runs';
+import { RunStream, streamRun, type StreamFault } from './stream-runs';
 
 // The HTTP side: a loopback server speaking the Assistants v2 REST API under /v1 with the real
 // response headers, recording every request it receives. Run routes with `stream: true` answer with
@@ -93,8 +98,19 @@ export async function startServer(options: EmulatorOptions = {}): Promise<Emulat
   const entities = new Entities(store);
   const engine = new RunEngine({ store, entities, seed, pollsPerStatus: options.pollsPerStatus ?? 1 });
   const deps: Deps = { store, entities, engine };
+  const responses = new ResponseEngine();
+  const chatPrefixes = new Map<string, number>();
+  const responseContext: ResponseContext = { store, entities, ids, seed, pollsPerStatus: options.pollsPerStatus ?? 1 };
   // createAndRun (POST /threads/runs) is among the run routes, so they go before the thread routes.
-  const routes: Route[] = [...assistantRoutes(deps), ...runRoutes(deps), ...threadRoutes(deps), ...fileRoutes(deps)];
+  const routes: Route[] = [
+    ...assistantRoutes(deps),
+    ...runRoutes(deps),
+    ...threadRoutes(deps),
+    ...fileRoutes(deps),
+    ...responseRoutes(responseContext, responses),
+    ...chatRoutes(ids, seed, chatPrefixes),
+    ...embeddingRoutes(seed),
+  ];
   const requests: RecordedRequest[] = [];
   const defaultChunking: Chunking = chunkingOf(options.chunking, 'chunking option') ?? 'event';
   const eventDelayMs = options.eventDelayMs ?? 0;
@@ -103,7 +119,7 @@ export async function startServer(options: EmulatorOptions = {}): Promise<Emulat
   /** Open SSE streams: closed with the emulator (and on reset) so no socket or timer outlives it. */
   const streams = new Set<SseWriter>();
 
-  async function serveStream(res: ServerResponse, stream: RunStream, fault: Fault | null, record: RecordedRequest, started: number, chunking: Chunking): Promise<void> {
+  async function serveStream(res: ServerResponse, stream: RunStream | SseReply, fault: Fault | null, record: RecordedRequest, started: number, chunking: Chunking): Promise<void> {
     res.statusCode = 200;
     res.setHeader('content-type', 'text/event-stream; charset=utf-8');
     res.setHeader('x-request-id', ids.requestId());
@@ -111,12 +127,16 @@ export async function startServer(options: EmulatorOptions = {}): Promise<Emulat
     res.setHeader('openai-processing-ms', String(Math.max(1, Date.now() - started)));
     // Headers go out at once, as the real API's do: a stream cut before any event still got its 200.
     res.flushHeaders();
-    const out = new SseWriter(res, { chunking, eventDelayMs, seed: [seed, stream.machine.run.id, stream.from] });
+    const seedKey: ReadonlyArray<string | number> = stream instanceof RunStream ? [stream.machine.run.id, stream.from] : [stream.seedKey];
+    const out = new SseWriter(res, { chunking, eventDelayMs, seed: [seed, ...seedKey] });
     streams.add(out);
+    const streamFault = fault && isStreamFault(fault) ? fault : null;
+    const onFault = (f: StreamFault) => {
+      record.fault = faultLabel(f);
+    };
     try {
-      await streamRun(out, stream, fault && isStreamFault(fault) ? fault : null, (f) => {
-        record.fault = faultLabel(f);
-      });
+      if (stream instanceof RunStream) await streamRun(out, stream, streamFault, onFault);
+      else await stream.write(out, streamFault, onFault);
     } finally {
       streams.delete(out);
     }
@@ -167,7 +187,7 @@ export async function startServer(options: EmulatorOptions = {}): Promise<Emulat
         }
       }
       payload = handler({ method, path, query, body, rawBody: raw, headers, params });
-      if (payload instanceof RunStream) {
+      if (payload instanceof RunStream || payload instanceof SseReply) {
         await serveStream(res, payload, fault, record, started, chunking);
         return;
       }
@@ -227,6 +247,8 @@ export async function startServer(options: EmulatorOptions = {}): Promise<Emulat
           for (const stream of streams) stream.abort();
           store.clear();
           engine.clear();
+          responses.clear();
+          chatPrefixes.clear();
           requests.length = 0;
         },
       });
