@@ -195,7 +195,10 @@ forEachCell((cell) => {
     const http500 = one(spans, 'openai.responses.create', { 'http.response.status_code': 500 });
     assert.equal(http500.status.code, 'ERROR');
     assert.equal(http500.attributes['error.type'], 'InternalServerError');
-    assert.equal(res['status 429 then retried'].ok, true, 'the SDK retried the 429');
+    // The SDK retried the 429 once (two requests), still 429: one span for the call, not one per attempt.
+    assert.equal(res['status 429 then retried'].name, 'RateLimitError');
+    assert.equal(emulator.requests.filter((q) => q.fault === 'status:429').length, 2);
+    assert.equal(all(spans, 'openai.responses.create', { 'http.response.status_code': 429 }).length, 1);
     const cut = all(spans, /^chat /, { 'spanlens.response.end_reason': 'stream_error' });
     assert.ok(cut.length >= 1, 'the cut or error-event stream ends its span as an error');
     for (const s of cut) assert.equal(s.status.code, 'ERROR');
