@@ -1,4 +1,5 @@
-// Offline test support: an OpenAI Assistants v2 API emulator the real `openai` SDK can talk to.
+// Offline test support: an OpenAI API emulator the real `openai` SDK can talk to: Assistants v2, and
+// Responses (+ Conversations), Chat Completions and Embeddings.
 //
 //   const emulator = await startEmulator();
 //   const client = new OpenAI({ apiKey: 'test', baseURL: emulator.baseURL });
@@ -9,15 +10,18 @@
 // EmulatorScript) or, by default, by the tools: function → 'function', code_interpreter → 'code',
 // file_search → 'file_search', none → 'answer'.
 //
-// `stream: true` on runs.create / createAndRun / submitToolOutputs answers with the real SSE event
-// sequence. Faults (`x-emulator-fault` request header or the `fault` option) and SSE chunking
+// Responses follow the scripts of ResponseScript (`metadata.script` on the request, else chosen from
+// the tools / tool_choice / reasoning); `background: true` responses advance per GET retrieve like runs.
+//
+// `stream: true` on runs.create / createAndRun / submitToolOutputs, responses.create, GET
+// /responses/{id}?stream=true and chat.completions.create answers with the real SSE event sequence. Faults (`x-emulator-fault` request header or the `fault` option) and SSE chunking
 // (`x-emulator-chunking` or the `chunking` option) exercise a client's error handling; see EmulatorFault.
 
 import type { Emulator, EmulatorOptions } from './emulator/options';
 import { startServer } from './emulator/server';
 
-export type { Emulator, EmulatorFault, EmulatorOptions, EmulatorScript, FaultRequest, RecordedRequest } from './emulator/options';
-export { EMULATOR_SCRIPTS } from './emulator/options';
+export type { Emulator, EmulatorFault, EmulatorOptions, EmulatorScript, FaultRequest, RecordedRequest, ResponseScript } from './emulator/options';
+export { EMULATOR_SCRIPTS, RESPONSE_SCRIPTS } from './emulator/options';
 
 /** Starts the emulator on loopback (a random free port unless `port` is given). */
 export function startEmulator(options?: EmulatorOptions): Promise<Emulator> {

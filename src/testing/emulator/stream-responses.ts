@@ -24,7 +24,8 @@ export function responseErrorEvent(sequenceNumber: number): OutEvent {
 /** Streams `m`'s events after sequence number `startingAfter` (-1: all), running the stages as it goes. */
 export function responseStream(m: ResponseMachine, startingAfter: number): SseReply {
   return new SseReply(`${m.response.id}:${startingAfter}`, async (out, fault, onFault) => {
-    let cursor = Math.max(0, startingAfter + 1);
+    const first = Math.max(0, startingAfter + 1);
+    let cursor = first;
     const owner = {};
     m.streamOwner = owner;
     const next = async (): Promise<OutEvent | null> => {
@@ -45,7 +46,7 @@ export function responseStream(m: ResponseMachine, startingAfter: number): SseRe
       }
     };
     try {
-      await pump(out, next, { fault, onFault, errorEvent: () => responseErrorEvent(cursor) });
+      await pump(out, next, { fault, onFault, errorEvent: (sent) => responseErrorEvent(first + sent) });
     } finally {
       // Whatever happened to the connection, the response is finished as the server would finish it.
       if (m.streamOwner === owner) {
