@@ -1,13 +1,14 @@
 // npm run demo — the seed's scenario, traced: a "Support agent" on gpt-4o-mini with code_interpreter
 // plots revenue from a CSV (createAndPoll), answers a streamed follow-up, then calls a function tool.
-// Runs against the package's built-in Assistants emulator (no key, no network) and prints the
-// thread's trace as a tree. OTEL_EXPORTER_OTLP_ENDPOINT set: also exports it over OTLP/HTTP.
+// Then the same kind of turn on the Responses API, in a Conversation (what Assistants users migrate to).
+// Runs against the package's built-in emulator (no key, no network) and prints the thread's and the
+// conversation's traces as trees. OTEL_EXPORTER_OTLP_ENDPOINT set: also exports them over OTLP/HTTP.
 // --live with OPENAI_API_KEY (and optionally OPENAI_BASE_URL): talks to a real Assistants server.
 const { trace } = require('@opentelemetry/api');
 const { NodeTracerProvider } = require('@opentelemetry/sdk-trace-node');
 const { BatchSpanProcessor, InMemorySpanExporter, SimpleSpanProcessor } = require('@opentelemetry/sdk-trace-base');
 const { registerInstrumentations } = require('@opentelemetry/instrumentation');
-const { OpenAIInstrumentation, ThreadTraceIdGenerator, threadTraceId } = require('../dist/cjs');
+const { OpenAIInstrumentation, ThreadTraceIdGenerator, threadTraceId, conversationTraceId } = require('../dist/cjs');
 const { startEmulator, formatTraceTree } = require('../dist/cjs/testing');
 
 const live = process.argv.includes('--live');
@@ -71,15 +72,29 @@ async function main() {
     run = await submitStream(thread.id, run.id, { tool_outputs }).finalRun();
   }
 
+  // 4. The Responses API: a conversation is a trace, a response a span, its output items child spans.
+  const conversation = await client.conversations.create({ metadata: { app: 'demo' } });
+  const tools = [{ type: 'function', name: convert.function.name, description: convert.function.description, parameters: convert.function.parameters }];
+  const ask = await client.responses.create({ model: 'gpt-4o-mini', conversation: conversation.id, input: "What was Sunday's revenue in EUR?", tools });
+  const call = ask.output.find((o) => o.type === 'function_call');
+  const answer = call
+    ? await client.responses.create({ model: 'gpt-4o-mini', conversation: conversation.id, tools, input: [{ type: 'function_call_output', call_id: call.call_id, output: JSON.stringify({ eur: 1740 }) }] })
+    : ask;
+
   await instrumentation.flush();
   const spans = memory.getFinishedSpans();
+  const inTrace = (id) => spans.filter((s) => s.spanContext().traceId === id);
   console.log(`Thread ${thread.id}: ${[first, second, run].map((r) => `${r.id} ${r.status}`).join(', ')}`);
   console.log(`Streamed answer: ${streamed}\n`);
-  console.log(formatTraceTree(spans.filter((s) => s.spanContext().traceId === threadTraceId(thread.id))));
+  console.log(formatTraceTree(inTrace(threadTraceId(thread.id))));
   console.log(`\nThe thread's trace id: ${threadTraceId(thread.id)} (threadTraceId('${thread.id}'))`);
-  const other = spans.filter((s) => s.spanContext().traceId !== threadTraceId(thread.id));
-  console.log(`Outside the thread's trace: ${other.map((s) => s.name).join(', ')}`);
-  if (processors.length > 1) console.log(`Exported over OTLP/HTTP too; in Jaeger: /trace/${threadTraceId(thread.id)}`);
+  console.log(`\nConversation ${conversation.id}: ${[ask, answer].map((r) => `${r.id} ${r.status}`).join(', ')}\n`);
+  console.log(formatTraceTree(inTrace(conversationTraceId(conversation.id))));
+  console.log(`\nThe conversation's trace id: ${conversationTraceId(conversation.id)} (conversationTraceId('${conversation.id}'))`);
+  const known = new Set([threadTraceId(thread.id), conversationTraceId(conversation.id)]);
+  const other = spans.filter((s) => !known.has(s.spanContext().traceId));
+  console.log(`Outside both traces: ${other.map((s) => s.name).join(', ')}`);
+  if (processors.length > 1) console.log(`Exported over OTLP/HTTP too; in Jaeger: /trace/${threadTraceId(thread.id)} and /trace/${conversationTraceId(conversation.id)}`);
   instrumentation.disable();
   await provider.shutdown();
   await emulator?.close();

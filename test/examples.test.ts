@@ -7,7 +7,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { after, before, it } from 'node:test';
 import { promisify } from 'node:util';
-import { threadTraceId } from '../src/thread-ids';
+import { conversationTraceId, threadTraceId } from '../src/thread-ids';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, '..');
@@ -113,4 +113,12 @@ it('the demo prints the thread\'s trace as a tree with its runs, steps and token
   assert.match(stdout, /execute_tool code_interpreter/);
   assert.match(stdout, /execute_tool convert_currency/);
   assert.match(stdout, /chat gpt-4o-mini .*tokens \d+/);
+  // The Responses turn: the conversation's own trace, the function call answered by the app's output.
+  const conversationId = /Conversation (conv_\w+)/.exec(stdout)?.[1];
+  assert.ok(conversationId, stdout);
+  assert.ok(stdout.includes(`trace ${conversationTraceId(conversationId)}`));
+  assert.match(stdout, /openai\.conversations\.create .*conv_/);
+  assert.match(stdout, /invoke_agent gpt-4o-mini .*resp_\w+ +completed/);
+  assert.match(stdout, /execute_tool convert_currency .*fc_/);
+  assert.match(stdout, /└─ message .*msg_/);
 });

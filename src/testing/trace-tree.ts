@@ -17,9 +17,17 @@ const ms = (t: HrTime) => t[0] * 1e3 + t[1] / 1e6;
 function details(s: SpanLike): string {
   const a = s.attributes;
   const parts: string[] = [`${(ms(s.endTime) - ms(s.startTime)).toFixed(1)} ms`];
-  const id = a['openai.step.id'] ?? a['openai.run.id'] ?? (a['spanlens.thread.created'] ? a['openai.thread.id'] : undefined) ?? a['gen_ai.agent.id'];
+  const id =
+    a['openai.step.id'] ??
+    a['openai.item.id'] ??
+    a['openai.run.id'] ??
+    a['openai.response.id'] ??
+    (a['spanlens.thread.created'] ? a['openai.thread.id'] : undefined) ??
+    (a['spanlens.conversation.created'] ? a['openai.conversation.id'] : undefined) ??
+    a['gen_ai.agent.id'];
   if (id) parts.push(String(id));
   if (a['openai.run.status']) parts.push(String(a['openai.run.status']));
+  if (a['openai.response.status']) parts.push(String(a['openai.response.status']));
   if (a['spanlens.run.end_reason']) parts.push(`ended: ${String(a['spanlens.run.end_reason'])}`);
   if (a['gen_ai.usage.input_tokens'] !== undefined) {
     const cached = a['gen_ai.usage.cache_read.input_tokens'] ? ` (${String(a['gen_ai.usage.cache_read.input_tokens'])} cached)` : '';

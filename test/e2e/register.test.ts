@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { threadTraceId } from '../../src/thread-ids';
+import { conversationTraceId, threadTraceId } from '../../src/thread-ids';
 import { ensureBackends, startTracingStack } from './backends.mjs';
 
 type Tag = { key: string; value: unknown };
@@ -37,7 +37,9 @@ describe('e2e: register entry -> Collector -> Jaeger', { skip: SKIP }, () => {
     });
     const threadId = /Thread (thread_\w+)/.exec(stdout)?.[1];
     assert.ok(threadId, stdout);
-    const printed = (stdout.match(/^\s*(?:[│├└─ ]*)(openai\.|invoke_agent|chat |execute_tool)/gm) ?? []).length;
+    const [threadPart, conversationPart] = stdout.split(/^Conversation /m);
+    const spanLines = (text: string) => (text.match(/^\s*(?:[│├└─ ]*)(openai\.|invoke_agent|chat |execute_tool|message |reasoning )/gm) ?? []).length;
+    const printed = spanLines(threadPart!);
     const trace: JaegerTrace = await stack.fetchTrace(threadTraceId(threadId), { minSpans: printed, timeoutMs: 30_000 });
     assert.equal(trace.spans.length, printed, 'every span the demo printed reached Jaeger');
     assert.ok(trace.spans.every((s) => s.warnings === null), JSON.stringify(trace.spans.map((s) => s.warnings)));
@@ -60,6 +62,26 @@ describe('e2e: register entry -> Collector -> Jaeger', { skip: SKIP }, () => {
       ['invoke_agent Support agent', 'invoke_agent Support agent', 'invoke_agent Support agent', 'openai.threads.create', 'openai.threads.messages.create', 'openai.threads.messages.create', 'openai.threads.messages.create'],
       'the thread\'s calls and runs are its roots',
     );
+
+    // The demo's Responses turn: the conversation's trace, whole and clean, and its cost report.
+    const conversationId = /^(conv_\w+)/.exec(conversationPart!)?.[1];
+    assert.ok(conversationId, stdout);
+    const convPrinted = spanLines(conversationPart!.split(/^The conversation/m)[0]!);
+    const conv: JaegerTrace = await stack.fetchTrace(conversationTraceId(conversationId), { minSpans: convPrinted, timeoutMs: 30_000 });
+    assert.equal(conv.spans.length, convPrinted);
+    assert.ok(conv.spans.every((s) => s.warnings === null), JSON.stringify(conv.spans.map((s) => s.warnings)));
+    const convIds = new Set(conv.spans.map((s) => s.spanID));
+    for (const s of conv.spans) for (const ref of s.references) assert.ok(convIds.has(ref.spanID), `${s.operationName}: parent missing`);
+    const tool = conv.spans.find((s) => s.operationName === 'execute_tool convert_currency')!;
+    assert.equal(tag(tool, 'gen_ai.tool.call.result'), JSON.stringify({ eur: 1740 }));
+    const { stdout: convReport } = await run(process.execPath, ['dist/cjs/cli/main.js', 'cost', conversationId, '--jaeger', `http://127.0.0.1:${stack.queryPort}`, '--json'], { cwd: ROOT, timeout: 30_000 });
+    const convParsed = JSON.parse(convReport);
+    const responses = conv.spans.filter((s) => tag(s, 'spanlens.kind') === 'agent_step');
+    assert.equal(convParsed.totals.runs, 2);
+    const convCost = responses.reduce((n, s) => n + Number(tag(s, 'spanlens.cost.usd')), 0);
+    assert.ok(Math.abs(convParsed.totals.costUsd - convCost) < 1e-9, `${convParsed.totals.costUsd} vs ${convCost}`);
+    // The tool-output response answers no new user message: both responses are charged to the one question.
+    assert.deepEqual(convParsed.messages.map((m: { text: string; runs: unknown[] }) => [m.text, m.runs.length]), [["What was Sunday's revenue in EUR?", 2]]);
   });
 
   for (const [flag, app, expected] of [
