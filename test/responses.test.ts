@@ -10,7 +10,7 @@ import { forEachCell, runCell, type CellRun, type ScenarioResult } from './harne
 import { all, assertWellFormed, childrenOf, inTrace, one, type SpanJSON } from './support/spans';
 
 const MODULE = path.resolve(__dirname, 'scenarios/responses.mjs');
-const FLOWS = ['plain', 'conversation', 'chain', 'tools', 'stream', 'stream-function', 'stream-break', 'background', 'failures', 'chat', 'embeddings'];
+const FLOWS = ['plain', 'parse', 'resume', 'conversation', 'chain', 'tools', 'stream', 'stream-function', 'stream-break', 'background', 'failures', 'chat', 'embeddings'];
 const scenarios = FLOWS.map((flow) => ({ name: flow, module: MODULE, args: { flow } }));
 const emulators: Emulator[] = [];
 const fresh = async () => {
@@ -78,9 +78,11 @@ forEachCell((cell) => {
       assert.equal(s.attributes['openai.conversation.id'], conversationId);
       assert.equal(s.attributes['gen_ai.conversation.id'], conversationId);
     }
-    // The first response answers the seeded item and its own input; the second its input.
+    // The first response answers the seeded item and its own input; the second the added item and its input.
     assert.equal(s1!.attributes['spanlens.user_message.count'], 2);
-    assert.equal(s2!.attributes['spanlens.user_message.count'], 1);
+    assert.equal(s2!.attributes['spanlens.user_message.count'], 2);
+    assert.deepEqual(s2!.attributes['spanlens.user_message.texts'], ['I like museums.', 'And in Italy?']);
+    one(trace, 'openai.conversations.items.create', { 'openai.conversation.id': conversationId });
     assert.equal(s2!.attributes['spanlens.thread.run_count'], 2);
     const total = Number(s1!.attributes['spanlens.cost.usd']) + Number(s2!.attributes['spanlens.cost.usd']);
     assert.ok(Math.abs(Number(s2!.attributes['spanlens.thread.cost.usd']) - total) < 1e-9);
@@ -161,6 +163,23 @@ forEachCell((cell) => {
     assert.equal(one(fn.spans, 'execute_tool get_weather').attributes['gen_ai.tool.call.result'], '{"celsius":25}');
   });
 
+  it('parse: the structured answer is the message item’s output', () => {
+    const res = r('parse').result;
+    if (res.skipped) return;
+    const span = responseSpan(r('parse').spans, res.id);
+    assert.equal(span.name, 'chat gpt-4o-mini');
+    assert.ok(String(one(items(r('parse').spans, span), 'message').attributes['gen_ai.output.messages']).includes(res.parsed.name));
+  });
+
+  it('a background stream left early and resumed with retrieve(stream): one span, ended by the resumed stream', () => {
+    const res = r('resume').result;
+    const span = responseSpan(r('resume').spans, res.final.id);
+    assert.equal(span.attributes['openai.response.status'], 'completed');
+    assert.equal(span.attributes['spanlens.response.end_reason'], undefined);
+    assert.equal(span.attributes['openai.response.background'], true);
+    assert.equal(all(r('resume').spans, /^(chat|invoke_agent) /, { 'spanlens.kind': 'agent_step' }).length, 1);
+  });
+
   it('a stream the app breaks off ends its response span, marked stream_aborted', () => {
     const spans = r('stream-break').spans;
     const span = one(spans, /^chat /, { 'spanlens.kind': 'agent_step' });
@@ -202,6 +221,17 @@ forEachCell((cell) => {
     const cut = all(spans, /^chat /, { 'spanlens.response.end_reason': 'stream_error' });
     assert.ok(cut.length >= 1, 'the cut or error-event stream ends its span as an error');
     for (const s of cut) assert.equal(s.status.code, 'ERROR');
+  });
+
+  it('without ThreadTraceIdGenerator a chain still is one trace: each later response a child of the one it continues', async () => {
+    const run = await runCell(cell, { scenarios: scenarios.filter((x) => x.name === 'chain' || x.name === 'conversation'), baseURL: emulator.baseURL, idGenerator: false });
+    const chain = run.scenarios.chain!;
+    const [s1, s2, s3] = chain.result.responses.map((x: { id: string }) => responseSpan(chain.spans, x.id));
+    assert.equal(s2!.traceId, s1!.traceId);
+    assert.equal(s2!.parentSpanId, s1!.spanId);
+    assert.equal(s3!.parentSpanId, s1!.spanId, 'the chain continues under the response that started the trace');
+    const conv = run.scenarios.conversation!;
+    for (const x of conv.result.responses) assert.equal(responseSpan(conv.spans, x.id).traceId, conversationTraceId(conv.result.conversationId));
   });
 
   it('chat completions: GenAI chat spans in the app trace (plain, streamed with usage, runTools calls, parse)', () => {

@@ -36,9 +36,43 @@ const FLOWS = {
   async conversation({ client }) {
     const conv = await conversationsCreate(client, { items: [{ type: 'message', role: 'user', content: 'Hi, I plan a trip.' }], metadata: { topic: 'travel' } });
     const r1 = await client.responses.create({ model: MODEL, conversation: conv.id, input: 'Which city should I visit in France?' });
+    const added = client.conversations
+      ? await client.conversations.items.create(conv.id, { items: [{ type: 'message', role: 'user', content: 'I like museums.' }] })
+      : await client.post(`/conversations/${conv.id}/items`, { body: { items: [{ type: 'message', role: 'user', content: 'I like museums.' }] } });
     const r2 = await client.responses.create({ model: MODEL, conversation: conv.id, input: [{ role: 'user', content: 'And in Italy?' }] });
     const items = await conversationItems(client, conv.id);
-    return { conversationId: conv.id, responses: [brief(r1), brief(r2)], items };
+    return { conversationId: conv.id, responses: [brief(r1), brief(r2)], added: added.data.map((i) => i.id), items };
+  },
+
+  async parse({ client }) {
+    if (typeof client.responses.parse !== 'function') return { skipped: 'no responses.parse in this SDK' };
+    const r = await client.responses.parse({
+      model: MODEL,
+      input: 'A person, as JSON.',
+      text: { format: { type: 'json_schema', name: 'person', strict: true, schema: { type: 'object', properties: { name: { type: 'string' }, age: { type: 'number' } }, required: ['name', 'age'], additionalProperties: false } } },
+    });
+    return { ...brief(r), parsed: r.output_parsed };
+  },
+
+  async resume({ client }) {
+    // A background stream the app leaves early, then resumes from the last event it saw.
+    const first = await client.responses.create({ model: MODEL, input: 'A long story, please.', background: true, stream: true });
+    let id;
+    let last;
+    const seen = [];
+    for await (const e of first) {
+      seen.push(e.type);
+      id ??= e.response?.id;
+      last = e.sequence_number;
+      if (e.type === 'response.output_text.delta') break;
+    }
+    const rest = await client.responses.retrieve(id, { stream: true, starting_after: last });
+    let final;
+    for await (const e of rest) {
+      seen.push(e.type);
+      if (e.type === 'response.completed') final = e.response;
+    }
+    return { seen, final: brief(final) };
   },
 
   async chain({ client }) {
