@@ -218,6 +218,14 @@ forEachCell((cell) => {
     assert.equal(res['status 429 then retried'].name, 'RateLimitError');
     assert.equal(emulator.requests.filter((q) => q.fault === 'status:429').length, 2);
     assert.equal(all(spans, 'openai.responses.create', { 'http.response.status_code': 429 }).length, 1);
+    assert.equal(res['reset before headers'].name, 'APIConnectionError');
+    assert.equal(one(spans, 'openai.responses.create', { 'error.type': 'APIConnectionError' }).status.code, 'ERROR');
+    const truncated = one(spans, /^chat /, { 'spanlens.response.end_reason': 'stream_truncated' });
+    assert.equal(truncated.attributes['openai.response.status'], 'in_progress');
+    const chatCut = one(spans, 'chat gpt-4o-mini', { 'spanlens.stream.end_reason': 'error' });
+    assert.equal(chatCut.status.code, 'ERROR');
+    assert.equal(res['embeddings 503'].name, 'InternalServerError');
+    assert.equal(one(spans, 'embeddings text-embedding-3-small', { 'http.response.status_code': 503 }).status.code, 'ERROR');
     const cut = all(spans, /^chat /, { 'spanlens.response.end_reason': 'stream_error' });
     assert.ok(cut.length >= 1, 'the cut or error-event stream ends its span as an error');
     for (const s of cut) assert.equal(s.status.code, 'ERROR');
@@ -237,12 +245,13 @@ forEachCell((cell) => {
   it('chat completions: GenAI chat spans in the app trace (plain, streamed with usage, runTools calls, parse)', () => {
     const res = r('chat').result;
     const spans = all(r('chat').spans, 'chat gpt-4o-mini', { 'spanlens.kind': 'llm', 'gen_ai.operation.name': 'chat' });
-    assert.ok(spans.length >= 5, `plain + stream + 2 runTools calls + parse, got ${spans.length}`);
+    assert.ok(spans.length >= 6, `plain + stream + 2 runTools calls + stream() + parse, got ${spans.length}`);
+    one(spans, 'chat gpt-4o-mini', { 'gen_ai.response.id': res.helper.id, 'spanlens.stream': true });
     const plain = one(spans, 'chat gpt-4o-mini', { 'gen_ai.response.id': res.plain.id });
     assert.equal(plain.attributes['gen_ai.usage.input_tokens'], res.plain.usage.prompt_tokens);
     assert.equal(plain.attributes['gen_ai.request.seed'], 7);
     assert.ok(Number(plain.attributes['spanlens.cost.usd']) > 0);
-    const streamed = one(spans, 'chat gpt-4o-mini', { 'spanlens.stream': true });
+    const streamed = spans.find((s) => s.attributes['spanlens.stream'] === true && s.attributes['gen_ai.response.id'] !== res.helper.id)!;
     assert.ok(Number(streamed.attributes['gen_ai.usage.output_tokens']) > 0, 'usage from the include_usage chunk');
     assert.ok(Number(streamed.attributes['gen_ai.response.time_to_first_chunk']) >= 0);
     assert.match(String(streamed.attributes['gen_ai.output.messages']), new RegExp(res.chunks.filter((c: string) => c && c !== 'usage')[0]!.slice(0, 3)));

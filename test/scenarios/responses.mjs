@@ -8,7 +8,8 @@ const chatWeather = { type: 'function', function: { name: 'get_weather', paramet
 
 const textOf = (r) => r.output_text ?? r.output?.flatMap((o) => (o.type === 'message' ? o.content.map((c) => c.text ?? '') : [])).join('') ?? '';
 const brief = (r) => ({ id: r.id, status: r.status, text: textOf(r), types: r.output.map((o) => o.type), usage: r.usage });
-const failure = (e) => ({ name: e?.constructor?.name, status: e?.status ?? null, message: String(e?.message ?? e) });
+// Messages can name the emulator's port, which differs between the two runs of the differential.
+const failure = (e) => ({ name: e?.constructor?.name, status: e?.status ?? null, message: String(e?.message ?? e).replace(/127\.0\.0\.1:\d+/g, 'emulator') });
 
 async function conversationsCreate(client, body) {
   return client.conversations ? client.conversations.create(body) : client.post('/conversations', { body });
@@ -170,6 +171,20 @@ const FLOWS = {
       for await (const _ of s);
       return { status: 'ended' };
     });
+    await attempt('reset before headers', () => noRetry.responses.create({ model: MODEL, input: 'x' }, { headers: { 'x-emulator-fault': 'reset-before-headers' } }));
+    await attempt('malformed json', () => noRetry.responses.create({ model: MODEL, input: 'x' }, { headers: { 'x-emulator-fault': 'malformed-json' } }));
+    await attempt('stream truncated', async () => {
+      const s = await noRetry.responses.create({ model: MODEL, input: 'x', stream: true }, { headers: { 'x-emulator-fault': 'truncate:4' } });
+      const types = [];
+      for await (const e of s) types.push(e.type);
+      return { status: types.at(-1) };
+    });
+    await attempt('chat stream cut', async () => {
+      const s = await noRetry.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'x' }], stream: true }, { headers: { 'x-emulator-fault': 'cut-after:2' } });
+      for await (const _ of s);
+      return { status: 'ended' };
+    });
+    await attempt('embeddings 503', () => noRetry.embeddings.create({ model: 'text-embedding-3-small', input: 'x' }, { headers: { 'x-emulator-fault': 'status:503' } }));
     await attempt('stream error event', async () => {
       const s = await noRetry.responses.create({ model: MODEL, input: 'x', stream: true }, { headers: { 'x-emulator-fault': 'error-event:3' } });
       for await (const _ of s);
@@ -190,12 +205,14 @@ const FLOWS = {
       tools: [{ type: 'function', function: { name: 'get_weather', parameters: chatWeather.function.parameters, function: () => ({ celsius: 3 }), parse: JSON.parse } }],
     });
     const content = await ran.finalContent();
+    const helper = completions.stream({ model: MODEL, messages: [{ role: 'user', content: 'Say hi.' }], stream_options: { include_usage: true } });
+    const final = await helper.finalChatCompletion();
     const parsed = await completions.parse({
       model: MODEL,
       messages: [{ role: 'user', content: 'A person, as JSON.' }],
       response_format: { type: 'json_schema', json_schema: { name: 'person', strict: true, schema: { type: 'object', properties: { name: { type: 'string' }, age: { type: 'number' } }, required: ['name', 'age'], additionalProperties: false } } },
     });
-    return { plain: { id: plain.id, text: plain.choices[0].message.content, usage: plain.usage }, chunks, content, parsed: parsed.choices[0].message.parsed };
+    return { plain: { id: plain.id, text: plain.choices[0].message.content, usage: plain.usage }, chunks, content, parsed: parsed.choices[0].message.parsed, helper: { id: final.id, text: final.choices[0].message.content } };
   },
 
   async embeddings({ client }) {
