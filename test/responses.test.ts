@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, before, it } from 'node:test';
 import { startEmulator, type Emulator } from '../src/testing/index';
 import { conversationTraceId } from '../src/thread-ids';
-import { forEachCell, runCell, type CellRun, type ScenarioResult } from './harness/run-cell';
+import { cellName, forEachCell, runCell, selectedCells, type CellRun, type ScenarioResult } from './harness/run-cell';
 import { all, assertWellFormed, childrenOf, inTrace, one, type SpanJSON } from './support/spans';
 
 const MODULE = path.resolve(__dirname, 'scenarios/responses.mjs');
@@ -272,3 +272,50 @@ forEachCell((cell) => {
     assert.ok(Number(spans[0]!.attributes['spanlens.cost.usd']) > 0);
   });
 });
+
+// Content policy on the new spans: off removes every text; the redaction hook sees every captured value.
+const CONTENT_KEYS = [
+  'gen_ai.input.messages',
+  'gen_ai.output.messages',
+  'gen_ai.system_instructions',
+  'gen_ai.tool.call.arguments',
+  'gen_ai.tool.call.result',
+  'spanlens.code.input',
+  'spanlens.code.output',
+  'spanlens.retrieval.results',
+  'spanlens.search.queries',
+  'spanlens.reasoning.summary',
+  'spanlens.user_message.texts',
+];
+const CONTENT_FLOWS = scenarios.filter((s) => ['conversation', 'chain', 'tools', 'stream', 'stream-function', 'chat'].includes(s.name));
+const contentValues = (spans: SpanJSON[]) => spans.flatMap((s) => CONTENT_KEYS.filter((k) => s.attributes[k] !== undefined).map((k) => [s.name, k, s.attributes[k]] as const));
+const SPREAD = ['node20 openai4 otel2 cjs', 'node22 openai7 otel3 esm', 'node20 openai6 otel2 esm', 'node22 openai5 otel3 cjs'];
+
+forEachCell(
+  (cell) => {
+    it('content off: no message text, tool arguments or results, code, queries or summaries on any span', async () => {
+      const emulator = await fresh();
+      const run = await runCell(cell, { scenarios: CONTENT_FLOWS, baseURL: emulator.baseURL, instrumentationConfig: { captureContent: false } });
+      const spans = Object.values(run.scenarios).flatMap((s) => s.spans);
+      assert.ok(spans.length > 40, 'spans still emitted');
+      assert.deepEqual(contentValues(spans), []);
+      const dump = JSON.stringify(spans);
+      for (const phrase of ['Which city should I visit', 'I like museums', '"celsius"', 'Count to five', 'Tell me a short story', 'Weather in Oslo']) assert.ok(!dump.includes(phrase), `${phrase} leaked`);
+      for (const r of Object.values(run.scenarios)) for (const resp of r.result.responses ?? []) if (resp.text) assert.ok(!dump.includes(resp.text.slice(0, 24)), 'answer text leaked');
+    });
+
+    it('redaction hook and truncation apply to every captured value of the new spans', async () => {
+      const emulator = await fresh();
+      const run = await runCell(cell, { scenarios: CONTENT_FLOWS, baseURL: emulator.baseURL, env: { SPANLENS_TEST_CONFIG_MODULE: path.resolve(__dirname, 'scenarios/redacting-config.mjs') } });
+      const values = contentValues(Object.values(run.scenarios).flatMap((s) => s.spans));
+      assert.ok(values.length >= 20, `content captured (${values.length})`);
+      for (const [name, key, value] of values) {
+        for (const v of Array.isArray(value) ? value : [value]) {
+          assert.ok(String(v).startsWith(`[seen:${key}]`), `${name} ${key} did not pass the hook: ${String(v).slice(0, 80)}`);
+          assert.ok(String(v).length <= 64 + 40, `${name} ${key} not truncated`);
+        }
+      }
+    });
+  },
+  selectedCells().filter((c) => SPREAD.includes(cellName(c))),
+);
