@@ -130,7 +130,7 @@ function action(method: string, segments: string[], lastWasId: boolean): string 
   return method === 'GET' ? 'list' : method === 'DELETE' ? 'delete' : 'create';
 }
 
-/** Drop origin, query and a leading /v1 (an absolute URL can reach the hook as a path). */
+/** Drop origin, query, a leading /v1 (an absolute URL can reach the hook as a path) and an Azure deployment. */
 function stripPath(raw: string): string {
   let p = raw;
   const schemeEnd = p.indexOf('://');
@@ -138,5 +138,8 @@ function stripPath(raw: string): string {
   const q = p.indexOf('?');
   if (q >= 0) p = p.slice(0, q);
   if (p.startsWith('/v1/')) p = p.slice(3);
+  // Azure OpenAI routes model endpoints through a deployment (`/deployments/{name}/chat/completions`).
+  const azure = /^\/deployments\/[^/]+(?=\/)/.exec(p);
+  if (azure) p = p.slice(azure[0].length);
   return p;
 }
