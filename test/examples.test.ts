@@ -104,6 +104,19 @@ it('streaming example through --import register: message deltas on the chat span
   assert.ok(chat && chat.attributes.some((a) => a.key === 'gen_ai.response.time_to_first_chunk'));
 });
 
+it('responses example through --import register: the conversation is one trace, the tool span has its result', async () => {
+  const out = (await example(['--import', REGISTER, 'examples/responses.mjs'])) as unknown as { conversationId: string; responseIds: string[]; status: string };
+  assert.equal(out.status, 'completed');
+  const trace = received.filter((s) => s.traceId === conversationTraceId(out.conversationId));
+  const attr = (s: OtlpSpan, k: string) => s.attributes.find((a) => a.key === k)?.value;
+  assert.ok(trace.find((s) => s.name === 'openai.conversations.create' && !s.parentSpanId));
+  const responses = out.responseIds.map((id) => trace.find((s) => attr(s, 'openai.response.id')?.stringValue === id && !s.parentSpanId));
+  assert.deepEqual(responses.map((s) => s?.name), ['invoke_agent gpt-4o-mini', 'chat gpt-4o-mini']);
+  const tool = trace.find((s) => s.name === 'execute_tool get_weather')!;
+  assert.equal(tool.parentSpanId, responses[0]!.spanId);
+  assert.equal(attr(tool, 'gen_ai.tool.call.result')?.stringValue, '{"celsius":19}');
+});
+
 it('the demo prints the thread\'s trace as a tree with its runs, steps and tokens', async () => {
   const { stdout } = await run(process.execPath, ['examples/demo.cjs'], { cwd: ROOT, env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: '' }, timeout: 60_000 });
   const threadId = /Thread (thread_\w+)/.exec(stdout)?.[1];
