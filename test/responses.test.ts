@@ -48,6 +48,20 @@ forEachCell((cell) => {
     }
   });
 
+  it('metrics: token usage, duration and cost per response, chat call and embeddings call, by operation', () => {
+    const metric = (name: string) => traced.metrics.find((m) => m.name === name && m.scope === '@spanlens/instrumentation-openai')!;
+    const ops = (name: string) => new Set(metric(name).points.map((p) => p.attributes['gen_ai.operation.name']));
+    for (const op of ['chat', 'invoke_agent', 'embeddings']) {
+      assert.ok(ops('gen_ai.client.operation.duration').has(op), `duration for ${op}`);
+      assert.ok(ops('gen_ai.client.token.usage').has(op), `tokens for ${op}`);
+    }
+    const embeddingInput = metric('gen_ai.client.token.usage').points.find((p) => p.attributes['gen_ai.operation.name'] === 'embeddings' && p.attributes['gen_ai.token.type'] === 'input')!;
+    const e = r('embeddings').result;
+    assert.ok((embeddingInput.value as { sum: number }).sum >= e.a.usage.prompt_tokens);
+    const keys = new Set(traced.metrics.flatMap((m) => m.points.flatMap((p) => Object.keys(p.attributes))));
+    for (const k of keys) assert.ok(!/conversation|response\.id|thread|run\.id/.test(k), `high-cardinality metric attribute ${k}`);
+  });
+
   it('plain response: a chat span in the app trace with usage, cost, parameters and one message item', () => {
     const res = r('plain').result;
     const span = responseSpan(r('plain').spans, res.id);
