@@ -318,6 +318,18 @@ forEachCell(
       for (const r of Object.values(run.scenarios)) for (const resp of r.result.responses ?? []) if (resp.text) assert.ok(!dump.includes(resp.text.slice(0, 24)), 'answer text leaked');
     });
 
+    it('a function call the app never answers: the response ends after toolOutputWaitMs, its tool span unsubmitted', async () => {
+      const emulator = await fresh();
+      const run = await runCell(cell, { scenarios: [{ name: 'u', module: MODULE, args: { flow: 'unanswered', waitMs: 300 } }], baseURL: emulator.baseURL, instrumentationConfig: { toolOutputWaitMs: 50 } });
+      const u = run.scenarios.u!;
+      const span = responseSpan(u.spans, u.result.id);
+      assert.deepEqual(span.attributes['gen_ai.response.finish_reasons'], ['tool_calls']);
+      const tool = one(u.spans, 'execute_tool get_weather');
+      assert.equal(tool.attributes['spanlens.tool.submitted'], false);
+      assert.equal(tool.attributes['gen_ai.tool.call.result'], undefined);
+      assert.ok(span.endMs - span.startMs < 300, 'the span ends at the response, not when the wait ran out');
+    });
+
     it('redaction hook and truncation apply to every captured value of the new spans', async () => {
       const emulator = await fresh();
       const run = await runCell(cell, { scenarios: CONTENT_FLOWS, baseURL: emulator.baseURL, env: { SPANLENS_TEST_CONFIG_MODULE: path.resolve(__dirname, 'scenarios/redacting-config.mjs') } });

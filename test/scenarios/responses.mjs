@@ -89,6 +89,13 @@ const FLOWS = {
     return { responses: [brief(r1), brief(r2), brief(r3)], call: { id: call.call_id, name: call.name, arguments: call.arguments } };
   },
 
+  async unanswered({ client, sleep, args }) {
+    // A function call the app never answers: the response's spans end after toolOutputWaitMs.
+    const r = await client.responses.create({ model: MODEL, input: 'Weather in Bern?', tools: [weather] });
+    await sleep(args.waitMs ?? 0);
+    return brief(r);
+  },
+
   async tools({ client, args }) {
     const out = {};
     for (const [script, tools, extra] of [
