@@ -4,6 +4,21 @@ import type { ResponseTracker } from './response-state';
 import type { SSEEvent } from './sse';
 import type { StreamOutcome, StreamSink } from './stream-tap';
 
+/** Events read below (besides deltas): the ones carrying the response object, items, errors. */
+const USED_EVENTS = new Set([
+  'response.created',
+  'response.queued',
+  'response.in_progress',
+  'response.completed',
+  'response.failed',
+  'response.incomplete',
+  'response.output_item.added',
+  'response.output_item.done',
+  'error',
+]);
+/** A delta's output index as the API writes it; a string value cannot hold an unescaped quote. */
+const OUTPUT_INDEX = /"output_index"\s*:\s*(\d+)/;
+
 /**
  * Routes the events of one Responses stream (`responses.create({stream: true})`, `responses.stream()`,
  * or a background response resumed with `retrieve(id, {stream: true})`) into the response state machine.
@@ -25,6 +40,13 @@ export class ResponseStreamSink implements StreamSink {
 
   event(e: SSEEvent, at: number): void {
     if (!e.data || e.data === '[DONE]') return;
+    const name = e.event;
+    // Deltas are most of a stream and only counted: no JSON.parse for them, nor for events not read.
+    if (this.responseId && name.endsWith('.delta')) {
+      const index = OUTPUT_INDEX.exec(e.data)?.[1];
+      return this.responses.onStreamDelta(this.responseId, index === undefined ? undefined : Number(index), at, name === 'response.output_text.delta');
+    }
+    if (name !== 'message' && !USED_EVENTS.has(name)) return;
     let data: Obj | undefined;
     try {
       data = obj(JSON.parse(e.data));
@@ -32,7 +54,7 @@ export class ResponseStreamSink implements StreamSink {
       return; // the SDK reports malformed data to the app
     }
     if (!data) return;
-    const type = str(data.type) ?? e.event;
+    const type = str(data.type) ?? name;
     const response = obj(data.response);
     if (response && type.startsWith('response.')) {
       const first = this.responseId === undefined;
