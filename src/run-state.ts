@@ -17,6 +17,8 @@ export const TERMINAL = new Set(['completed', 'failed', 'cancelled', 'expired', 
 const STEP_OPEN = new Set(['in_progress', '']);
 const FILE_SEARCH_INCLUDE = 'step_details.tool_calls[*].file_search.results[*].content';
 const MAX_STEP_PAGES = 10;
+/** How long a finished polled run waits for the app's own messages read before fetching the texts. */
+const APP_READ_WAIT_MS = 500;
 
 /** A function call the run asked for (requires_action), and what the app submitted for it. */
 export interface ToolCallRecord {
@@ -505,11 +507,11 @@ export class RunTracker {
     if (!this.env.fetchRunSteps || typeof st.client.get !== 'function') return undefined;
     const base = `/threads/${encodeURIComponent(st.threadId)}/runs/${encodeURIComponent(st.runId)}`;
     const steps = await this.listAll(st.client, `${base}/steps`, { include: [FILE_SEARCH_INCLUDE] });
-    const needText = steps.some((s) => {
-      const id = str(obj(obj(s.step_details)?.message_creation)?.message_id);
-      return id !== undefined && !this.store.messages.peek(id)?.text;
-    });
-    if (this.env.content.enabled && needText) {
+    const messageIds = steps.map((s) => str(obj(obj(s.step_details)?.message_creation)?.message_id)).filter((id): id is string => id !== undefined);
+    // An app that lists the thread's messages (most do, right after the run) is waited for briefly, so
+    // its read brings the texts and costs no request of ours. One never seen listing is not waited for.
+    const wait = this.store.appListsMessages ? APP_READ_WAIT_MS : 0;
+    if (this.env.content.enabled && messageIds.length && !(await this.store.whenTexts(messageIds, wait))) {
       const messages = await this.listAll(st.client, `/threads/${encodeURIComponent(st.threadId)}/messages`, {
         run_id: st.runId,
       }).catch(() => []);
