@@ -173,6 +173,18 @@ if (runs('polled')) {
     say(`| ${c} | ${rs[0].steps} | ${fmt(rs.map((r) => r.callMs), 2)} | ${(median(rs.map((r) => r.callMs)) / median(polled.none.map((r) => r.callMs))).toFixed(3)} | ${fmt(rs.map((r) => r.wallMs), 2)} | ${fmt(rs.map((r) => r.cpuMs), 2)} | ${reqPerRun(rs).toFixed(2)} | ${polledExtra[c].toFixed(2)} |`);
   }
   verdict('≤ 1 extra request per polled run (content off)', polledExtra['ours-nocontent'] <= 1, `${polledExtra['ours-nocontent'].toFixed(2)} (content on, messages unread: ${polledExtra.ours.toFixed(2)}; 2 expected there)`);
+
+  // The same runs when the app lists the messages right after each run (both configurations do).
+  const read = await compare('polledRead', ['none', 'ours'], S.polled);
+  say('\n### (b) polled run, then the app lists the thread\'s messages\n');
+  say('| config | app wall ms/run | × none | incl. flush ms/run | CPU ms/run | requests/run | extra requests/run |');
+  say('|---|---|---|---|---|---|---|');
+  const readBase = reqPerRun(read.none);
+  for (const [c, rs] of Object.entries(read)) {
+    say(`| ${c} | ${fmt(rs.map((r) => r.callMs), 2)} | ${(median(rs.map((r) => r.callMs)) / median(read.none.map((r) => r.callMs))).toFixed(3)} | ${fmt(rs.map((r) => r.wallMs), 2)} | ${fmt(rs.map((r) => r.cpuMs), 2)} | ${reqPerRun(rs).toFixed(2)} | ${(reqPerRun(rs) - readBase).toFixed(2)} |`);
+  }
+  const readExtra = reqPerRun(read.ours) - readBase;
+  verdict('≤ 1 extra request per polled run (content on, app lists the messages)', readExtra <= 1, `${readExtra.toFixed(2)}`);
 }
 
 // (c) streamed runs
