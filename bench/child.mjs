@@ -96,8 +96,12 @@ const batches = {
   async chat(n) {
     return timed(n, () => chatClient.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hi' }] }));
   },
+  /** Polled 'code' runs, then the app lists the thread's messages (what most apps do next). */
+  async polledRead(n) {
+    return this.polled(n, true);
+  },
   /** Polled 'code' runs: the app only polls (does not read the messages). */
-  async polled(n) {
+  async polled(n, read = false) {
     const a = await assistant([{ type: 'code_interpreter' }]);
     const threads = [];
     for (let i = 0; i < n; i++) threads.push(await client.beta.threads.create({ messages: [{ role: 'user', content: `plot values ${i}` }] }));
@@ -107,6 +111,7 @@ const batches = {
     const r = await timed(n, async (i) => {
       const run = await client.beta.threads.runs.createAndPoll(threads[i].id, { assistant_id: a.id }, { pollIntervalMs: 1 });
       if (run.status !== 'completed') throw new Error(`run ${run.status}`);
+      if (read) await client.beta.threads.messages.list(threads[i].id);
       if (i === 0) steps = (await client.beta.threads.runs.steps.list(run.id, { thread_id: threads[i].id })).data.length;
     });
     return { ...r, steps };

@@ -14,6 +14,10 @@ const bench = path.dirname(fileURLToPath(import.meta.url));
 const root = path.dirname(bench);
 const quick = process.argv.includes('--quick');
 const write = process.argv.includes('--write');
+// --only=calls,polled,stream,threads,soak: a subset of the sections, while iterating (the others' verdicts are left out).
+const onlyArg = process.argv.find((a) => a.startsWith('--only='));
+const only = onlyArg ? new Set(onlyArg.slice(7).split(',')) : undefined;
+const runs = (section) => !only || only.has(section);
 const started = Date.now();
 
 if (!existsSync(path.join(bench, 'node_modules', 'openai'))) {
@@ -143,79 +147,101 @@ say(`Machine: ${cpu}; nproc ${os.availableParallelism?.() ?? os.cpus().length}; 
 say('Numbers: median over batches (p10–p90 in parentheses); × none = ratio to the uninstrumented run of the same round set.');
 
 // (a) non-streaming calls
-const retrieve = callTable('(a) runs.retrieve (completed run)', await compare('retrieve', ['none', 'ours'], S.calls));
-const message = callTable('(a) messages.create', await compare('message', ['none', 'ours'], S.calls));
-const chatRes = callTable('(a) chat.completions.create (static stub)', await compare('chat', ['none', 'ours', 'otel', 'arize'], S.calls));
-verdict('≤ 1.05× wall, runs.retrieve', retrieve.ours.wall <= 1.05, `${retrieve.ours.wall.toFixed(3)}×`);
-verdict('≤ 1.05× wall, messages.create', message.ours.wall <= 1.05, `${message.ours.wall.toFixed(3)}×`);
-verdict('≤ 1.05× wall, chat.completions.create', chatRes.ours.wall <= 1.05, `${chatRes.ours.wall.toFixed(3)}×`);
-const peerCpu = Math.min(chatRes.otel.addedCpu, chatRes.arize.addedCpu);
-verdict('chat added cost ≤ peers', chatRes.ours.addedCpu <= peerCpu * 1.05 + 0.002,
-  `added CPU ms/call: ours ${chatRes.ours.addedCpu.toFixed(3)}, otel ${chatRes.otel.addedCpu.toFixed(3)}, arize ${chatRes.arize.addedCpu.toFixed(3)}; added wall: ours ${chatRes.ours.addedMs.toFixed(3)}, otel ${chatRes.otel.addedMs.toFixed(3)}, arize ${chatRes.arize.addedMs.toFixed(3)}`);
+if (runs('calls')) {
+  const retrieve = callTable('(a) runs.retrieve (completed run)', await compare('retrieve', ['none', 'ours'], S.calls));
+  const message = callTable('(a) messages.create', await compare('message', ['none', 'ours'], S.calls));
+  const chatRes = callTable('(a) chat.completions.create (static stub)', await compare('chat', ['none', 'ours', 'otel', 'arize'], S.calls));
+  verdict('≤ 1.05× wall, runs.retrieve', retrieve.ours.wall <= 1.05, `${retrieve.ours.wall.toFixed(3)}×`);
+  verdict('≤ 1.05× wall, messages.create', message.ours.wall <= 1.05, `${message.ours.wall.toFixed(3)}×`);
+  verdict('≤ 1.05× wall, chat.completions.create', chatRes.ours.wall <= 1.05, `${chatRes.ours.wall.toFixed(3)}×`);
+  const peerCpu = Math.min(chatRes.otel.addedCpu, chatRes.arize.addedCpu);
+  verdict('chat added cost ≤ peers', chatRes.ours.addedCpu <= peerCpu * 1.05 + 0.002,
+    `added CPU ms/call: ours ${chatRes.ours.addedCpu.toFixed(3)}, otel ${chatRes.otel.addedCpu.toFixed(3)}, arize ${chatRes.arize.addedCpu.toFixed(3)}; added wall: ours ${chatRes.ours.addedMs.toFixed(3)}, otel ${chatRes.otel.addedMs.toFixed(3)}, arize ${chatRes.arize.addedMs.toFixed(3)}`);
+}
 
 // (b) polled runs
-const polled = await compare('polled', ['none', 'ours', 'ours-nocontent'], S.polled);
-say('\n### (b) polled run (script `code`), createAndPoll, app does not read the messages\n');
-say('| config | steps | app wall ms/run | × none | incl. flush ms/run | CPU ms/run | requests/run | extra requests/run |');
-say('|---|---|---|---|---|---|---|---|');
-const reqPerRun = (rs) => median(rs.map((r) => r.requests / r.n));
-const baseReq = reqPerRun(polled.none);
-const polledExtra = {};
-for (const [c, rs] of Object.entries(polled)) {
-  polledExtra[c] = reqPerRun(rs) - baseReq;
-  say(`| ${c} | ${rs[0].steps} | ${fmt(rs.map((r) => r.callMs), 2)} | ${(median(rs.map((r) => r.callMs)) / median(polled.none.map((r) => r.callMs))).toFixed(3)} | ${fmt(rs.map((r) => r.wallMs), 2)} | ${fmt(rs.map((r) => r.cpuMs), 2)} | ${reqPerRun(rs).toFixed(2)} | ${polledExtra[c].toFixed(2)} |`);
+if (runs('polled')) {
+  const polled = await compare('polled', ['none', 'ours', 'ours-nocontent'], S.polled);
+  say('\n### (b) polled run (script `code`), createAndPoll, app does not read the messages\n');
+  say('| config | steps | app wall ms/run | × none | incl. flush ms/run | CPU ms/run | requests/run | extra requests/run |');
+  say('|---|---|---|---|---|---|---|---|');
+  const reqPerRun = (rs) => median(rs.map((r) => r.requests / r.n));
+  const baseReq = reqPerRun(polled.none);
+  const polledExtra = {};
+  for (const [c, rs] of Object.entries(polled)) {
+    polledExtra[c] = reqPerRun(rs) - baseReq;
+    say(`| ${c} | ${rs[0].steps} | ${fmt(rs.map((r) => r.callMs), 2)} | ${(median(rs.map((r) => r.callMs)) / median(polled.none.map((r) => r.callMs))).toFixed(3)} | ${fmt(rs.map((r) => r.wallMs), 2)} | ${fmt(rs.map((r) => r.cpuMs), 2)} | ${reqPerRun(rs).toFixed(2)} | ${polledExtra[c].toFixed(2)} |`);
+  }
+  verdict('≤ 1 extra request per polled run (content off)', polledExtra['ours-nocontent'] <= 1, `${polledExtra['ours-nocontent'].toFixed(2)} (content on, messages unread: ${polledExtra.ours.toFixed(2)}; 2 expected there)`);
+
+  // The same runs when the app lists the messages right after each run (both configurations do).
+  const read = await compare('polledRead', ['none', 'ours'], S.polled);
+  say('\n### (b) polled run, then the app lists the thread\'s messages\n');
+  say('| config | app wall ms/run | × none | incl. flush ms/run | CPU ms/run | requests/run | extra requests/run |');
+  say('|---|---|---|---|---|---|---|');
+  const readBase = reqPerRun(read.none);
+  for (const [c, rs] of Object.entries(read)) {
+    say(`| ${c} | ${fmt(rs.map((r) => r.callMs), 2)} | ${(median(rs.map((r) => r.callMs)) / median(read.none.map((r) => r.callMs))).toFixed(3)} | ${fmt(rs.map((r) => r.wallMs), 2)} | ${fmt(rs.map((r) => r.cpuMs), 2)} | ${reqPerRun(rs).toFixed(2)} | ${(reqPerRun(rs) - readBase).toFixed(2)} |`);
+  }
+  const readExtra = reqPerRun(read.ours) - readBase;
+  verdict('≤ 1 extra request per polled run (content on, app lists the messages)', readExtra <= 1, `${readExtra.toFixed(2)}`);
 }
-verdict('≤ 1 extra request per polled run (content off)', polledExtra['ours-nocontent'] <= 1, `${polledExtra['ours-nocontent'].toFixed(2)} (content on, messages unread: ${polledExtra.ours.toFixed(2)}; 2 expected there)`);
 
 // (c) streamed runs
-const stream = await compare('stream', ['none', 'ours'], S.stream);
-say(`\n### (c) streamed runs (script \`code\`, back to back), ${S.stream.n} events per batch\n`);
-say('| config | runs/batch | events/s | × none | CPU µs/event | peak heapUsed MB | extra requests |');
-say('|---|---|---|---|---|---|---|');
-const eps = (rs) => median(rs.map((r) => r.eventsPerSec));
-for (const [c, rs] of Object.entries(stream)) {
-  say(`| ${c} | ${median(rs.map((r) => r.runs))} | ${fmt(rs.map((r) => r.eventsPerSec), 0)} | ${(eps(rs) / eps(stream.none)).toFixed(3)} | ${fmt(rs.map((r) => r.cpuMsPerEvent * 1000), 1)} | ${Math.max(...rs.map((r) => r.peakHeapMB)).toFixed(1)} | ${(median(rs.map((r) => r.requests)) - median(stream.none.map((r) => r.requests))).toFixed(0)} |`);
+if (runs('stream')) {
+  const stream = await compare('stream', ['none', 'ours'], S.stream);
+  say(`\n### (c) streamed runs (script \`code\`, back to back), ${S.stream.n} events per batch\n`);
+  say('| config | runs/batch | events/s | × none | CPU µs/event | peak heapUsed MB | extra requests |');
+  say('|---|---|---|---|---|---|---|');
+  const eps = (rs) => median(rs.map((r) => r.eventsPerSec));
+  for (const [c, rs] of Object.entries(stream)) {
+    say(`| ${c} | ${median(rs.map((r) => r.runs))} | ${fmt(rs.map((r) => r.eventsPerSec), 0)} | ${(eps(rs) / eps(stream.none)).toFixed(3)} | ${fmt(rs.map((r) => r.cpuMsPerEvent * 1000), 1)} | ${Math.max(...rs.map((r) => r.peakHeapMB)).toFixed(1)} | ${(median(rs.map((r) => r.requests)) - median(stream.none.map((r) => r.requests))).toFixed(0)} |`);
+  }
+  const loss = 1 - eps(stream.ours) / eps(stream.none);
+  verdict('≤ 3% streaming throughput loss', loss <= 0.03, `${(loss * 100).toFixed(1)}% loss`);
+  const streamExtra = median(stream.ours.map((r) => r.requests)) - median(stream.none.map((r) => r.requests));
+  verdict('0 extra requests per streamed run', streamExtra === 0, `${streamExtra}`);
 }
-const loss = 1 - eps(stream.ours) / eps(stream.none);
-verdict('≤ 3% streaming throughput loss', loss <= 0.03, `${(loss * 100).toFixed(1)}% loss`);
-const streamExtra = median(stream.ours.map((r) => r.requests)) - median(stream.none.map((r) => r.requests));
-verdict('0 extra requests per streamed run', streamExtra === 0, `${streamExtra}`);
 
 // (d) many threads: one batch each, no alternation needed (a single heap measurement)
-say(`\n### (d) ${S.threads} distinct threads + runs (in-process fetch, no HTTP), heapUsed after forced GC\n`);
-say('| config | time s | heap before MB | heap after MB | retained MB |');
-say('|---|---|---|---|---|');
-const threads = {};
-for (const c of ['none', 'ours']) {
-  const ch = spawn('threads', c);
-  try {
-    threads[c] = await ch.batch('threads', S.threads);
-  } finally {
-    ch.kill();
+if (runs('threads')) {
+  say(`\n### (d) ${S.threads} distinct threads + runs (in-process fetch, no HTTP), heapUsed after forced GC\n`);
+  say('| config | time s | heap before MB | heap after MB | retained MB |');
+  say('|---|---|---|---|---|');
+  const threads = {};
+  for (const c of ['none', 'ours']) {
+    const ch = spawn('threads', c);
+    try {
+      threads[c] = await ch.batch('threads', S.threads);
+    } finally {
+      ch.kill();
+    }
+    const t = threads[c];
+    say(`| ${c} | ${(t.ms / 1000).toFixed(1)} | ${t.heapBeforeMB.toFixed(1)} | ${t.heapAfterMB.toFixed(1)} | ${t.retainedMB.toFixed(1)} |`);
   }
-  const t = threads[c];
-  say(`| ${c} | ${(t.ms / 1000).toFixed(1)} | ${t.heapBeforeMB.toFixed(1)} | ${t.heapAfterMB.toFixed(1)} | ${t.retainedMB.toFixed(1)} |`);
+  const retained = threads.ours.retainedMB - threads.none.retainedMB;
+  verdict(`≤ 20 MB retained at ${S.threads} threads`, retained <= 20, `${retained.toFixed(1)} MB (ours − none)`);
 }
-const retained = threads.ours.retainedMB - threads.none.retainedMB;
-verdict(`≤ 20 MB retained at ${S.threads} threads`, retained <= 20, `${retained.toFixed(1)} MB (ours − none)`);
 
 // (e) soak
-const soakChild = spawn('soak', 'ours-bounded');
-let soak;
-try {
-  soak = await soakChild.batch('soak', S.soak[0]).then((r) => r);
-} finally {
-  soakChild.kill();
+if (runs('soak')) {
+  const soakChild = spawn('soak', 'ours-bounded');
+  let soak;
+  try {
+    soak = await soakChild.batch('soak', S.soak[0]).then((r) => r);
+  } finally {
+    soakChild.kill();
+  }
+  await Promise.resolve();
+  say(`\n### (e) soak: ${S.soak[0]} runs (polled and streamed alternately), ours with \`maxTrackedEntities: 500\` (so the bound is passed), heapUsed after GC\n`);
+  say(soak.samples.map((s) => `${s.runs}: ${s.heapMB.toFixed(1)} MB`).join(' · '));
+  // Least-squares slope over the second half (after the entity bound is reached): MB per 1000 runs.
+  const later = soak.samples.slice(Math.floor(soak.samples.length / 2));
+  const mx = later.reduce((a, s) => a + s.runs, 0) / later.length;
+  const my = later.reduce((a, s) => a + s.heapMB, 0) / later.length;
+  const slope = (later.reduce((a, s) => a + (s.runs - mx) * (s.heapMB - my), 0) / later.reduce((a, s) => a + (s.runs - mx) ** 2, 0)) * 1000;
+  verdict('flat heap in the soak', slope < 0.25, `second half: ${slope.toFixed(2)} MB per 1000 runs`);
 }
-await Promise.resolve();
-say(`\n### (e) soak: ${S.soak[0]} runs (polled and streamed alternately), ours with \`maxTrackedEntities: 500\` (so the bound is passed), heapUsed after GC\n`);
-say(soak.samples.map((s) => `${s.runs}: ${s.heapMB.toFixed(1)} MB`).join(' · '));
-// Least-squares slope over the second half (after the entity bound is reached): MB per 1000 runs.
-const later = soak.samples.slice(Math.floor(soak.samples.length / 2));
-const mx = later.reduce((a, s) => a + s.runs, 0) / later.length;
-const my = later.reduce((a, s) => a + s.heapMB, 0) / later.length;
-const slope = (later.reduce((a, s) => a + (s.runs - mx) * (s.heapMB - my), 0) / later.reduce((a, s) => a + (s.runs - mx) ** 2, 0)) * 1000;
-verdict('flat heap in the soak', slope < 0.25, `second half: ${slope.toFixed(2)} MB per 1000 runs`);
 
 say('\n### Targets\n');
 if (quick) say('(--quick: a smoke run; too few batches, and a soak too short, for these verdicts to be reliable — use the full run.)\n');

@@ -18,6 +18,8 @@ export const TERMINAL = new Set(['completed', 'failed', 'cancelled', 'expired', 
 const STEP_OPEN = new Set(['in_progress', '']);
 const FILE_SEARCH_INCLUDE = 'step_details.tool_calls[*].file_search.results[*].content';
 const MAX_STEP_PAGES = 10;
+/** How long a finished polled run waits for the app's own messages read before fetching the texts. */
+const APP_READ_WAIT_MS = 500;
 
 /** A function call the run asked for (requires_action), and what the app submitted for it. */
 export interface ToolCallRecord {
@@ -60,6 +62,13 @@ export interface StreamedRun {
   deltas: Map<string, MessageDelta[]>;
   /** Characters of delta text kept per message (bounded by the content cap). */
   keptText: Map<string, number>;
+  /**
+   * Step deltas not merged yet, as their raw JSON, per step id: merged only when the streamed steps are
+   * read (a stream cut before a step completed). A `thread.run.step.*` event replaces the step object,
+   * and the deltas pending for the replaced one with it, so a completed step costs no parse of its deltas.
+   */
+  pendingDeltas?: Map<string, string[]>;
+  pendingChars?: number;
   /** Terminal status seen in a stream (so no steps request is needed). */
   terminalInStream: boolean;
   /**
@@ -77,6 +86,8 @@ export interface MessageDelta {
 }
 
 const MAX_DELTAS_PER_MESSAGE = 10_000;
+/** Raw step-delta JSON held per run before it is merged anyway (bounds memory on a long step). */
+const MAX_PENDING_DELTA_CHARS = 256 * 1024;
 
 export type RunVia = 'create' | 'poll' | 'submit' | 'cancel' | 'stream';
 
@@ -150,6 +161,12 @@ export class RunTracker {
     s.stepTimes.set(id, times);
     if (!STEP_OPEN.has(str(step.status) ?? '')) times.end ??= at;
     s.steps.set(id, step);
+    // The deltas merged so far are replaced along with the object they were merged into.
+    const dropped = s.pendingDeltas?.get(id);
+    if (dropped) {
+      s.pendingDeltas!.delete(id);
+      for (const raw of dropped) s.pendingChars! -= raw.length;
+    }
     st.lastSeen = at;
   }
 
@@ -159,8 +176,54 @@ export class RunTracker {
     const id = str(delta.id);
     const step = id ? st?.stream?.steps.get(id) : undefined;
     if (!st || !step) return;
+    this.mergePending(st.stream!);
     mergeDelta(step, { step_details: obj(delta.delta)?.step_details }, this.env.content.enabled);
     st.lastSeen = at;
+  }
+
+  /**
+   * A step delta whose step id was read from its raw JSON (see RunStreamSink): kept unparsed until the
+   * streamed steps are needed (most steps complete, and the completed step replaces the merged one).
+   */
+  onStepDeltaRaw(runId: string, stepId: string, raw: string, at: number): void {
+    const st = this.active.peek(runId);
+    const s = st?.stream;
+    if (!st || !s?.steps.has(stepId)) return;
+    const pending = (s.pendingDeltas ??= new Map());
+    let list = pending.get(stepId);
+    if (!list) pending.set(stepId, (list = []));
+    list.push(raw);
+    s.pendingChars = (s.pendingChars ?? 0) + raw.length;
+    if (s.pendingChars > MAX_PENDING_DELTA_CHARS) this.mergePending(s);
+    st.lastSeen = at;
+  }
+
+  /** The steps a stream showed (held deltas merged). */
+  private streamedSteps(st: RunState): RunSteps | undefined {
+    if (!st.stream) return undefined;
+    this.mergePending(st.stream);
+    return { steps: [...st.stream.steps.values()] };
+  }
+
+  /** Merges the held step deltas, in arrival order per step, into the streamed steps. */
+  private mergePending(s: StreamedRun): void {
+    if (!s.pendingDeltas?.size) return;
+    const pending = s.pendingDeltas;
+    s.pendingDeltas = undefined;
+    s.pendingChars = 0;
+    for (const [id, raws] of pending) {
+      const step = s.steps.get(id);
+      if (!step) continue;
+      for (const raw of raws) {
+        let delta: Obj | undefined;
+        try {
+          delta = obj(JSON.parse(raw));
+        } catch {
+          continue;
+        }
+        if (delta) mergeDelta(step, { step_details: obj(delta.delta)?.step_details }, this.env.content.enabled);
+      }
+    }
   }
 
   /** `thread.message.delta`: an event on the message's chat span (and its text, capped). */
@@ -339,15 +402,15 @@ export class RunTracker {
     const work = this.collectSteps(st)
       .then(
         (steps) => {
-          emitStepSpans(this.env, this.store, st, steps ?? streamedSteps(st), endTime);
+          emitStepSpans(this.env, this.store, st, steps ?? this.streamedSteps(st), endTime);
           if (!steps) span.setAttribute(A.stepsMissing, true);
-          return steps ?? streamedSteps(st);
+          return steps ?? this.streamedSteps(st);
         },
         (err: unknown) => {
           this.env.diag.debug(`spanlens: steps of run ${st.runId} not fetched: ${String(err)}`);
           span.setAttribute(A.stepsMissing, true);
-          emitStepSpans(this.env, this.store, st, streamedSteps(st), endTime);
-          return streamedSteps(st);
+          emitStepSpans(this.env, this.store, st, this.streamedSteps(st), endTime);
+          return this.streamedSteps(st);
         },
       )
       .then((steps) => this.account(st, run, steps));
@@ -410,7 +473,7 @@ export class RunTracker {
     st.span.setAttribute(A.runStatus, st.status);
     st.span.setAttribute(A.pollCount, st.polls);
     this.updateName(st);
-    emitStepSpans(this.env, this.store, st, streamedSteps(st), st.lastSeen);
+    emitStepSpans(this.env, this.store, st, this.streamedSteps(st), st.lastSeen);
     st.span.end(Math.max(st.lastSeen, st.startTime));
   }
 
@@ -424,15 +487,15 @@ export class RunTracker {
 
   /** The run's steps (one suppressed, paged request) and, with content capture, its messages. */
   private async collectSteps(st: RunState): Promise<RunSteps | undefined> {
-    if (st.stream?.terminalInStream) return { steps: [...st.stream.steps.values()] };
+    if (st.stream?.terminalInStream) return this.streamedSteps(st);
     if (!this.env.fetchRunSteps || typeof st.client.get !== 'function') return undefined;
     const base = `/threads/${encodeURIComponent(st.threadId)}/runs/${encodeURIComponent(st.runId)}`;
     const steps = await this.listAll(st.client, `${base}/steps`, { include: [FILE_SEARCH_INCLUDE] });
-    const needText = steps.some((s) => {
-      const id = str(obj(obj(s.step_details)?.message_creation)?.message_id);
-      return id !== undefined && !this.store.messages.peek(id)?.text;
-    });
-    if (this.env.content.enabled && needText) {
+    const messageIds = steps.map((s) => str(obj(obj(s.step_details)?.message_creation)?.message_id)).filter((id): id is string => id !== undefined);
+    // An app that lists the thread's messages (most do, right after the run) is waited for briefly, so
+    // its read brings the texts and costs no request of ours. One never seen listing is not waited for.
+    const wait = this.store.appListsMessages ? APP_READ_WAIT_MS : 0;
+    if (this.env.content.enabled && messageIds.length && !(await this.store.whenTexts(messageIds, wait))) {
       const messages = await this.listAll(st.client, `/threads/${encodeURIComponent(st.threadId)}/messages`, {
         run_id: st.runId,
       }).catch(() => []);
@@ -465,7 +528,6 @@ export class RunTracker {
   }
 }
 
-const streamedSteps = (st: RunState): RunSteps | undefined => (st.stream ? { steps: [...st.stream.steps.values()] } : undefined);
 
 /**
  * Merges a step delta into the streamed step: strings append (arguments, code input, logs), arrays

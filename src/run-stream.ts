@@ -6,6 +6,12 @@ import type { SSEEvent } from './sse';
 import type { StreamOutcome, StreamSink } from './stream-tap';
 import type { ThreadStore } from './thread-store';
 
+/** The step id of a step delta as the API writes it (`{"id":"step_…","object":"thread.run.step.delta",…`). */
+const STEP_DELTA_ID = /^\{\s*"id"\s*:\s*"([^"\\]+)"/;
+
+/** Events handled below besides `thread.run.*`. */
+const USED_EVENTS = new Set(['thread.created', 'thread.message.delta', 'thread.message.completed', 'thread.message.incomplete', 'error']);
+
 /** What the tracker does for stream events that are not about the run itself. */
 export interface StreamHooks {
   /** `thread.created` in a createAndRun stream: the thread's root span. */
@@ -37,6 +43,15 @@ export class RunStreamSink implements StreamSink {
 
   event(e: SSEEvent, at: number): void {
     if (e.event === 'done' || !e.data) return;
+    if (e.event === 'thread.run.step.delta' && this.runId) {
+      // The most frequent event of a tool step (code input, arguments): only its step id is read now;
+      // the delta is parsed only if the step's final object never arrives (see RunTracker.onStepDeltaRaw).
+      const id = STEP_DELTA_ID.exec(e.data)?.[1];
+      if (id) return this.runs.onStepDeltaRaw(this.runId, id, e.data, at);
+    }
+    const name = e.event;
+    // Events nothing below reads (thread.message.created / in_progress, …) are not parsed at all.
+    if (!name.startsWith('thread.run.') && !USED_EVENTS.has(name)) return;
     let data: Obj | undefined;
     try {
       data = obj(JSON.parse(e.data));
@@ -44,7 +59,6 @@ export class RunStreamSink implements StreamSink {
       return; // the SDK reports malformed data to the app; nothing to record here
     }
     if (!data) return;
-    const name = e.event;
     if (name === 'thread.created') return this.hooks.threadCreated(data, at);
     if (name.startsWith('thread.run.step.')) {
       this.runId = str(data.run_id) ?? this.runId;

@@ -38,6 +38,10 @@ export class ThreadStore {
   readonly threads: BoundedMap<string, ThreadState>;
   readonly assistants: BoundedMap<string, AssistantInfo>;
   readonly messages: BoundedMap<string, HistoryMessage>;
+  /** The app has listed a thread's messages (so it likely does so after its runs too). */
+  appListsMessages = false;
+  /** Callbacks waiting for a message's text to be recorded (see whenTexts). */
+  private readonly textWaiters = new Map<string, Set<() => void>>();
 
   constructor(
     max: number,
@@ -78,6 +82,42 @@ export class ThreadStore {
       },
       created,
     );
+  }
+
+  /**
+   * Resolves true once every message id has its text recorded (the app read the messages), or false
+   * after `ms`. The timer is not unref'd: flush() waits on this, and the wait is short.
+   */
+  whenTexts(ids: string[], ms: number): Promise<boolean> {
+    const known = (): boolean => ids.every((id) => !!this.messages.peek(id)?.text);
+    if (known()) return Promise.resolve(true);
+    if (ms <= 0) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const check = (): void => {
+        if (known()) settle(true);
+      };
+      const settle = (ok: boolean): void => {
+        clearTimeout(timer);
+        for (const id of ids) {
+          const set = this.textWaiters.get(id);
+          set?.delete(check);
+          if (set?.size === 0) this.textWaiters.delete(id);
+        }
+        resolve(ok);
+      };
+      const timer = setTimeout(() => settle(false), ms);
+      for (const id of ids) {
+        let set = this.textWaiters.get(id);
+        if (!set) this.textWaiters.set(id, (set = new Set()));
+        set.add(check);
+      }
+    });
+  }
+
+  /** A page of the app's messages list. */
+  recordMessageList(data: unknown, threadId?: string): void {
+    this.appListsMessages = true;
+    for (const m of arr(data)) this.recordMessage(obj(m), threadId);
   }
 
   /** Messages given in a request body (thread.messages, additional_messages), not yet with ids. */
@@ -121,6 +161,8 @@ export class ThreadStore {
     }
     if (msg.id) {
       this.messages.set(msg.id, msg);
+      const waiters = this.textWaiters.get(msg.id);
+      if (waiters) for (const notify of [...waiters]) notify();
       const i = t.history.findIndex((h) => h.id === msg.id);
       if (i >= 0) {
         t.history[i] = msg;

@@ -72,7 +72,7 @@ export class Tracker {
         else if (route.threadId && !call.error) this.store.recordRequestMessages(route.threadId, [request]);
         return this.callSpan(call, route, undefined, body?.id ? { [A.messageId]: String(body.id) } : {});
       case 'message.read':
-        if (body?.object === 'list') arr(body.data).forEach((m) => this.store.recordMessage(obj(m), route.threadId));
+        if (body?.object === 'list') this.store.recordMessageList(body.data, route.threadId);
         else this.store.recordMessage(body, route.threadId);
         return this.callSpan(call, route);
       case 'run.create':
