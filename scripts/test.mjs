@@ -6,7 +6,8 @@
 //   --skip-setup                               don't run setup-matrix first
 //   SPANLENS_CELLS="otel3 esm,node20 openai4"  only these cells (see test/harness/run-cell.ts)
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -48,9 +49,28 @@ if (files.length === 0) {
 }
 console.log(`[test] ${files.length} test file(s): ${files.join(' ')}`);
 const started = Date.now();
+// Every cell run (test/harness/run-cell.ts) and e2e export scan appends what it scanned for secrets here.
+const ledgerDir = mkdtempSync(path.join(os.tmpdir(), 'spanlens-secrets-'));
+const ledger = path.join(ledgerDir, 'ledger.jsonl');
 const run = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], {
   stdio: 'inherit',
   cwd: root,
+  env: { ...process.env, SPANLENS_SECRET_LEDGER: ledger },
 });
 console.log(`[test] test runner finished in ${((Date.now() - started) / 1000).toFixed(1)}s`);
-process.exit(run.status ?? 1);
+const scans = existsSync(ledger) ? readFileSync(ledger, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
+rmSync(ledgerDir, { recursive: true, force: true });
+const spans = scans.reduce((n, s) => n + s.spans, 0);
+const hits = scans.reduce((n, s) => n + s.hits, 0);
+const e2e = scans.filter((s) => s.source.startsWith('e2e'));
+console.log(
+  `[test] secret scan: ${spans} exported spans scanned in ${scans.length} exports (${e2e.reduce((n, s) => n + s.spans, 0)} of them from Jaeger in ${e2e.length} e2e exports): ${hits} hit(s) of the API key, organization, project or auth headers`,
+);
+let status = run.status ?? 1;
+if (hits > 0) status ||= 1;
+// A scan that saw nothing proves nothing: when cells ran, they must have exported spans.
+if (scans.length > 0 && spans === 0) {
+  console.error('[test] secret scan saw no spans at all');
+  status ||= 1;
+}
+process.exit(status);

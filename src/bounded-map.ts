@@ -49,3 +49,17 @@ export class BoundedMap<K, V> {
     return this.map.values();
   }
 }
+
+/**
+ * A diag report for evictions from a bounded map: a warning on the 1st, 10th, 100th, … eviction (so a
+ * steady overflow is visible without a message per entry), each with the running count.
+ */
+export function evictionWarning(warn: (message: string) => void, what: string, max: number): () => void {
+  let count = 0;
+  let next = 1;
+  return () => {
+    if (++count < next) return;
+    next *= 10;
+    warn(`spanlens: more than ${max} ${what} tracked at once; evicted the oldest (${count} so far). Raise maxTrackedEntities if this is expected.`);
+  };
+}

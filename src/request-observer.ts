@@ -152,13 +152,25 @@ function tapBody(call: ObservedCall, response: ResponseLike, report: () => void)
       call.body = parse(value);
       call.bodyRead = true;
       call.endTime = now();
+      // A JSON response whose text does not parse: the SDK throws that SyntaxError at the app.
+      if (call.body === MALFORMED) {
+        call.body = undefined;
+        call.error = new SyntaxError('response body is not valid JSON');
+      }
     } finally {
       report();
     }
   };
-  const failed = (): void => {
+  // The body could not be read (the connection dropped after the headers, malformed JSON in json()):
+  // the SDK rejects the app's promise with this error, so the call failed.
+  const failed = (err: unknown): void => {
     clearTimeout(timer);
-    report();
+    try {
+      call.error ??= err ?? new Error('response body could not be read');
+      call.endTime = now();
+    } finally {
+      report();
+    }
   };
   for (const method of ['json', 'text'] as const) {
     const original = response[method];
@@ -198,12 +210,14 @@ function guardSink(sink: StreamSink, onError: (err: unknown) => void): StreamSin
   };
 }
 
+const MALFORMED = Symbol('malformed JSON');
+
 function parseText(value: unknown): unknown {
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_PARSE_CHARS) return undefined;
   try {
     return JSON.parse(value);
   } catch {
-    return undefined;
+    return MALFORMED;
   }
 }
 

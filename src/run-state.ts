@@ -1,6 +1,6 @@
 import { ROOT_CONTEXT, SpanStatusCode, context, type Attributes, type Span } from '@opentelemetry/api';
 import { A } from './attributes';
-import { BoundedMap } from './bounded-map';
+import { BoundedMap, evictionWarning } from './bounded-map';
 import { arr, num, obj, secondsToMs, str, type Obj } from './json';
 import { now, type ClientLike, type ObservedCall } from './request-observer';
 import { CLIENT, ambientLinks, serverAttributes, threadAttributes, type SpanEnv } from './span-env';
@@ -105,7 +105,11 @@ export class RunTracker {
     private readonly env: SpanEnv,
     private readonly store: ThreadStore,
   ) {
-    this.active = new BoundedMap(env.maxEntities, (_id, st) => this.endUnfinished(st, 'evicted'));
+    const evicted = evictionWarning((m) => env.diag.warn(m), 'open runs', env.maxEntities);
+    this.active = new BoundedMap(env.maxEntities, (_id, st) => {
+      evicted();
+      this.endUnfinished(st, 'evicted');
+    });
     this.finished = new BoundedMap(env.maxEntities);
     this.sweeper = new Sweeper(env.runTtlMs, () => this.sweep());
   }

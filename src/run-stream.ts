@@ -28,6 +28,8 @@ export interface StreamHooks {
 export class RunStreamSink implements StreamSink {
   private runId?: string;
   private sawErrorEvent = false;
+  /** An event whose data did not parse: the SDK throws that SyntaxError into the app's iteration. */
+  private malformed?: unknown;
 
   constructor(
     private readonly call: ObservedCall,
@@ -55,8 +57,9 @@ export class RunStreamSink implements StreamSink {
     let data: Obj | undefined;
     try {
       data = obj(JSON.parse(e.data));
-    } catch {
-      return; // the SDK reports malformed data to the app; nothing to record here
+    } catch (err) {
+      this.malformed ??= err; // the SDK throws it at the app: the stream failed (see end)
+      return;
     }
     if (!data) return;
     if (name === 'thread.created') return this.hooks.threadCreated(data, at);
@@ -86,6 +89,9 @@ export class RunStreamSink implements StreamSink {
     if (this.sawErrorEvent) {
       outcome = 'error';
       error = undefined;
+    } else if (this.malformed !== undefined) {
+      outcome = 'error';
+      error = this.malformed;
     }
     if (this.runId) this.runs.onStreamEnd(this.runId, outcome, at, error, this);
     else this.hooks.noRun(outcome, at, error);

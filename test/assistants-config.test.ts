@@ -119,6 +119,11 @@ forEachCell((cell) => {
     assert.equal(sd.result.wrappedBefore, true);
     assert.equal(sd.result.wrappedAfterDisable, false);
     assert.equal(sd.result.wrappedAfterEnable, true);
+    const u = sd.result.unpatched;
+    assert.equal(u.sameFunction, true, "disable() puts the SDK's own makeRequest back");
+    assert.deepEqual(u.descriptor, u.siblingDescriptor, 'with the descriptor of the class\'s other methods');
+    assert.equal(u.ownKeysUnchanged, true, 'no property added to or removed from the SDK class');
+    assert.deepEqual(u.wrapperMarks, [], 'no wrapper marks left on the function');
     assert.equal(inTrace(sd.spans, threadTraceId(sd.result.untracedThreadId)).length, 0, 'disabled: no spans');
     assert.equal(inTrace(sd.spans, threadTraceId(sd.result.tracedThreadId)).length, 1, 're-enabled: traced');
     assertWellFormed(sd.spans);
@@ -139,6 +144,10 @@ forEachCell((cell) => {
     assert.equal(reasons.filter((x) => x === 'shutdown').length, 16);
     const evicted = new Set(runs.filter((s) => s.attributes['spanlens.run.end_reason'] === 'evicted').map((s) => s.attributes['openai.run.id']));
     assert.deepEqual([...evicted].sort(), b.result.runs.slice(0, 4).map((x: { runId: string }) => x.runId).sort(), 'the oldest go first');
+    // Eviction is reported through diag (on the 1st, 10th, 100th … eviction), never the console.
+    const reports = b.diag.filter((d) => d.level === 'WARN' && /more than 16 open runs tracked at once; evicted the oldest \(1 so far\)/.test(d.message));
+    assert.equal(reports.length, 1, JSON.stringify(b.diag));
+    assert.deepEqual(b.console, []);
   });
 
   it('cost: per run and step, the thread\'s running total, and the split per user message', async () => {

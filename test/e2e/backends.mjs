@@ -373,9 +373,9 @@ function logPath(name) {
 // { pid, ports, logFile, readLog(), stop() }. A process that exits early or isn't ready in time is killed
 // and the error carries its log tail; "address already in use" (a port taken between choosing and binding)
 // is retried with new ports.
-async function startProcess(name, { bin, args, makeEnv, portNames, ready, readyTimeoutMs = READY_TIMEOUT_MS }) {
+async function startProcess(name, { bin, args, makeEnv, portNames, ready, readyTimeoutMs = READY_TIMEOUT_MS, fixedPorts }) {
   for (let attempt = 1; ; attempt++) {
-    const ports = Object.fromEntries((await freePorts(portNames.length)).map((p, i) => [portNames[i], p]));
+    const ports = fixedPorts ?? Object.fromEntries((await freePorts(portNames.length)).map((p, i) => [portNames[i], p]));
     const logFile = logPath(name);
     const fd = openSync(logFile, 'w');
     const child = spawn(bin, args, { env: { ...process.env, ...makeEnv(ports) }, stdio: ['ignore', fd, fd] });
@@ -473,11 +473,13 @@ export async function startJaeger({ config = JAEGER_CONFIG, env = {} } = {}) {
  * `env` adds the rest (JAEGER_OTLP_ENDPOINT, TEMPO_OTLP_ENDPOINT, ...) and may be a function of the ports;
  * `extraPorts` names more free ports to choose along with them (e.g. one to leave unused).
  * Ready when health_check answers 200 (after every pipeline has started).
- * ports: { otlpGrpc, otlpHttp, health, metrics, ...extraPorts }.
+ * ports: { otlpGrpc, otlpHttp, health, metrics, ...extraPorts }; pass `ports` (all of those names) to choose them.
  */
-export async function startCollector({ config = COLLECTOR_CONFIG, env = {}, extraPorts = [] } = {}) {
+export async function startCollector({ config = COLLECTOR_CONFIG, env = {}, extraPorts = [], ports } = {}) {
   const { collectorBin } = await ensureBackends();
   return startProcess('collector', {
+    // `ports`: the ports of an earlier run, to restart the collector where its clients expect it.
+    fixedPorts: ports,
     bin: collectorBin,
     args: [`--config=file:${path.resolve(config)}`],
     portNames: ['otlpGrpc', 'otlpHttp', 'health', 'metrics', ...extraPorts],

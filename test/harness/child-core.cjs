@@ -11,7 +11,25 @@ const { readFileSync, writeFileSync } = require('node:fs');
 const path = require('node:path');
 const { pathToFileURL } = require('node:url');
 
+// Distinctive credentials on every client the harness makes: every exported span is scanned for them
+// (secretScan below), so a leak of the key or the organization / project headers fails the cell.
 const API_KEY = 'sk-spanlens-test-SECRET-0123456789';
+const ORGANIZATION = 'org-spanlensSECRETorg0123';
+const PROJECT = 'proj_spanlensSECRETproj0123';
+/** What must never appear in an exported span (case-insensitive): the credentials and the header names. */
+const SECRET_PATTERNS = [
+  API_KEY,
+  'spanlens-test-SECRET',
+  ORGANIZATION,
+  PROJECT,
+  'SECRETorg',
+  'SECRETproj',
+  'authorization',
+  'bearer ',
+  'openai-organization',
+  'openai-project',
+  'x-api-key',
+];
 const PACKAGE_NAME = '@spanlens/instrumentation-openai';
 const COMPAT = path.resolve(__dirname, '../scenarios/compat.mjs');
 
@@ -115,6 +133,26 @@ function spanToJSON(api, span) {
 }
 
 /**
+ * Everything of a finished span that an exporter sends (name, attributes, events, links, status, resource,
+ * scope), as one lower-cased string, and the secret patterns found in it.
+ */
+function secretHits(span) {
+  const ctx = span.spanContext();
+  const scope = span.instrumentationScope ?? span.instrumentationLibrary;
+  const text = safeStringify({
+    name: span.name,
+    attributes: span.attributes,
+    events: span.events,
+    links: span.links,
+    status: span.status,
+    resource: span.resource?.attributes,
+    scope,
+    traceState: ctx.traceState?.serialize?.(),
+  }).toLowerCase();
+  return SECRET_PATTERNS.filter((p) => text.includes(p.toLowerCase())).map((p) => ({ pattern: p, span: span.name }));
+}
+
+/**
  * @param {object} io
  * @param {'cjs'|'esm'} io.format
  * @param {(consumerDir: string, appRequire: NodeRequire) => Promise<{ mod: any, entry: string }>} io.loadPackage
@@ -131,10 +169,21 @@ async function runChild(io) {
   const { cell } = args;
 
   // Recording buckets: setup first, then one per scenario.
-  const setup = { diag: [], unhandled: [] };
+  const setup = { diag: [], unhandled: [], console: [] };
+  const secretScan = { spans: 0, hits: [] };
   let current = setup;
   process.on('unhandledRejection', (reason) => current.unhandled.push({ kind: 'unhandledRejection', ...describeError(reason) }));
   process.on('uncaughtException', (err) => current.unhandled.push({ kind: 'uncaughtException', ...describeError(err) }));
+  // Console output and process warnings are recorded (and still printed): the instrumentation reports
+  // through diag only, so tests compare this with the uninstrumented run.
+  for (const method of ['log', 'info', 'warn', 'error', 'debug', 'trace']) {
+    const original = console[method].bind(console);
+    console[method] = (...msg) => {
+      (current.console ??= []).push({ method, text: msg.map((m) => (typeof m === 'string' ? m : safeStringify(m))).join(' ').slice(0, 2000) });
+      original(...msg);
+    };
+  }
+  process.on('warning', (w) => (current.console ??= []).push({ method: 'process.warning', text: `${w.name}: ${w.message}` }));
 
   // The app's OTel setup, from the consumer dir as npm installed it.
   const appRequire = createRequire(path.join(args.consumerDir, 'package.json'));
@@ -230,7 +279,7 @@ async function runChild(io) {
 
   const scenarios = {};
   for (const scenario of args.scenarios) {
-    const bucket = { result: undefined, error: undefined, spans: [], diag: [], unhandled: [] };
+    const bucket = { result: undefined, error: undefined, spans: [], diag: [], unhandled: [], console: [] };
     scenarios[scenario.name] = bucket;
     current = bucket;
     const ctx = {
@@ -243,9 +292,11 @@ async function runChild(io) {
       cell,
       baseURL: args.baseURL,
       apiKey: API_KEY,
+      organization: ORGANIZATION,
+      project: PROJECT,
       compat: (client) => compat(client, major),
       makeClient(extraOptions = {}) {
-        const client = new OpenAI({ apiKey: API_KEY, baseURL: args.baseURL, ...extraOptions });
+        const client = new OpenAI({ apiKey: API_KEY, organization: ORGANIZATION, project: PROJECT, baseURL: args.baseURL, ...extraOptions });
         return { client, api: compat(client, major) };
       },
       api,
@@ -269,7 +320,12 @@ async function runChild(io) {
       bucket.unhandled.push({ kind: 'flush', ...describeError(err) });
     }
     await tick();
-    bucket.spans = memory.getFinishedSpans().map((s) => spanToJSON(api, s));
+    const finished = memory.getFinishedSpans();
+    for (const s of finished) {
+      secretScan.spans++;
+      secretScan.hits.push(...secretHits(s).map((h) => ({ ...h, scenario: scenario.name })));
+    }
+    bucket.spans = finished.map((s) => spanToJSON(api, s));
     memory.reset();
   }
   current = setup;
@@ -295,6 +351,7 @@ async function runChild(io) {
     node: process.version,
     metrics,
     spanCounts: { started: spanCounts.started, ended: spanCounts.ended, open: [...spanCounts.open.values()] },
+    secretScan: { ...secretScan, spans: secretScan.spans + memory.getFinishedSpans().length, hits: [...secretScan.hits, ...memory.getFinishedSpans().flatMap(secretHits)] },
     setup: {
       ...setup,
       idGenerator: idGenerator ? idGenerator.constructor.name : 'default',
@@ -324,4 +381,4 @@ function main(io) {
   );
 }
 
-module.exports = { main, resolveEntry, describeError, spanToJSON, API_KEY };
+module.exports = { main, resolveEntry, describeError, spanToJSON, API_KEY, ORGANIZATION, PROJECT, SECRET_PATTERNS };

@@ -2,7 +2,7 @@
 // one matrix cell (node line × openai major × OTel line × module format), and returns what it recorded.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe } from 'node:test';
@@ -65,6 +65,8 @@ export interface SpanJSON {
 export interface Recorded {
   diag: { level: 'WARN' | 'ERROR'; message: string }[];
   unhandled: { kind: string; name?: string; message?: string; stack?: string }[];
+  /** console.* calls and process warnings in the child (still printed to its stdout/stderr). */
+  console: { method: string; text: string }[];
 }
 
 export interface ScenarioResult<R = any> extends Recorded {
@@ -91,6 +93,8 @@ export interface CellRun {
   metrics: Array<{ name: string; unit: string; scope: string; points: Array<{ attributes: Record<string, unknown>; value: number | { sum: number; count: number } }> }>;
   /** Spans started and ended in the child (after the instrumentation was disabled at the end). */
   spanCounts: { started: number; ended: number; open: string[] };
+  /** Every finished span of the child scanned for the harness's API key, organization, project and auth headers. */
+  secretScan: { spans: number; hits: { pattern: string; span: string; scenario?: string }[] };
   setup: CellSetup;
   scenarios: Record<string, ScenarioResult>;
   stderr: string;
@@ -178,6 +182,13 @@ export async function runCell(cell: Cell, options: RunCellOptions): Promise<Cell
     if (counts && counts.started !== counts.ended) {
       throw new CellError(`${counts.started - counts.ended} span(s) never ended: ${counts.open.join(', ')}`, stderr);
     }
+    // No exported span may carry the API key, the organization / project ids or auth headers. Totals go
+    // to the suite's ledger (SPANLENS_SECRET_LEDGER, set by scripts/test.mjs), which prints and checks them.
+    const scan = results.secretScan as CellRun['secretScan'];
+    await recordSecretScan(`${cellName(cell)}${options.instrument === false ? ' (uninstrumented)' : ''}`, scan);
+    if (scan.hits.length) {
+      throw new CellError(`secrets in exported spans: ${JSON.stringify(scan.hits.slice(0, 5))}`, stderr);
+    }
     const warnings = [results.setup, ...Object.values(results.scenarios)].flatMap((r) => r.diag ?? []);
     const twice = warnings.filter((d) => /ended Span/i.test(d.message));
     if (twice.length) throw new CellError(`span operations after end: ${twice[0]!.message}`, stderr);
@@ -185,6 +196,14 @@ export async function runCell(cell: Cell, options: RunCellOptions): Promise<Cell
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
+}
+
+/** Appends one scan's totals to the suite's ledger (a JSONL file), when the suite keeps one. */
+export async function recordSecretScan(source: string, scan: { spans: number; hits: unknown[] }): Promise<void> {
+  const ledger = process.env.SPANLENS_SECRET_LEDGER;
+  if (!ledger) return;
+  const test = process.argv.find((a) => a.endsWith('.test.ts')) ?? process.env.NODE_TEST_CONTEXT ?? '';
+  await appendFile(ledger, JSON.stringify({ source, test: path.basename(test), spans: scan.spans, hits: scan.hits.length }) + '\n');
 }
 
 /**

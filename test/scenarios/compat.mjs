@@ -6,7 +6,7 @@ export function compat(client, major) {
   return {
     major,
     threads: {
-      create: (body) => t.create(body),
+      create: (body, opts) => t.create(body, opts),
       retrieve: (threadId) => t.retrieve(threadId),
       del: (threadId) => (v4 ? t.del(threadId) : t.delete(threadId)),
       createAndRun: (body, opts) => t.createAndRun(body, opts),
@@ -14,8 +14,8 @@ export function compat(client, major) {
       createAndRunStream: (body, opts) => t.createAndRunStream(body, opts),
     },
     messages: {
-      create: (threadId, body) => t.messages.create(threadId, body),
-      list: (threadId, query) => t.messages.list(threadId, query),
+      create: (threadId, body, opts) => t.messages.create(threadId, body, opts),
+      list: (threadId, query, opts) => t.messages.list(threadId, query, opts),
       retrieve: (threadId, messageId) =>
         v4 ? t.messages.retrieve(threadId, messageId) : t.messages.retrieve(messageId, { thread_id: threadId }),
     },
@@ -54,6 +54,7 @@ export function compat(client, major) {
     assistants: {
       create: (body) => client.beta.assistants.create(body),
       retrieve: (id) => client.beta.assistants.retrieve(id),
+      list: (query, opts) => client.beta.assistants.list(query, opts),
     },
   };
 }

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { Entities } from './entities';
 import { ApiError, badRequest } from './errors';
-import { checkFaultOption, chooseFault, faultLabel, isStreamFault, statusFault, type Fault } from './faults';
+import { checkFaultOption, chooseFault, faultLabel, isFirstAttempt, isStreamFault, mutateJson, mutateStream, statusFault, type Fault } from './faults';
 import { IdFactory } from './ids';
 import { parseMultipart } from './multipart';
 import type { Emulator, EmulatorOptions, RecordedRequest } from './options';
@@ -130,6 +130,8 @@ export async function startServer(options: EmulatorOptions = {}): Promise<Emulat
     const seedKey: ReadonlyArray<string | number> = stream instanceof RunStream ? [stream.machine.run.id, stream.from] : [stream.seedKey];
     const out = new SseWriter(res, { chunking, eventDelayMs, seed: [seed, ...seedKey] });
     streams.add(out);
+    if (fault?.kind === 'mutate') mutateStream(out, fault.mutation);
+    if (fault?.kind === 'reset-after-headers') fault = { kind: 'cut-after', events: 0 };
     const streamFault = fault && isStreamFault(fault) ? fault : null;
     const onFault = (f: StreamFault) => {
       record.fault = faultLabel(f);
@@ -165,7 +167,12 @@ export async function startServer(options: EmulatorOptions = {}): Promise<Emulat
         req.socket.destroy();
         return;
       }
-      if (fault?.kind === 'status') {
+      if (fault?.kind === 'delay') {
+        record.fault = faultLabel(fault);
+        await new Promise((r) => setTimeout(r, fault?.kind === 'delay' ? fault.ms : 0));
+        if (req.socket.destroyed) return; // the client gave up: nothing processed
+      }
+      if (fault?.kind === 'status' || (fault?.kind === 'flaky' && isFirstAttempt(headers))) {
         record.fault = faultLabel(fault);
         const injected = statusFault(fault.status);
         Object.assign(faultHeaders, injected.headers);
@@ -196,6 +203,10 @@ export async function startServer(options: EmulatorOptions = {}): Promise<Emulat
       status = apiError.status;
       payload = apiError.body();
     }
+    if (fault?.kind === 'mutate' && record && status < 400) {
+      record.fault = faultLabel(fault);
+      payload = mutateJson(fault.mutation, payload);
+    }
     let text = JSON.stringify(payload, null, 2);
     if (fault?.kind === 'malformed-json' && record) {
       record.fault = 'malformed-json';
@@ -210,6 +221,12 @@ export async function startServer(options: EmulatorOptions = {}): Promise<Emulat
     const isRun = typeof payload === 'object' && payload !== null && (payload as { object?: unknown }).object === 'thread.run';
     if (isRun && pollAfterMs !== null) res.setHeader('openai-poll-after-ms', String(pollAfterMs));
     res.setHeader('content-length', Buffer.byteLength(text));
+    if (fault?.kind === 'reset-after-headers' && record) {
+      record.fault = faultLabel(fault);
+      res.flushHeaders();
+      setImmediate(() => req.socket.destroy());
+      return;
+    }
     res.end(text);
   }
 

@@ -97,6 +97,13 @@ async function inject(out: SseWriter, fault: StreamFault, next: OutEvent): Promi
     case 'cut-after':
       await out.cut();
       return;
+    case 'cut-mid-event': {
+      const bytes = encodeRaw(next.name, next.name === 'done' ? '[DONE]' : JSON.stringify(next.data));
+      await out.send(bytes.subarray(0, Math.max(1, Math.floor(bytes.length / 2))));
+      await out.flush();
+      await out.cut();
+      return;
+    }
     case 'truncate':
       await out.end();
       return;
