@@ -1,6 +1,6 @@
 import { SpanStatusCode, type Attributes, type Span } from '@opentelemetry/api';
 import { A } from './attributes';
-import { BoundedMap } from './bounded-map';
+import { BoundedMap, evictionWarning } from './bounded-map';
 import { textMessage, type GenAIMessage, type Part } from './genai-messages';
 import { arr, messageText, num, obj, secondsToMs, str, type Obj } from './json';
 import { recordRun } from './metrics';
@@ -82,7 +82,12 @@ export class ResponseTracker {
     private readonly env: SpanEnv,
     private readonly store: ThreadStore,
   ) {
-    this.active = new BoundedMap(env.maxEntities, (_id, st) => (st.held ? this.release(st) : this.endUnfinished(st, 'evicted')));
+    const evicted = evictionWarning((m) => env.diag.warn(m), 'open responses', env.maxEntities);
+    this.active = new BoundedMap(env.maxEntities, (_id, st) => {
+      evicted();
+      if (st.held) this.release(st);
+      else this.endUnfinished(st, 'evicted');
+    });
     this.finished = new BoundedMap(env.maxEntities);
     this.sweeper = new Sweeper(env.runTtlMs, () => this.sweep());
     this.chains = new BoundedMap(env.maxEntities);

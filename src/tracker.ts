@@ -42,7 +42,9 @@ export class Tracker {
     const path = call.options?.path;
     if (typeof method !== 'string' || typeof path !== 'string') return;
     const route = matchRoute(method, path);
-    const body = call.error || call.stream ? undefined : obj(call.body);
+    let body = call.error || call.stream ? undefined : obj(call.body);
+    // A run object without thread_id (a proxy or compatible server trimming it) belongs to the path's thread.
+    if (body && route.kind.startsWith('run.') && route.threadId && body.thread_id === undefined) body = { ...body, thread_id: route.threadId };
     const request = obj(call.options?.body);
     switch (route.kind) {
       case 'assistant.create': {

@@ -213,6 +213,8 @@ forEachCell((cell) => {
     const [r] = runSpans(unknown);
     assert.ok(r && unknown.some((x) => x.parentSpanId === r.spanId), 'step spans for unknown step types');
     assert.ok(runSpans(s('unknown-event-stream')).every((x) => x.attributes['openai.run.status'] === 'completed'));
+    // Run objects without thread_id still make a run span: the thread comes from the request path.
+    assert.ok(runSpans(s('missing-polled')).length >= 1, 'a polled run without thread_id in its objects still has its span');
   });
 
   it('a 10 MB message: captured content truncated everywhere, the export stays small', () => {
