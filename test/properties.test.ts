@@ -21,10 +21,10 @@ import type { SpanEnv } from '../src/span-env';
 import { SSEDecoder, type SSEEvent } from '../src/sse';
 import { tapStream, type StreamOutcome } from '../src/stream-tap';
 import { ThreadTraceIdGenerator } from '../src/thread-context';
-import { threadTraceId } from '../src/thread-ids';
+import { conversationTraceId, threadTraceId } from '../src/thread-ids';
 import { Tracker } from '../src/tracker';
 
-export const RUNS = { polled: 300, streamed: 300, tap: 300 };
+export const RUNS = { polled: 300, streamed: 300, tap: 300, responses: 300 };
 
 const THREADS = ['thread_P0', 'thread_P1', 'thread_P2'];
 const RUN_IDS = ['run_R0', 'run_R1', 'run_R2', 'run_R3'];
@@ -113,6 +113,7 @@ function harness(): Harness {
     threadCost: 'process',
     maxEntities: 16,
     runTtlMs: 3_600_000,
+    toolOutputWaitMs: 60_000,
   };
   const settle = async () => {
     while (pending.size) await Promise.allSettled([...pending]);
@@ -131,6 +132,8 @@ function checkInvariants(h: Harness, property: string): void {
   tally(`${property} spans`, spans.length);
   tally(`${property} run spans`, spans.filter((s) => s.name.startsWith('invoke_agent')).length);
   tally(`${property} step spans`, spans.filter((s) => /^(chat|execute_tool) /.test(s.name)).length);
+  tally(`${property} response spans`, spans.filter((s) => s.attributes['openai.response.id'] !== undefined && !s.parentSpanContext?.spanId).length);
+  tally(`${property} item spans`, spans.filter((s) => s.attributes['openai.item.type'] !== undefined).length);
   assert.equal(h.counts.started, h.counts.ended.size, `${h.counts.started - h.counts.ended.size} span(s) never ended`);
   for (const n of h.counts.ended.values()) assert.equal(n, 1, 'a span ended twice');
   const ms = (t: [number, number]) => t[0] * 1e3 + t[1] / 1e6;
@@ -145,6 +148,8 @@ function checkInvariants(h: Harness, property: string): void {
     const parentId = s.parentSpanContext?.spanId;
     const threadId = s.attributes['openai.thread.id'];
     if (typeof threadId === 'string') assert.equal(s.spanContext().traceId, threadTraceId(threadId), `${s.name}: not in its thread's trace`);
+    const conversationId = s.attributes['openai.conversation.id'];
+    if (typeof conversationId === 'string') assert.equal(s.spanContext().traceId, conversationTraceId(conversationId), `${s.name}: not in its conversation's trace`);
     if (!parentId) continue;
     const parent = byId.get(`${s.spanContext().traceId}/${parentId}`);
     assert.ok(parent, `${s.name}: parent ${parentId} not exported`);
@@ -285,6 +290,144 @@ it(`property: streamed runs with random event sequences — never throws, every 
   );
 });
 
+// ---- property 4: Responses, Conversations, chat and embeddings -------------------------------------------
+const CONVS = ['conv_C0', 'conv_C1'];
+const RESP_IDS = ['resp_R0', 'resp_R1', 'resp_R2', 'resp_R3'];
+const ITEM_TYPES = ['message', 'reasoning', 'function_call', 'code_interpreter_call', 'file_search_call', 'web_search_call', 'mcp_call', 'image_generation_call', 'future_call', 'future_item'];
+const RESPONSE_STATUSES = ['queued', 'in_progress', 'completed', 'failed', 'cancelled', 'incomplete', 'future', ''];
+const outputItem = fc.record({
+  id: maybe(fc.constantFrom('msg_1', 'fc_1', 'fc_2', 'rs_1', 'ws_1')),
+  type: maybe(fc.constantFrom(...ITEM_TYPES)),
+  status: maybe(fc.constantFrom('completed', 'in_progress', 'failed', 'incomplete')),
+  call_id: maybe(fc.constantFrom('call_A', 'call_B')),
+  name: maybe(fc.constantFrom('get_weather', 'lookup')),
+  arguments: maybe(fc.string({ maxLength: 20 })),
+  role: maybe(fc.constant('assistant')),
+  content: maybe(fc.array(fc.record({ type: maybe(fc.constantFrom('output_text', 'refusal', 'future')), text: maybe(fc.string({ maxLength: 20 })) }), { maxLength: 2 })),
+  summary: maybe(fc.array(fc.record({ type: fc.constant('summary_text'), text: maybe(fc.string({ maxLength: 10 })) }), { maxLength: 2 })),
+  container_id: maybe(fc.constantFrom('cntr_1', 'cntr_2')),
+  code: maybe(fc.string({ maxLength: 10 })),
+  outputs: maybe(fc.array(fc.record({ type: maybe(fc.constantFrom('logs', 'image')), logs: maybe(fc.string({ maxLength: 10 })) }), { maxLength: 2 })),
+  results: maybe(fc.array(fc.record({ file_id: maybe(fc.string({ maxLength: 5 })), score: maybe(fc.double()), text: maybe(fc.string({ maxLength: 10 })) }), { maxLength: 2 })),
+  queries: maybe(fc.array(fc.string({ maxLength: 8 }), { maxLength: 2 })),
+  action: maybe(fc.record({ type: maybe(fc.constant('search')), query: maybe(fc.string({ maxLength: 8 })) })),
+  server_label: maybe(fc.string({ maxLength: 5 })),
+  output: maybe(fc.string({ maxLength: 10 })),
+  error: maybe(fc.oneof(fc.string({ maxLength: 5 }), fc.record({ code: maybe(fc.string({ maxLength: 5 })) }))),
+  result: maybe(fc.constant('iVBORw0KGgo=')),
+});
+const responseUsage = maybe(fc.record({ input_tokens: maybe(fc.nat(5000)), output_tokens: maybe(fc.nat(5000)), input_tokens_details: maybe(fc.record({ cached_tokens: maybe(fc.nat(100)) })), output_tokens_details: maybe(fc.record({ reasoning_tokens: maybe(fc.nat(100)) })) }));
+const responseObject = fc.record({
+  id: fc.oneof({ weight: 9, arbitrary: fc.constantFrom(...RESP_IDS) }, { weight: 1, arbitrary: junk }),
+  object: fc.constant('response'),
+  status: maybe(fc.constantFrom(...RESPONSE_STATUSES)),
+  model: maybe(fc.constantFrom('gpt-4o-mini', 'gpt-5', 'future-model')),
+  created_at: seconds,
+  background: maybe(fc.boolean()),
+  conversation: maybe(fc.oneof(fc.constant(null), fc.record({ id: maybe(fc.constantFrom(...CONVS)) }))),
+  previous_response_id: maybe(fc.constantFrom(...RESP_IDS)),
+  output: maybe(fc.array(outputItem, { maxLength: 4 })),
+  usage: responseUsage,
+  error: maybe(fc.record({ code: maybe(fc.string({ maxLength: 6 })), message: maybe(fc.string({ maxLength: 10 })) })),
+  incomplete_details: maybe(fc.record({ reason: maybe(fc.constantFrom('max_output_tokens', 'content_filter')) })),
+});
+const responseRequest = fc.record({
+  model: maybe(fc.constantFrom('gpt-4o-mini', 'gpt-5')),
+  input: maybe(
+    fc.oneof(
+      fc.string({ maxLength: 20 }),
+      fc.array(
+        fc.oneof(
+          fc.record({ role: fc.constantFrom('user', 'assistant', 'system'), content: maybe(fc.oneof(fc.string({ maxLength: 10 }), fc.array(fc.record({ type: fc.constant('input_text'), text: maybe(fc.string({ maxLength: 10 })) }), { maxLength: 2 }))) }),
+          fc.record({ type: fc.constant('function_call_output'), call_id: maybe(fc.constantFrom('call_A', 'call_B')), output: maybe(fc.oneof(fc.string({ maxLength: 10 }), fc.json({ maxDepth: 1 }))) }),
+        ),
+        { maxLength: 3 },
+      ),
+    ),
+  ),
+  conversation: maybe(fc.oneof(fc.constantFrom(...CONVS), fc.record({ id: maybe(fc.constantFrom(...CONVS)) }))),
+  previous_response_id: maybe(fc.constantFrom(...RESP_IDS)),
+  tools: maybe(fc.array(fc.record({ type: fc.constantFrom('function', 'file_search', 'web_search'), vector_store_ids: maybe(fc.array(fc.constant('vs_1'), { maxLength: 1 })) }), { maxLength: 2 })),
+  temperature: maybe(fc.double({ min: 0, max: 2, noNaN: true })),
+  instructions: maybe(fc.string({ maxLength: 10 })),
+});
+const responseEvent = fc.oneof(
+  fc.record({ event: fc.constantFrom('response.created', 'response.queued', 'response.in_progress', 'response.completed', 'response.failed', 'response.incomplete'), data: responseObject.map((response) => ({ type: 'x', response })) }),
+  fc.record({ event: fc.constantFrom('response.output_item.added', 'response.output_item.done'), data: fc.record({ output_index: maybe(fc.nat(3)), item: maybe(outputItem) }) }),
+  fc.record({ event: fc.constantFrom('response.output_text.delta', 'response.function_call_arguments.delta', 'response.future.delta'), data: fc.record({ output_index: maybe(fc.nat(3)), delta: maybe(fc.string({ maxLength: 5 })) }) }),
+  fc.record({ event: fc.constantFrom('error', 'response.content_part.added', 'future.event', 'message'), data: fc.record({ type: maybe(fc.constantFrom('error', 'response.completed', 'response.output_text.delta')), code: maybe(fc.string({ maxLength: 5 })), output_index: maybe(fc.nat(3)) }) }),
+);
+const responseOp = fc.oneof(
+  fc.record({ kind: fc.constantFrom('create', 'retrieve', 'cancel'), request: responseRequest, body: responseObject, error: fc.boolean() }),
+  fc.record({
+    kind: fc.constant('stream'),
+    request: responseRequest,
+    retrieve: fc.boolean(),
+    events: fc.array(fc.oneof({ weight: 10, arbitrary: responseEvent.map((e) => ({ event: e.event, data: JSON.stringify(e.data) ?? 'null' })) }, { weight: 1, arbitrary: rawData.map((data) => ({ event: 'response.completed', data })) }), { maxLength: 15 }),
+    outcome: fc.constantFrom<StreamOutcome>('done', 'truncated', 'aborted', 'error'),
+  }),
+  fc.record({ kind: fc.constantFrom('conversation', 'items'), c: fc.nat(1), items: fc.array(fc.oneof(fc.record({ type: fc.constant('message'), role: fc.constantFrom('user', 'assistant'), content: fc.string({ maxLength: 10 }) }), fc.record({ type: fc.constant('function_call_output'), call_id: fc.constantFrom('call_A', 'call_B'), output: fc.string({ maxLength: 5 }) })), { maxLength: 3 }) }),
+  fc.record({ kind: fc.constantFrom('chat', 'embeddings'), body: fc.json({ maxDepth: 3 }).map((j) => JSON.parse(j) as unknown), stream: fc.array(fc.oneof(fc.json({ maxDepth: 3 }), fc.constant('[DONE]')), { maxLength: 5 }), outcome: fc.constantFrom<StreamOutcome>('done', 'truncated', 'aborted', 'error') }),
+  fc.record({ kind: fc.constant('sweep') }),
+);
+
+it(`property: responses, conversations, chat and embeddings with random objects and events — never throws, every span ends once, tree and conversation invariants (${RUNS.responses} runs)`, async () => {
+  await fc.assert(
+    fc.asyncProperty(fc.array(responseOp, { minLength: 1, maxLength: 20 }), async (ops) => {
+      const h = harness();
+      const client = { baseURL: 'http://127.0.0.1:9/v1', get: async () => ({ object: 'list', data: [], has_more: false }) };
+      for (const op of ops) {
+        switch (op.kind) {
+          case 'create':
+          case 'retrieve':
+          case 'cancel': {
+            const id = typeof op.body.id === 'string' ? op.body.id : RESP_IDS[0]!;
+            const path = op.kind === 'create' ? '/responses' : op.kind === 'retrieve' ? `/responses/${id}` : `/responses/${id}/cancel`;
+            const failed = op.error ? { status: 500, error: Object.assign(new Error('boom'), { status: 500 }), bodyRead: false, body: undefined } : {};
+            h.tracker.handle(call(client, op.kind === 'retrieve' ? 'get' : 'post', path, op.body, { options: { method: 'post', path, body: op.request }, ...failed }));
+            break;
+          }
+          case 'stream': {
+            const path = op.retrieve ? `/responses/${RESP_IDS[1]}` : '/responses';
+            const c = call(client, op.retrieve ? 'get' : 'post', path, undefined, { stream: true, bodyRead: false, options: { method: op.retrieve ? 'get' : 'post', path, stream: true, body: op.retrieve ? undefined : op.request } });
+            const sink = h.tracker.stream(c);
+            assert.ok(sink, 'response streams get a sink');
+            for (const e of op.events) sink.event({ event: e.event, data: e.data } as SSEEvent, (clock += 3));
+            sink.end(op.outcome, (clock += 3), op.outcome === 'error' ? new Error('cut') : undefined);
+            break;
+          }
+          case 'conversation':
+            h.tracker.handle(call(client, 'post', '/conversations', { id: CONVS[op.c], object: 'conversation' }, { options: { method: 'post', path: '/conversations', body: { items: op.items } } }));
+            break;
+          case 'items':
+            h.tracker.handle(call(client, 'post', `/conversations/${CONVS[op.c]}/items`, { object: 'list', data: [] }, { options: { method: 'post', path: `/conversations/${CONVS[op.c]}/items`, body: { items: op.items } } }));
+            break;
+          case 'chat':
+          case 'embeddings': {
+            const path = op.kind === 'chat' ? '/chat/completions' : '/embeddings';
+            h.tracker.handle(call(client, 'post', path, op.body, { options: { method: 'post', path, body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] } } }));
+            if (op.kind === 'chat') {
+              const sink = h.tracker.stream(call(client, 'post', path, undefined, { stream: true, bodyRead: false, options: { method: 'post', path, stream: true, body: { model: 'gpt-4o-mini' } } }))!;
+              for (const d of op.stream) sink.event({ event: 'message', data: d }, (clock += 3));
+              sink.end(op.outcome, (clock += 3), op.outcome === 'error' ? new Error('cut') : undefined);
+            }
+            break;
+          }
+          case 'sweep':
+            h.tracker.responses.sweep(clock + 10 * 3_600_000);
+            break;
+        }
+      }
+      await h.settle();
+      h.tracker.endAll('shutdown');
+      await h.settle();
+      checkInvariants(h, 'responses');
+      for (const s of h.exporter.getFinishedSpans()) for (const v of Object.values(s.attributes)) assert.ok(!String(v).includes('iVBORw0KGgo'), 'image bytes on a span');
+    }),
+    { numRuns: RUNS.responses },
+  );
+});
+
 // ---- property 3: the stream tap is transparent --------------------------------------------------------
 const sseText = fc.array(
   fc.oneof(
@@ -367,9 +510,10 @@ it(`property: the stream tap gives the consumer the same bytes and its sink the 
 });
 
 it('the properties checked real trees (spans of every kind), and how many', () => {
-  console.log(`[properties] runs per property: polled ${RUNS.polled}, streamed ${RUNS.streamed}, stream tap ${RUNS.tap}; total ${RUNS.polled + RUNS.streamed + RUNS.tap}`);
+  console.log(`[properties] runs per property: polled ${RUNS.polled}, streamed ${RUNS.streamed}, responses ${RUNS.responses}, stream tap ${RUNS.tap}; total ${RUNS.polled + RUNS.streamed + RUNS.responses + RUNS.tap}`);
   console.log(`[properties] spans checked: ${JSON.stringify(Object.fromEntries(checked))}`);
   for (const p of ['polled', 'streamed']) {
     for (const kind of ['run spans', 'step spans']) assert.ok((checked.get(`${p} ${kind}`) ?? 0) > RUNS[p as 'polled'] / 20, `${p}: too few ${kind} checked`);
   }
+  for (const kind of ['response spans', 'item spans']) assert.ok((checked.get(`responses ${kind}`) ?? 0) > RUNS.responses / 5, `responses: too few ${kind} checked`);
 });
