@@ -64,6 +64,8 @@ export class ChatStreamSink implements StreamSink {
   private tier?: string;
   private firstAt?: number;
   private done = false;
+  /** A chunk whose data did not parse: the SDK throws that SyntaxError into the app's iteration. */
+  private malformed?: unknown;
 
   constructor(
     private readonly env: SpanEnv,
@@ -83,7 +85,8 @@ export class ChatStreamSink implements StreamSink {
     let chunk: Obj | undefined;
     try {
       chunk = obj(JSON.parse(e.data));
-    } catch {
+    } catch (err) {
+      this.malformed ??= err;
       return;
     }
     if (!chunk) return;
@@ -129,7 +132,11 @@ export class ChatStreamSink implements StreamSink {
         choiceOutput({ finish_reason: c.finish }, { role: 'assistant', content: c.text, tool_calls: [...c.tools.values()].map((t) => ({ id: t.id, type: 'function', function: { name: t.name, arguments: t.arguments } })) }),
       );
     finishChat(this.env, span, this.call, this.request, body, outputs, at);
-    if (!this.done && outcome !== 'done') {
+    if (this.malformed !== undefined) {
+      outcome = 'error';
+      error = this.malformed;
+    }
+    if (this.malformed !== undefined || (!this.done && outcome !== 'done')) {
       span.setAttribute('spanlens.stream.end_reason', outcome);
       if (outcome === 'error') {
         const name = (error as { name?: unknown } | null)?.name;

@@ -27,6 +27,8 @@ const OUTPUT_INDEX = /"output_index"\s*:\s*(\d+)/;
 export class ResponseStreamSink implements StreamSink {
   private responseId?: string;
   private sawErrorEvent = false;
+  /** An event whose data did not parse: the SDK throws that SyntaxError into the app's iteration. */
+  private malformed?: unknown;
 
   constructor(
     private readonly call: ObservedCall,
@@ -50,8 +52,9 @@ export class ResponseStreamSink implements StreamSink {
     let data: Obj | undefined;
     try {
       data = obj(JSON.parse(e.data));
-    } catch {
-      return; // the SDK reports malformed data to the app
+    } catch (err) {
+      this.malformed ??= err; // the stream failed for the app (see end)
+      return;
     }
     if (!data) return;
     const type = str(data.type) ?? name;
@@ -83,6 +86,9 @@ export class ResponseStreamSink implements StreamSink {
     if (this.sawErrorEvent) {
       outcome = 'error';
       error = undefined;
+    } else if (this.malformed !== undefined) {
+      outcome = 'error';
+      error = this.malformed;
     }
     if (this.responseId) this.responses.onStreamEnd(this.responseId, outcome, at, error, this);
     else this.noResponse(outcome, at, error);

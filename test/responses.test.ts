@@ -236,8 +236,11 @@ forEachCell((cell) => {
     assert.equal(one(spans, 'openai.responses.create', { 'error.type': 'APIConnectionError' }).status.code, 'ERROR');
     const truncated = one(spans, /^chat /, { 'spanlens.response.end_reason': 'stream_truncated' });
     assert.equal(truncated.attributes['openai.response.status'], 'in_progress');
-    const chatCut = one(spans, 'chat gpt-4o-mini', { 'spanlens.stream.end_reason': 'error' });
-    assert.equal(chatCut.status.code, 'ERROR');
+    const chatErrors = all(spans, 'chat gpt-4o-mini', { 'spanlens.stream.end_reason': 'error' });
+    assert.equal(chatErrors.length, 2, 'the cut chat stream and the one with a malformed chunk');
+    for (const s of chatErrors) assert.equal(s.status.code, 'ERROR');
+    assert.equal(res['stream malformed event'].name, 'SyntaxError');
+    assert.ok(all(spans, /^chat /, { 'error.type': 'SyntaxError' }).length >= 2, 'malformed stream data is the span’s error');
     assert.equal(res['embeddings 503'].name, 'InternalServerError');
     assert.equal(one(spans, 'embeddings text-embedding-3-small', { 'http.response.status_code': 503 }).status.code, 'ERROR');
     const cut = all(spans, /^chat /, { 'spanlens.response.end_reason': 'stream_error' });

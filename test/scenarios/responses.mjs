@@ -186,6 +186,16 @@ const FLOWS = {
       for await (const e of s) types.push(e.type);
       return { status: types.at(-1) };
     });
+    await attempt('stream malformed event', async () => {
+      const s = await noRetry.responses.create({ model: MODEL, input: 'x', stream: true }, { headers: { 'x-emulator-fault': 'malformed-json:2' } });
+      for await (const _ of s);
+      return { status: 'ended' };
+    });
+    await attempt('chat stream malformed chunk', async () => {
+      const s = await noRetry.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'x' }], stream: true }, { headers: { 'x-emulator-fault': 'malformed-json:1' } });
+      for await (const _ of s);
+      return { status: 'ended' };
+    });
     await attempt('chat stream cut', async () => {
       const s = await noRetry.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'x' }], stream: true }, { headers: { 'x-emulator-fault': 'cut-after:2' } });
       for await (const _ of s);
