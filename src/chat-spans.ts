@@ -11,7 +11,7 @@ import { requestParameters } from './response-state';
 import type { Route } from './routes';
 import { CLIENT, callAttributes, setCallError, type SpanEnv } from './span-env';
 import type { SSEEvent } from './sse';
-import type { StreamOutcome, StreamSink } from './stream-tap';
+import { appOutcome, type StreamOutcome, type StreamSink } from './stream-tap';
 import { readUsage, usageAttributes } from './usage';
 
 // Chat completions and embeddings: one standard GenAI CLIENT span per call, in the app's trace (these
@@ -66,6 +66,8 @@ export class ChatStreamSink implements StreamSink {
   private done = false;
   /** A chunk whose data did not parse: the SDK throws that SyntaxError into the app's iteration. */
   private malformed?: unknown;
+  /** An error chunk (`data: {"error": …}`): the SDK throws it at the app. */
+  private errorChunk?: Obj;
 
   constructor(
     private readonly env: SpanEnv,
@@ -90,6 +92,10 @@ export class ChatStreamSink implements StreamSink {
       return;
     }
     if (!chunk) return;
+    if (obj(chunk.error)) {
+      this.errorChunk ??= obj(chunk.error);
+      return;
+    }
     this.id ??= str(chunk.id);
     this.model = str(chunk.model) ?? this.model;
     this.fingerprint = str(chunk.system_fingerprint) ?? this.fingerprint;
@@ -132,16 +138,15 @@ export class ChatStreamSink implements StreamSink {
         choiceOutput({ finish_reason: c.finish }, { role: 'assistant', content: c.text, tool_calls: [...c.tools.values()].map((t) => ({ id: t.id, type: 'function', function: { name: t.name, arguments: t.arguments } })) }),
       );
     finishChat(this.env, span, this.call, this.request, body, outputs, at);
-    if (this.malformed !== undefined) {
-      outcome = 'error';
-      error = this.malformed;
-    }
-    if (this.malformed !== undefined || (!this.done && outcome !== 'done')) {
+    const failed = this.errorChunk !== undefined || this.malformed !== undefined;
+    [outcome, error] = appOutcome(outcome, error, this.errorChunk !== undefined, this.malformed);
+    if (failed || (!this.done && outcome !== 'done')) {
       span.setAttribute('spanlens.stream.end_reason', outcome);
       if (outcome === 'error') {
         const name = (error as { name?: unknown } | null)?.name;
-        span.setAttribute(A.errorType, typeof name === 'string' && name ? name : 'stream_error');
-        span.setStatus({ code: SpanStatusCode.ERROR, message: str((error as { message?: unknown } | null)?.message) ?? 'stream failed' });
+        const type = str(this.errorChunk?.code) ?? str(this.errorChunk?.type) ?? (typeof name === 'string' && name ? name : 'stream_error');
+        span.setAttribute(A.errorType, type);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: str(this.errorChunk?.message) ?? str((error as { message?: unknown } | null)?.message) ?? 'stream failed' });
       }
     }
     span.end(at);

@@ -2,7 +2,7 @@ import { num, obj, str, type Obj } from './json';
 import type { ObservedCall } from './request-observer';
 import type { ResponseTracker } from './response-state';
 import type { SSEEvent } from './sse';
-import type { StreamOutcome, StreamSink } from './stream-tap';
+import { appOutcome, type StreamOutcome, type StreamSink } from './stream-tap';
 
 /** Events read below (besides deltas): the ones carrying the response object, items, errors. */
 const USED_EVENTS = new Set([
@@ -83,13 +83,7 @@ export class ResponseStreamSink implements StreamSink {
   end(outcome: StreamOutcome, at: number, error?: unknown): void {
     // No sentinel in Responses streams: 'truncated' only means "no [DONE]"; a finished response is gone
     // from the tracker by now, so only a stream that ended before its terminal event is marked.
-    if (this.sawErrorEvent) {
-      outcome = 'error';
-      error = undefined;
-    } else if (this.malformed !== undefined) {
-      outcome = 'error';
-      error = this.malformed;
-    }
+    [outcome, error] = appOutcome(outcome, error, this.sawErrorEvent, this.malformed);
     if (this.responseId) this.responses.onStreamEnd(this.responseId, outcome, at, error, this);
     else this.noResponse(outcome, at, error);
   }

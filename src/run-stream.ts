@@ -3,7 +3,7 @@ import type { ObservedCall } from './request-observer';
 import type { Route } from './routes';
 import type { RunTracker } from './run-state';
 import type { SSEEvent } from './sse';
-import type { StreamOutcome, StreamSink } from './stream-tap';
+import { appOutcome, type StreamOutcome, type StreamSink } from './stream-tap';
 import type { ThreadStore } from './thread-store';
 
 /** The step id of a step delta as the API writes it (`{"id":"step_…","object":"thread.run.step.delta",…`). */
@@ -84,15 +84,8 @@ export class RunStreamSink implements StreamSink {
   }
 
   end(outcome: StreamOutcome, at: number, error?: unknown): void {
-    // After an `error` event the SDK throws and aborts the request: the stream failed, it was not abandoned.
-    // The error event already set the span's error; the abort that follows is not the cause.
-    if (this.sawErrorEvent) {
-      outcome = 'error';
-      error = undefined;
-    } else if (this.malformed !== undefined) {
-      outcome = 'error';
-      error = this.malformed;
-    }
+    // The error event already set the span's error; see appOutcome.
+    [outcome, error] = appOutcome(outcome, error, this.sawErrorEvent, this.malformed);
     if (this.runId) this.runs.onStreamEnd(this.runId, outcome, at, error, this);
     else this.hooks.noRun(outcome, at, error);
   }

@@ -11,6 +11,17 @@ export interface StreamSink {
   end(outcome: StreamOutcome, at: number, error?: unknown): void;
 }
 
+/**
+ * How a stream ended for the app. After an `error` event the SDK throws and aborts the request, and data
+ * that does not parse makes it throw that SyntaxError: either way the stream failed, and the abort that
+ * follows is not the cause.
+ */
+export function appOutcome(outcome: StreamOutcome, error: unknown, sawErrorEvent: boolean, malformed: unknown): [StreamOutcome, unknown] {
+  if (sawErrorEvent) return ['error', undefined];
+  if (malformed !== undefined) return ['error', malformed];
+  return [outcome, error];
+}
+
 interface ResponseWithBody {
   body?: unknown;
 }

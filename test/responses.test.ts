@@ -237,7 +237,7 @@ forEachCell((cell) => {
     const truncated = one(spans, /^chat /, { 'spanlens.response.end_reason': 'stream_truncated' });
     assert.equal(truncated.attributes['openai.response.status'], 'in_progress');
     const chatErrors = all(spans, 'chat gpt-4o-mini', { 'spanlens.stream.end_reason': 'error' });
-    assert.equal(chatErrors.length, 2, 'the cut chat stream and the one with a malformed chunk');
+    assert.equal(chatErrors.length, 3, 'the cut chat stream, the one with a malformed chunk, the one with an error chunk');
     for (const s of chatErrors) assert.equal(s.status.code, 'ERROR');
     assert.equal(res['stream malformed event'].name, 'SyntaxError');
     assert.ok(all(spans, /^chat /, { 'error.type': 'SyntaxError' }).length >= 2, 'malformed stream data is the span’s error');

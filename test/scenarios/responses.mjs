@@ -196,6 +196,11 @@ const FLOWS = {
       for await (const _ of s);
       return { status: 'ended' };
     });
+    await attempt('chat stream error chunk', async () => {
+      const s = await noRetry.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'x' }], stream: true }, { headers: { 'x-emulator-fault': 'error-event:2' } });
+      for await (const _ of s);
+      return { status: 'ended' };
+    });
     await attempt('chat stream cut', async () => {
       const s = await noRetry.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'x' }], stream: true }, { headers: { 'x-emulator-fault': 'cut-after:2' } });
       for await (const _ of s);
