@@ -34,6 +34,8 @@ const FLOWS: Record<string, Record<string, unknown>> = {
   abort: { flow: 'stream', abortAfter: 2 },
   signal: { flow: 'signal', abortAfter: 6 },
   cut: { flow: 'create-stream-true', fault: 'cut-after:7' },
+  // cut while the code interpreter's input is still streaming in as step deltas
+  'code-cut': { flow: 'create-stream-true', script: 'code', tools: [{ type: 'code_interpreter' }], fault: 'cut-after:12' },
   truncate: { flow: 'create-stream-true', fault: 'truncate:7' },
   'error-event': { flow: 'create-stream-true', fault: 'error-event:4' },
 };
@@ -162,6 +164,19 @@ forEachCell((cell) => {
       assert.notEqual(run.attributes['openai.run.status'], 'completed', name);
       for (const s of childrenOf(trace, run)) assert.ok(s.endMs <= run.endMs + 0.001, `${name}: ${s.name} ends inside the run`);
     }
+  });
+
+  it('a stream cut mid-step: the tool span still gets the code input the app saw in the step deltas', () => {
+    const r = traced.scenarios['code-cut']!;
+    const { trace, run } = runOf(r);
+    assert.equal(run.attributes['spanlens.run.end_reason'], 'stream_error');
+    const deltas = (r.result.log as Array<{ event?: string; delta?: { step_details?: { tool_calls?: Array<{ code_interpreter?: { input?: string } }> } } }>).filter((e) => e.event === 'thread.run.step.delta');
+    assert.ok(deltas.length >= 2, `the cut falls among the step deltas (${deltas.length} seen)`);
+    const seen = deltas.map((d) => d.delta?.step_details?.tool_calls?.[0]?.code_interpreter?.input ?? '').join('');
+    assert.ok(seen.length > 0);
+    const code = one(trace, 'execute_tool code_interpreter');
+    assert.equal(code.parentSpanId, run.spanId);
+    assert.equal(code.attributes['spanlens.code.input'], seen);
   });
 
   it('a cut connection, a truncated stream and an error event end the run truthfully', () => {

@@ -18,7 +18,7 @@ export default async function streaming(ctx) {
   };
   // A copy: AssistantStream keeps accumulating into objects it already emitted.
   const record = (e) =>
-    push({ event: e.event, id: e.data?.id, status: e.data?.status, delta: e.event === 'thread.message.delta' ? structuredClone(e.data.delta) : undefined });
+    push({ event: e.event, id: e.data?.id, status: e.data?.status, delta: e.event === 'thread.message.delta' || e.event === 'thread.run.step.delta' ? structuredClone(e.data.delta) : undefined });
 
   // Iterates a raw Stream of events (stream: true), answering requires_action with a streamed submit.
   const iterate = async (stream, threadId, submitWith) => {
