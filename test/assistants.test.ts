@@ -27,6 +27,7 @@ const SCENARIOS = [
   { name: 'cancel', module: S('assistants-helpers.mjs'), args: { flow: 'cancel' } },
   { name: 'many', module: S('assistants-many.mjs'), args: { threads: 4, runsPerThread: 2 } },
   { name: 'errors', module: S('assistants-errors.mjs'), args: {} },
+  { name: 'lists', module: S('assistants-lists.mjs'), args: {} },
 ];
 
 let emulator: Emulator;
@@ -271,6 +272,19 @@ forEachCell((cell) => {
       for (const x of t.runs) assertUsage(runSpan(trace, x.id), x.usage);
     }
     assert.equal(traceIds.size, r.result.threads.length);
+  });
+
+  it('an app that lists messages after its runs: no messages request of ours after the first run, answers still on the chat spans', () => {
+    const r = ok(run, 'lists');
+    const ours = (runId: string) => emulator.requests.filter((q) => q.query.run_id === runId && q.path.endsWith('/messages')).length;
+    const [first, ...later] = r.result.runs as Array<{ id: string; answer: string }>;
+    assert.ok(ours(first!.id) <= 1);
+    for (const x of later) {
+      assert.equal(ours(x.id), 0, 'the instrumentation waited for the app’s own list');
+      const chat = one(r.spans, 'chat gpt-4o-mini', { 'openai.run.id': x.id });
+      assert.equal(JSON.parse(String(chat.attributes['gen_ai.output.messages']))[0].parts[0].content, x.answer, 'the answer text on the chat span');
+      assert.equal(emulator.requests.filter((q) => q.path.endsWith(`/runs/${x.id}/steps`)).length, 1, 'one extra request per polled run: the steps list');
+    }
   });
 
   it('errors reach the app unchanged and are recorded on spans; withResponse/asResponse work', () => {
