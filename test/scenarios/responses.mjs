@@ -46,7 +46,6 @@ const FLOWS = {
   },
 
   async parse({ client }) {
-    if (typeof client.responses.parse !== 'function') return { skipped: 'no responses.parse in this SDK' };
     const r = await client.responses.parse({
       model: MODEL,
       input: 'A person, as JSON.',
