@@ -8,10 +8,13 @@ export const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 export const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 export const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
-/** Whole API seconds to epoch ms. */
+/**
+ * Whole API seconds to epoch ms. A value before 2001 (0, a small number: a bogus or placeholder time) is
+ * no time at all: the SDK would read such a small number as a performance-clock time and misplace the span.
+ */
 export const secondsToMs = (v: unknown): number | undefined => {
   const n = num(v);
-  return n === undefined ? undefined : n * 1000;
+  return n === undefined || n < 1e9 ? undefined : n * 1000;
 };
 
 /** Text of a message's content, whether a string or an array of content parts. */

@@ -108,7 +108,7 @@ export function matchRoute(method: string, rawPath: string): Route {
       const collection = segments[i - 1] ?? '';
       templateParts.push(`{${singular(collection)}_id}`);
       const key = ID_PARAM[collection];
-      if (key) (route as unknown as Record<string, string>)[key] = decodeURIComponent(seg);
+      if (key) (route as unknown as Record<string, string>)[key] = decodeSegment(seg);
       lastWasId = true;
     } else {
       templateParts.push(seg);
@@ -128,6 +128,15 @@ function action(method: string, segments: string[], lastWasId: boolean): string 
   if (lastWasId) return method === 'GET' ? 'retrieve' : method === 'DELETE' ? 'delete' : 'update';
   if (VERBS.has(last) && segments.length > 1 && isIdSegment(segments[segments.length - 2] ?? '')) return '';
   return method === 'GET' ? 'list' : method === 'DELETE' ? 'delete' : 'create';
+}
+
+/** A path segment's text; a malformed escape (a stray `%`) is kept as it is rather than thrown. */
+function decodeSegment(seg: string): string {
+  try {
+    return decodeURIComponent(seg);
+  } catch {
+    return seg;
+  }
 }
 
 /** Drop origin, query, a leading /v1 (an absolute URL can reach the hook as a path) and an Azure deployment. */

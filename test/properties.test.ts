@@ -428,6 +428,21 @@ it(`property: responses, conversations, chat and embeddings with random objects 
   );
 });
 
+// Regressions found by the properties above, kept as fixed cases (random seeds differ per run).
+it('found by the properties: a response or run first seen with created_at 0 keeps its items inside it; a stray % in a path id is no internal error', async () => {
+  const h = harness();
+  const client = { baseURL: 'http://127.0.0.1:9/v1', get: async () => ({ object: 'list', data: [], has_more: false }) };
+  const output = [{ id: 'msg_1', type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: 'hi' }] }];
+  h.tracker.handle(call(client, 'post', '/responses/resp_R0/cancel', { id: 'resp_R0', object: 'response', status: 'completed', model: 'gpt-4o-mini', created_at: 0, output }));
+  h.tracker.handle(call(client, 'get', '/threads/thread_P0/runs/run_R0', { id: 'run_R0', object: 'thread.run', thread_id: 'thread_P0', status: 'completed', created_at: 0 }));
+  h.tracker.handle(call(client, 'post', '/responses/%/cancel', { id: '%', object: 'response', status: 'queued' }));
+  await h.settle();
+  h.tracker.endAll('shutdown');
+  await h.settle();
+  checkInvariants(h, 'regressions');
+  assert.equal(h.exporter.getFinishedSpans().filter((s) => s.name === 'message').length, 1);
+});
+
 // ---- property 3: the stream tap is transparent --------------------------------------------------------
 const sseText = fc.array(
   fc.oneof(

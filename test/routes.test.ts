@@ -21,6 +21,9 @@ it('Assistants, Responses, Conversations, chat and embeddings paths map to their
     // Azure: the deployment segment is not part of the route; an absolute URL and /v1 are stripped.
     ['POST', '/deployments/mymodel/chat/completions?api-version=2024-10-21', 'chat.create', 'openai.chat.completions.create', {}],
     ['POST', 'https://api.openai.com/v1/embeddings', 'embeddings.create', 'openai.embeddings.create', {}],
+    // Ids are decoded; a malformed escape (found by the property tests) is kept, never thrown.
+    ['GET', '/responses/resp%5F1', 'response.retrieve', 'openai.responses.retrieve', { responseId: 'resp_1' }],
+    ['POST', '/responses/%/cancel', 'response.cancel', 'openai.responses.cancel', { responseId: '%' }],
   ];
   for (const [method, path, kind, name, ids] of cases) {
     const r = matchRoute(method, path);
