@@ -2,12 +2,12 @@ import { SpanStatusCode, type Attributes, type Span } from '@opentelemetry/api';
 import { A } from './attributes';
 import { BoundedMap, evictionWarning } from './bounded-map';
 import { textMessage, type GenAIMessage, type Part } from './genai-messages';
-import { arr, messageText, num, obj, secondsToMs, str, type Obj } from './json';
+import { arr, messageText, obj, secondsToMs, str, type Obj } from './json';
 import { recordRun } from './metrics';
 import { emitItemSpans, isToolItem, outputMessage, toolCallPart, type ItemRecord } from './output-item-spans';
 import { nanosToUsd } from './pricing';
 import { now, type ObservedCall } from './request-observer';
-import { CLIENT, ambientLinks, serverAttributes, type SpanEnv } from './span-env';
+import { CLIENT, ambientLinks, requestParameters, serverAttributes, type SpanEnv } from './span-env';
 import { Sweeper } from './sweeper';
 import { startKeyedSpan } from './thread-context';
 import { conversationKey, type TraceKey } from './thread-ids';
@@ -469,27 +469,6 @@ function vectorStores(request: Obj | undefined): string[] {
   const ids = new Set<string>();
   for (const t of arr(request?.tools)) for (const v of arr(obj(t)?.vector_store_ids)) if (typeof v === 'string') ids.add(v);
   return [...ids];
-}
-
-/** gen_ai.request.* of a Responses or chat request. */
-export function requestParameters(request: Obj | undefined): Attributes {
-  const attrs: Attributes = {};
-  if (!request) return attrs;
-  const set = (key: string, v: unknown): void => {
-    const n = num(v);
-    if (n !== undefined) attrs[key] = n;
-  };
-  set(A.temperature, request.temperature);
-  set(A.topP, request.top_p);
-  set(A.maxTokens, request.max_output_tokens ?? request.max_completion_tokens ?? request.max_tokens);
-  set(A.seed, request.seed);
-  set(A.frequencyPenalty, request.frequency_penalty);
-  set(A.presencePenalty, request.presence_penalty);
-  const n = num(request.n);
-  if (n !== undefined && n !== 1) attrs[A.choiceCount] = n;
-  const stop = typeof request.stop === 'string' ? [request.stop] : arr(request.stop).filter((s): s is string => typeof s === 'string');
-  if (stop.length) attrs[A.stopSequences] = stop;
-  return attrs;
 }
 
 /** A Responses `input` as a list of items (a string is one user message). */

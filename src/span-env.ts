@@ -15,6 +15,7 @@ import type { CostModel } from './cost';
 import type { Metrics } from './metrics';
 import type { ObservedCall } from './request-observer';
 import type { Route } from './routes';
+import { arr, num, type Obj } from './json';
 
 /** What every span-building module needs: the tracer, the content policy, diag, background tracking. */
 export interface SpanEnv {
@@ -80,6 +81,27 @@ export const threadAttributes = (threadId: string): Attributes => ({
   [A.threadId]: threadId,
   [A.conversationId]: threadId,
 });
+
+/** gen_ai.request.* of a Responses or chat request. */
+export function requestParameters(request: Obj | undefined): Attributes {
+  const attrs: Attributes = {};
+  if (!request) return attrs;
+  const set = (key: string, v: unknown): void => {
+    const n = num(v);
+    if (n !== undefined) attrs[key] = n;
+  };
+  set(A.temperature, request.temperature);
+  set(A.topP, request.top_p);
+  set(A.maxTokens, request.max_output_tokens ?? request.max_completion_tokens ?? request.max_tokens);
+  set(A.seed, request.seed);
+  set(A.frequencyPenalty, request.frequency_penalty);
+  set(A.presencePenalty, request.presence_penalty);
+  const n = num(request.n);
+  if (n !== undefined && n !== 1) attrs[A.choiceCount] = n;
+  const stop = typeof request.stop === 'string' ? [request.stop] : arr(request.stop).filter((s): s is string => typeof s === 'string');
+  if (stop.length) attrs[A.stopSequences] = stop;
+  return attrs;
+}
 
 /** The app's active span at call time becomes a link on thread spans (the thread trace is elsewhere). */
 export function ambientLinks(call: ObservedCall): Link[] {

@@ -8,14 +8,12 @@ import { after, before, it } from 'node:test';
 import { startEmulator, type Emulator } from '../src/testing/index';
 import { threadRootSpanId, threadTraceId } from '../src/thread-ids';
 import * as matrix from './harness/matrix.mjs';
-import { CELLS, cellName, forEachCell, runCell, type Cell } from './harness/run-cell';
-import { all, assertWellFormed, inTrace, one, type SpanJSON } from './support/spans';
+import { CELLS, cellName, forEachCell, runCell, spreadCells, type Cell } from './harness/run-cell';
+import { all, assertWellFormed, contentValues, inTrace, one, type SpanJSON } from './support/spans';
 
 const S = (name: string) => path.resolve(__dirname, 'scenarios', name);
 const weather = { type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } };
-const CONTENT_KEYS = ['gen_ai.input.messages', 'gen_ai.output.messages', 'gen_ai.system_instructions', 'gen_ai.tool.call.arguments', 'gen_ai.tool.call.result', 'spanlens.code.input', 'spanlens.code.output', 'spanlens.retrieval.results', 'spanlens.user_message.texts', 'openai.message.delta.text'];
 const pick = (names: string[]): Cell[] => CELLS.filter((c) => names.includes(cellName(c)));
-const SPREAD = pick(['node20 openai4 otel2 cjs', 'node22 openai7 otel3 esm', 'node20 openai6 otel2 esm', 'node22 openai5 otel3 cjs']);
 
 let emulator: Emulator;
 before(async () => {
@@ -30,7 +28,6 @@ const contentScenarios = [
   { name: 'code', module: S('assistants-helpers.mjs'), args: { flow: 'createAndPoll', script: 'code', tools: [{ type: 'code_interpreter' }] } },
 ];
 
-const contentValues = (spans: SpanJSON[]) => spans.flatMap((s) => CONTENT_KEYS.filter((k) => s.attributes[k] !== undefined).map((k) => [s.name, k, s.attributes[k]] as const));
 
 forEachCell((cell) => {
   it('captureContent: false removes every message, tool argument/result and code text', async () => {
@@ -57,7 +54,7 @@ forEachCell((cell) => {
     assert.ok(trace.every((s) => s.spanId !== threadRootSpanId(r.result.threadId)));
     assert.equal(one(trace, /^invoke_agent /).parentSpanId, threadRootSpanId(r.result.threadId));
   });
-}, SPREAD);
+}, spreadCells());
 
 forEachCell((cell) => {
   it('redaction hook sees every captured value; truncation caps them', async () => {

@@ -6,8 +6,8 @@ import path from 'node:path';
 import { after, before, it } from 'node:test';
 import { startEmulator, type Emulator } from '../src/testing/index';
 import { conversationTraceId } from '../src/thread-ids';
-import { cellName, forEachCell, runCell, selectedCells, type CellRun, type ScenarioResult } from './harness/run-cell';
-import { all, assertWellFormed, childrenOf, inTrace, one, type SpanJSON } from './support/spans';
+import { forEachCell, runCell, spreadCells, type CellRun, type ScenarioResult } from './harness/run-cell';
+import { all, assertWellFormed, childrenOf, contentValues, inTrace, one, type SpanJSON } from './support/spans';
 
 const MODULE = path.resolve(__dirname, 'scenarios/responses.mjs');
 const FLOWS = ['plain', 'parse', 'resume', 'conversation', 'chain', 'tools', 'stream', 'stream-function', 'stream-break', 'background', 'failures', 'chat', 'embeddings'];
@@ -290,22 +290,7 @@ forEachCell((cell) => {
 });
 
 // Content policy on the new spans: off removes every text; the redaction hook sees every captured value.
-const CONTENT_KEYS = [
-  'gen_ai.input.messages',
-  'gen_ai.output.messages',
-  'gen_ai.system_instructions',
-  'gen_ai.tool.call.arguments',
-  'gen_ai.tool.call.result',
-  'spanlens.code.input',
-  'spanlens.code.output',
-  'spanlens.retrieval.results',
-  'spanlens.search.queries',
-  'spanlens.reasoning.summary',
-  'spanlens.user_message.texts',
-];
 const CONTENT_FLOWS = scenarios.filter((s) => ['conversation', 'chain', 'tools', 'stream', 'stream-function', 'chat'].includes(s.name));
-const contentValues = (spans: SpanJSON[]) => spans.flatMap((s) => CONTENT_KEYS.filter((k) => s.attributes[k] !== undefined).map((k) => [s.name, k, s.attributes[k]] as const));
-const SPREAD = ['node20 openai4 otel2 cjs', 'node22 openai7 otel3 esm', 'node20 openai6 otel2 esm', 'node22 openai5 otel3 cjs'];
 
 forEachCell(
   (cell) => {
@@ -345,5 +330,5 @@ forEachCell(
       }
     });
   },
-  selectedCells().filter((c) => SPREAD.includes(cellName(c))),
+  spreadCells(),
 );

@@ -207,6 +207,15 @@ export async function recordSecretScan(source: string, scan: { spans: number; hi
 }
 
 /**
+ * Four cells that together cover every openai major, both OTel lines, CJS and ESM and both Node versions
+ * (for checks of code that is the same in every cell, such as the content policy), within the selection.
+ */
+export function spreadCells(): readonly Cell[] {
+  const names = ['node20 openai4 otel2 cjs', 'node22 openai7 otel3 esm', 'node20 openai6 otel2 esm', 'node22 openai5 otel3 cjs'];
+  return selectedCells().filter((c) => names.includes(cellName(c)));
+}
+
+/**
  * Cells selected by SPANLENS_CELLS (comma-separated; each entry's words must all be words of the cell's
  * name, e.g. `SPANLENS_CELLS="otel3 esm,node20 openai4"`), or all of them.
  */

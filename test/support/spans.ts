@@ -38,3 +38,22 @@ export function assertWellFormed(spans: SpanJSON[]): void {
 }
 
 export const sumAttr = (spans: SpanJSON[], key: string) => spans.reduce((n, s) => n + Number(s.attributes[key] ?? 0), 0);
+
+/** Every attribute that holds captured content (text, tool arguments/results, code, queries, summaries). */
+export const CONTENT_KEYS = [
+  'gen_ai.input.messages',
+  'gen_ai.output.messages',
+  'gen_ai.system_instructions',
+  'gen_ai.tool.call.arguments',
+  'gen_ai.tool.call.result',
+  'spanlens.code.input',
+  'spanlens.code.output',
+  'spanlens.retrieval.results',
+  'spanlens.search.queries',
+  'spanlens.reasoning.summary',
+  'spanlens.user_message.texts',
+  'openai.message.delta.text',
+];
+
+/** [span name, key, value] of every content attribute on the spans (empty when capture is off). */
+export const contentValues = (spans: SpanJSON[]) => spans.flatMap((s) => CONTENT_KEYS.filter((k) => s.attributes[k] !== undefined).map((k) => [s.name, k, s.attributes[k]] as const));
