@@ -77,32 +77,7 @@ function wrapBody(
   cancelled: () => void,
 ): unknown {
   if (typeof (original as ReadableStream).getReader === 'function') {
-    const reader = (original as ReadableStream<Uint8Array>).getReader();
-    return new ReadableStream<Uint8Array>(
-      {
-        async pull(controller) {
-          let result: ReadableStreamReadResult<Uint8Array>;
-          try {
-            result = await reader.read();
-          } catch (err) {
-            failed(err);
-            throw err;
-          }
-          if (result.done) {
-            done();
-            controller.close();
-            return;
-          }
-          observe(result.value);
-          controller.enqueue(result.value);
-        },
-        cancel(reason) {
-          cancelled();
-          return reader.cancel(reason);
-        },
-      },
-      { highWaterMark: 0 },
-    );
+    return tapWebStream(original as ReadableStream<Uint8Array>, observe, done, failed, cancelled);
   }
   if (typeof (original as Readable).pipe === 'function') {
     // openai 4 on Node uses node-fetch, whose body is a Node stream.
@@ -133,6 +108,114 @@ function wrapBody(
     return out;
   }
   return original;
+}
+
+type ReadResult = ReadableStreamReadResult<Uint8Array> | IteratorResult<Uint8Array>;
+
+/**
+ * Observes a web ReadableStream in place: the consumer keeps the very stream object, and each read it
+ * makes (through a reader or async iteration, the SDK's way) is watched by a side reaction on the same
+ * promise, so no copy of the stream and no extra promise hop stands between the bytes and the SDK.
+ * pipeTo / pipeThrough / tee read the stream internally, past any reader: for those, and for BYOB
+ * readers, the consumer gets a pulled copy instead (`pulledCopy`).
+ */
+function tapWebStream(
+  stream: ReadableStream<Uint8Array>,
+  observe: (chunk: unknown) => void,
+  done: () => void,
+  failed: (err: unknown) => void,
+  cancelled: () => void,
+): ReadableStream<Uint8Array> {
+  const onResult = (r: ReadResult): void => {
+    if (r.done) done();
+    else observe(r.value);
+  };
+  const watch = <R extends ReadResult>(p: Promise<R>): Promise<R> => {
+    p.then(onResult, failed);
+    return p;
+  };
+  const proto = Object.getPrototypeOf(stream) as ReadableStream<Uint8Array> & Record<PropertyKey, unknown>;
+  let copy: ReadableStream<Uint8Array> | undefined;
+  const pulled = (): ReadableStream<Uint8Array> => (copy ??= pulledCopy(proto.getReader.call(stream) as ReadableStreamDefaultReader<Uint8Array>, observe, done, failed, cancelled));
+  const own = (name: PropertyKey, value: unknown): void => {
+    Object.defineProperty(stream, name, { configurable: true, writable: true, enumerable: false, value });
+  };
+  own('getReader', function getReader(options?: { mode?: string }) {
+    if (options?.mode === 'byob') return pulled().getReader(options as { mode: 'byob' });
+    const reader = proto.getReader.call(stream) as ReadableStreamDefaultReader<Uint8Array>;
+    const read = reader.read;
+    const cancel = reader.cancel;
+    Object.defineProperty(reader, 'read', { configurable: true, writable: true, value: () => watch(read.call(reader)) });
+    Object.defineProperty(reader, 'cancel', {
+      configurable: true,
+      writable: true,
+      value: (reason?: unknown) => {
+        // The pending read resolves as done when the cancel lands: mark the end as a cancel first.
+        if (stream.locked) cancelled();
+        return cancel.call(reader, reason);
+      },
+    });
+    return reader;
+  });
+  const values = function values(options?: { preventCancel?: boolean }): AsyncIterableIterator<Uint8Array> {
+    const it = (proto.values as (o?: unknown) => AsyncIterableIterator<Uint8Array>).call(stream, options);
+    return {
+      next: () => watch(it.next()),
+      return: (value?: unknown) => {
+        // Leaving the loop cancels the stream (unless preventCancel keeps it readable).
+        if (!options?.preventCancel) cancelled();
+        return it.return ? it.return(value) : Promise.resolve({ done: true, value: undefined });
+      },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+  };
+  own('values', values);
+  own(Symbol.asyncIterator, values);
+  own('cancel', (reason?: unknown) => {
+    if (!stream.locked) cancelled(); // a locked stream refuses the cancel
+    return proto.cancel.call(stream, reason);
+  });
+  own('pipeTo', (...args: unknown[]) => (pulled().pipeTo as (...a: unknown[]) => unknown)(...args));
+  own('pipeThrough', (...args: unknown[]) => (pulled().pipeThrough as (...a: unknown[]) => unknown)(...args));
+  own('tee', () => pulled().tee());
+  return stream;
+}
+
+/** A copy of the stream, pulled chunk by chunk from `reader` (for consumers that bypass readers). */
+function pulledCopy(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  observe: (chunk: unknown) => void,
+  done: () => void,
+  failed: (err: unknown) => void,
+  cancelled: () => void,
+): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        let result: ReadableStreamReadResult<Uint8Array>;
+        try {
+          result = await reader.read();
+        } catch (err) {
+          failed(err);
+          throw err;
+        }
+        if (result.done) {
+          done();
+          controller.close();
+          return;
+        }
+        observe(result.value);
+        controller.enqueue(result.value);
+      },
+      cancel(reason) {
+        cancelled();
+        return reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
 }
 
 function isAbort(err: unknown): boolean {

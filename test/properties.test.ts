@@ -451,7 +451,7 @@ const sseText = fc.array(
   ),
   { maxLength: 12 },
 ).map((parts) => Buffer.from(parts.join(''), 'utf8'));
-const tapCase = fc.record({ bytes: sseText, cuts: fc.array(fc.nat(), { maxLength: 12 }), kind: fc.constantFrom('web', 'node'), cancelAfter: fc.option(fc.nat(6)) });
+const tapCase = fc.record({ bytes: sseText, cuts: fc.array(fc.nat(), { maxLength: 12 }), kind: fc.constantFrom('web-reader', 'web-iterate', 'web-pipe', 'node'), cancelAfter: fc.option(fc.nat(6)) });
 
 function chunksOf(bytes: Buffer, cuts: number[]): Buffer[] {
   const offsets = [...new Set(cuts.map((c) => (bytes.length ? c % bytes.length : 0)))].sort((a, b) => a - b);
@@ -470,7 +470,7 @@ it(`property: the stream tap gives the consumer the same bytes and its sink the 
       const ends: StreamOutcome[] = [];
       const sink = { event: (e: SSEEvent) => void events.push(e), end: (o: StreamOutcome) => void ends.push(o) };
       const body =
-        kind === 'web'
+        kind !== 'node'
           ? new ReadableStream<Uint8Array>({
               start(c) {
                 for (const ch of chunks) c.enqueue(new Uint8Array(ch));
@@ -482,7 +482,9 @@ it(`property: the stream tap gives the consumer the same bytes and its sink the 
       tapStream(response, sink);
       const got: Buffer[] = [];
       let cancelled = false;
-      if (kind === 'web') {
+      // The three ways a web body is consumed: a reader (the tap watches its reads), async iteration (the
+      // SDK's way in openai 5+; watched the same way), and pipeTo (through a pulled copy).
+      if (kind === 'web-reader') {
         const reader = (response.body as ReadableStream<Uint8Array>).getReader();
         for (;;) {
           if (cancelAfter !== null && got.length === cancelAfter) {
@@ -494,6 +496,29 @@ it(`property: the stream tap gives the consumer the same bytes and its sink the 
           if (done) break;
           got.push(Buffer.from(value));
         }
+      } else if (kind === 'web-iterate') {
+        for await (const value of response.body as ReadableStream<Uint8Array>) {
+          if (cancelAfter !== null && got.length === cancelAfter) {
+            cancelled = true;
+            break; // cancels the stream
+          }
+          got.push(Buffer.from(value));
+        }
+      } else if (kind === 'web-pipe') {
+        const abort = new AbortController();
+        const sinkStream = new WritableStream<Uint8Array>({
+          write(value) {
+            if (cancelAfter !== null && got.length === cancelAfter) {
+              cancelled = true;
+              abort.abort();
+              return;
+            }
+            got.push(Buffer.from(value));
+          },
+        });
+        await (response.body as ReadableStream<Uint8Array>).pipeTo(sinkStream, { signal: abort.signal }).catch((err: unknown) => {
+          if (!cancelled) throw err;
+        });
       } else {
         const stream = response.body as PassThrough;
         for await (const ch of stream) {
@@ -514,9 +539,10 @@ it(`property: the stream tap gives the consumer the same bytes and its sink the 
         assert.equal(ends[0], events.some((e) => e.event === 'done') ? 'done' : 'truncated');
       } else {
         assert.ok(Buffer.concat(got).equals(Buffer.concat(chunks.slice(0, got.length))), 'a prefix of the chunks');
-        // web bodies are pulled on demand: the app's cancel is what ends them. A Node body (openai 4's
-        // node-fetch) is buffered ahead of the app, so its end may be seen before the app breaks off.
-        if (kind === 'web') assert.equal(ends[0], 'aborted');
+        // web bodies read through a reader or iterator are pulled on demand: the app's cancel is what ends them.
+        // A pipe reads one chunk ahead, and a Node body (openai 4's node-fetch) is buffered ahead of the app,
+        // so their end may be seen before the app breaks off.
+        if (kind === 'web-reader' || kind === 'web-iterate') assert.equal(ends[0], 'aborted');
         else assert.ok(['aborted', 'truncated', 'done'].includes(ends[0]!), String(ends[0]));
       }
     }),
