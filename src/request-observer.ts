@@ -49,7 +49,9 @@ const BODY_WAIT_MS = 5000;
 /** Bodies larger than this are not parsed a second time (v7 reads text and parses it itself). */
 const MAX_PARSE_CHARS = 16 * 1024 * 1024;
 
-export const now = (): number => performance.timeOrigin + performance.now();
+// Read once: the getter is a native call each time, and the origin does not change within a process.
+const TIME_ORIGIN = performance.timeOrigin;
+export const now = (): number => TIME_ORIGIN + performance.now();
 
 /**
  * Runs `invoke` (the original makeRequest) and observes its outcome without changing it: the promise
@@ -70,13 +72,9 @@ export function observeRequest<T>(client: ClientLike, optionsInput: unknown, inv
   let call: ObservedCall | undefined;
   try {
     call = { client, ambient: context.active(), startTime: now(), endTime: 0, bodyRead: false, stream: false };
-    const c = call;
-    Promise.resolve(optionsInput).then(
-      (o) => {
-        c.options ??= o as RequestOptionsLike;
-      },
-      () => undefined,
-    );
+    // openai 5+ passes the options as a promise; a response carries them again (props.options), so only a
+    // failed call needs them from here (see the rejection handler below).
+    if (!isThenable(optionsInput)) call.options = optionsInput as RequestOptionsLike;
   } catch (err) {
     onInternalError(err);
     call = undefined;
@@ -115,7 +113,16 @@ export function observeRequest<T>(client: ClientLike, optionsInput: unknown, inv
       } catch (e) {
         onInternalError(e);
       }
-      report();
+      // The options promise settled before the request was sent (or rejected, which is the error here).
+      if (c.options || !isThenable(optionsInput)) report();
+      else
+        optionsInput.then(
+          (o) => {
+            c.options = o as RequestOptionsLike;
+            report();
+          },
+          report,
+        );
       throw err;
     },
   );
@@ -139,15 +146,13 @@ function onResponse(call: ObservedCall, props: ResponsePropsLike, report: () => 
 }
 
 function tapBody(call: ObservedCall, response: ResponseLike, report: () => void): void {
-  const timer = setTimeout(report, BODY_WAIT_MS);
-  timer.unref?.();
+  const waiting = unreadBodies.add(report);
   const target = response as Record<string, unknown>;
-  const restore = (): void => {
-    delete target.json;
-    delete target.text;
-  };
+  // The taps stay on the Response after the first read and then just pass through: deleting them would
+  // turn every observed Response into a dictionary-mode object, which slows the SDK's own reads of it.
+  let observed = false;
   const settle = (parse: (value: unknown) => unknown) => (value: unknown) => {
-    clearTimeout(timer);
+    unreadBodies.delete(waiting);
     try {
       call.body = parse(value);
       call.bodyRead = true;
@@ -164,7 +169,7 @@ function tapBody(call: ObservedCall, response: ResponseLike, report: () => void)
   // The body could not be read (the connection dropped after the headers, malformed JSON in json()):
   // the SDK rejects the app's promise with this error, so the call failed.
   const failed = (err: unknown): void => {
-    clearTimeout(timer);
+    unreadBodies.delete(waiting);
     try {
       call.error ??= err ?? new Error('response body could not be read');
       call.endTime = now();
@@ -180,8 +185,9 @@ function tapBody(call: ObservedCall, response: ResponseLike, report: () => void)
       writable: true,
       enumerable: false,
       value: function tappedRead(this: unknown, ...args: unknown[]) {
-        restore(); // one read is observed; anything later goes straight to the Response
         const pending = (original as (...a: unknown[]) => Promise<unknown>).apply(this, args);
+        if (observed) return pending; // one read is observed; anything later goes straight through
+        observed = true;
         pending.then(settle(method === 'json' ? (v) => v : parseText), failed);
         return pending;
       },
@@ -189,6 +195,51 @@ function tapBody(call: ObservedCall, response: ResponseLike, report: () => void)
   }
 }
 
+
+/**
+ * Calls whose JSON body has not been read yet, reported without it once older than BODY_WAIT_MS. One
+ * unref'd interval for all of them, rather than a timer per call: arming and clearing a timer (an async
+ * resource, with hooks when a context manager is active) for every call costs more than the check.
+ */
+class UnreadBodies {
+  private readonly waiting = new Map<number, { since: number; report: () => void }>();
+  private seq = 0;
+  private timer?: ReturnType<typeof setInterval>;
+
+  add(report: () => void): number {
+    const id = ++this.seq;
+    this.waiting.set(id, { since: Date.now(), report });
+    if (!this.timer) {
+      this.timer = setInterval(() => this.sweep(), Math.min(1000, BODY_WAIT_MS));
+      this.timer.unref?.();
+    }
+    return id;
+  }
+
+  delete(id: number): void {
+    this.waiting.delete(id);
+  }
+
+  private sweep(): void {
+    const cutoff = Date.now() - BODY_WAIT_MS;
+    // Map order is insertion order: the oldest come first.
+    for (const [id, w] of this.waiting) {
+      if (w.since > cutoff) break;
+      this.waiting.delete(id);
+      w.report();
+    }
+    if (this.waiting.size === 0 && this.timer) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
+  }
+}
+
+const unreadBodies = new UnreadBodies();
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
 
 /** A sink that never throws into the stream the app is reading. */
 function guardSink(sink: StreamSink, onError: (err: unknown) => void): StreamSink {

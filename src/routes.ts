@@ -95,7 +95,25 @@ function singular(word: string): string {
   return word.endsWith('ies') ? `${word.slice(0, -3)}y` : word.endsWith('s') ? word.slice(0, -1) : word;
 }
 
+/**
+ * Routes by `METHOD path`, for the paths an app repeats (a thread's messages, a run's polls). Cleared
+ * when full: a bound, not an LRU, since a miss only costs the parse below.
+ */
+const routeCache = new Map<string, Route>();
+const ROUTE_CACHE_MAX = 512;
+
+/** The route of a request; the returned object is shared (frozen): copy it to change a field. */
 export function matchRoute(method: string, rawPath: string): Route {
+  const cacheKey = `${method} ${rawPath}`;
+  let route = routeCache.get(cacheKey);
+  if (route) return route;
+  route = Object.freeze(parseRoute(method, rawPath));
+  if (routeCache.size >= ROUTE_CACHE_MAX) routeCache.clear();
+  routeCache.set(cacheKey, route);
+  return route;
+}
+
+function parseRoute(method: string, rawPath: string): Route {
   const m = method.toUpperCase();
   const path = stripPath(rawPath);
   const segments = path.split('/').filter(Boolean);

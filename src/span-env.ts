@@ -58,12 +58,15 @@ export function serverAttributes(client: object): Attributes {
 
 /** Attributes every span about a call carries: server, HTTP outcome, ids found in the path. */
 export function callAttributes(call: ObservedCall, route: Route): Attributes {
-  const attrs: Attributes = { ...serverAttributes(call.client) };
+  const attrs: Attributes = Object.assign({}, serverAttributes(call.client));
   if (call.options?.method) attrs[A.httpMethod] = call.options.method.toUpperCase();
   attrs[A.urlTemplate] = route.template;
   if (call.status !== undefined) attrs[A.httpStatus] = call.status;
   if (call.requestId) attrs[A.requestId] = call.requestId;
-  if (route.threadId) Object.assign(attrs, threadAttributes(route.threadId));
+  if (route.threadId) {
+    attrs[A.threadId] = route.threadId;
+    attrs[A.conversationId] = route.threadId;
+  }
   if (route.runId) attrs[A.runId] = route.runId;
   if (route.assistantId) attrs[A.agentId] = route.assistantId;
   if (route.messageId) attrs[A.messageId] = route.messageId;

@@ -38,9 +38,23 @@ export interface TraceKey {
   fallbackParentSpanId: string;
 }
 
-export const threadKey = (threadId: string): TraceKey => ({ traceId: threadTraceId(threadId), fallbackParentSpanId: threadRootSpanId(threadId) });
+// Keys of recent threads and conversations: a call about a thread needs its key, and a hash per call
+// (a native call into OpenSSL) was the largest single cost of a traced non-streaming call. Cleared when
+// full: a bound, not an LRU.
+const keyCache = new Map<string, TraceKey>();
+const KEY_CACHE_MAX = 1024;
 
-export const conversationKey = (conversationId: string): TraceKey => ({
-  traceId: conversationTraceId(conversationId),
-  fallbackParentSpanId: conversationRootSpanId(conversationId),
-});
+function traceKey(kind: 'thread' | 'conversation', id: string): TraceKey {
+  const cacheKey = `${kind}:${id}`;
+  let key = keyCache.get(cacheKey);
+  if (key) return key;
+  const d = digest(kind, id);
+  key = Object.freeze({ traceId: nonZeroHex(d.subarray(0, 16)), fallbackParentSpanId: nonZeroHex(d.subarray(16, 24)) });
+  if (keyCache.size >= KEY_CACHE_MAX) keyCache.clear();
+  keyCache.set(cacheKey, key);
+  return key;
+}
+
+export const threadKey = (threadId: string): TraceKey => traceKey('thread', threadId);
+
+export const conversationKey = (conversationId: string): TraceKey => traceKey('conversation', conversationId);

@@ -15,6 +15,9 @@ export interface ThreadState {
   threadId: string;
   /** The latest messages seen on the thread, oldest first (what a model run would see). */
   history: HistoryMessage[];
+  /** Ids of the messages in `history`, and how many of them have none yet (request-body messages). */
+  historyIds: Set<string>;
+  unidentified: number;
   vectorStoreIds: string[];
   /** User messages added since the thread's previous run: what its next run answers. */
   pendingUser: HistoryMessage[];
@@ -55,7 +58,7 @@ export class ThreadStore {
   thread(threadId: string): ThreadState {
     let t = this.threads.get(threadId);
     if (!t) {
-      t = { threadId, history: [], vectorStoreIds: [], pendingUser: [], userMessageCount: 0, runCount: 0, costNanos: 0 };
+      t = { threadId, history: [], historyIds: new Set(), unidentified: 0, vectorStoreIds: [], pendingUser: [], userMessageCount: 0, runCount: 0, costNanos: 0 };
       this.threads.set(threadId, t);
     }
     return t;
@@ -154,7 +157,11 @@ export class ThreadStore {
 
   private addToHistory(threadId: string, msg: HistoryMessage, created: boolean): void {
     const t = this.thread(threadId);
-    if (created && msg.role === 'user' && !(msg.id && t.pendingUser.some((p) => p.id === msg.id))) {
+    // The searches below run only when they can find something: a message id already in the history, or
+    // an id-less request-body message waiting for its echo. A newly created message (the usual case)
+    // skips them.
+    const known = msg.id !== undefined && t.historyIds.has(msg.id);
+    if (created && msg.role === 'user' && !(known && t.pendingUser.some((p) => p.id === msg.id))) {
       t.pendingUser.push(msg);
       t.userMessageCount++;
       if (t.pendingUser.length > HISTORY_LIMIT) t.pendingUser.shift();
@@ -163,19 +170,33 @@ export class ThreadStore {
       this.messages.set(msg.id, msg);
       const waiters = this.textWaiters.get(msg.id);
       if (waiters) for (const notify of [...waiters]) notify();
-      const i = t.history.findIndex((h) => h.id === msg.id);
-      if (i >= 0) {
-        t.history[i] = msg;
-        return;
+      if (known) {
+        const i = t.history.findIndex((h) => h.id === msg.id);
+        if (i >= 0) {
+          t.history[i] = msg;
+          return;
+        }
       }
       // A request-body message (no id yet) that the API has now echoed back with an id.
-      const j = t.history.findIndex((h) => !h.id && h.role === msg.role && h.text === msg.text);
-      if (j >= 0) t.history.splice(j, 1);
+      if (t.unidentified > 0) {
+        const j = t.history.findIndex((h) => !h.id && h.role === msg.role && h.text === msg.text);
+        if (j >= 0) {
+          t.history.splice(j, 1);
+          t.unidentified--;
+        }
+      }
     }
     let at = t.history.length;
     while (at > 0 && (t.history[at - 1] as HistoryMessage).createdAt > msg.createdAt) at--;
     t.history.splice(at, 0, msg);
-    if (t.history.length > HISTORY_LIMIT) t.history.splice(0, t.history.length - HISTORY_LIMIT);
+    if (msg.id) t.historyIds.add(msg.id);
+    else t.unidentified++;
+    if (t.history.length > HISTORY_LIMIT) {
+      for (const old of t.history.splice(0, t.history.length - HISTORY_LIMIT)) {
+        if (old.id) t.historyIds.delete(old.id);
+        else t.unidentified--;
+      }
+    }
   }
 }
 

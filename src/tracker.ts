@@ -150,7 +150,7 @@ export class Tracker {
     const threadRequest = isRun ? obj(request?.thread) : request;
     this.store.recordRequestMessages(threadId, threadRequest?.messages);
     this.store.recordThreadResources(threadId, isRun ? threadRequest?.tool_resources : body?.tool_resources);
-    const span = this.threadSpan(call, threadId, route.name, { ...callAttributes(call, { ...route, threadId }), [A.threadCreated]: true });
+    const span = this.threadSpan(call, threadId, route.name, Object.assign(callAttributes(call, { ...route, threadId }), { [A.threadCreated]: true }));
     span.end(call.endTime);
     if (isRun && body && withRun) this.runs.onRun(body, call, 'create');
   }
@@ -160,7 +160,7 @@ export class Tracker {
    * response chain's trace for a call about a known response, else in the app's trace.
    */
   private callSpan(call: ObservedCall, route: Route, name = route.name, extra: Attributes = {}): void {
-    const attrs = { ...callAttributes(call, route), ...extra };
+    const attrs = Object.assign(callAttributes(call, route), extra);
     if (call.stream) attrs['spanlens.stream'] = true;
     const key = route.threadId
       ? threadKey(route.threadId)

@@ -32,3 +32,18 @@ it('Assistants, Responses, Conversations, chat and embeddings paths map to their
     for (const [k, v] of Object.entries(ids)) assert.equal((r as unknown as Record<string, string>)[k], v, `${path} ${k}`);
   }
 });
+
+it('routes are cached by method and path: a repeat is the same frozen object, and the bound never changes a result', () => {
+  const first = matchRoute('GET', '/threads/thread_Cache1/runs/run_C1');
+  assert.equal(matchRoute('GET', '/threads/thread_Cache1/runs/run_C1'), first);
+  assert.ok(Object.isFrozen(first));
+  // The method is part of the key: the same path read and written are different routes.
+  assert.equal(matchRoute('POST', '/threads/thread_Cache1/runs/run_C1').name, 'openai.threads.runs.update');
+  // More distinct paths than the cache holds (it clears when full): every answer is still the parse of its own path.
+  for (let i = 0; i < 1500; i++) {
+    const r = matchRoute('POST', `/threads/thread_N${i}/messages`);
+    assert.equal(r.kind, 'message.create');
+    assert.equal(r.threadId, `thread_N${i}`);
+  }
+  assert.equal(matchRoute('GET', '/threads/thread_Cache1/runs/run_C1').runId, 'run_C1');
+});

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { it } from 'node:test';
-import { threadRootSpanId, threadTraceId } from '../src/thread-ids';
+import { conversationKey, conversationRootSpanId, conversationTraceId, threadKey, threadRootSpanId, threadTraceId } from '../src/thread-ids';
 
 it('is 32 lowercase hex, never all zero, a pure function of the thread id', () => {
   const ids = new Set<string>();
@@ -22,4 +22,17 @@ it('is identical in another process (fixed value: changing it would split existi
   assert.equal(other, threadTraceId('thread_abc'));
   assert.equal(threadTraceId('thread_abc'), '549e6682a6dbe9bc78db7c90a60c3359');
   assert.equal(threadRootSpanId('thread_abc'), 'cf3b6c5039ee5914');
+});
+
+it('the cached keys the spans use equal the derived ids, past the cache bound and for both kinds', () => {
+  for (let round = 0; round < 2; round++) {
+    for (let i = 0; i < 1500; i++) {
+      const t = `thread_K${i}`;
+      assert.deepEqual({ ...threadKey(t) }, { traceId: threadTraceId(t), fallbackParentSpanId: threadRootSpanId(t) });
+      const c = `conv_K${i}`;
+      assert.deepEqual({ ...conversationKey(c) }, { traceId: conversationTraceId(c), fallbackParentSpanId: conversationRootSpanId(c) });
+    }
+  }
+  // The same id as a thread and as a conversation: different traces (the kind is part of the key).
+  assert.notEqual(threadKey('x_1').traceId, conversationKey('x_1').traceId);
 });
