@@ -4,6 +4,8 @@
  */
 export class BoundedMap<K, V> {
   private readonly map = new Map<K, V>();
+  /** The most recently set or touched key, already last in the map: touching it again moves nothing. */
+  private newest?: K;
   constructor(
     private readonly max: number,
     private readonly onEvict?: (key: K, value: V) => void,
@@ -15,9 +17,10 @@ export class BoundedMap<K, V> {
 
   get(key: K): V | undefined {
     const value = this.map.get(key);
-    if (value !== undefined) {
+    if (value !== undefined && key !== this.newest) {
       this.map.delete(key);
       this.map.set(key, value);
+      this.newest = key;
     }
     return value;
   }
@@ -31,8 +34,13 @@ export class BoundedMap<K, V> {
   }
 
   set(key: K, value: V): void {
+    if (key === this.newest) {
+      this.map.set(key, value);
+      return;
+    }
     this.map.delete(key);
     this.map.set(key, value);
+    this.newest = key;
     while (this.map.size > this.max) {
       const oldest = this.map.keys().next().value as K;
       const evicted = this.map.get(oldest) as V;
@@ -42,6 +50,7 @@ export class BoundedMap<K, V> {
   }
 
   delete(key: K): boolean {
+    if (key === this.newest) this.newest = undefined;
     return this.map.delete(key);
   }
 

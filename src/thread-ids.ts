@@ -39,19 +39,19 @@ export interface TraceKey {
 }
 
 // Keys of recent threads and conversations: a call about a thread needs its key, and a hash per call
-// (a native call into OpenSSL) was the largest single cost of a traced non-streaming call. Cleared when
-// full: a bound, not an LRU.
-const keyCache = new Map<string, TraceKey>();
+// (a native call into OpenSSL) was the largest single cost of a traced non-streaming call. One map per
+// kind, keyed by the id itself; cleared when full (a bound, not an LRU).
 const KEY_CACHE_MAX = 1024;
+const keyCaches = { thread: new Map<string, TraceKey>(), conversation: new Map<string, TraceKey>() };
 
 function traceKey(kind: 'thread' | 'conversation', id: string): TraceKey {
-  const cacheKey = `${kind}:${id}`;
-  let key = keyCache.get(cacheKey);
+  const cache = keyCaches[kind];
+  let key = cache.get(id);
   if (key) return key;
   const d = digest(kind, id);
   key = Object.freeze({ traceId: nonZeroHex(d.subarray(0, 16)), fallbackParentSpanId: nonZeroHex(d.subarray(16, 24)) });
-  if (keyCache.size >= KEY_CACHE_MAX) keyCache.clear();
-  keyCache.set(cacheKey, key);
+  if (cache.size >= KEY_CACHE_MAX) cache.clear();
+  cache.set(id, key);
   return key;
 }
 

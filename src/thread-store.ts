@@ -15,8 +15,8 @@ export interface ThreadState {
   threadId: string;
   /** The latest messages seen on the thread, oldest first (what a model run would see). */
   history: HistoryMessage[];
-  /** Ids of the messages in `history`, and how many of them have none yet (request-body messages). */
-  historyIds: Set<string>;
+  /** Ids of the messages in `history` (made with the first one), and how many have none yet (request-body messages). */
+  historyIds?: Set<string>;
   unidentified: number;
   vectorStoreIds: string[];
   /** User messages added since the thread's previous run: what its next run answers. */
@@ -58,7 +58,7 @@ export class ThreadStore {
   thread(threadId: string): ThreadState {
     let t = this.threads.get(threadId);
     if (!t) {
-      t = { threadId, history: [], historyIds: new Set(), unidentified: 0, vectorStoreIds: [], pendingUser: [], userMessageCount: 0, runCount: 0, costNanos: 0 };
+      t = { threadId, history: [], unidentified: 0, vectorStoreIds: [], pendingUser: [], userMessageCount: 0, runCount: 0, costNanos: 0 };
       this.threads.set(threadId, t);
     }
     return t;
@@ -160,7 +160,7 @@ export class ThreadStore {
     // The searches below run only when they can find something: a message id already in the history, or
     // an id-less request-body message waiting for its echo. A newly created message (the usual case)
     // skips them.
-    const known = msg.id !== undefined && t.historyIds.has(msg.id);
+    const known = msg.id !== undefined && t.historyIds?.has(msg.id) === true;
     if (created && msg.role === 'user' && !(known && t.pendingUser.some((p) => p.id === msg.id))) {
       t.pendingUser.push(msg);
       t.userMessageCount++;
@@ -189,11 +189,11 @@ export class ThreadStore {
     let at = t.history.length;
     while (at > 0 && (t.history[at - 1] as HistoryMessage).createdAt > msg.createdAt) at--;
     t.history.splice(at, 0, msg);
-    if (msg.id) t.historyIds.add(msg.id);
+    if (msg.id) (t.historyIds ??= new Set()).add(msg.id);
     else t.unidentified++;
     if (t.history.length > HISTORY_LIMIT) {
       for (const old of t.history.splice(0, t.history.length - HISTORY_LIMIT)) {
-        if (old.id) t.historyIds.delete(old.id);
+        if (old.id) t.historyIds?.delete(old.id);
         else t.unidentified--;
       }
     }
