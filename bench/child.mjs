@@ -12,7 +12,7 @@ const PKG = '@spanlens/instrumentation-openai';
 
 const api = require('@opentelemetry/api');
 const { AsyncLocalStorageContextManager } = require('@opentelemetry/context-async-hooks');
-const { BasicTracerProvider, BatchSpanProcessor } = require('@opentelemetry/sdk-trace-base');
+const { AlwaysOffSampler, BasicTracerProvider, BatchSpanProcessor } = require('@opentelemetry/sdk-trace-base');
 const { ProtobufTraceSerializer } = require('@opentelemetry/otlp-transformer');
 
 // The package under test must see the bench's OTel API, not the repo's devDependency: two API copies
@@ -34,25 +34,46 @@ const exporter = {
 };
 
 api.context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+// Node 20's AsyncLocalStorage installs its promise hooks on its first run(), which in an app with an OTel SDK
+// happens at the first span export (BatchSpanProcessor exports inside context.with) or the first request an
+// HTTP instrumentation sees. Every configuration starts with it active, so the baseline is not an app whose
+// OTel SDK has never done anything; 'none-idle' keeps it inactive, to show what that costs on its own.
+if (config !== 'none-idle') api.context.with(api.ROOT_CONTEXT, () => undefined);
 let idGenerator;
 if (config.startsWith('ours')) idGenerator = new (require(PKG).ThreadTraceIdGenerator)();
-const provider = new BasicTracerProvider({ idGenerator, spanProcessors: [new BatchSpanProcessor(exporter)] });
+// 'ours-unsampled': the instrumentation observes everything but no span is sampled (AlwaysOff), which
+// separates the cost of observing from the cost of recording and exporting spans.
+const sampler = config === 'ours-unsampled' ? new AlwaysOffSampler() : undefined;
+const provider = new BasicTracerProvider({ idGenerator, sampler, spanProcessors: [new BatchSpanProcessor(exporter)] });
 api.trace.setGlobalTracerProvider(provider);
 
 let inst;
-if (config === 'ours') inst = new (require(PKG).OpenAIInstrumentation)();
+if (config === 'ours' || config === 'ours-unsampled') inst = new (require(PKG).OpenAIInstrumentation)();
 // The soak runs with a small entity bound so it passes the bound (default 10000) within the soak.
 else if (config === 'ours-bounded') inst = new (require(PKG).OpenAIInstrumentation)({ maxTrackedEntities: 500 });
 else if (config === 'ours-nocontent') inst = new (require(PKG).OpenAIInstrumentation)({ captureContent: false });
 else if (config === 'otel') inst = new (require('@opentelemetry/instrumentation-openai').OpenAIInstrumentation)();
 else if (config === 'arize') inst = new (require('@arizeai/openinference-instrumentation-openai').OpenAIInstrumentation)();
-else if (config !== 'none') throw new Error(`unknown config ${config}`);
+else if (config !== 'none' && config !== 'none-idle' && config !== 'floor') throw new Error(`unknown config ${config}`);
 if (inst) {
   inst.setTracerProvider(provider);
   inst.enable();
 }
 // Required after the instrumentations are enabled so their require hooks patch it.
 const OpenAI = require('openai').default ?? require('openai');
+// 'floor': the least any tracing of these calls can cost: one span per SDK request, no attributes, no body
+// observed, ended when the request settles, through the same batch processor and OTLP serialization.
+if (config === 'floor') {
+  const tracer = provider.getTracer('floor');
+  const proto = OpenAI.prototype;
+  const makeRequest = proto.makeRequest;
+  proto.makeRequest = function floorMakeRequest(...args) {
+    const span = tracer.startSpan('openai');
+    const p = makeRequest.apply(this, args);
+    p.then(() => span.end(), () => span.end());
+    return p;
+  };
+}
 
 const flushAll = async () => {
   if (inst?.flush) await inst.flush();
@@ -204,8 +225,9 @@ process.on('message', async (msg) => {
     client ??= new OpenAI({ apiKey: 'bench', baseURL: msg.baseURL, maxRetries: 0 });
     chatClient ??= new OpenAI({ apiKey: 'bench', baseURL: msg.chatURL, maxRetries: 0 });
     const spans0 = exported.spans;
+    const bytes0 = exported.bytes;
     const result = await batches[msg.kind](msg.n);
-    process.send({ type: 'result', result: { ...result, spans: exported.spans - spans0 } });
+    process.send({ type: 'result', result: { ...result, spans: exported.spans - spans0, otlpBytes: exported.bytes - bytes0 } });
   } catch (err) {
     process.send({ type: 'error', error: String(err?.stack ?? err) });
   }
