@@ -100,7 +100,7 @@ function singular(word: string): string {
  * when full: a bound, not an LRU, since a miss only costs the parse below.
  */
 const routeCache = new Map<string, Route>();
-const ROUTE_CACHE_MAX = 512;
+const ROUTE_CACHE_MAX = 256;
 
 /** The route of a request; the returned object is shared (frozen): copy it to change a field. */
 export function matchRoute(method: string, rawPath: string): Route {

@@ -41,7 +41,7 @@ export interface TraceKey {
 // Keys of recent threads and conversations: a call about a thread needs its key, and a hash per call
 // (a native call into OpenSSL) was the largest single cost of a traced non-streaming call. One map per
 // kind, keyed by the id itself; cleared when full (a bound, not an LRU).
-const KEY_CACHE_MAX = 1024;
+const KEY_CACHE_MAX = 256;
 const keyCaches = { thread: new Map<string, TraceKey>(), conversation: new Map<string, TraceKey>() };
 
 function traceKey(kind: 'thread' | 'conversation', id: string): TraceKey {
