@@ -4,6 +4,7 @@ import { BoundedMap, evictionWarning } from './bounded-map';
 import { arr, num, obj, secondsToMs, str, type Obj } from './json';
 import { now, type ClientLike, type ObservedCall } from './request-observer';
 import { CLIENT, ambientLinks, serverAttributes, threadAttributes, type SpanEnv } from './span-env';
+import { MAX_DELTA_EVENTS, MAX_DELTA_SPANS, MessageDeltaLog } from './message-deltas';
 import { emitStepSpans, type RunSteps } from './step-spans';
 import { suppressTracing } from './suppress';
 import { Sweeper } from './sweeper';
@@ -58,10 +59,8 @@ export interface RunState {
 export interface StreamedRun {
   steps: Map<string, Obj>;
   stepTimes: Map<string, { start?: number; end?: number }>;
-  /** Per message id: each delta's time, index, size and (capped) text. */
-  deltas: Map<string, MessageDelta[]>;
-  /** Characters of delta text kept per message (bounded by the content cap). */
-  keptText: Map<string, number>;
+  /** The `thread.message.delta` events, per message id (see MessageDeltaLog). */
+  deltas: MessageDeltaLog;
   /**
    * Step deltas not merged yet, as their raw JSON, per step id: merged only when the streamed steps are
    * read (a stream cut before a step completed). A `thread.run.step.*` event replaces the step object,
@@ -78,14 +77,6 @@ export interface StreamedRun {
   owner?: object;
 }
 
-export interface MessageDelta {
-  at: number;
-  index: number;
-  size: number;
-  text?: string;
-}
-
-const MAX_DELTAS_PER_MESSAGE = 10_000;
 /** Raw step-delta JSON held per run before it is merged anyway (bounds memory on a long step). */
 const MAX_PENDING_DELTA_CHARS = 256 * 1024;
 
@@ -230,25 +221,11 @@ export class RunTracker {
     }
   }
 
-  /** `thread.message.delta`: an event on the message's chat span (and its text, capped). */
-  onMessageDelta(runId: string, delta: Obj, at: number): void {
+  /** `thread.message.delta` (its message id read from the raw JSON): held for the message's chat span. */
+  onMessageDelta(runId: string, messageId: string, raw: string, at: number): void {
     const st = this.active.peek(runId);
-    const id = str(delta.id);
-    if (!st || !id) return;
-    const s = this.streamed(st);
-    let list = s.deltas.get(id);
-    if (!list) s.deltas.set(id, (list = []));
-    if (list.length >= MAX_DELTAS_PER_MESSAGE) return;
-    // Text is kept only up to the content cap per message; sizes and times are kept for every delta.
-    let kept = s.keptText.get(id) ?? 0;
-    for (const raw of arr(obj(delta.delta)?.content)) {
-      const part = obj(raw);
-      const text = str(obj(part?.text)?.value) ?? '';
-      const keep = this.env.content.enabled && kept < this.env.content.maxLength;
-      if (keep) kept += text.length;
-      list.push({ at, index: num(part?.index) ?? list.length, size: text.length, ...(keep ? { text } : {}) });
-    }
-    s.keptText.set(id, kept);
+    if (!st) return;
+    this.streamed(st).deltas.add(messageId, raw, at);
     st.lastSeen = at;
   }
 
@@ -286,7 +263,9 @@ export class RunTracker {
   }
 
   private streamed(st: RunState): StreamedRun {
-    return (st.stream ??= { steps: new Map(), stepTimes: new Map(), deltas: new Map(), keptText: new Map(), terminalInStream: false });
+    if (st.stream) return st.stream;
+    const deltas = new MessageDeltaLog(this.env.messageDeltaSpans ? MAX_DELTA_SPANS : MAX_DELTA_EVENTS, this.env.content);
+    return (st.stream = { steps: new Map(), stepTimes: new Map(), deltas, terminalInStream: false });
   }
 
   /** The app submitted tool outputs: the function tool spans end here. */

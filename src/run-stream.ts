@@ -6,8 +6,8 @@ import type { SSEEvent } from './sse';
 import { appOutcome, type StreamOutcome, type StreamSink } from './stream-tap';
 import type { ThreadStore } from './thread-store';
 
-/** The step id of a step delta as the API writes it (`{"id":"step_…","object":"thread.run.step.delta",…`). */
-const STEP_DELTA_ID = /^\{\s*"id"\s*:\s*"([^"\\]+)"/;
+/** The id a delta opens with as the API writes it (`{"id":"step_…","object":"thread.run.step.delta",…`). */
+const DELTA_ID = /^\{\s*"id"\s*:\s*"([^"\\]+)"/;
 
 /** Events handled below besides `thread.run.*`. */
 const USED_EVENTS = new Set(['thread.created', 'thread.message.delta', 'thread.message.completed', 'thread.message.incomplete', 'error']);
@@ -30,6 +30,8 @@ export class RunStreamSink implements StreamSink {
   private sawErrorEvent = false;
   /** An event whose data did not parse: the SDK throws that SyntaxError into the app's iteration. */
   private malformed?: unknown;
+  /** The data of the last event passed on unparsed (a delta, an unread event); checked if the stream fails. */
+  private unparsed?: string;
 
   constructor(
     private readonly call: ObservedCall,
@@ -45,15 +47,21 @@ export class RunStreamSink implements StreamSink {
 
   event(e: SSEEvent, at: number): void {
     if (e.event === 'done' || !e.data) return;
-    if (e.event === 'thread.run.step.delta' && this.runId) {
-      // The most frequent event of a tool step (code input, arguments): only its step id is read now;
-      // the delta is parsed only if the step's final object never arrives (see RunTracker.onStepDeltaRaw).
-      const id = STEP_DELTA_ID.exec(e.data)?.[1];
+    // Deltas, the bulk of a stream: only their id is read now. A step delta is parsed only if the step's
+    // final object never arrives (RunTracker.onStepDeltaRaw), a message delta when its span is built.
+    if (this.runId && (e.event === 'thread.message.delta' || e.event === 'thread.run.step.delta')) {
+      const id = DELTA_ID.exec(e.data)?.[1];
+      this.unparsed = e.data;
+      if (id && e.event === 'thread.message.delta') return this.runs.onMessageDelta(this.runId, id, e.data, at);
       if (id) return this.runs.onStepDeltaRaw(this.runId, id, e.data, at);
     }
     const name = e.event;
     // Events nothing below reads (thread.message.created / in_progress, …) are not parsed at all.
-    if (!name.startsWith('thread.run.') && !USED_EVENTS.has(name)) return;
+    if (!name.startsWith('thread.run.') && !USED_EVENTS.has(name)) {
+      this.unparsed = e.data;
+      return;
+    }
+    this.unparsed = undefined;
     let data: Obj | undefined;
     try {
       data = obj(JSON.parse(e.data));
@@ -75,7 +83,10 @@ export class RunStreamSink implements StreamSink {
       if (first && this.runId) this.runs.claimStream(this.runId, this);
       return;
     }
-    if (name === 'thread.message.delta') return this.runId ? this.runs.onMessageDelta(this.runId, data, at) : undefined;
+    if (name === 'thread.message.delta') {
+      const id = str(data.id);
+      return this.runId && id ? this.runs.onMessageDelta(this.runId, id, e.data, at) : undefined;
+    }
     if (name === 'thread.message.completed' || name === 'thread.message.incomplete') return this.store.recordMessage(data);
     if (name === 'error') {
       this.sawErrorEvent = true;
@@ -84,6 +95,15 @@ export class RunStreamSink implements StreamSink {
   }
 
   end(outcome: StreamOutcome, at: number, error?: unknown): void {
+    // Data that does not parse makes the SDK throw and the stream end there: a stream that did not end
+    // cleanly after an unparsed event is checked for that one.
+    if (outcome !== 'done' && this.unparsed !== undefined && this.malformed === undefined) {
+      try {
+        JSON.parse(this.unparsed);
+      } catch (err) {
+        this.malformed = err;
+      }
+    }
     // The error event already set the span's error; see appOutcome.
     [outcome, error] = appOutcome(outcome, error, this.sawErrorEvent, this.malformed);
     if (this.runId) this.runs.onStreamEnd(this.runId, outcome, at, error, this);

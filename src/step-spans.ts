@@ -2,7 +2,8 @@ import { ROOT_CONTEXT, SpanStatusCode, trace, type Attributes, type Span } from 
 import { A } from './attributes';
 import { textMessage, instructionsParts, type GenAIMessage, type Part } from './genai-messages';
 import { arr, obj, secondsToMs, str, type Obj } from './json';
-import type { MessageDelta, RunState, ToolCallRecord } from './run-state';
+import type { MessageDelta } from './message-deltas';
+import type { RunState, ToolCallRecord } from './run-state';
 import { CLIENT, INTERNAL, serverAttributes, threadAttributes, type SpanEnv } from './span-env';
 import type { ThreadStore } from './thread-store';
 import { usageAttributes } from './usage';
@@ -102,10 +103,21 @@ export function emitStepSpans(env: SpanEnv, store: ThreadStore, st: RunState, fo
     const status = str(step.status) ?? 'completed';
     if (step.type === 'message_creation') {
       const messageId = str(obj(details?.message_creation)?.message_id);
-      const deltas = (messageId && st.stream?.deltas.get(messageId)) || [];
-      const text = (messageId ? store.messages.peek(messageId)?.text : undefined) ?? (deltas.length ? deltas.map((d) => d.text ?? '').join('') : undefined);
+      let text = messageId ? store.messages.peek(messageId)?.text : undefined;
+      let deltas: MessageDelta[] = [];
+      const extra: Attributes = {};
+      if (messageId) {
+        extra[A.messageId] = messageId;
+        const log = st.stream?.deltas;
+        const count = log?.count(messageId) ?? 0;
+        if (log && count) {
+          deltas = log.recorded(messageId);
+          extra[A.deltaCount] = count;
+          text ??= log.text(messageId);
+        }
+      }
       const finish = FINISH[status] ?? status;
-      chatSpan(step, start, end, textMessage('assistant', text ?? '', finish), finish, messageId ? { [A.messageId]: messageId } : {}, deltas);
+      chatSpan(step, start, end, textMessage('assistant', text ?? '', finish), finish, extra, deltas);
       return;
     }
     if (step.type !== 'tool_calls') return;

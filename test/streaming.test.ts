@@ -38,6 +38,9 @@ const FLOWS: Record<string, Record<string, unknown>> = {
   'code-cut': { flow: 'create-stream-true', script: 'code', tools: [{ type: 'code_interpreter' }], fault: 'cut-after:12' },
   truncate: { flow: 'create-stream-true', fault: 'truncate:7' },
   'error-event': { flow: 'create-stream-true', fault: 'error-event:4' },
+  // ~400 message deltas: more than a span keeps events; cut among them, the message never completes
+  long: { flow: 'create-stream-true', script: 'long_answer' },
+  'long-cut': { flow: 'create-stream-true', script: 'long_answer', fault: 'cut-after:300' },
 };
 const scenarios = Object.entries(FLOWS).map(([name, args]) => ({ name, module: MODULE, args }));
 const emulators: Emulator[] = [];
@@ -51,6 +54,11 @@ after(async () => {
   await Promise.all(emulators.map((e) => e.close()));
 });
 
+/** The text of each message delta the app saw, in order. */
+const appDeltaTexts = (r: ScenarioResult) =>
+  (r.result.log as Array<{ event?: string; delta?: { content?: Array<{ text?: { value?: string } }> } }>)
+    .filter((e) => e.event === 'thread.message.delta')
+    .map((e) => (e.delta?.content ?? []).map((p) => p.text?.value ?? '').join(''));
 const appEvents = (r: ScenarioResult, name: string) => (r.result.log as Array<{ event?: string }>).filter((e) => e.event === name).length;
 
 function runOf(r: ScenarioResult): { trace: SpanJSON[]; run: SpanJSON } {
@@ -177,6 +185,35 @@ forEachCell((cell) => {
     const code = one(trace, 'execute_tool code_interpreter');
     assert.equal(code.parentSpanId, run.spanId);
     assert.equal(code.attributes['spanlens.code.input'], seen);
+  });
+
+  it('a long answer: the first 128 deltas are span events (the SDK keeps no more), all are counted, the text is whole', () => {
+    const r = traced.scenarios.long!;
+    const { trace, run } = runOf(r);
+    assert.equal(run.attributes['openai.run.status'], 'completed');
+    const texts = appDeltaTexts(r);
+    assert.ok(texts.length > 300, `a long stream (${texts.length} deltas)`);
+    const message = one(trace, 'chat gpt-4o-mini', { 'openai.step.type': 'message_creation' });
+    assert.equal(message.attributes['openai.message.delta.count'], texts.length);
+    const events = message.events.filter((e) => e.name === 'openai.message.delta');
+    assert.equal(events.length, 128);
+    assert.deepEqual(events.map((e) => e.attributes['openai.message.delta.text']), texts.slice(0, 128));
+    assert.deepEqual(events.map((e) => e.attributes['openai.message.delta.size']), texts.slice(0, 128).map((t) => t.length));
+    const output = JSON.parse(String(message.attributes['gen_ai.output.messages']));
+    assert.equal(output[0].parts[0].content, texts.join(''));
+  });
+
+  it('a long answer cut mid-message: the chat span keeps the text of every delta the app saw', () => {
+    const r = traced.scenarios['long-cut']!;
+    const { trace, run } = runOf(r);
+    assert.equal(run.attributes['spanlens.run.end_reason'], 'stream_error');
+    const texts = appDeltaTexts(r);
+    assert.ok(texts.length > 128, `the cut falls past the recorded deltas (${texts.length} seen)`);
+    assert.ok(!(r.result.log as Array<{ event?: string }>).some((e) => e.event === 'thread.message.completed'), 'the message never completed');
+    const message = one(trace, 'chat gpt-4o-mini', { 'openai.step.type': 'message_creation' });
+    assert.equal(message.attributes['openai.message.delta.count'], texts.length);
+    const output = JSON.parse(String(message.attributes['gen_ai.output.messages']));
+    assert.equal(output[0].parts[0].content, texts.join(''));
   });
 
   it('a cut connection, a truncated stream and an error event end the run truthfully', () => {

@@ -101,6 +101,7 @@ export interface Emulator {
 /** The scripted behaviours a run can follow (`metadata.script` on the run or the assistant). */
 export type EmulatorScript =
   | 'answer'
+  | 'long_answer'
   | 'function'
   | 'parallel_functions'
   | 'code'
@@ -112,6 +113,7 @@ export type EmulatorScript =
 
 export const EMULATOR_SCRIPTS: readonly EmulatorScript[] = [
   'answer',
+  'long_answer',
   'function',
   'parallel_functions',
   'code',

@@ -53,6 +53,8 @@ export function scriptStages(m: RunMachine): Stage[] {
   switch (m.script) {
     case 'answer':
       return answer(m);
+    case 'long_answer':
+      return answer(m, LONG_ANSWER_REPEATS);
     case 'function':
     case 'expired':
       return functions(m, 1);
@@ -83,13 +85,17 @@ export function scriptStages(m: RunMachine): Stage[] {
   }
 }
 
-function answer(m: RunMachine): Stage[] {
+/** 'long_answer': the long answer this many times, about 400 message deltas (more than a span holds events). */
+const LONG_ANSWER_REPEATS = 25;
+
+function answer(m: RunMachine, repeats = 0): Stage[] {
+  const text = repeats ? longAnswerText(m.seed, m.question).repeat(repeats) : answerText(m.seed, m.question);
   return [
     () => {
       m.setStatus('in_progress');
       m.beginMessage();
     },
-    () => m.finishWithMessage(answerText(m.seed, m.question)),
+    () => m.finishWithMessage(text),
   ];
 }
 
