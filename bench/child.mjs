@@ -87,6 +87,8 @@ const heapMB = () => process.memoryUsage().heapUsed / 1048576;
 
 let client;
 let chatClient;
+let streamClient;
+let streamSeq = 0;
 /** Per batch: fresh assistant and thread (the parent reset the emulator before the batch). */
 async function assistant(tools) {
   return client.beta.assistants.create({ model: 'gpt-4o-mini', name: 'Bench agent', tools });
@@ -138,24 +140,20 @@ const batches = {
     return { ...r, steps };
   },
   async stream(n) {
-    // n = events wanted; streamed 'code' runs back to back (the longest event sequence the emulator has).
-    const a = await assistant([{ type: 'code_interpreter' }]);
+    // n runs of the long-stream server's N events each (see long-stream.mjs).
     let events = 0;
-    let runs = 0;
     let peak = heapMB();
     const c0 = process.cpuUsage();
     const t0 = performance.now();
-    while (events < n) {
-      const thread = await client.beta.threads.create({ messages: [{ role: 'user', content: `plot values ${runs}` }] });
-      const s = await client.beta.threads.runs.create(thread.id, { assistant_id: a.id, stream: true });
+    for (let runs = 0; runs < n; runs++) {
+      const s = await streamClient.beta.threads.runs.create(`thread_bench${++streamSeq}`, { assistant_id: 'asst_bench', stream: true });
       for await (const _ev of s) {
         if (++events % 200 === 0) peak = Math.max(peak, heapMB());
       }
-      runs++;
     }
     await flushAll();
     const ms = performance.now() - t0;
-    return { events, runs, ms, eventsPerSec: (events / ms) * 1000, cpuMsPerEvent: cpuMs(process.cpuUsage(c0)) / events, peakHeapMB: peak };
+    return { events, runs: n, ms, eventsPerSec: (events / ms) * 1000, cpuMsPerEvent: cpuMs(process.cpuUsage(c0)) / events, peakHeapMB: peak };
   },
   /** Soak: polled and streamed runs alternately, heap after GC every `every` runs. */
   async soak(n, every = 100) {
@@ -224,6 +222,7 @@ process.on('message', async (msg) => {
   try {
     client ??= new OpenAI({ apiKey: 'bench', baseURL: msg.baseURL, maxRetries: 0 });
     chatClient ??= new OpenAI({ apiKey: 'bench', baseURL: msg.chatURL, maxRetries: 0 });
+    streamClient ??= new OpenAI({ apiKey: 'bench', baseURL: msg.streamURL, maxRetries: 0 });
     const spans0 = exported.spans;
     const bytes0 = exported.bytes;
     const result = await batches[msg.kind](msg.n);
