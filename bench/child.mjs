@@ -89,6 +89,9 @@ let client;
 let chatClient;
 let streamClient;
 let streamSeq = 0;
+let streamURL;
+/** The long stream's events, fetched once, for the in-process stream batches. */
+let inProcessTemplate;
 /** Per batch: fresh assistant and thread (the parent reset the emulator before the batch). */
 async function assistant(tools) {
   return client.beta.assistants.create({ model: 'gpt-4o-mini', name: 'Bench agent', tools });
@@ -154,6 +157,41 @@ const batches = {
     await flushAll();
     const ms = performance.now() - t0;
     return { events, runs: n, ms, eventsPerSec: (events / ms) * 1000, cpuMsPerEvent: cpuMs(process.cpuUsage(c0)) / events, peakHeapMB: peak };
+  },
+  /**
+   * The same N-event run with the SDK's fetch answered in this process from chunks encoded beforehand (one
+   * per event, as the server writes them): the app's CPU per event with no sockets and no server sharing
+   * the machine, far steadier than the loopback rate.
+   */
+  async streamInProcess(n) {
+    if (!inProcessTemplate) {
+      const res = await fetch(`${streamURL}/threads/thread_inprocT/runs`, { method: 'POST', body: '{}' });
+      const k = /\d+$/.exec(res.headers.get('x-request-id'))[0];
+      inProcessTemplate = { k, events: (await res.text()).split('\n\n').filter(Boolean).map((e) => `${e}\n\n`) };
+    }
+    const { k, events } = inProcessTemplate;
+    const encoder = new TextEncoder();
+    const bodies = Array.from({ length: n }, () => {
+      const id = `ip${++streamSeq}`;
+      return events.map((e) => encoder.encode(e.replaceAll(`_long${k}"`, `_${id}"`).replaceAll('thread_inprocT', `thread_${id}`)));
+    });
+    const fakeFetch = async () => {
+      const chunks = bodies.shift();
+      let i = 0;
+      const body = new ReadableStream({ pull: (c) => (i < chunks.length ? c.enqueue(chunks[i++]) : c.close()) });
+      return new Response(body, { status: 200, headers: { 'content-type': 'text/event-stream', 'x-request-id': `req_${streamSeq}` } });
+    };
+    const c = new OpenAI({ apiKey: 'bench', baseURL: 'http://bench.invalid/v1', fetch: fakeFetch, maxRetries: 0 });
+    let count = 0;
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    for (let r = 0; r < n; r++) {
+      const s = await c.beta.threads.runs.create(`thread_ip${streamSeq - n + r + 1}`, { assistant_id: 'asst_bench', stream: true });
+      for await (const _ev of s) count++;
+    }
+    await flushAll();
+    const ms = performance.now() - t0;
+    return { events: count, runs: n, ms, usPerEvent: (ms * 1000) / count, cpuUsPerEvent: (cpuMs(process.cpuUsage(c0)) * 1000) / count };
   },
   /** Soak: polled and streamed runs alternately, heap after GC every `every` runs. */
   async soak(n, every = 100) {
@@ -223,6 +261,7 @@ process.on('message', async (msg) => {
     client ??= new OpenAI({ apiKey: 'bench', baseURL: msg.baseURL, maxRetries: 0 });
     chatClient ??= new OpenAI({ apiKey: 'bench', baseURL: msg.chatURL, maxRetries: 0 });
     streamClient ??= new OpenAI({ apiKey: 'bench', baseURL: msg.streamURL, maxRetries: 0 });
+    streamURL = msg.streamURL;
     const spans0 = exported.spans;
     const bytes0 = exported.bytes;
     const result = await batches[msg.kind](msg.n);

@@ -171,8 +171,8 @@ function callTable(title, res) {
 }
 
 const S = quick
-  ? { calls: { rounds: 4, n: 150 }, polled: { rounds: 3, n: 8, warm: 3 }, stream: { rounds: 3, n: 1, warm: 2 }, threads: 20000, soak: [1000, 100] }
-  : { calls: { rounds: 30, n: 100 }, polled: { rounds: 8, n: 20, warm: 5 }, stream: { rounds: 12, n: 1, warm: 2 }, threads: 100000, soak: [3000, 200] };
+  ? { calls: { rounds: 4, n: 150 }, polled: { rounds: 3, n: 8, warm: 3 }, stream: { rounds: 3, n: 1, warm: 2 }, inProcess: { rounds: 8, n: 2, warm: 2 }, threads: 20000, soak: [1000, 100] }
+  : { calls: { rounds: 30, n: 100 }, polled: { rounds: 8, n: 20, warm: 5 }, stream: { rounds: 12, n: 1, warm: 2 }, inProcess: { rounds: 30, n: 2, warm: 2 }, threads: 100000, soak: [3000, 200] };
 
 const cpu = (readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/) ?? [])[1] ?? os.cpus()[0]?.model;
 say(`Machine: ${cpu}; nproc ${cores}; Linux ${os.release()}; Node ${process.version}; ${quick ? 'quick' : 'full'} run, ${new Date().toISOString()}`);
@@ -234,8 +234,19 @@ if (runs('stream')) {
   for (const [c, rs] of Object.entries(stream)) {
     say(`| ${c} | ${median(rs.map((r) => r.runs))} | ${fmt(rs.map((r) => r.eventsPerSec), 0)} | ${fmt(pairedEps(rs))} | ${fmt(rs.map((r) => r.cpuMsPerEvent * 1000), 1)} | ${Math.max(...rs.map((r) => r.peakHeapMB)).toFixed(1)} | ${(median(rs.map((r) => r.requests)) - median(stream.none.map((r) => r.requests))).toFixed(0)} | ${median(rs.map((r) => r.spans / r.runs)).toFixed(1)} | ${median(rs.map((r) => r.otlpBytes / r.runs)).toFixed(0)} |`);
   }
+  // The same run in-process (the SDK's fetch answered from memory): no sockets, no server on the machine.
+  const inProc = await compare('streamInProcess', ['none', 'floor', 'ours', 'ours-nocontent', 'ours-unsampled'], S.inProcess);
+  say(`\n### (c, in-process) the same run, the SDK's fetch answered in the app's process; ${S.inProcess.n} runs per batch\n`);
+  say('| config | µs/event | × none, paired (p10–p90) | CPU µs/event | added CPU µs/event |');
+  say('|---|---|---|---|---|');
+  const pairedUs = (rs) => rs.map((r, i) => r.usPerEvent / inProc.none[i].usPerEvent);
+  for (const [c, rs] of Object.entries(inProc)) {
+    const added = median(rs.map((r, i) => r.cpuUsPerEvent - inProc.none[i].cpuUsPerEvent));
+    say(`| ${c} | ${fmt(rs.map((r) => r.usPerEvent), 2)} | ${fmt(pairedUs(rs))} | ${fmt(rs.map((r) => r.cpuUsPerEvent), 2)} | ${added.toFixed(2)} |`);
+  }
   const loss = 1 - median(pairedEps(stream.ours));
-  verdict('≤ 3% streaming throughput loss', loss <= 0.03, `${(loss * 100).toFixed(1)}% loss`);
+  const inProcLoss = 1 - 1 / median(pairedUs(inProc.ours));
+  verdict('≤ 3% streaming throughput loss', loss <= 0.03, `${(loss * 100).toFixed(1)}% loss over loopback; ${(inProcLoss * 100).toFixed(1)}% in-process`);
   const streamExtra = median(stream.ours.map((r) => r.requests)) - median(stream.none.map((r) => r.requests));
   verdict('0 extra requests per streamed run', streamExtra === 0, `${streamExtra}`);
 }
