@@ -468,7 +468,7 @@ it(`property: the stream tap gives the consumer the same bytes and its sink the 
       const chunks = chunksOf(bytes, cuts);
       const events: SSEEvent[] = [];
       const ends: StreamOutcome[] = [];
-      const sink = { event: (e: SSEEvent) => void events.push(e), end: (o: StreamOutcome) => void ends.push(o) };
+      const sink = { event: (e: SSEEvent) => void events.push(e), item: () => undefined, end: (o: StreamOutcome) => void ends.push(o) };
       const body =
         kind !== 'node'
           ? new ReadableStream<Uint8Array>({
@@ -556,5 +556,6 @@ it('the properties checked real trees (spans of every kind), and how many', () =
   for (const p of ['polled', 'streamed']) {
     for (const kind of ['run spans', 'step spans']) assert.ok((checked.get(`${p} ${kind}`) ?? 0) > RUNS[p as 'polled'] / 20, `${p}: too few ${kind} checked`);
   }
-  for (const kind of ['response spans', 'item spans']) assert.ok((checked.get(`responses ${kind}`) ?? 0) > RUNS.responses / 5, `responses: too few ${kind} checked`);
+  // Floors well under what random cases give (item spans: 60-110 in 300 runs), so only a generator gone wrong trips them.
+  for (const kind of ['response spans', 'item spans']) assert.ok((checked.get(`responses ${kind}`) ?? 0) > RUNS.responses / 10, `responses: too few ${kind} checked`);
 });
