@@ -90,7 +90,11 @@ export class ChatStreamSink implements StreamSink {
       this.malformed ??= err;
       return;
     }
-    if (!chunk) return;
+    if (chunk) this.item('message', chunk, at);
+  }
+
+  /** A chunk: its strings are read now (nothing of the app's object is kept but the usage). */
+  item(_name: string, chunk: Obj, at: number): void {
     if (obj(chunk.error)) {
       this.errorChunk ??= obj(chunk.error);
       return;
@@ -139,6 +143,8 @@ export class ChatStreamSink implements StreamSink {
     finishChat(this.env, span, this.call, this.request, body, outputs, at);
     const failed = this.errorChunk !== undefined || this.malformed !== undefined;
     [outcome, error] = appOutcome(outcome, error, this.errorChunk !== undefined, this.malformed);
+    // Seen through the SDK's Stream, `[DONE]` is not: a clean end is complete when every choice finished.
+    if (outcome === 'done' && !this.done && !(this.choices.size > 0 && [...this.choices.values()].every((c) => c.finish))) outcome = 'truncated';
     if (failed || (!this.done && outcome !== 'done')) {
       span.setAttribute('spanlens.stream.end_reason', outcome);
       if (outcome === 'error') {

@@ -10,6 +10,7 @@ import { ContentPolicy } from './content';
 import { CostModel } from './cost';
 import { createMetrics, type Metrics } from './metrics';
 import { observeRequest, type CallHandlers, type ClientLike } from './request-observer';
+import { adoptParsedStream } from './stream-tap';
 import type { SpanEnv } from './span-env';
 import { isTracingSuppressed } from './suppress';
 import { Tracker } from './tracker';
@@ -22,8 +23,10 @@ export const SUPPORTED_MAJORS = [4, 5, 6, 7];
 export let loadedOpenAI: { exports: unknown; version?: string } | undefined;
 
 type MakeRequest = (this: ClientLike, options: unknown, retriesRemaining?: number | null, ...rest: unknown[]) => Promise<unknown>;
+type Request = (this: ClientLike, ...args: unknown[]) => unknown;
 interface RequestOwner {
   makeRequest: MakeRequest;
+  request?: Request;
 }
 
 /** Instruments the `openai` package at its request layer: every endpoint, no per-call wiring. */
@@ -126,12 +129,47 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
         return observeRequest(this, options, () => original.call(this, options, retriesRemaining, ...rest), handlers);
       } as MakeRequest,
     );
+    // `request` wraps makeRequest's promise in the APIPromise the app gets; its parser makes the Stream of a
+    // streaming call, which is where stream events are observed (see stream-tap.ts).
+    if (typeof owner.request === 'function') {
+      this._wrap(owner as Required<RequestOwner>, 'request', (original: Request) =>
+        function patchedRequest(this: ClientLike, ...args: unknown[]) {
+          const promise = original.apply(this, args);
+          watchParse(promise, handlers.internalError);
+          return promise;
+        } as Request,
+      );
+    }
     return moduleExports;
   }
 
   private unpatch(moduleExports: unknown): void {
     const owner = requestOwner(moduleExports);
     if (owner && isWrapped(owner.makeRequest)) this._unwrap(owner, 'makeRequest');
+    if (owner && isWrapped(owner.request)) this._unwrap(owner, 'request');
+  }
+}
+
+type Parser = (this: unknown, ...args: unknown[]) => unknown;
+
+/**
+ * Wraps an APIPromise's parser (its own property in every major, which `_thenUnwrap`'s derived promises
+ * call too) so a Stream it makes is handed to the stream observation before anyone can read it: the side
+ * reaction on the parser's promise is registered before the SDK's own continuation.
+ */
+function watchParse(promise: unknown, onError: (err: unknown) => void): void {
+  try {
+    const target = promise as { parseResponse?: unknown } | null;
+    const parse = target?.parseResponse;
+    if (typeof parse !== 'function') return;
+    target!.parseResponse = function parseResponse(this: unknown, ...args: unknown[]) {
+      const parsed = (parse as Parser).apply(this, args);
+      // v4 passes (props), v5+ (client, props)
+      adoptParsedStream(args[args.length - 1], parsed, onError);
+      return parsed;
+    };
+  } catch (err) {
+    onError(err);
   }
 }
 

@@ -8,6 +8,15 @@ export const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 export const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 export const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
+/** A deep copy of a parsed API object (what parsing its JSON again would give), or undefined. */
+export function copyJSON(o: Obj): Obj | undefined {
+  try {
+    return obj(JSON.parse(JSON.stringify(o)));
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Whole API seconds to epoch ms. A value before 2001 (0, a small number: a bogus or placeholder time) is
  * no time at all: the SDK would read such a small number as a performance-clock time and misplace the span.

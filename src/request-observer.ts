@@ -237,7 +237,7 @@ class UnreadBodies {
 
 const unreadBodies = new UnreadBodies();
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
@@ -247,6 +247,13 @@ function guardSink(sink: StreamSink, onError: (err: unknown) => void): StreamSin
     event(e, at) {
       try {
         sink.event(e, at);
+      } catch (err) {
+        onError(err);
+      }
+    },
+    item(name, data, at) {
+      try {
+        sink.item(name, data, at);
       } catch (err) {
         onError(err);
       }

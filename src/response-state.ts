@@ -213,7 +213,8 @@ export class ResponseTracker {
     }
     st.lastSeen = at;
     this.active.delete(responseId);
-    this.endUnfinished(st, `stream_${outcome}`);
+    // A clean end before the terminal event (the SDK's Stream just finishes) is a truncated stream.
+    this.endUnfinished(st, `stream_${outcome === 'done' ? 'truncated' : outcome}`);
   }
 
   /** The trace a call about an existing response belongs to (retrieve, input_items, delete). */

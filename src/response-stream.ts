@@ -1,4 +1,4 @@
-import { num, obj, str, type Obj } from './json';
+import { copyJSON, num, obj, str, type Obj } from './json';
 import type { ObservedCall } from './request-observer';
 import type { ResponseTracker } from './response-state';
 import type { SSEEvent } from './sse';
@@ -46,7 +46,7 @@ export class ResponseStreamSink implements StreamSink {
     // Deltas are most of a stream and only counted: no JSON.parse for them, nor for events not read.
     if (this.responseId && name.endsWith('.delta')) {
       const index = OUTPUT_INDEX.exec(e.data)?.[1];
-      return this.responses.onStreamDelta(this.responseId, index === undefined ? undefined : Number(index), at, name === 'response.output_text.delta');
+      return this.delta(name, index === undefined ? undefined : Number(index), at);
     }
     if (name !== 'message' && !USED_EVENTS.has(name)) return;
     let data: Obj | undefined;
@@ -56,8 +56,22 @@ export class ResponseStreamSink implements StreamSink {
       this.malformed ??= err; // the stream failed for the app (see end)
       return;
     }
-    if (!data) return;
-    const type = str(data.type) ?? name;
+    if (data) this.handle(str(data.type) ?? name, data, at);
+  }
+
+  item(name: string, data: Obj, at: number): void {
+    if (name.endsWith('.delta')) return this.responseId ? this.delta(name, num(data.output_index), at) : undefined;
+    if (!USED_EVENTS.has(name)) return;
+    // Copies: ResponseStream accumulates the output into the app's objects as further events come.
+    const copy = copyJSON(data);
+    if (copy) this.handle(name, copy, at);
+  }
+
+  private delta(type: string, outputIndex: number | undefined, at: number): void {
+    this.responses.onStreamDelta(this.responseId!, outputIndex, at, type === 'response.output_text.delta');
+  }
+
+  private handle(type: string, data: Obj, at: number): void {
     const response = obj(data.response);
     if (response && type.startsWith('response.')) {
       const first = this.responseId === undefined;
@@ -73,7 +87,7 @@ export class ResponseStreamSink implements StreamSink {
       if (item && index !== undefined) this.responses.onStreamItem(this.responseId, index, item, at, type === 'response.output_item.done');
       return;
     }
-    if (type.endsWith('.delta')) return this.responses.onStreamDelta(this.responseId, num(data.output_index), at, type === 'response.output_text.delta');
+    if (type.endsWith('.delta')) return this.delta(type, num(data.output_index), at);
     if (type === 'error') {
       this.sawErrorEvent = true;
       this.responses.onStreamError(this.responseId, data, at);

@@ -165,20 +165,10 @@ export class RunTracker {
     st.lastSeen = at;
   }
 
-  /** `thread.run.step.delta`: tool call pieces, merged so a cut stream still has what it showed. */
-  onStepDelta(runId: string, delta: Obj, at: number): void {
-    const st = this.active.peek(runId);
-    const id = str(delta.id);
-    const step = id ? st?.stream?.steps.get(id) : undefined;
-    if (!st || !step) return;
-    this.mergePending(st.stream!);
-    mergeDelta(step, { step_details: obj(delta.delta)?.step_details }, this.env.content.enabled);
-    st.lastSeen = at;
-  }
-
   /**
-   * A step delta whose step id was read from its raw JSON (see RunStreamSink): kept unparsed until the
-   * streamed steps are needed (most steps complete, and the completed step replaces the merged one).
+   * `thread.run.step.delta` (tool call pieces), as its JSON: kept unparsed until the streamed steps are
+   * needed (most steps complete, and the completed step replaces the merged one), then merged so a cut
+   * stream still has what it showed.
    */
   onStepDeltaRaw(runId: string, stepId: string, raw: string, at: number): void {
     const st = this.active.peek(runId);
@@ -221,11 +211,11 @@ export class RunTracker {
     }
   }
 
-  /** `thread.message.delta` (its message id read from the raw JSON): held for the message's chat span. */
-  onMessageDelta(runId: string, messageId: string, raw: string, at: number): void {
+  /** `thread.message.delta`, as its JSON or the SDK's object: held for the message's chat span. */
+  onMessageDelta(runId: string, messageId: string, delta: string | Obj, at: number): void {
     const st = this.active.peek(runId);
     if (!st) return;
-    this.streamed(st).deltas.add(messageId, raw, at);
+    this.streamed(st).deltas.add(messageId, delta, at);
     st.lastSeen = at;
   }
 
@@ -253,7 +243,8 @@ export class RunTracker {
       st.span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(error) ?? 'stream failed' });
     }
     st.lastSeen = at;
-    this.endUnfinished(st, `stream_${outcome}`);
+    // A clean end before the terminal event (the SDK's Stream just finishes) is a truncated stream.
+    this.endUnfinished(st, `stream_${outcome === 'done' ? 'truncated' : outcome}`);
   }
 
   /** A stream (or a submit about to stream) takes over the run; see StreamedRun.owner. */

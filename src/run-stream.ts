@@ -1,4 +1,4 @@
-import { obj, str, type Obj } from './json';
+import { copyJSON, obj, str, type Obj } from './json';
 import type { ObservedCall } from './request-observer';
 import type { Route } from './routes';
 import type { RunTracker } from './run-state';
@@ -9,8 +9,12 @@ import type { ThreadStore } from './thread-store';
 /** The id a delta opens with as the API writes it (`{"id":"step_…","object":"thread.run.step.delta",…`). */
 const DELTA_ID = /^\{\s*"id"\s*:\s*"([^"\\]+)"/;
 
-/** Events handled below besides `thread.run.*`. */
-const USED_EVENTS = new Set(['thread.created', 'thread.message.delta', 'thread.message.completed', 'thread.message.incomplete', 'error']);
+const MESSAGE_DELTA = 'thread.message.delta';
+const STEP_DELTA = 'thread.run.step.delta';
+const isDelta = (name: string): boolean => name === MESSAGE_DELTA || name === STEP_DELTA;
+/** Events read besides the deltas and `thread.run.*`. */
+const USED_EVENTS = new Set(['thread.created', 'thread.message.completed', 'thread.message.incomplete', 'error']);
+const reads = (name: string): boolean => name.startsWith('thread.run.') || USED_EVENTS.has(name);
 
 /** What the tracker does for stream events that are not about the run itself. */
 export interface StreamHooks {
@@ -47,17 +51,16 @@ export class RunStreamSink implements StreamSink {
 
   event(e: SSEEvent, at: number): void {
     if (e.event === 'done' || !e.data) return;
+    const name = e.event;
     // Deltas, the bulk of a stream: only their id is read now. A step delta is parsed only if the step's
     // final object never arrives (RunTracker.onStepDeltaRaw), a message delta when its span is built.
-    if (this.runId && (e.event === 'thread.message.delta' || e.event === 'thread.run.step.delta')) {
+    if (this.runId && isDelta(name)) {
       const id = DELTA_ID.exec(e.data)?.[1];
       this.unparsed = e.data;
-      if (id && e.event === 'thread.message.delta') return this.runs.onMessageDelta(this.runId, id, e.data, at);
-      if (id) return this.runs.onStepDeltaRaw(this.runId, id, e.data, at);
+      if (id) return this.delta(name, id, e.data, at);
     }
-    const name = e.event;
     // Events nothing below reads (thread.message.created / in_progress, …) are not parsed at all.
-    if (!name.startsWith('thread.run.') && !USED_EVENTS.has(name)) {
+    if (!reads(name)) {
       this.unparsed = e.data;
       return;
     }
@@ -70,10 +73,37 @@ export class RunStreamSink implements StreamSink {
       return;
     }
     if (!data) return;
+    if (isDelta(name)) {
+      const id = str(data.id);
+      return this.runId && id ? this.delta(name, id, e.data, at) : undefined;
+    }
+    this.handle(name, data, at);
+  }
+
+  item(name: string, data: Obj, at: number): void {
+    if (isDelta(name)) {
+      const id = str(data.id);
+      if (!this.runId || !id) return;
+      // The app's objects change after this (AssistantStream accumulates into them): a message delta's text
+      // is read now, a step delta kept as the JSON it came as.
+      return this.delta(name, id, name === MESSAGE_DELTA ? data : JSON.stringify(data), at);
+    }
+    if (!reads(name)) return;
+    // The objects kept (runs, steps, the thread) are copies, for the same reason; a completed message (the
+    // longest event) and an error are only read now.
+    const copy = name.startsWith('thread.run.') || name === 'thread.created' ? copyJSON(data) : data;
+    if (copy) this.handle(name, copy, at);
+  }
+
+  private delta(name: string, id: string, delta: string | Obj, at: number): void {
+    if (name === MESSAGE_DELTA) this.runs.onMessageDelta(this.runId!, id, delta, at);
+    else if (typeof delta === 'string') this.runs.onStepDeltaRaw(this.runId!, id, delta, at);
+  }
+
+  private handle(name: string, data: Obj, at: number): void {
     if (name === 'thread.created') return this.hooks.threadCreated(data, at);
     if (name.startsWith('thread.run.step.')) {
       this.runId = str(data.run_id) ?? this.runId;
-      if (name === 'thread.run.step.delta') return this.runId ? this.runs.onStepDelta(this.runId, data, at) : undefined;
       return this.runs.onStreamStep(data, at, name);
     }
     if (name.startsWith('thread.run.')) {
@@ -82,10 +112,6 @@ export class RunStreamSink implements StreamSink {
       this.runs.onRun(data, this.call, 'stream', at, name);
       if (first && this.runId) this.runs.claimStream(this.runId, this);
       return;
-    }
-    if (name === 'thread.message.delta') {
-      const id = str(data.id);
-      return this.runId && id ? this.runs.onMessageDelta(this.runId, id, e.data, at) : undefined;
     }
     if (name === 'thread.message.completed' || name === 'thread.message.incomplete') return this.store.recordMessage(data);
     if (name === 'error') {

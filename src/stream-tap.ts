@@ -1,14 +1,58 @@
-import { PassThrough, type Readable } from 'node:stream';
+import { wrapBody, type BodyTap } from './body-tap';
+import { obj, type Obj } from './json';
+import { isThenable, now } from './request-observer';
 import { SSEDecoder, type SSEEvent } from './sse';
-import { now } from './request-observer';
+import { observeIterator } from './stream-iterator';
 
+// A streaming response is observed one of two ways, never both:
+// - through the SDK's own `Stream` (what `await client….create({stream: true})` resolves to): its
+//   iterator is wrapped, so each event is seen as the SDK parsed it, with no second decode or parse.
+//   This is how every SDK helper and app loop reads a stream (for await, AssistantStream, tee,
+//   toReadableStream);
+// - through the raw body, when the app takes the Response itself (`.asResponse()`) and no Stream is
+//   made: the body is tapped and its bytes decoded (SSEDecoder) as the app reads them.
+// Which one is settled when the body is first read: by then the Stream, if any, has been made.
+
+/**
+ * How a stream ended: 'done' ended cleanly (the body's `[DONE]` seen, or the SDK's iterator finished);
+ * 'truncated' the body ended without `[DONE]`; 'aborted' the app stopped reading or aborted; 'error'.
+ * A clean end before the stream's terminal event is for the sink to judge.
+ */
 export type StreamOutcome = 'done' | 'truncated' | 'aborted' | 'error';
 
-/** What the tracker does with a stream it observes. Called synchronously as chunks pass. */
+/** What the tracker does with a stream it observes. Called synchronously as events pass. */
 export interface StreamSink {
+  /** An event of the raw body (its data unparsed). */
   event(event: SSEEvent, at: number): void;
-  /** Exactly once: the stream ended (`done` event seen or not), was cancelled, or failed. */
+  /**
+   * An event as the SDK's Stream yields it to the app, named by its SSE event (Assistants) or its `type`
+   * (Responses), else 'message' (chat chunks). `data` is the app's own object: read it now, keep copies.
+   */
+  item(name: string, data: Obj, at: number): void;
+  /** Exactly once: the stream ended, was cancelled, or failed. */
   end(outcome: StreamOutcome, at: number, error?: unknown): void;
+}
+
+/** Per tapped Response: hands the observation over to the SDK's Stream made from it (see above). */
+const taps = new WeakMap<object, (stream: unknown) => void>();
+
+/**
+ * The SDK parsed a response (`props`: `{ response, … }`) into `parsed`, a value or a promise of one. For a
+ * tapped stream that is its Stream: observe the events from there if the body has not been read yet.
+ */
+export function adoptParsedStream(props: unknown, parsed: unknown, onError: (err: unknown) => void): void {
+  const response = obj(obj(props)?.response);
+  const adopt = response ? taps.get(response) : undefined;
+  if (!adopt) return;
+  const adoptSafely = (value: unknown): void => {
+    try {
+      adopt(value);
+    } catch (err) {
+      onError(err);
+    }
+  };
+  if (isThenable(parsed)) parsed.then(adoptSafely, () => undefined);
+  else adoptSafely(parsed);
 }
 
 /**
@@ -27,10 +71,11 @@ interface ResponseWithBody {
 }
 
 /**
- * Observes a streaming response by wrapping its body, lazily, the first time the SDK (or the app,
- * after `.asResponse()`) asks for it: the consumer gets a stream of the same kind (web ReadableStream
- * or Node Readable) yielding the very same chunks, pulled on demand, so backpressure, cancellation and
- * errors reach it as before. A body nobody reads is never read.
+ * Observes a streaming response: registers it for `adoptParsedStream`, and wraps its body, lazily, the
+ * first time anyone asks for it (the SDK passes it to its debug logger before it makes the Stream). The
+ * consumer gets a stream of the same kind (web ReadableStream or Node Readable) yielding the very same
+ * chunks, pulled on demand, so backpressure, cancellation and errors reach it as before; it is watched
+ * only if reading starts before the SDK's Stream took over. A body nobody reads is never read.
  */
 export function tapStream(response: object, sink: StreamSink): void {
   const target = response as ResponseWithBody;
@@ -40,9 +85,13 @@ export function tapStream(response: object, sink: StreamSink): void {
   let ended = false;
   const decoder = new SSEDecoder();
   let sawDone = false;
+  /** The source of the events, once settled: the SDK's Stream, or the body's bytes. */
+  let viaStream = false;
+  let viaBody = false;
   const finish = (outcome: StreamOutcome, error?: unknown): void => {
     if (ended) return;
     ended = true;
+    if (viaStream) return sink.end(outcome, now(), error);
     if (outcome === 'done') for (const e of decoder.end()) deliver(e);
     sink.end(outcome === 'done' && !sawDone ? 'truncated' : outcome, now(), error);
   };
@@ -50,172 +99,76 @@ export function tapStream(response: object, sink: StreamSink): void {
     if (e.event === 'done') sawDone = true;
     sink.event(e, now());
   };
-  const observe = (chunk: unknown): void => {
-    if (ended) return;
-    if (chunk instanceof Uint8Array || typeof chunk === 'string') for (const e of decoder.push(chunk)) deliver(e);
-  };
   const failed = (err: unknown): void => finish(isAbort(err) ? 'aborted' : 'error', err);
+  const body: BodyTap = {
+    bypass: () => viaStream,
+    reading: () => {
+      viaBody = !viaStream;
+    },
+    observe: (chunk) => {
+      if (ended || viaStream) return;
+      viaBody = true;
+      if (chunk instanceof Uint8Array || typeof chunk === 'string') for (const e of decoder.push(chunk)) deliver(e);
+    },
+    done: () => {
+      if (!viaStream) finish('done');
+    },
+    failed: (err) => {
+      if (!viaStream) failed(err);
+    },
+    cancelled: () => {
+      if (!viaStream) finish('aborted');
+    },
+  };
+  taps.set(response, (parsed) => {
+    const stream = obj(parsed);
+    if (viaStream || viaBody || ended || typeof stream?.iterator !== 'function') return;
+    viaStream = true;
+    stream.iterator = observeIterator(stream.iterator as () => AsyncIterator<unknown>, sink, finish, failed, () => {
+      const signal = obj(stream.controller)?.signal;
+      return obj(signal)?.aborted === true;
+    });
+  });
+  let bodyGets = 0;
   Object.defineProperty(target, 'body', {
     configurable: true,
     enumerable: descriptor?.enumerable ?? false,
     get() {
+      bodyGets++;
       if (wrapped === undefined) {
         const original = read();
-        wrapped = original ? wrapBody(original, observe, () => finish('done'), failed, () => finish('aborted')) : original;
+        wrapped = original ? wrapBody(original, body) : original;
         if (!original) finish('truncated');
       }
       return wrapped;
     },
   });
-}
-
-function wrapBody(
-  original: unknown,
-  observe: (chunk: unknown) => void,
-  done: () => void,
-  failed: (err: unknown) => void,
-  cancelled: () => void,
-): unknown {
-  if (typeof (original as ReadableStream).getReader === 'function') {
-    return tapWebStream(original as ReadableStream<Uint8Array>, observe, done, failed, cancelled);
-  }
-  if (typeof (original as Readable).pipe === 'function') {
-    // openai 4 on Node uses node-fetch, whose body is a Node stream.
-    const source = original as Readable;
-    const out = new PassThrough({ highWaterMark: source.readableHighWaterMark });
-    // Flows once the body is first asked for; write() backpressure pauses the source.
-    source.on('data', (chunk: unknown) => {
-      observe(chunk);
-      if (!out.write(chunk)) source.pause();
-    });
-    out.on('drain', () => source.resume());
-    source.once('end', () => {
-      done();
-      out.end();
-    });
-    source.once('error', (err) => {
-      failed(err);
-      out.destroy(err);
-    });
-    // node-fetch reports a premature close by emitting 'error' on `response.body`, which is this stream.
-    out.once('error', (err) => failed(err));
-    out.once('close', () => {
-      if (!source.destroyed && !source.readableEnded) {
-        cancelled();
-        source.destroy();
-      }
-    });
-    return out;
-  }
-  return original;
-}
-
-type ReadResult = ReadableStreamReadResult<Uint8Array> | IteratorResult<Uint8Array>;
-
-/**
- * Observes a web ReadableStream in place: the consumer keeps the very stream object, and each read it
- * makes (through a reader or async iteration, the SDK's way) is watched by a side reaction on the same
- * promise, so no copy of the stream and no extra promise hop stands between the bytes and the SDK.
- * pipeTo / pipeThrough / tee read the stream internally, past any reader: for those, and for BYOB
- * readers, the consumer gets a pulled copy instead (`pulledCopy`).
- */
-function tapWebStream(
-  stream: ReadableStream<Uint8Array>,
-  observe: (chunk: unknown) => void,
-  done: () => void,
-  failed: (err: unknown) => void,
-  cancelled: () => void,
-): ReadableStream<Uint8Array> {
-  const onResult = (r: ReadResult): void => {
-    if (r.done) done();
-    else observe(r.value);
-  };
-  const watch = <R extends ReadResult>(p: Promise<R>): Promise<R> => {
-    p.then(onResult, failed);
-    return p;
-  };
-  const proto = Object.getPrototypeOf(stream) as ReadableStream<Uint8Array> & Record<PropertyKey, unknown>;
-  let copy: ReadableStream<Uint8Array> | undefined;
-  const pulled = (): ReadableStream<Uint8Array> => (copy ??= pulledCopy(proto.getReader.call(stream) as ReadableStreamDefaultReader<Uint8Array>, observe, done, failed, cancelled));
-  const own = (name: PropertyKey, value: unknown): void => {
-    Object.defineProperty(stream, name, { configurable: true, writable: true, enumerable: false, value });
-  };
-  own('getReader', function getReader(options?: { mode?: string }) {
-    if (options?.mode === 'byob') return pulled().getReader(options as { mode: 'byob' });
-    const reader = proto.getReader.call(stream) as ReadableStreamDefaultReader<Uint8Array>;
-    const read = reader.read;
-    const cancel = reader.cancel;
-    Object.defineProperty(reader, 'read', { configurable: true, writable: true, value: () => watch(read.call(reader)) });
-    Object.defineProperty(reader, 'cancel', {
+  // An app that reads the raw Response whole (`.asResponse()` then text()): fetch reads its body past the
+  // getter above, so the whole text is observed when it arrives. (node-fetch reads it through the getter.)
+  for (const method of ['text', 'arrayBuffer'] as const) {
+    const original = (response as Record<string, unknown>)[method];
+    if (typeof original !== 'function') continue;
+    Object.defineProperty(target, method, {
       configurable: true,
       writable: true,
-      value: (reason?: unknown) => {
-        // The pending read resolves as done when the cancel lands: mark the end as a cancel first.
-        if (stream.locked) cancelled();
-        return cancel.call(reader, reason);
+      enumerable: false,
+      value: function readWhole(this: unknown, ...args: unknown[]) {
+        const gets = bodyGets;
+        const pending = (original as (...a: unknown[]) => Promise<unknown>).apply(this, args);
+        if (gets === bodyGets && !viaStream && !viaBody && !ended && isThenable(pending)) {
+          body.reading();
+          pending.then((value) => {
+            try {
+              body.observe(value instanceof ArrayBuffer ? new Uint8Array(value) : value);
+            } finally {
+              body.done();
+            }
+          }, body.failed);
+        }
+        return pending;
       },
     });
-    return reader;
-  });
-  const values = function values(options?: { preventCancel?: boolean }): AsyncIterableIterator<Uint8Array> {
-    const it = (proto.values as (o?: unknown) => AsyncIterableIterator<Uint8Array>).call(stream, options);
-    return {
-      next: () => watch(it.next()),
-      return: (value?: unknown) => {
-        // Leaving the loop cancels the stream (unless preventCancel keeps it readable).
-        if (!options?.preventCancel) cancelled();
-        return it.return ? it.return(value) : Promise.resolve({ done: true, value: undefined });
-      },
-      [Symbol.asyncIterator]() {
-        return this;
-      },
-    };
-  };
-  own('values', values);
-  own(Symbol.asyncIterator, values);
-  own('cancel', (reason?: unknown) => {
-    if (!stream.locked) cancelled(); // a locked stream refuses the cancel
-    return proto.cancel.call(stream, reason);
-  });
-  own('pipeTo', (...args: unknown[]) => (pulled().pipeTo as (...a: unknown[]) => unknown)(...args));
-  own('pipeThrough', (...args: unknown[]) => (pulled().pipeThrough as (...a: unknown[]) => unknown)(...args));
-  own('tee', () => pulled().tee());
-  return stream;
-}
-
-/** A copy of the stream, pulled chunk by chunk from `reader` (for consumers that bypass readers). */
-function pulledCopy(
-  reader: ReadableStreamDefaultReader<Uint8Array>,
-  observe: (chunk: unknown) => void,
-  done: () => void,
-  failed: (err: unknown) => void,
-  cancelled: () => void,
-): ReadableStream<Uint8Array> {
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        let result: ReadableStreamReadResult<Uint8Array>;
-        try {
-          result = await reader.read();
-        } catch (err) {
-          failed(err);
-          throw err;
-        }
-        if (result.done) {
-          done();
-          controller.close();
-          return;
-        }
-        observe(result.value);
-        controller.enqueue(result.value);
-      },
-      cancel(reason) {
-        cancelled();
-        return reader.cancel(reason);
-      },
-    },
-    { highWaterMark: 0 },
-  );
+  }
 }
 
 function isAbort(err: unknown): boolean {

@@ -28,6 +28,10 @@ const FLOWS: Record<string, Record<string, unknown>> = {
   createAndRunStream: { flow: 'createAndRunStream' },
   'createAndRun-stream-true': { flow: 'createAndRun-stream-true', script: 'function', tools: [weather] },
   withResponse: { flow: 'withResponse' },
+  // the raw body, read by the app: the one path where the instrumentation decodes the bytes itself
+  asResponse: { flow: 'asResponse' },
+  'asResponse-long': { flow: 'asResponse', script: 'long_answer' },
+  'asResponse-truncate': { flow: 'asResponse', fault: 'truncate:7' },
   toReadableStream: { flow: 'toReadableStream' },
   tee: { flow: 'tee' },
   break: { flow: 'create-stream-true', breakAfter: 6 },
@@ -91,7 +95,7 @@ forEachCell((cell) => {
   });
 
   it('completed streams: one run span with usage, chat spans summing to it, one delta event per thread.message.delta', () => {
-    for (const name of ['stream', 'createAndStream', 'create-stream-true', 'withResponse', 'toReadableStream', 'tee']) {
+    for (const name of ['stream', 'createAndStream', 'create-stream-true', 'withResponse', 'toReadableStream', 'tee', 'asResponse']) {
       const r = traced.scenarios[name]!;
       const { trace, run } = runOf(r);
       assert.equal(run.attributes['openai.run.status'], 'completed', name);
@@ -188,19 +192,21 @@ forEachCell((cell) => {
   });
 
   it('a long answer: the first 128 deltas are span events (the SDK keeps no more), all are counted, the text is whole', () => {
-    const r = traced.scenarios.long!;
-    const { trace, run } = runOf(r);
-    assert.equal(run.attributes['openai.run.status'], 'completed');
-    const texts = appDeltaTexts(r);
-    assert.ok(texts.length > 300, `a long stream (${texts.length} deltas)`);
-    const message = one(trace, 'chat gpt-4o-mini', { 'openai.step.type': 'message_creation' });
-    assert.equal(message.attributes['openai.message.delta.count'], texts.length);
-    const events = message.events.filter((e) => e.name === 'openai.message.delta');
-    assert.equal(events.length, 128);
-    assert.deepEqual(events.map((e) => e.attributes['openai.message.delta.text']), texts.slice(0, 128));
-    assert.deepEqual(events.map((e) => e.attributes['openai.message.delta.size']), texts.slice(0, 128).map((t) => t.length));
-    const output = JSON.parse(String(message.attributes['gen_ai.output.messages']));
-    assert.equal(output[0].parts[0].content, texts.join(''));
+    for (const name of ['long', 'asResponse-long']) {
+      const r = traced.scenarios[name]!;
+      const { trace, run } = runOf(r);
+      assert.equal(run.attributes['openai.run.status'], 'completed', name);
+      const texts = appDeltaTexts(r);
+      assert.ok(texts.length > 300, `${name}: a long stream (${texts.length} deltas)`);
+      const message = one(trace, 'chat gpt-4o-mini', { 'openai.step.type': 'message_creation' });
+      assert.equal(message.attributes['openai.message.delta.count'], texts.length);
+      const events = message.events.filter((e) => e.name === 'openai.message.delta');
+      assert.equal(events.length, 128);
+      assert.deepEqual(events.map((e) => e.attributes['openai.message.delta.text']), texts.slice(0, 128));
+      assert.deepEqual(events.map((e) => e.attributes['openai.message.delta.size']), texts.slice(0, 128).map((t) => t.length));
+      const output = JSON.parse(String(message.attributes['gen_ai.output.messages']));
+      assert.equal(output[0].parts[0].content, texts.join(''));
+    }
   });
 
   it('a long answer cut mid-message: the chat span keeps the text of every delta the app saw', () => {
@@ -221,8 +227,10 @@ forEachCell((cell) => {
     assert.equal(cut.attributes['spanlens.run.end_reason'], 'stream_error');
     assert.equal(cut.status.code, 'ERROR');
     assert.notEqual(cut.attributes['error.type'], 'TypeError', 'the socket error, not fetch\'s generic TypeError');
-    const truncated = runOf(traced.scenarios.truncate!).run;
-    assert.equal(truncated.attributes['spanlens.run.end_reason'], 'stream_truncated');
+    for (const name of ['truncate', 'asResponse-truncate']) {
+      const truncated = runOf(traced.scenarios[name]!).run;
+      assert.equal(truncated.attributes['spanlens.run.end_reason'], 'stream_truncated', name);
+    }
     const errored = runOf(traced.scenarios['error-event']!).run;
     assert.equal(errored.attributes['spanlens.run.end_reason'], 'stream_error');
     assert.equal(errored.status.code, 'ERROR');

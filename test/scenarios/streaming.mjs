@@ -119,6 +119,15 @@ export default async function streaming(ctx) {
         };
         const [na, nb] = await Promise.all([names(a), names(b)]);
         push({ teeA: na, teeB: nb });
+      } else if (flow === 'asResponse') {
+        // The app reads the raw SSE body itself: no Stream is made, the instrumentation decodes the bytes.
+        const response = await api.runs.create(thread.id, { assistant_id: assistant.id, stream: true }, { headers }).asResponse();
+        const text = await response.text();
+        for (const block of text.split('\n\n')) {
+          const event = /^event: (.*)$/m.exec(block)?.[1];
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (event) record({ event, data: data && data !== '[DONE]' ? JSON.parse(data) : undefined });
+        }
       } else if (flow === 'signal') {
         const controller = new AbortController();
         const stream = await api.runs.create(thread.id, { assistant_id: assistant.id, stream: true }, { signal: controller.signal });
