@@ -10,7 +10,7 @@ import { ContentPolicy } from './content';
 import { CostModel } from './cost';
 import { createMetrics, type Metrics } from './metrics';
 import { observeRequest, type CallHandlers, type ClientLike } from './request-observer';
-import { adoptParsedStream } from './stream-tap';
+import { watchParse } from './stream-tap';
 import type { SpanEnv } from './span-env';
 import { isTracingSuppressed } from './suppress';
 import { Tracker } from './tracker';
@@ -147,29 +147,6 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
     const owner = requestOwner(moduleExports);
     if (owner && isWrapped(owner.makeRequest)) this._unwrap(owner, 'makeRequest');
     if (owner && isWrapped(owner.request)) this._unwrap(owner, 'request');
-  }
-}
-
-type Parser = (this: unknown, ...args: unknown[]) => unknown;
-
-/**
- * Wraps an APIPromise's parser (its own property in every major, which `_thenUnwrap`'s derived promises
- * call too) so a Stream it makes is handed to the stream observation before anyone can read it: the side
- * reaction on the parser's promise is registered before the SDK's own continuation.
- */
-function watchParse(promise: unknown, onError: (err: unknown) => void): void {
-  try {
-    const target = promise as { parseResponse?: unknown } | null;
-    const parse = target?.parseResponse;
-    if (typeof parse !== 'function') return;
-    target!.parseResponse = function parseResponse(this: unknown, ...args: unknown[]) {
-      const parsed = (parse as Parser).apply(this, args);
-      // v4 passes (props), v5+ (client, props)
-      adoptParsedStream(args[args.length - 1], parsed, onError);
-      return parsed;
-    };
-  } catch (err) {
-    onError(err);
   }
 }
 

@@ -36,6 +36,29 @@ export interface StreamSink {
 /** Per tapped Response: hands the observation over to the SDK's Stream made from it (see above). */
 const taps = new WeakMap<object, (stream: unknown) => void>();
 
+type Parser = (this: unknown, ...args: unknown[]) => unknown;
+
+/**
+ * Wraps an APIPromise's parser (its own property in every major, which `_thenUnwrap`'s derived promises
+ * call too) so a Stream it makes is handed to the stream observation before anyone can read it: the side
+ * reaction on the parser's promise is registered before the SDK's own continuation.
+ */
+export function watchParse(promise: unknown, onError: (err: unknown) => void): void {
+  try {
+    const target = promise as { parseResponse?: unknown } | null;
+    const parse = target?.parseResponse;
+    if (typeof parse !== 'function') return;
+    target!.parseResponse = function parseResponse(this: unknown, ...args: unknown[]) {
+      const parsed = (parse as Parser).apply(this, args);
+      // v4 passes (props), v5+ (client, props)
+      adoptParsedStream(args[args.length - 1], parsed, onError);
+      return parsed;
+    };
+  } catch (err) {
+    onError(err);
+  }
+}
+
 /**
  * The SDK parsed a response (`props`: `{ response, … }`) into `parsed`, a value or a promise of one. For a
  * tapped stream that is its Stream: observe the events from there if the body has not been read yet.
