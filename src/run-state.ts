@@ -211,8 +211,8 @@ export class RunTracker {
     }
   }
 
-  /** `thread.message.delta`, as its JSON or the SDK's object: held for the message's chat span. */
-  onMessageDelta(runId: string, messageId: string, delta: string | Obj, at: number): void {
+  /** `thread.message.delta`: held for the message's chat span (see MessageDeltaLog). */
+  onMessageDelta(runId: string, messageId: string, delta: Obj, at: number): void {
     const st = this.active.peek(runId);
     if (!st) return;
     this.streamed(st).deltas.add(messageId, delta, at);

@@ -6,14 +6,13 @@ import type { SSEEvent } from './sse';
 import { appOutcome, type StreamOutcome, type StreamSink } from './stream-tap';
 import type { ThreadStore } from './thread-store';
 
-/** The id a delta opens with as the API writes it (`{"id":"step_…","object":"thread.run.step.delta",…`). */
+/** The id a step delta opens with as the API writes it (`{"id":"step_…","object":"thread.run.step.delta",…`). */
 const DELTA_ID = /^\{\s*"id"\s*:\s*"([^"\\]+)"/;
 
 const MESSAGE_DELTA = 'thread.message.delta';
 const STEP_DELTA = 'thread.run.step.delta';
-const isDelta = (name: string): boolean => name === MESSAGE_DELTA || name === STEP_DELTA;
-/** Events read besides the deltas and `thread.run.*`. */
-const USED_EVENTS = new Set(['thread.created', 'thread.message.completed', 'thread.message.incomplete', 'error']);
+/** Events read besides `thread.run.*`. */
+const USED_EVENTS = new Set(['thread.created', MESSAGE_DELTA, 'thread.message.completed', 'thread.message.incomplete', 'error']);
 const reads = (name: string): boolean => name.startsWith('thread.run.') || USED_EVENTS.has(name);
 
 /** What the tracker does for stream events that are not about the run itself. */
@@ -52,12 +51,12 @@ export class RunStreamSink implements StreamSink {
   event(e: SSEEvent, at: number): void {
     if (e.event === 'done' || !e.data) return;
     const name = e.event;
-    // Deltas, the bulk of a stream: only their id is read now. A step delta is parsed only if the step's
-    // final object never arrives (RunTracker.onStepDeltaRaw), a message delta when its span is built.
-    if (this.runId && isDelta(name)) {
+    // A step delta (code input, arguments: most of a tool step) has only its id read now; it is parsed
+    // only if the step's final object never arrives (RunTracker.onStepDeltaRaw).
+    if (this.runId && name === STEP_DELTA) {
       const id = DELTA_ID.exec(e.data)?.[1];
       this.unparsed = e.data;
-      if (id) return this.delta(name, id, e.data, at);
+      if (id) return this.runs.onStepDeltaRaw(this.runId, id, e.data, at);
     }
     // Events nothing below reads (thread.message.created / in_progress, …) are not parsed at all.
     if (!reads(name)) {
@@ -73,20 +72,21 @@ export class RunStreamSink implements StreamSink {
       return;
     }
     if (!data) return;
-    if (isDelta(name)) {
+    if (name === STEP_DELTA) {
       const id = str(data.id);
-      return this.runId && id ? this.delta(name, id, e.data, at) : undefined;
+      return this.runId && id ? this.runs.onStepDeltaRaw(this.runId, id, e.data, at) : undefined;
     }
+    if (name === MESSAGE_DELTA) return this.messageDelta(data, at);
     this.handle(name, data, at);
   }
 
   item(name: string, data: Obj, at: number): void {
-    if (isDelta(name)) {
+    // The app's objects change after this (AssistantStream accumulates into them): a message delta's text
+    // is read now, a step delta kept as the JSON it came as.
+    if (name === MESSAGE_DELTA) return this.messageDelta(data, at);
+    if (name === STEP_DELTA) {
       const id = str(data.id);
-      if (!this.runId || !id) return;
-      // The app's objects change after this (AssistantStream accumulates into them): a message delta's text
-      // is read now, a step delta kept as the JSON it came as.
-      return this.delta(name, id, name === MESSAGE_DELTA ? data : JSON.stringify(data), at);
+      return this.runId && id ? this.runs.onStepDeltaRaw(this.runId, id, JSON.stringify(data), at) : undefined;
     }
     if (!reads(name)) return;
     // The objects kept (runs, steps, the thread) are copies, for the same reason; a completed message (the
@@ -95,9 +95,9 @@ export class RunStreamSink implements StreamSink {
     if (copy) this.handle(name, copy, at);
   }
 
-  private delta(name: string, id: string, delta: string | Obj, at: number): void {
-    if (name === MESSAGE_DELTA) this.runs.onMessageDelta(this.runId!, id, delta, at);
-    else if (typeof delta === 'string') this.runs.onStepDeltaRaw(this.runId!, id, delta, at);
+  private messageDelta(delta: Obj, at: number): void {
+    const id = str(delta.id);
+    if (this.runId && id) this.runs.onMessageDelta(this.runId, id, delta, at);
   }
 
   private handle(name: string, data: Obj, at: number): void {

@@ -126,7 +126,7 @@ export function tapStream(response: object, sink: StreamSink): void {
   const body: BodyTap = {
     bypass: () => viaStream,
     reading: () => {
-      viaBody = !viaStream;
+      viaBody = true;
     },
     observe: (chunk) => {
       if (ended || viaStream) return;
