@@ -65,8 +65,9 @@ function tapWebStream(stream: ReadableStream<Uint8Array>, tap: BodyTap): Readabl
     if (r.done) tap.done();
     else tap.observe(r.value);
   };
+  const onError = (err: unknown): void => tap.failed(err);
   const watch = <R extends ReadResult>(p: Promise<R>): Promise<R> => {
-    p.then(onResult, tap.failed);
+    p.then(onResult, onError);
     return p;
   };
   const proto = Object.getPrototypeOf(stream) as ReadableStream<Uint8Array> & Record<PropertyKey, unknown>;

@@ -6,7 +6,7 @@ import type { StreamOutcome, StreamSink } from './stream-tap';
 // response into, watched as the app pulls from it.
 
 /**
- * Wraps a Stream's iterator factory: the first iteration (the SDK allows one; tee() shares it) is
+ * Wraps a Stream's iterator factory: the first iteration read from (the SDK allows one; tee() shares it) is
  * watched by a side reaction on each `next()` promise, so the consumer gets the very same promises and
  * values, in the same order. Events go to the sink as the SDK yields them; a finished iteration is
  * 'done' unless the request was aborted (the SDK ends quietly then), `return()` (break) is 'aborted'.
@@ -18,7 +18,6 @@ export function observeIterator(
   failed: (err: unknown) => void,
   aborted: () => boolean,
 ): () => AsyncIterator<unknown> {
-  let observed = false;
   const onResult = (r: IteratorResult<unknown>): void => {
     if (r.done) return finish(aborted() ? 'aborted' : 'done');
     const v = obj(r.value);
@@ -33,25 +32,28 @@ export function observeIterator(
     if (event) sink.item('error', event, now());
     failed(err);
   };
+  // The iteration observed is the first one read from: an app may make an iterator it never uses.
+  let owner: object | undefined;
+  const owns = (wrapper: object): boolean => (owner ??= wrapper) === wrapper;
   return function iterator(this: unknown, ...args: unknown[]): AsyncIterator<unknown> {
     const it = (factory as (...a: unknown[]) => AsyncIterator<unknown>).apply(this, args);
-    if (observed) return it;
-    observed = true;
-    return {
+    if (owner) return it;
+    const wrapper: AsyncIterator<unknown> & AsyncIterable<unknown> = {
       next: (...a: [] | [unknown]) => {
         const p = it.next(...a);
-        p.then(onResult, onError);
+        if (owns(wrapper)) p.then(onResult, onError);
         return p;
       },
       return: (value?: unknown) => {
-        finish('aborted');
+        if (owns(wrapper)) finish('aborted');
         return it.return ? it.return(value) : Promise.resolve({ done: true, value });
       },
       throw: (err?: unknown) => (it.throw ? it.throw(err) : Promise.reject(err)),
       [Symbol.asyncIterator]() {
         return this;
       },
-    } as AsyncIterator<unknown>;
+    };
+    return wrapper;
   };
 }
 

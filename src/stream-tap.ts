@@ -15,10 +15,11 @@ import { observeIterator } from './stream-iterator';
 
 /**
  * How a stream ended: 'done' ended cleanly (the body's `[DONE]` seen, or the SDK's iterator finished);
- * 'truncated' the body ended without `[DONE]`; 'aborted' the app stopped reading or aborted; 'error'.
+ * 'truncated' the body ended without `[DONE]`; 'aborted' the app stopped reading or aborted; 'error';
+ * 'abandoned' the app dropped the stream unfinished (never read, or left mid-way without `break`).
  * A clean end before the stream's terminal event is for the sink to judge.
  */
-export type StreamOutcome = 'done' | 'truncated' | 'aborted' | 'error';
+export type StreamOutcome = 'done' | 'truncated' | 'aborted' | 'error' | 'abandoned';
 
 /** What the tracker does with a stream it observes. Called synchronously as events pass. */
 export interface StreamSink {
@@ -35,6 +36,42 @@ export interface StreamSink {
 
 /** Per tapped Response: hands the observation over to the SDK's Stream made from it (see above). */
 const taps = new WeakMap<object, (stream: unknown) => void>();
+
+/**
+ * The sink of one stream, ended exactly once, and the time of the last thing it saw. It holds nothing of
+ * the Response, so it can be the held value of `dropped` below.
+ */
+class StreamEnd implements StreamSink {
+  ended = false;
+  constructor(
+    private readonly sink: StreamSink,
+    public last: number,
+  ) {}
+
+  event(e: SSEEvent, at: number): void {
+    this.last = at;
+    this.sink.event(e, at);
+  }
+
+  item(name: string, data: Obj, at: number): void {
+    this.last = at;
+    this.sink.item(name, data, at);
+  }
+
+  end(outcome: StreamOutcome, at: number, error?: unknown): void {
+    if (this.ended) return;
+    this.ended = true;
+    dropped.unregister(this);
+    this.sink.end(outcome, at, error);
+  }
+}
+
+/**
+ * A stream the app dropped before it ended would otherwise leave its span open (and the call unreported)
+ * forever: once its Response is garbage-collected, it ends 'abandoned', at the last event it saw (or when
+ * its headers came). A timeout would misreport a slow reader; collection cannot.
+ */
+const dropped = new FinalizationRegistry<StreamEnd>((end) => end.end('abandoned', end.last));
 
 type Parser = (this: unknown, ...args: unknown[]) => unknown;
 
@@ -89,6 +126,83 @@ export function appOutcome(outcome: StreamOutcome, error: unknown, sawErrorEvent
   return [outcome, error];
 }
 
+/**
+ * One tapped stream's observation: which source it settled on, the body's SSE decoding, and its end. It
+ * holds nothing of the Response: the body's reader (held by the request's abort signal while the
+ * connection lives, in openai 7) reaches it, and through it the Response would never be collected.
+ */
+class StreamObservation implements BodyTap {
+  private readonly decoder = new SSEDecoder();
+  private sawDone = false;
+  /** The source of the events, once settled: the SDK's Stream, or the body's bytes. */
+  private viaStream = false;
+  private viaBody = false;
+
+  constructor(readonly sink: StreamEnd) {}
+
+  /** Nothing read yet, by either source. */
+  get untouched(): boolean {
+    return !this.viaStream && !this.viaBody && !this.sink.ended;
+  }
+
+  finish(outcome: StreamOutcome, error?: unknown): void {
+    if (this.sink.ended) return;
+    if (this.viaStream) return this.sink.end(outcome, now(), error);
+    if (outcome === 'done') for (const e of this.decoder.end()) this.deliver(e);
+    this.sink.end(outcome === 'done' && !this.sawDone ? 'truncated' : outcome, now(), error);
+  }
+
+  private deliver(e: SSEEvent): void {
+    if (e.event === 'done') this.sawDone = true;
+    this.sink.event(e, now());
+  }
+
+  private fail(err: unknown): void {
+    this.finish(isAbort(err) ? 'aborted' : 'error', err);
+  }
+
+  /** The SDK made a Stream of the response: observe its iterator, unless the body is the source already. */
+  adopt(parsed: unknown): void {
+    const stream = obj(parsed);
+    if (!this.untouched || typeof stream?.iterator !== 'function') return;
+    this.viaStream = true;
+    stream.iterator = observeIterator(
+      stream.iterator as () => AsyncIterator<unknown>,
+      this.sink,
+      (outcome, error) => this.finish(outcome, error),
+      (err) => this.fail(err),
+      () => obj(obj(stream.controller)?.signal)?.aborted === true,
+    );
+  }
+
+  // BodyTap: the raw body's bytes, when they are the source.
+  bypass(): boolean {
+    return this.viaStream;
+  }
+
+  reading(): void {
+    this.viaBody = true;
+  }
+
+  observe(chunk: unknown): void {
+    if (this.sink.ended || this.viaStream) return;
+    this.viaBody = true;
+    if (chunk instanceof Uint8Array || typeof chunk === 'string') for (const e of this.decoder.push(chunk)) this.deliver(e);
+  }
+
+  done(): void {
+    if (!this.viaStream) this.finish('done');
+  }
+
+  failed(err: unknown): void {
+    if (!this.viaStream) this.fail(err);
+  }
+
+  cancelled(): void {
+    if (!this.viaStream) this.finish('aborted');
+  }
+}
+
 interface ResponseWithBody {
   body?: unknown;
 }
@@ -101,57 +215,17 @@ interface ResponseWithBody {
  * only if reading starts before the SDK's Stream took over. A body nobody reads is never read.
  */
 export function tapStream(response: object, sink: StreamSink): void {
+  const end = new StreamEnd(sink, now());
+  dropped.register(response, end, end);
+  observeResponse(response, new StreamObservation(end));
+}
+
+/** The Response's side of the tap; only these closures (on the Response itself) hold it. */
+function observeResponse(response: object, tap: StreamObservation): void {
   const target = response as ResponseWithBody;
   const descriptor = findProperty(response, 'body');
-  const read = (): unknown => (descriptor?.get ? descriptor.get.call(response) : descriptor?.value);
   let wrapped: unknown;
-  let ended = false;
-  const decoder = new SSEDecoder();
-  let sawDone = false;
-  /** The source of the events, once settled: the SDK's Stream, or the body's bytes. */
-  let viaStream = false;
-  let viaBody = false;
-  const finish = (outcome: StreamOutcome, error?: unknown): void => {
-    if (ended) return;
-    ended = true;
-    if (viaStream) return sink.end(outcome, now(), error);
-    if (outcome === 'done') for (const e of decoder.end()) deliver(e);
-    sink.end(outcome === 'done' && !sawDone ? 'truncated' : outcome, now(), error);
-  };
-  const deliver = (e: SSEEvent): void => {
-    if (e.event === 'done') sawDone = true;
-    sink.event(e, now());
-  };
-  const failed = (err: unknown): void => finish(isAbort(err) ? 'aborted' : 'error', err);
-  const body: BodyTap = {
-    bypass: () => viaStream,
-    reading: () => {
-      viaBody = true;
-    },
-    observe: (chunk) => {
-      if (ended || viaStream) return;
-      viaBody = true;
-      if (chunk instanceof Uint8Array || typeof chunk === 'string') for (const e of decoder.push(chunk)) deliver(e);
-    },
-    done: () => {
-      if (!viaStream) finish('done');
-    },
-    failed: (err) => {
-      if (!viaStream) failed(err);
-    },
-    cancelled: () => {
-      if (!viaStream) finish('aborted');
-    },
-  };
-  taps.set(response, (parsed) => {
-    const stream = obj(parsed);
-    if (viaStream || viaBody || ended || typeof stream?.iterator !== 'function') return;
-    viaStream = true;
-    stream.iterator = observeIterator(stream.iterator as () => AsyncIterator<unknown>, sink, finish, failed, () => {
-      const signal = obj(stream.controller)?.signal;
-      return obj(signal)?.aborted === true;
-    });
-  });
+  taps.set(response, (parsed) => tap.adopt(parsed));
   let bodyGets = 0;
   Object.defineProperty(target, 'body', {
     configurable: true,
@@ -159,9 +233,9 @@ export function tapStream(response: object, sink: StreamSink): void {
     get() {
       bodyGets++;
       if (wrapped === undefined) {
-        const original = read();
-        wrapped = original ? wrapBody(original, body) : original;
-        if (!original) finish('truncated');
+        const original: unknown = descriptor?.get ? descriptor.get.call(response) : descriptor?.value;
+        wrapped = original ? wrapBody(original, tap) : original;
+        if (!original) tap.finish('truncated');
       }
       return wrapped;
     },
@@ -178,15 +252,15 @@ export function tapStream(response: object, sink: StreamSink): void {
       value: function readWhole(this: unknown, ...args: unknown[]) {
         const gets = bodyGets;
         const pending = (original as (...a: unknown[]) => Promise<unknown>).apply(this, args);
-        if (gets === bodyGets && !viaStream && !viaBody && !ended && isThenable(pending)) {
-          body.reading();
+        if (gets === bodyGets && tap.untouched && isThenable(pending)) {
+          tap.reading();
           pending.then((value) => {
             try {
-              body.observe(value instanceof ArrayBuffer ? new Uint8Array(value) : value);
+              tap.observe(value instanceof ArrayBuffer ? new Uint8Array(value) : value);
             } finally {
-              body.done();
+              tap.done();
             }
-          }, body.failed);
+          }, (err: unknown) => tap.failed(err));
         }
         return pending;
       },

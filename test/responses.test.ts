@@ -10,7 +10,7 @@ import { forEachCell, runCell, spreadCells, type CellRun, type ScenarioResult } 
 import { all, assertWellFormed, childrenOf, contentValues, inTrace, one, type SpanJSON } from './support/spans';
 
 const MODULE = path.resolve(__dirname, 'scenarios/responses.mjs');
-const FLOWS = ['plain', 'parse', 'resume', 'conversation', 'chain', 'tools', 'stream', 'stream-function', 'stream-break', 'background', 'failures', 'chat', 'embeddings'];
+const FLOWS = ['plain', 'parse', 'resume', 'conversation', 'chain', 'tools', 'stream', 'stream-function', 'stream-break', 'background', 'failures', 'chat', 'embeddings', 'abandoned'];
 const scenarios = FLOWS.map((flow) => ({ name: flow, module: MODULE, args: { flow } }));
 const emulators: Emulator[] = [];
 const fresh = async () => {
@@ -41,7 +41,9 @@ forEachCell((cell) => {
       const a = traced.scenarios[name]!;
       const b = baseline.scenarios[name]!;
       assert.equal(a.error, undefined, `${name}: ${JSON.stringify(a.error)}`);
-      assert.deepEqual(a.result, b.result, `${name}: the app saw something else with the instrumentation`);
+      // (the abandoned flow's drop time is when, not what, the app saw)
+      const seen = (x: ScenarioResult) => (x.result?.droppedAt ? { ...x.result, droppedAt: 0 } : x.result);
+      assert.deepEqual(seen(a), seen(b), `${name}: the app saw something else with the instrumentation`);
       assert.deepEqual(a.unhandled, b.unhandled, name);
       assert.deepEqual(a.diag.filter((d) => d.level === 'ERROR'), [], name);
       assertWellFormed(a.spans);
@@ -276,6 +278,21 @@ forEachCell((cell) => {
     assert.match(String(toolCall!.attributes['gen_ai.output.messages']), /get_weather/);
     const parse = spans.find((s) => s.attributes['gen_ai.output.type'] === 'json');
     assert.ok(parse, 'parse: json output type');
+  });
+
+  it('a stream the app drops unfinished ends its span once collected: chat never read, a response left mid-way', () => {
+    const { result, spans } = r('abandoned');
+    const chat = one(spans, 'chat gpt-4o-mini', { 'spanlens.stream': true });
+    assert.equal(chat.status.code, 'UNSET', 'the app dropped it: not an error');
+    assert.equal(chat.attributes['http.response.status_code'], 200);
+    const response = responseSpan(spans, result.responseId);
+    assert.equal(response.attributes['spanlens.response.end_reason'], 'stream_abandoned');
+    // Ended at the last event seen (the response's headers for the chat), not when the collector ran.
+    assert.ok(response.endMs <= result.droppedAt + 1, `ended ${response.endMs - result.droppedAt} ms after the drop`);
+    // openai 7 aborts a collected stream's request itself (its own FinalizationRegistry); when that comes
+    // first, the unread chat stream ends 'aborted', then.
+    if (chat.attributes['spanlens.stream.end_reason'] === 'abandoned') assert.ok(chat.endMs <= result.droppedAt + 1);
+    else assert.equal(chat.attributes['spanlens.stream.end_reason'], cell.openai >= 7 ? 'aborted' : 'abandoned');
   });
 
   it('embeddings: one span per call with dimensions, input tokens and cost', () => {

@@ -142,3 +142,38 @@ it('a parsed value that is not a Stream (or an untapped response) changes nothin
   assert.deepEqual(events.map((e) => e.event), ['thread.run.created', 'done']);
   assert.deepEqual(ends.map((e) => e.outcome), ['done']);
 });
+
+it('the iteration observed is the one the app reads from, not an iterator it made and left', async () => {
+  const { sink, items, ends } = recorder();
+  const response = { body: webBody() } as { body: unknown };
+  tapStream(response, sink);
+  const stream = fakeStream([{ event: 'thread.run.created', data: { id: 'run_1' } }]);
+  adoptParsedStream({ response }, stream, (err) => assert.fail(String(err)));
+  stream.iterator(); // made, never read
+  const got: unknown[] = [];
+  for await (const v of iterate(stream)) got.push(v);
+  assert.equal(got.length, 1);
+  assert.deepEqual(items.map((i) => i.name), ['thread.run.created']);
+  assert.deepEqual(ends.map((e) => e.outcome), ['done']);
+});
+
+it('a stream dropped unread ends once its Response is collected, at the time its headers came', async () => {
+  const { setFlagsFromString } = await import('node:v8');
+  const { runInNewContext } = await import('node:vm');
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const ends: Array<{ outcome: StreamOutcome; at: number }> = [];
+  const sink = { event: () => undefined, item: () => undefined, end: (outcome: StreamOutcome, at: number) => void ends.push({ outcome, at }) };
+  const tapped = performance.timeOrigin + performance.now();
+  (() => {
+    const response = { body: webBody() } as { body: unknown };
+    tapStream(response, sink);
+    void response.body; // the SDK's debug logger touches it; nobody reads it
+  })();
+  for (let i = 0; i < 20 && ends.length === 0; i++) {
+    gc();
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  assert.deepEqual(ends.map((e) => e.outcome), ['abandoned']);
+  assert.ok(Math.abs(ends[0]!.at - tapped) < 50, 'ended when it was last seen, not when collected');
+});

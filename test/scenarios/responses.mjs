@@ -24,6 +24,17 @@ async function conversationItems(client, id) {
   }
   return out;
 }
+/** Full collections, with time between for the FinalizationRegistry callbacks they schedule. */
+async function collectGarbage() {
+  const { setFlagsFromString } = await import('node:v8');
+  const { runInNewContext } = await import('node:vm');
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc');
+  for (let i = 0; i < 10; i++) {
+    gc();
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
 async function retrieve(client, id, options) {
   return client.responses.retrieve(id, options);
 }
@@ -212,6 +223,22 @@ const FLOWS = {
       return { status: 'ended' };
     });
     return out;
+  },
+
+  /**
+   * Streams the app drops unfinished: a chat stream never read, a Responses stream left after two events
+   * (no break, no abort). Their spans end once the garbage collector takes the responses.
+   */
+  async abandoned({ client }) {
+    let chat = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'Count to five.' }], stream: true });
+    let stream = await client.responses.create({ model: MODEL, input: 'Tell me about Lyon.', stream: true });
+    let it = stream[Symbol.asyncIterator]();
+    const first = (await it.next()).value;
+    const second = (await it.next()).value;
+    chat = stream = it = undefined;
+    const droppedAt = Date.now();
+    await collectGarbage();
+    return { types: [first.type, second.type], responseId: first.response.id, droppedAt };
   },
 
   async chat({ client, major }) {
