@@ -1,4 +1,4 @@
-import type { Attributes, Span } from '@opentelemetry/api';
+import type { Span } from '@opentelemetry/api';
 import { SpanStatusCode } from '@opentelemetry/api';
 import { A } from './attributes';
 import { costAttributes } from './cost';
@@ -178,7 +178,10 @@ function choiceOutput(choice: Obj | undefined, message: Obj | undefined): Choice
 
 function startCall(env: SpanEnv, call: ObservedCall, route: Route, operation: 'chat' | 'embeddings', request: Obj | undefined): Span {
   const model = str(request?.model);
-  const attrs: Attributes = { ...callAttributes(call, route), [A.operation]: operation, [A.kind]: 'llm', ...requestParameters(request) };
+  const attrs = callAttributes(call, route);
+  attrs[A.operation] = operation;
+  attrs[A.kind] = 'llm';
+  requestParameters(request, attrs);
   if (model) attrs[A.requestModel] = model;
   const format = str(obj(request?.response_format)?.type);
   if (format) attrs[A.outputType] = format === 'text' ? 'text' : 'json';

@@ -12,8 +12,8 @@ export interface Metrics {
   cost: Counter;
 }
 
-export function createMetrics(meter: Meter): Metrics {
-  return {
+export function createMetrics(meter: Meter): Metrics | undefined {
+  const metrics: Metrics = {
     tokens: meter.createHistogram('gen_ai.client.token.usage', {
       unit: '{token}',
       description: 'Number of input and output tokens used',
@@ -26,6 +26,10 @@ export function createMetrics(meter: Meter): Metrics {
     }),
     cost: meter.createCounter('spanlens.cost', { unit: 'USD', description: 'Cost of model tokens and tool fees' }),
   };
+  // No MeterProvider (the API's no-op meter): skip building attributes for records that go nowhere. The
+  // API has no proxy meter, so such a meter stays a no-op until a provider is set on the instrumentation,
+  // which makes new instruments.
+  return metrics.duration.constructor?.name === 'NoopHistogramMetric' ? undefined : metrics;
 }
 
 export interface RunMeasurement {

@@ -267,7 +267,7 @@ export class ResponseTracker {
     const background = response.background === true || request?.background === true;
     if (background) attributes[A.responseBackground] = true;
     if (via !== 'create') attributes[A.responseObservedFrom] = via;
-    Object.assign(attributes, requestParameters(request));
+    requestParameters(request, attributes);
     const name = `chat ${model ?? 'unknown'}`;
     const options = { kind: CLIENT, startTime, attributes, links: placement.key ? ambientLinks(call) : [] };
     const span = placement.key ? startKeyedSpan(this.env.tracer(), placement.key, name, options).span : this.env.tracer().startSpan(name, options, call.ambient);

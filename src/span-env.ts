@@ -86,24 +86,25 @@ export const threadAttributes = (threadId: string): Attributes => ({
 });
 
 /** gen_ai.request.* of a Responses or chat request. */
-export function requestParameters(request: Obj | undefined): Attributes {
-  const attrs: Attributes = {};
-  if (!request) return attrs;
-  const set = (key: string, v: unknown): void => {
-    const n = num(v);
-    if (n !== undefined) attrs[key] = n;
-  };
-  set(A.temperature, request.temperature);
-  set(A.topP, request.top_p);
-  set(A.maxTokens, request.max_output_tokens ?? request.max_completion_tokens ?? request.max_tokens);
-  set(A.seed, request.seed);
-  set(A.frequencyPenalty, request.frequency_penalty);
-  set(A.presencePenalty, request.presence_penalty);
+/** The request's sampling parameters, written into `attrs` (no intermediate object: this is per call). */
+export function requestParameters(request: Obj | undefined, attrs: Attributes): void {
+  if (!request) return;
+  setNumber(attrs, A.temperature, request.temperature);
+  setNumber(attrs, A.topP, request.top_p);
+  setNumber(attrs, A.maxTokens, request.max_output_tokens ?? request.max_completion_tokens ?? request.max_tokens);
+  setNumber(attrs, A.seed, request.seed);
+  setNumber(attrs, A.frequencyPenalty, request.frequency_penalty);
+  setNumber(attrs, A.presencePenalty, request.presence_penalty);
   const n = num(request.n);
   if (n !== undefined && n !== 1) attrs[A.choiceCount] = n;
+  if (request.stop === undefined || request.stop === null) return;
   const stop = typeof request.stop === 'string' ? [request.stop] : arr(request.stop).filter((s): s is string => typeof s === 'string');
   if (stop.length) attrs[A.stopSequences] = stop;
-  return attrs;
+}
+
+function setNumber(attrs: Attributes, key: string, v: unknown): void {
+  const n = num(v);
+  if (n !== undefined) attrs[key] = n;
 }
 
 /** The app's active span at call time becomes a link on thread spans (the thread trace is elsewhere). */
