@@ -23,3 +23,38 @@ it('evicts the least recently set or touched entry, also when the newest is touc
   assert.equal(m.size, 3);
   assert.equal(m.peek('a'), undefined);
 });
+
+it('evicts exactly as a plain LRU list would, over random sets, touches and deletes (eviction keeps one live cursor)', () => {
+  let seed = 7;
+  const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648) % n);
+  for (const max of [1, 2, 5, 40]) {
+    const evicted: string[] = [];
+    const m = new BoundedMap<string, number>(max, (k) => evicted.push(k));
+    const order: string[] = []; // the model: least recent first
+    const expected: string[] = [];
+    const touch = (k: string) => {
+      const i = order.indexOf(k);
+      if (i >= 0) order.splice(i, 1);
+      order.push(k);
+    };
+    for (let step = 0; step < 20000; step++) {
+      const k = `k${rand(max * 3)}`;
+      const op = rand(10);
+      if (op < 6) {
+        m.set(k, step);
+        touch(k);
+        while (order.length > max) expected.push(order.shift()!);
+      } else if (op < 8) {
+        const had = order.includes(k);
+        assert.equal(m.get(k) !== undefined, had);
+        if (had) touch(k);
+      } else {
+        const i = order.indexOf(k);
+        assert.equal(m.delete(k), i >= 0);
+        if (i >= 0) order.splice(i, 1);
+      }
+    }
+    assert.deepEqual(evicted, expected, `max ${max}`);
+    assert.equal(m.size, order.length);
+  }
+});
