@@ -15,7 +15,10 @@ export interface ThreadState {
   threadId: string;
   /** The latest messages seen on the thread, oldest first (what a model run would see). */
   history: HistoryMessage[];
-  /** Ids of the messages in `history` (made with the first one), and how many have none yet (request-body messages). */
+  /**
+   * Ids of the messages in `history`, made once it holds more than ID_SET_MIN (a shorter history is
+   * scanned: cheaper than a Set per thread), and how many have none yet (request-body messages).
+   */
   historyIds?: Set<string>;
   unidentified: number;
   vectorStoreIds: string[];
@@ -35,6 +38,14 @@ export interface AssistantInfo {
 }
 
 const HISTORY_LIMIT = 64;
+/** Histories up to this long are scanned for a message id instead of keeping an id Set (~150 B a thread). */
+const ID_SET_MIN = 16;
+
+function historyHas(t: ThreadState, id: string): boolean {
+  if (t.historyIds) return t.historyIds.has(id);
+  for (const h of t.history) if (h.id === id) return true;
+  return false;
+}
 
 /** Threads, assistants and message texts seen in this process, each in a bounded map. */
 export class ThreadStore {
@@ -50,7 +61,10 @@ export class ThreadStore {
     max: number,
     private readonly content: ContentPolicy,
   ) {
-    this.threads = new BoundedMap(max);
+    // An evicted thread takes its history's messages along (else they outlive it in `messages`, up to 4x max).
+    this.threads = new BoundedMap(max, (_id, t) => {
+      for (const h of t.history) if (h.id && this.messages.peek(h.id) === h) this.messages.delete(h.id);
+    });
     this.assistants = new BoundedMap(max);
     this.messages = new BoundedMap(max * 4);
   }
@@ -160,7 +174,7 @@ export class ThreadStore {
     // The searches below run only when they can find something: a message id already in the history, or
     // an id-less request-body message waiting for its echo. A newly created message (the usual case)
     // skips them.
-    const known = msg.id !== undefined && t.historyIds?.has(msg.id) === true;
+    const known = msg.id !== undefined && historyHas(t, msg.id);
     if (created && msg.role === 'user' && !(known && t.pendingUser.some((p) => p.id === msg.id))) {
       t.pendingUser.push(msg);
       t.userMessageCount++;
@@ -188,9 +202,12 @@ export class ThreadStore {
     }
     let at = t.history.length;
     while (at > 0 && (t.history[at - 1] as HistoryMessage).createdAt > msg.createdAt) at--;
-    t.history.splice(at, 0, msg);
-    if (msg.id) (t.historyIds ??= new Set()).add(msg.id);
-    else t.unidentified++;
+    // A thread's first message gets an array of its own size (a push or splice would reserve 17 slots).
+    if (t.history.length === 0) t.history = [msg];
+    else t.history.splice(at, 0, msg);
+    if (!msg.id) t.unidentified++;
+    else if (t.historyIds) t.historyIds.add(msg.id);
+    else if (t.history.length > ID_SET_MIN) t.historyIds = new Set(t.history.flatMap((h) => (h.id ? [h.id] : [])));
     if (t.history.length > HISTORY_LIMIT) {
       for (const old of t.history.splice(0, t.history.length - HISTORY_LIMIT)) {
         if (old.id) t.historyIds?.delete(old.id);

@@ -45,3 +45,23 @@ it('past the history limit the oldest entries go, and messages listed again are 
   assert.equal(history(store).length, 64);
   assert.equal(new Set(history(store)).size, 64);
 });
+
+it('a short history is searched without an id set, a long one with it, and an evicted thread takes its messages along', () => {
+  const store = new ThreadStore(2, new ContentPolicy({}));
+  const on = (thread: string, id: string, text: string, at: number) => ({ ...msg(id, text, at), thread_id: thread });
+  store.recordMessage(on('thread_A', 'msg_a1', 'a1', 1), undefined, true);
+  store.recordMessage(on('thread_A', 'msg_a1', 'a1 again', 1));
+  assert.equal(store.thread('thread_A').history.length, 1);
+  assert.equal(store.thread('thread_A').historyIds, undefined, 'one message: no set');
+  assert.equal(store.messages.peek('msg_a1')?.text, 'a1 again');
+  for (let i = 0; i < 20; i++) store.recordMessage(on('thread_A', `msg_x${i}`, `x${i}`, 10 + i), undefined, true);
+  assert.ok(store.thread('thread_A').historyIds?.has('msg_x19'));
+  store.recordMessage(on('thread_A', 'msg_x3', 'x3 edited', 13));
+  assert.equal(store.thread('thread_A').history.length, 21, 'seen again: replaced, not added');
+  assert.equal(store.messages.peek('msg_x19')?.text, 'x19');
+  store.recordMessage(on('thread_B', 'msg_b1', 'b1', 2), undefined, true);
+  store.recordMessage(on('thread_C', 'msg_c1', 'c1', 3), undefined, true); // evicts thread_A (bound 2)
+  assert.equal(store.threads.peek('thread_A'), undefined);
+  assert.equal(store.messages.peek('msg_x19'), undefined, 'gone with its thread, though the map had room for it');
+  assert.equal(store.messages.peek('msg_b1')?.text, 'b1');
+});
