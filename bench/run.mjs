@@ -171,7 +171,7 @@ function callTable(title, res) {
 }
 
 const S = quick
-  ? { calls: { rounds: 4, n: 150 }, polled: { rounds: 3, n: 8, warm: 3 }, stream: { rounds: 3, n: 1, warm: 2 }, inProcess: { rounds: 8, n: 2, warm: 2 }, threads: 20000, soak: [1000, 100] }
+  ? { calls: { rounds: 4, n: 100 }, polled: { rounds: 3, n: 8, warm: 3 }, stream: { rounds: 3, n: 1, warm: 2 }, inProcess: { rounds: 8, n: 2, warm: 2 }, threads: 12000, soak: [1000, 100] }
   : { calls: { rounds: 30, n: 100 }, polled: { rounds: 8, n: 20, warm: 5 }, stream: { rounds: 12, n: 1, warm: 2 }, inProcess: { rounds: 30, n: 2, warm: 2 }, threads: 100000, soak: [3000, 200] };
 
 const cpu = (readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/) ?? [])[1] ?? os.cpus()[0]?.model;
