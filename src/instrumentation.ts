@@ -10,7 +10,7 @@ import { ContentPolicy } from './content';
 import { CostModel } from './cost';
 import { createMetrics, type Metrics } from './metrics';
 import { observeRequest, type CallHandlers, type ClientLike } from './request-observer';
-import { watchParse } from './stream-tap';
+import { endOpenStreams, watchParse } from './stream-tap';
 import type { SpanEnv } from './span-env';
 import { isTracingSuppressed } from './suppress';
 import { Tracker } from './tracker';
@@ -57,8 +57,10 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
 
   override disable(): void {
     super.disable();
-    // Runs never seen to finish end now, marked, so no started span is lost.
+    // Runs never seen to finish end now, marked, so no started span is lost; so do open streams (a chat
+    // stream's span; a run or response stream's call when no run or response was seen yet).
     this.tracker?.endAll('shutdown');
+    endOpenStreams();
   }
 
   /** Patches an `openai` module object loaded before the instrumentation was enabled. */

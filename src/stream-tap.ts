@@ -16,10 +16,11 @@ import { observeIterator } from './stream-iterator';
 /**
  * How a stream ended: 'done' ended cleanly (the body's `[DONE]` seen, or the SDK's iterator finished);
  * 'truncated' the body ended without `[DONE]`; 'aborted' the app stopped reading or aborted; 'error';
- * 'abandoned' the app dropped the stream unfinished (never read, or left mid-way without `break`).
+ * 'abandoned' the app dropped the stream unfinished (never read, or left mid-way without `break`);
+ * 'shutdown' the instrumentation was disabled while it was open.
  * A clean end before the stream's terminal event is for the sink to judge.
  */
-export type StreamOutcome = 'done' | 'truncated' | 'aborted' | 'error' | 'abandoned';
+export type StreamOutcome = 'done' | 'truncated' | 'aborted' | 'error' | 'abandoned' | 'shutdown';
 
 /** What the tracker does with a stream it observes. Called synchronously as events pass. */
 export interface StreamSink {
@@ -62,8 +63,17 @@ class StreamEnd implements StreamSink {
     if (this.ended) return;
     this.ended = true;
     dropped.unregister(this);
+    open.delete(this);
     this.sink.end(outcome, at, error);
   }
+}
+
+/** Streams not ended yet, for `endOpenStreams`. */
+const open = new Set<StreamEnd>();
+
+/** The instrumentation is being disabled: every stream still open ends now, 'shutdown'. */
+export function endOpenStreams(): void {
+  for (const s of [...open]) s.end('shutdown', now());
 }
 
 /**
@@ -217,6 +227,7 @@ interface ResponseWithBody {
 export function tapStream(response: object, sink: StreamSink): void {
   const end = new StreamEnd(sink, now());
   dropped.register(response, end, end);
+  open.add(end);
   observeResponse(response, new StreamObservation(end));
 }
 

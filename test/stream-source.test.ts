@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import type { Obj } from '../src/json';
 import type { SSEEvent } from '../src/sse';
-import { adoptParsedStream, tapStream, type StreamOutcome } from '../src/stream-tap';
+import { adoptParsedStream, endOpenStreams, tapStream, type StreamOutcome } from '../src/stream-tap';
 
 const SSE = 'event: thread.run.created\ndata: {"id":"run_1","object":"thread.run"}\n\nevent: done\ndata: [DONE]\n\n';
 
@@ -176,4 +176,19 @@ it('a stream dropped unread ends once its Response is collected, at the time its
   }
   assert.deepEqual(ends.map((e) => e.outcome), ['abandoned']);
   assert.ok(Math.abs(ends[0]!.at - tapped) < 50, 'ended when it was last seen, not when collected');
+});
+
+it('disabling the instrumentation ends the streams still open, once', async () => {
+  const a = recorder();
+  const b = recorder();
+  const openResponse = { body: webBody() } as { body: unknown };
+  const doneResponse = { body: webBody() } as { body: unknown };
+  tapStream(openResponse, a.sink);
+  tapStream(doneResponse, b.sink);
+  const reader = (doneResponse.body as ReadableStream<Uint8Array>).getReader();
+  while (!(await reader.read()).done);
+  endOpenStreams();
+  endOpenStreams();
+  assert.deepEqual(a.ends.map((e) => e.outcome), ['shutdown']);
+  assert.deepEqual(b.ends.map((e) => e.outcome), ['done']);
 });
