@@ -86,9 +86,30 @@ const ID_PARAM: Record<string, keyof Route> = {
   items: 'itemId',
 };
 
-/** Collection words are lowercase letters and underscores; OpenAI ids always carry digits or capitals. */
-export function isIdSegment(segment: string): boolean {
-  return !/^[a-z_]+$/.test(segment);
+// Each collection's id prefix. A compatible server's ids may be lowercase letters only (1 in ~2,500 of
+// random [a-z0-9] ids is); with their collection's prefix they are still ids, and no path word has one.
+const ID_PREFIX: Record<string, string> = {
+  threads: 'thread_',
+  runs: 'run_',
+  assistants: 'asst_',
+  messages: 'msg_',
+  steps: 'step_',
+  conversations: 'conv_',
+  responses: 'resp_',
+  vector_stores: 'vs_',
+  batches: 'batch_',
+};
+
+/**
+ * Whether `segments[i]` is an id. Path words are lowercase letters and underscores; OpenAI ids carry
+ * digits or capitals, or (from compatible servers) at least their collection's prefix.
+ */
+function isIdAt(segments: string[], i: number): boolean {
+  const seg = segments[i];
+  if (i === 0 || seg === undefined) return false;
+  if (!/^[a-z_]+$/.test(seg)) return true;
+  const prefix = ID_PREFIX[segments[i - 1] ?? ''];
+  return prefix !== undefined && seg.length > prefix.length && seg.startsWith(prefix);
 }
 
 function singular(word: string): string {
@@ -122,7 +143,7 @@ function parseRoute(method: string, rawPath: string): Route {
   const route: Route = { kind: 'generic', name: '', template: '' };
   let lastWasId = false;
   for (const [i, seg] of segments.entries()) {
-    if (isIdSegment(seg) && i > 0) {
+    if (isIdAt(segments, i)) {
       const collection = segments[i - 1] ?? '';
       templateParts.push(`{${singular(collection)}_id}`);
       const key = ID_PARAM[collection];
@@ -144,7 +165,7 @@ function parseRoute(method: string, rawPath: string): Route {
 function action(method: string, segments: string[], lastWasId: boolean): string {
   const last = segments[segments.length - 1] ?? '';
   if (lastWasId) return method === 'GET' ? 'retrieve' : method === 'DELETE' ? 'delete' : 'update';
-  if (VERBS.has(last) && segments.length > 1 && isIdSegment(segments[segments.length - 2] ?? '')) return '';
+  if (VERBS.has(last) && isIdAt(segments, segments.length - 2)) return '';
   return method === 'GET' ? 'list' : method === 'DELETE' ? 'delete' : 'create';
 }
 

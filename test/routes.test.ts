@@ -21,6 +21,13 @@ it('Assistants, Responses, Conversations, chat and embeddings paths map to their
     // Azure: the deployment segment is not part of the route; an absolute URL and /v1 are stripped.
     ['POST', '/deployments/mymodel/chat/completions?api-version=2024-10-21', 'chat.create', 'openai.chat.completions.create', {}],
     ['POST', 'https://api.openai.com/v1/embeddings', 'embeddings.create', 'openai.embeddings.create', {}],
+    // A compatible server's all-lowercase ids are ids by their collection's prefix; path words are not.
+    ['POST', '/threads/thread_abcdef/runs/run_xyzzy/cancel', 'run.cancel', 'openai.threads.runs.cancel', { threadId: 'thread_abcdef', runId: 'run_xyzzy' }],
+    ['GET', '/threads/thread_abc/messages/msg_abc', 'message.read', 'openai.threads.messages.retrieve', { threadId: 'thread_abc', messageId: 'msg_abc' }],
+    ['GET', '/responses/resp_abcdef', 'response.retrieve', 'openai.responses.retrieve', { responseId: 'resp_abcdef' }],
+    ['POST', '/threads/runs', 'run.create_and_run', 'openai.threads.create_and_run', {}],
+    ['POST', '/responses/input_tokens', 'generic', 'openai.responses.input_tokens.create', {}],
+    ['GET', '/threads/thread_', 'generic', 'openai.threads.thread_.list', {}],
     // Ids are decoded; a malformed escape (found by the property tests) is kept, never thrown.
     ['GET', '/responses/resp%5F1', 'response.retrieve', 'openai.responses.retrieve', { responseId: 'resp_1' }],
     ['POST', '/responses/%/cancel', 'response.cancel', 'openai.responses.cancel', { responseId: '%' }],
