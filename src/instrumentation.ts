@@ -60,7 +60,7 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
     // Runs never seen to finish end now, marked, so no started span is lost; so do open streams (a chat
     // stream's span; a run or response stream's call when no run or response was seen yet).
     this.tracker?.endAll('shutdown');
-    endOpenStreams();
+    endOpenStreams(this);
   }
 
   /** Patches an `openai` module object loaded before the instrumentation was enabled. */
@@ -121,6 +121,7 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
       done: (call) => this.tracker.handle(call),
       stream: (call) => this.tracker.stream(call),
       internalError: (err) => this._diag.error('spanlens: internal error while observing a call', err),
+      owner: this,
     };
     this._wrap(owner, 'makeRequest', (original: MakeRequest) =>
       function patchedMakeRequest(this: ClientLike, options: unknown, retriesRemaining?: number | null, ...rest: unknown[]) {

@@ -65,6 +65,8 @@ export interface CallHandlers {
   /** For a streaming response: a sink for its events, or undefined to report it like any call. */
   stream(call: ObservedCall): StreamSink | undefined;
   internalError(err: unknown): void;
+  /** Whose calls these are (the instrumentation): its open streams end when it is disabled. */
+  owner: object;
 }
 
 export function observeRequest<T>(client: ClientLike, optionsInput: unknown, invoke: () => Promise<T>, handlers: CallHandlers): Promise<T> {
@@ -137,7 +139,7 @@ function onResponse(call: ObservedCall, props: ResponsePropsLike, report: () => 
   call.stream = call.options?.stream === true;
   if (response && call.stream) {
     const sink = handlers.stream(call);
-    if (sink) return tapStream(response, guardSink(sink, handlers.internalError));
+    if (sink) return tapStream(response, guardSink(sink, handlers.internalError), handlers.owner);
   }
   if (!response || call.stream) return report();
   const contentType = response.headers?.get('content-type') ?? '';

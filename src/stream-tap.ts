@@ -47,6 +47,8 @@ class StreamEnd implements StreamSink {
   constructor(
     private readonly sink: StreamSink,
     public last: number,
+    /** Whose stream it is (the instrumentation), for endOpenStreams. */
+    readonly owner: object,
   ) {}
 
   event(e: SSEEvent, at: number): void {
@@ -71,9 +73,9 @@ class StreamEnd implements StreamSink {
 /** Streams not ended yet, for `endOpenStreams`. */
 const open = new Set<StreamEnd>();
 
-/** The instrumentation is being disabled: every stream still open ends now, 'shutdown'. */
-export function endOpenStreams(): void {
-  for (const s of [...open]) s.end('shutdown', now());
+/** `owner` (an instrumentation) is being disabled: every stream of its still open ends now, 'shutdown'. */
+export function endOpenStreams(owner: object): void {
+  for (const s of [...open]) if (s.owner === owner) s.end('shutdown', now());
 }
 
 /**
@@ -224,8 +226,8 @@ interface ResponseWithBody {
  * chunks, pulled on demand, so backpressure, cancellation and errors reach it as before; it is watched
  * only if reading starts before the SDK's Stream took over. A body nobody reads is never read.
  */
-export function tapStream(response: object, sink: StreamSink): void {
-  const end = new StreamEnd(sink, now());
+export function tapStream(response: object, sink: StreamSink, owner: object): void {
+  const end = new StreamEnd(sink, now(), owner);
   dropped.register(response, end, end);
   open.add(end);
   observeResponse(response, new StreamObservation(end));

@@ -44,12 +44,14 @@ function fakeStream(values: unknown[], opts: { throwAfter?: unknown } = {}) {
 
 const iterate = (stream: { iterator: () => AsyncIterator<unknown> }): AsyncIterable<unknown> => ({ [Symbol.asyncIterator]: () => stream.iterator() });
 const tick = () => new Promise((r) => setImmediate(r));
+/** The instrumentation a tapped stream belongs to. */
+const OWNER = {};
 
 it('a Stream made before the body is read is the source: its events as the SDK yields them, the body passed on unwatched', async () => {
   const { sink, events, items, ends } = recorder();
   const body = webBody();
   const response = { body } as { body: unknown };
-  tapStream(response, sink);
+  tapStream(response, sink, OWNER);
   const seen = response.body; // the SDK hands the body to its debug logger before it makes the Stream
   const values = [
     { event: 'thread.run.created', data: { id: 'run_1' } },
@@ -78,7 +80,7 @@ it('a Stream made before the body is read is the source: its events as the SDK y
 it('a body read before any Stream is the source: its bytes are decoded, a later Stream is left alone', async () => {
   const { sink, events, items, ends } = recorder();
   const response = { body: webBody() } as { body: unknown };
-  tapStream(response, sink);
+  tapStream(response, sink, OWNER);
   const reader = (response.body as ReadableStream<Uint8Array>).getReader();
   const stream = fakeStream([{ event: 'thread.run.created', data: { id: 'run_1' } }]);
   const factory = stream.iterator;
@@ -94,7 +96,7 @@ it("through the Stream: break and the request's abort end 'aborted', an error ev
   const run = async (stream: ReturnType<typeof fakeStream>, consume: (s: AsyncIterable<unknown>) => Promise<void>) => {
     const rec = recorder();
     const response = { body: webBody() } as { body: unknown };
-    tapStream(response, rec.sink);
+    tapStream(response, rec.sink, OWNER);
     adoptParsedStream({ response }, stream, (err) => assert.fail(String(err)));
     await consume(iterate(stream)).catch(() => undefined);
     await tick();
@@ -133,7 +135,7 @@ it("through the Stream: break and the request's abort end 'aborted', an error ev
 it('a parsed value that is not a Stream (or an untapped response) changes nothing', async () => {
   const { sink, events, ends } = recorder();
   const response = { body: webBody() } as { body: unknown };
-  tapStream(response, sink);
+  tapStream(response, sink, OWNER);
   adoptParsedStream({ response }, { id: 'run_1', object: 'thread.run' }, (err) => assert.fail(String(err)));
   adoptParsedStream({ response: {} }, fakeStream([]), (err) => assert.fail(String(err)));
   adoptParsedStream(undefined, undefined, (err) => assert.fail(String(err)));
@@ -146,7 +148,7 @@ it('a parsed value that is not a Stream (or an untapped response) changes nothin
 it('the iteration observed is the one the app reads from, not an iterator it made and left', async () => {
   const { sink, items, ends } = recorder();
   const response = { body: webBody() } as { body: unknown };
-  tapStream(response, sink);
+  tapStream(response, sink, OWNER);
   const stream = fakeStream([{ event: 'thread.run.created', data: { id: 'run_1' } }]);
   adoptParsedStream({ response }, stream, (err) => assert.fail(String(err)));
   stream.iterator(); // made, never read
@@ -167,7 +169,7 @@ it('a stream dropped unread ends once its Response is collected, at the time its
   const tapped = performance.timeOrigin + performance.now();
   (() => {
     const response = { body: webBody() } as { body: unknown };
-    tapStream(response, sink);
+    tapStream(response, sink, OWNER);
     void response.body; // the SDK's debug logger touches it; nobody reads it
   })();
   for (let i = 0; i < 20 && ends.length === 0; i++) {
@@ -178,17 +180,21 @@ it('a stream dropped unread ends once its Response is collected, at the time its
   assert.ok(Math.abs(ends[0]!.at - tapped) < 50, 'ended when it was last seen, not when collected');
 });
 
-it('disabling the instrumentation ends the streams still open, once', async () => {
+it("disabling the instrumentation ends its streams still open, once, and no other instrumentation's", async () => {
   const a = recorder();
   const b = recorder();
+  const other = recorder();
   const openResponse = { body: webBody() } as { body: unknown };
   const doneResponse = { body: webBody() } as { body: unknown };
-  tapStream(openResponse, a.sink);
-  tapStream(doneResponse, b.sink);
+  const othersResponse = { body: webBody() } as { body: unknown };
+  tapStream(openResponse, a.sink, OWNER);
+  tapStream(doneResponse, b.sink, OWNER);
+  tapStream(othersResponse, other.sink, {});
   const reader = (doneResponse.body as ReadableStream<Uint8Array>).getReader();
   while (!(await reader.read()).done);
-  endOpenStreams();
-  endOpenStreams();
+  endOpenStreams(OWNER);
+  endOpenStreams(OWNER);
   assert.deepEqual(a.ends.map((e) => e.outcome), ['shutdown']);
   assert.deepEqual(b.ends.map((e) => e.outcome), ['done']);
+  assert.deepEqual(other.ends, []);
 });
