@@ -24,6 +24,9 @@ async function conversationItems(client, id) {
   }
   return out;
 }
+/** Streams a scenario keeps open until the process ends. */
+const heldStreams = [];
+
 /** Full collections, with time between for the FinalizationRegistry callbacks they schedule. */
 async function collectGarbage() {
   const { setFlagsFromString } = await import('node:v8');
@@ -227,7 +230,8 @@ const FLOWS = {
 
   /**
    * Streams the app drops unfinished: a chat stream never read, a Responses stream left after two events
-   * (no break, no abort). Their spans end once the garbage collector takes the responses.
+   * (no break, no abort). Their spans end once the garbage collector takes the responses. And one it
+   * keeps open: its span ends when the instrumentation is disabled.
    */
   async abandoned({ client }) {
     let chat = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'Count to five.' }], stream: true });
@@ -237,6 +241,11 @@ const FLOWS = {
     const second = (await it.next()).value;
     chat = stream = it = undefined;
     const droppedAt = Date.now();
+    // One more, read once and then held open past the scenario: the harness disables the instrumentation
+    // with it still open, and fails the cell if its span does not end then.
+    const held = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'Count to ten.' }], stream: true });
+    heldStreams.push(held);
+    await held[Symbol.asyncIterator]().next();
     await collectGarbage();
     return { types: [first.type, second.type], responseId: first.response.id, droppedAt };
   },
