@@ -107,6 +107,20 @@ async function timed(n, fn) {
   return { n, wallMs: wall / n, callMs: tCalls / n, cpuMs: cpuMs(process.cpuUsage(c0)) / n };
 }
 
+/** The bench's chat answer (the same bytes as the parent's static stub). */
+const chatResponse = JSON.stringify({
+  id: 'chatcmpl-bench', object: 'chat.completion', created: 1700000000, model: 'gpt-4o-mini-2024-07-18', system_fingerprint: 'fp_bench',
+  choices: [{ index: 0, message: { role: 'assistant', content: 'Hi! How can I help you today?', refusal: null }, logprobs: null, finish_reason: 'stop' }],
+  usage: { prompt_tokens: 9, completion_tokens: 9, total_tokens: 18 },
+});
+
+/** A client whose fetch answers every request in this process with the JSON `body()` gives. */
+function inProcessClient(body) {
+  let seq = 0;
+  const fetch = async () => new Response(body(), { status: 200, headers: { 'content-type': 'application/json', 'x-request-id': `req_ip${++seq}` } });
+  return new OpenAI({ apiKey: 'bench', baseURL: 'http://bench.invalid/v1', fetch, maxRetries: 0 });
+}
+
 const batches = {
   async retrieve(n) {
     const a = await assistant([]);
@@ -121,6 +135,20 @@ const batches = {
   },
   async chat(n) {
     return timed(n, () => chatClient.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hi' }] }));
+  },
+  /**
+   * The chat and messages.create calls with the SDK's fetch answered in this process (no sockets, no
+   * server on the machine): the per-call CPU of each configuration, steady enough to compare changes.
+   */
+  async chatInProcess(n) {
+    const c = inProcessClient(() => chatResponse);
+    return timed(n, () => c.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hi' }] }));
+  },
+  async messageInProcess(n) {
+    let seq = 0;
+    const threadId = 'thread_inProcess01';
+    const c = inProcessClient(() => JSON.stringify({ id: `msg_ip${++seq}`, object: 'thread.message', created_at: 1700000000, thread_id: threadId, role: 'user', content: [{ type: 'text', text: { value: `question ${seq}`, annotations: [] } }], attachments: [], metadata: {}, assistant_id: null, run_id: null }));
+    return timed(n, (i) => c.beta.threads.messages.create(threadId, { role: 'user', content: `question ${i}` }));
   },
   /** Polled 'code' runs, then the app lists the thread's messages (what most apps do next). */
   async polledRead(n) {

@@ -15,7 +15,7 @@ const bench = path.dirname(fileURLToPath(import.meta.url));
 const root = path.dirname(bench);
 const quick = process.argv.includes('--quick');
 const write = process.argv.includes('--write');
-// --only=calls,polled,stream,threads,soak: a subset of the sections, while iterating (the others' verdicts are left out).
+// --only=calls,callsinprocess,polled,stream,inprocess,threads,soak: a subset of the sections, while iterating (the others' verdicts are left out).
 const onlyArg = process.argv.find((a) => a.startsWith('--only='));
 const only = onlyArg ? new Set(onlyArg.slice(7).split(',')) : undefined;
 const runs = (section) => !only || only.has(section);
@@ -147,10 +147,11 @@ const verdict = (name, ok, detail) => verdicts.push(`| ${name} | ${ok ? 'met' : 
  * Per-call table. Ratios are paired: each round's batch against the uninstrumented batch of the same round
  * (they ran back to back), then the median over rounds, so drift of a shared machine between rounds cancels.
  */
-function callTable(title, res) {
+function callTable(title, res, unit = 'ms') {
   const base = res.none;
+  const scale = unit === 'µs' ? 1000 : 1;
   say(`\n### ${title}\n`);
-  say('| config | wall ms/call | × none, paired (p10–p90) | CPU ms/call | × none, paired (p10–p90) | spans/batch |');
+  say(`| config | wall ${unit}/call | × none, paired (p10–p90) | CPU ${unit}/call | × none, paired (p10–p90) | spans/batch |`);
   say('|---|---|---|---|---|---|');
   const ratios = {};
   const paired = (rs, key) => rs.map((r, i) => r[key] / base[i][key]);
@@ -165,14 +166,15 @@ function callTable(title, res) {
       addedMs: median(rs.map((r, i) => r.wallMs - base[i].wallMs)),
       addedCpu: median(rs.map((r, i) => r.cpuMs - base[i].cpuMs)),
     };
-    say(`| ${c} | ${fmt(w)} | ${fmt(pw)} | ${fmt(cpu)} | ${fmt(pc)} | ${median(rs.map((r) => r.spans))} |`);
+    const d = unit === 'µs' ? 1 : 3;
+    say(`| ${c} | ${fmt(w.map((x) => x * scale), d)} | ${fmt(pw)} | ${fmt(cpu.map((x) => x * scale), d)} | ${fmt(pc)} | ${median(rs.map((r) => r.spans))} |`);
   }
   return ratios;
 }
 
 const S = quick
-  ? { calls: { rounds: 4, n: 100 }, polled: { rounds: 3, n: 8, warm: 3 }, stream: { rounds: 3, n: 1, warm: 2 }, inProcess: { rounds: 8, n: 2, warm: 2 }, threads: 12000, soak: [1000, 100] }
-  : { calls: { rounds: 30, n: 100 }, polled: { rounds: 8, n: 20, warm: 5 }, stream: { rounds: 12, n: 1, warm: 2 }, inProcess: { rounds: 30, n: 2, warm: 2 }, threads: 100000, soak: [3000, 200] };
+  ? { calls: { rounds: 3, n: 100 }, callsInProcess: { rounds: 3, n: 500, warm: 3000 }, polled: { rounds: 3, n: 8, warm: 3 }, stream: { rounds: 3, n: 1, warm: 2 }, inProcess: { rounds: 6, n: 2, warm: 2 }, threads: 12000, soak: [600, 100] }
+  : { calls: { rounds: 30, n: 100 }, callsInProcess: { rounds: 20, n: 2000 }, polled: { rounds: 8, n: 20, warm: 5 }, stream: { rounds: 12, n: 1, warm: 2 }, inProcess: { rounds: 30, n: 2, warm: 2 }, threads: 100000, soak: [3000, 200] };
 
 const cpu = (readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/) ?? [])[1] ?? os.cpus()[0]?.model;
 say(`Machine: ${cpu}; nproc ${cores}; Linux ${os.release()}; Node ${process.version}; ${quick ? 'quick' : 'full'} run, ${new Date().toISOString()}`);
@@ -193,6 +195,15 @@ if (runs('calls')) {
   // The issue's bar is contrib's instrumentation (otel); Arize is shown beside it.
   verdict('chat added cost ≤ contrib (otel)', chatRes.ours.addedCpu <= chatRes.otel.addedCpu,
     `added CPU ms/call (paired medians): ours ${chatRes.ours.addedCpu.toFixed(3)}, otel ${chatRes.otel.addedCpu.toFixed(3)}, arize ${chatRes.arize.addedCpu.toFixed(3)}; added wall: ours ${chatRes.ours.addedMs.toFixed(3)}, otel ${chatRes.otel.addedMs.toFixed(3)}, arize ${chatRes.arize.addedMs.toFixed(3)}`);
+}
+
+// (a, in-process) the same calls, the SDK's fetch answered in the app's process: no sockets, no server on
+// the machine, so the per-call CPU is steady enough to compare changes. `--only=callsinprocess` runs it alone.
+if (runs('calls') || runs('callsinprocess')) {
+  const ipChat = callTable('(a, in-process) chat.completions.create', await compare('chatInProcess', ['none', 'floor', 'ours', 'otel', 'arize'], S.callsInProcess), 'µs');
+  const ipMessage = callTable('(a, in-process) messages.create (one thread)', await compare('messageInProcess', ['none', 'floor', 'ours'], S.callsInProcess), 'µs');
+  const us = (r) => `+${(r.addedCpu * 1000).toFixed(1)} µs`;
+  say(`\nAdded CPU per call in-process (paired medians): chat ours ${us(ipChat.ours)}, bare span ${us(ipChat.floor)}, otel ${us(ipChat.otel)}, arize ${us(ipChat.arize)}; messages.create ours ${us(ipMessage.ours)}, bare span ${us(ipMessage.floor)}.`);
 }
 
 // (b) polled runs
