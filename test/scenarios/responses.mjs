@@ -240,7 +240,8 @@ const FLOWS = {
     const first = (await it.next()).value;
     const second = (await it.next()).value;
     chat = stream = it = undefined;
-    const droppedAt = Date.now();
+    // On the spans' clock (the OTel SDK's, performance-based): Date.now() drifts from it by milliseconds.
+    const droppedAt = performance.timeOrigin + performance.now();
     // One more, read once and then held open past the scenario: the harness disables the instrumentation
     // with it still open, and fails the cell if its span does not end then.
     const held = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'Count to ten.' }], stream: true });
