@@ -155,7 +155,8 @@ describe('e2e: collector down at start, killed and restarted mid-run', { skip: S
 
     // Secrets: none in anything Jaeger holds.
     await recordSecretScan('e2e export-faults (Jaeger)', scanned);
-    assert.ok(scanned.spans >= 2 * made, 'the scan saw the delivered spans');
+    // (as many as the checks above require: all of the first phase, at least half after the restart)
+    assert.ok(scanned.spans >= made + made / 2, `the scan saw the delivered spans (${scanned.spans})`);
     assert.deepEqual(scanned.hits, [], 'credentials in exported spans');
   });
 });
