@@ -139,7 +139,7 @@ function onResponse(call: ObservedCall, props: ResponsePropsLike, report: () => 
   call.stream = call.options?.stream === true;
   if (response && call.stream) {
     const sink = handlers.stream(call);
-    if (sink) return tapStream(response, guardSink(sink, handlers.internalError), handlers.owner);
+    if (sink) return tapStream(response, sink, handlers.owner, handlers.internalError);
   }
   if (!response || call.stream) return report();
   const contentType = response.headers?.get('content-type') ?? '';
@@ -241,33 +241,6 @@ const unreadBodies = new UnreadBodies();
 
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as { then?: unknown } | null)?.then === 'function';
-}
-
-/** A sink that never throws into the stream the app is reading. */
-function guardSink(sink: StreamSink, onError: (err: unknown) => void): StreamSink {
-  return {
-    event(e, at) {
-      try {
-        sink.event(e, at);
-      } catch (err) {
-        onError(err);
-      }
-    },
-    item(name, data, at) {
-      try {
-        sink.item(name, data, at);
-      } catch (err) {
-        onError(err);
-      }
-    },
-    end(outcome, at, error) {
-      try {
-        sink.end(outcome, at, error);
-      } catch (err) {
-        onError(err);
-      }
-    },
-  };
 }
 
 const MALFORMED = Symbol('malformed JSON');

@@ -35,12 +35,13 @@ export interface StreamSink {
   end(outcome: StreamOutcome, at: number, error?: unknown): void;
 }
 
-/** Per tapped Response: hands the observation over to the SDK's Stream made from it (see above). */
-const taps = new WeakMap<object, (stream: unknown) => void>();
+/** Per tapped Response: its observation, which the SDK's Stream made from it is handed to (see above). */
+const taps = new WeakMap<object, StreamObservation>();
 
 /**
- * The sink of one stream, ended exactly once, and the time of the last thing it saw. It holds nothing of
- * the Response, so it can be the held value of `dropped` below.
+ * The sink of one stream as the taps see it: ended exactly once, never throwing into the stream the app
+ * is reading, and remembering the time of the last thing it saw. It holds nothing of the Response, so it
+ * can be the held value of `dropped` below.
  */
 class StreamEnd implements StreamSink {
   ended = false;
@@ -49,16 +50,25 @@ class StreamEnd implements StreamSink {
     public last: number,
     /** Whose stream it is (the instrumentation), for endOpenStreams. */
     readonly owner: object,
+    private readonly onError: (err: unknown) => void,
   ) {}
 
   event(e: SSEEvent, at: number): void {
     this.last = at;
-    this.sink.event(e, at);
+    try {
+      this.sink.event(e, at);
+    } catch (err) {
+      this.onError(err);
+    }
   }
 
   item(name: string, data: Obj, at: number): void {
     this.last = at;
-    this.sink.item(name, data, at);
+    try {
+      this.sink.item(name, data, at);
+    } catch (err) {
+      this.onError(err);
+    }
   }
 
   end(outcome: StreamOutcome, at: number, error?: unknown): void {
@@ -66,7 +76,11 @@ class StreamEnd implements StreamSink {
     this.ended = true;
     dropped.unregister(this);
     open.delete(this);
-    this.sink.end(outcome, at, error);
+    try {
+      this.sink.end(outcome, at, error);
+    } catch (err) {
+      this.onError(err);
+    }
   }
 }
 
@@ -114,11 +128,11 @@ export function watchParse(promise: unknown, onError: (err: unknown) => void): v
  */
 export function adoptParsedStream(props: unknown, parsed: unknown, onError: (err: unknown) => void): void {
   const response = obj(obj(props)?.response);
-  const adopt = response ? taps.get(response) : undefined;
-  if (!adopt) return;
+  const tap = response ? taps.get(response) : undefined;
+  if (!tap) return;
   const adoptSafely = (value: unknown): void => {
     try {
-      adopt(value);
+      tap.adopt(value);
     } catch (err) {
       onError(err);
     }
@@ -226,8 +240,8 @@ interface ResponseWithBody {
  * chunks, pulled on demand, so backpressure, cancellation and errors reach it as before; it is watched
  * only if reading starts before the SDK's Stream took over. A body nobody reads is never read.
  */
-export function tapStream(response: object, sink: StreamSink, owner: object): void {
-  const end = new StreamEnd(sink, now(), owner);
+export function tapStream(response: object, sink: StreamSink, owner: object, onError: (err: unknown) => void): void {
+  const end = new StreamEnd(sink, now(), owner, onError);
   dropped.register(response, end, end);
   open.add(end);
   observeResponse(response, new StreamObservation(end));
@@ -238,7 +252,7 @@ function observeResponse(response: object, tap: StreamObservation): void {
   const target = response as ResponseWithBody;
   const descriptor = findProperty(response, 'body');
   let wrapped: unknown;
-  taps.set(response, (parsed) => tap.adopt(parsed));
+  taps.set(response, tap);
   let bodyGets = 0;
   Object.defineProperty(target, 'body', {
     configurable: true,

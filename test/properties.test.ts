@@ -479,7 +479,7 @@ it(`property: the stream tap gives the consumer the same bytes and its sink the 
             })
           : Readable.from(chunks.map((c) => Buffer.from(c)), { objectMode: false });
       const response = { body } as { body: unknown };
-      tapStream(response, sink, {});
+      tapStream(response, sink, {}, (err) => { throw err; });
       const got: Buffer[] = [];
       let cancelled = false;
       // The three ways a web body is consumed: a reader (the tap watches its reads), async iteration (the

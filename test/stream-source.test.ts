@@ -46,12 +46,13 @@ const iterate = (stream: { iterator: () => AsyncIterator<unknown> }): AsyncItera
 const tick = () => new Promise((r) => setImmediate(r));
 /** The instrumentation a tapped stream belongs to. */
 const OWNER = {};
+const failOnError = (err: unknown) => assert.fail(`internal error: ${String(err)}`);
 
 it('a Stream made before the body is read is the source: its events as the SDK yields them, the body passed on unwatched', async () => {
   const { sink, events, items, ends } = recorder();
   const body = webBody();
   const response = { body } as { body: unknown };
-  tapStream(response, sink, OWNER);
+  tapStream(response, sink, OWNER, failOnError);
   const seen = response.body; // the SDK hands the body to its debug logger before it makes the Stream
   const values = [
     { event: 'thread.run.created', data: { id: 'run_1' } },
@@ -80,7 +81,7 @@ it('a Stream made before the body is read is the source: its events as the SDK y
 it('a body read before any Stream is the source: its bytes are decoded, a later Stream is left alone', async () => {
   const { sink, events, items, ends } = recorder();
   const response = { body: webBody() } as { body: unknown };
-  tapStream(response, sink, OWNER);
+  tapStream(response, sink, OWNER, failOnError);
   const reader = (response.body as ReadableStream<Uint8Array>).getReader();
   const stream = fakeStream([{ event: 'thread.run.created', data: { id: 'run_1' } }]);
   const factory = stream.iterator;
@@ -96,7 +97,7 @@ it("through the Stream: break and the request's abort end 'aborted', an error ev
   const run = async (stream: ReturnType<typeof fakeStream>, consume: (s: AsyncIterable<unknown>) => Promise<void>) => {
     const rec = recorder();
     const response = { body: webBody() } as { body: unknown };
-    tapStream(response, rec.sink, OWNER);
+    tapStream(response, rec.sink, OWNER, failOnError);
     adoptParsedStream({ response }, stream, (err) => assert.fail(String(err)));
     await consume(iterate(stream)).catch(() => undefined);
     await tick();
@@ -135,7 +136,7 @@ it("through the Stream: break and the request's abort end 'aborted', an error ev
 it('a parsed value that is not a Stream (or an untapped response) changes nothing', async () => {
   const { sink, events, ends } = recorder();
   const response = { body: webBody() } as { body: unknown };
-  tapStream(response, sink, OWNER);
+  tapStream(response, sink, OWNER, failOnError);
   adoptParsedStream({ response }, { id: 'run_1', object: 'thread.run' }, (err) => assert.fail(String(err)));
   adoptParsedStream({ response: {} }, fakeStream([]), (err) => assert.fail(String(err)));
   adoptParsedStream(undefined, undefined, (err) => assert.fail(String(err)));
@@ -148,7 +149,7 @@ it('a parsed value that is not a Stream (or an untapped response) changes nothin
 it('the iteration observed is the one the app reads from, not an iterator it made and left', async () => {
   const { sink, items, ends } = recorder();
   const response = { body: webBody() } as { body: unknown };
-  tapStream(response, sink, OWNER);
+  tapStream(response, sink, OWNER, failOnError);
   const stream = fakeStream([{ event: 'thread.run.created', data: { id: 'run_1' } }]);
   adoptParsedStream({ response }, stream, (err) => assert.fail(String(err)));
   stream.iterator(); // made, never read
@@ -169,7 +170,7 @@ it('a stream dropped unread ends once its Response is collected, at the time its
   const tapped = performance.timeOrigin + performance.now();
   (() => {
     const response = { body: webBody() } as { body: unknown };
-    tapStream(response, sink, OWNER);
+    tapStream(response, sink, OWNER, failOnError);
     void response.body; // the SDK's debug logger touches it; nobody reads it
   })();
   for (let i = 0; i < 20 && ends.length === 0; i++) {
@@ -187,9 +188,9 @@ it("disabling the instrumentation ends its streams still open, once, and no othe
   const openResponse = { body: webBody() } as { body: unknown };
   const doneResponse = { body: webBody() } as { body: unknown };
   const othersResponse = { body: webBody() } as { body: unknown };
-  tapStream(openResponse, a.sink, OWNER);
-  tapStream(doneResponse, b.sink, OWNER);
-  tapStream(othersResponse, other.sink, {});
+  tapStream(openResponse, a.sink, OWNER, failOnError);
+  tapStream(doneResponse, b.sink, OWNER, failOnError);
+  tapStream(othersResponse, other.sink, {}, failOnError);
   const reader = (doneResponse.body as ReadableStream<Uint8Array>).getReader();
   while (!(await reader.read()).done);
   endOpenStreams(OWNER);
@@ -197,4 +198,30 @@ it("disabling the instrumentation ends its streams still open, once, and no othe
   assert.deepEqual(a.ends.map((e) => e.outcome), ['shutdown']);
   assert.deepEqual(b.ends.map((e) => e.outcome), ['done']);
   assert.deepEqual(other.ends, []);
+});
+
+it('a sink that throws is reported, never thrown into the app, and still ends once', async () => {
+  const errors: unknown[] = [];
+  let ends = 0;
+  const sink = {
+    event: () => undefined,
+    item: () => {
+      throw new Error('sink bug');
+    },
+    end: () => {
+      ends++;
+      throw new Error('end bug');
+    },
+  };
+  const response = { body: webBody() } as { body: unknown };
+  tapStream(response, sink, OWNER, (err) => errors.push(err));
+  const values = [{ event: 'thread.run.created', data: { id: 'run_1' } }, { event: 'thread.run.queued', data: { id: 'run_1' } }];
+  const stream = fakeStream(values);
+  adoptParsedStream({ response }, stream, failOnError);
+  const got: unknown[] = [];
+  for await (const v of iterate(stream)) got.push(v);
+  await tick();
+  assert.deepEqual(got, values);
+  assert.equal(ends, 1);
+  assert.deepEqual(errors.map((e) => (e as Error).message), ['sink bug', 'sink bug', 'end bug']);
 });
