@@ -4,6 +4,7 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { chatBody } from './fixtures.mjs';
 
 const require = createRequire(import.meta.url);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -107,13 +108,6 @@ async function timed(n, fn) {
   return { n, wallMs: wall / n, callMs: tCalls / n, cpuMs: cpuMs(process.cpuUsage(c0)) / n };
 }
 
-/** The bench's chat answer (the same bytes as the parent's static stub). */
-const chatResponse = JSON.stringify({
-  id: 'chatcmpl-bench', object: 'chat.completion', created: 1700000000, model: 'gpt-4o-mini-2024-07-18', system_fingerprint: 'fp_bench',
-  choices: [{ index: 0, message: { role: 'assistant', content: 'Hi! How can I help you today?', refusal: null }, logprobs: null, finish_reason: 'stop' }],
-  usage: { prompt_tokens: 9, completion_tokens: 9, total_tokens: 18 },
-});
-
 /** A client whose fetch answers every request in this process with the JSON `body()` gives. */
 function inProcessClient(body) {
   let seq = 0;
@@ -141,7 +135,7 @@ const batches = {
    * server on the machine): the per-call CPU of each configuration, steady enough to compare changes.
    */
   async chatInProcess(n) {
-    const c = inProcessClient(() => chatResponse);
+    const c = inProcessClient(() => chatBody);
     return timed(n, () => c.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hi' }] }));
   },
   async messageInProcess(n) {

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { chatBody } from './fixtures.mjs';
 import { startLongStream } from './long-stream.mjs';
 
 const bench = path.dirname(fileURLToPath(import.meta.url));
@@ -53,12 +54,7 @@ const require = createRequire(import.meta.url);
 const { startEmulator } = require('@spanlens/instrumentation-openai/testing');
 const emulator = await startEmulator({ pollAfterMs: 1 });
 
-// The emulator has no chat completions route: a fixed answer, as small as the real one.
-const chatBody = JSON.stringify({
-  id: 'chatcmpl-bench', object: 'chat.completion', created: 1700000000, model: 'gpt-4o-mini-2024-07-18', system_fingerprint: 'fp_bench',
-  choices: [{ index: 0, message: { role: 'assistant', content: 'Hi! How can I help you today?', refusal: null }, logprobs: null, finish_reason: 'stop' }],
-  usage: { prompt_tokens: 9, completion_tokens: 9, total_tokens: 18 },
-});
+// The emulator has no chat completions route: a fixed answer (fixtures.mjs).
 const chat = createServer((req, res) => {
   req.resume();
   req.on('end', () => {
