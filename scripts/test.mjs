@@ -52,14 +52,21 @@ const started = Date.now();
 // Every cell run (test/harness/run-cell.ts) and e2e export scan appends what it scanned for secrets here.
 const ledgerDir = mkdtempSync(path.join(os.tmpdir(), 'spanlens-secrets-'));
 const ledger = path.join(ledgerDir, 'ledger.jsonl');
+// ...and every cell failure (test/harness/run-cell.ts), printed again at the end where a CI log's tail shows it.
+const failures = path.join(ledgerDir, 'failures.jsonl');
 const run = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], {
   stdio: 'inherit',
   cwd: root,
-  env: { ...process.env, SPANLENS_SECRET_LEDGER: ledger },
+  env: { ...process.env, SPANLENS_SECRET_LEDGER: ledger, SPANLENS_FAILURE_LOG: failures },
 });
 console.log(`[test] test runner finished in ${((Date.now() - started) / 1000).toFixed(1)}s`);
 const scans = existsSync(ledger) ? readFileSync(ledger, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
+const failed = existsSync(failures) ? readFileSync(failures, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
 rmSync(ledgerDir, { recursive: true, force: true });
+// On a failed run only: harness.test.ts makes cells fail on purpose.
+if (run.status !== 0) {
+  for (const f of failed) console.error(`[test] cell error in ${f.test}: ${f.message}\n${f.stderr.trim().split('\n').slice(-15).join('\n')}\n`);
+}
 const spans = scans.reduce((n, s) => n + s.spans, 0);
 const hits = scans.reduce((n, s) => n + s.hits, 0);
 const e2e = scans.filter((s) => s.source.startsWith('e2e'));

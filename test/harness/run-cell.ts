@@ -1,7 +1,7 @@
 // Parent side of the cell harness: runs scenario modules inside a child process that is a real app for
 // one matrix cell (node line × openai major × OTel line × module format), and returns what it recorded.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { appendFileSync, existsSync } from 'node:fs';
 import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -107,6 +107,22 @@ export class CellError extends Error {
   ) {
     super(`${message}\n--- child stderr ---\n${stderr}`);
     this.name = 'CellError';
+    recordFailure(message, stderr);
+  }
+}
+
+/**
+ * A cell that fails in a `before` hook cancels its tests, and the runner prints why far up a long log.
+ * scripts/test.mjs (SPANLENS_FAILURE_LOG) prints every cell failure again at the end, where CI shows it.
+ */
+function recordFailure(message: string, stderr: string): void {
+  const log = process.env.SPANLENS_FAILURE_LOG;
+  if (!log) return;
+  const test = process.argv.find((a) => a.endsWith('.test.ts')) ?? '';
+  try {
+    appendFileSync(log, JSON.stringify({ test: path.basename(test), message, stderr: stderr.slice(-2000) }) + '\n');
+  } catch {
+    // the report is a convenience; the error itself still reaches the runner
   }
 }
 
@@ -147,7 +163,9 @@ export async function runCell(cell: Cell, options: RunCellOptions): Promise<Cell
   }
   Object.assign(env, options.env);
 
-  const child = spawn(node, [path.join(HERE, cell.format === 'esm' ? 'child.mjs' : 'child.cjs'), argsPath, resultsPath], {
+  // SPANLENS_CHILD_NODE_FLAGS: extra node/V8 flags for the child (e.g. --gc-interval=500 to stress collection)
+  const flags = process.env.SPANLENS_CHILD_NODE_FLAGS?.split(/\s+/).filter(Boolean) ?? [];
+  const child = spawn(node, [...flags, path.join(HERE, cell.format === 'esm' ? 'child.mjs' : 'child.cjs'), argsPath, resultsPath], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
