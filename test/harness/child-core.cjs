@@ -282,6 +282,8 @@ async function runChild(io) {
     const bucket = { result: undefined, error: undefined, spans: [], diag: [], unhandled: [], console: [] };
     scenarios[scenario.name] = bucket;
     current = bucket;
+    // Progress, for the harness to report which scenario a child that timed out was stuck in.
+    process.stdout.write(`[child] ${new Date().toISOString()} scenario ${scenario.name}${args.instrument === false ? ' (uninstrumented)' : ''}\n`);
     const ctx = {
       OpenAI,
       openaiModule,
