@@ -38,13 +38,21 @@ export interface StreamSink {
 /** Per tapped Response: its observation, which the SDK's Stream made from it is handed to (see above). */
 const taps = new WeakMap<object, StreamObservation>();
 
+/** An object the app can still read a stream through, as `dropped` holds it: the stream's end. */
+interface Holder {
+  readonly end: StreamEnd;
+}
+
 /**
- * The sink of one stream as the taps see it: ended exactly once, never throwing into the stream the app
- * is reading, and remembering the time of the last thing it saw. It holds nothing of the Response, so it
- * can be the held value of `dropped` below.
+ * The sink of one stream as the taps see it: ended exactly once (nothing passes after that), never
+ * throwing into the stream the app is reading, and remembering the time of the last thing it saw. It
+ * holds nothing of the Response, so it can be the held value of `dropped` below.
  */
 class StreamEnd implements StreamSink {
   ended = false;
+  /** The objects the app can still read the stream through, while they live (see `dropped`). */
+  private readonly holders = new Set<Holder>();
+
   constructor(
     private readonly sink: StreamSink,
     public last: number,
@@ -53,7 +61,23 @@ class StreamEnd implements StreamSink {
     private readonly onError: (err: unknown) => void,
   ) {}
 
+  /** The stream can be read through `target` while it lives. */
+  watch(target: object): Holder {
+    const holder: Holder = { end: this };
+    this.holders.add(holder);
+    dropped.register(target, holder, holder);
+    return holder;
+  }
+
+  /** The stream can no longer be read through `holder`'s object (collected, or not the source). */
+  release(holder: Holder): void {
+    if (!this.holders.delete(holder)) return;
+    dropped.unregister(holder);
+    if (this.holders.size === 0) this.end('abandoned', this.last);
+  }
+
   event(e: SSEEvent, at: number): void {
+    if (this.ended) return;
     this.last = at;
     try {
       this.sink.event(e, at);
@@ -63,6 +87,7 @@ class StreamEnd implements StreamSink {
   }
 
   item(name: string, data: Obj, at: number): void {
+    if (this.ended) return;
     this.last = at;
     try {
       this.sink.item(name, data, at);
@@ -74,7 +99,8 @@ class StreamEnd implements StreamSink {
   end(outcome: StreamOutcome, at: number, error?: unknown): void {
     if (this.ended) return;
     this.ended = true;
-    dropped.unregister(this);
+    for (const h of this.holders) dropped.unregister(h);
+    this.holders.clear();
     open.delete(this);
     try {
       this.sink.end(outcome, at, error);
@@ -94,21 +120,24 @@ export function endOpenStreams(owner: object): void {
 
 /**
  * A stream the app dropped before it ended would otherwise leave its span open (and the call unreported)
- * forever: once its Response is garbage-collected, it ends 'abandoned', at the last event it saw (or when
- * its headers came). A timeout would misreport a slow reader; collection cannot.
+ * forever: once everything it can be read through is garbage-collected (its Response; its body too, when
+ * the app reads the raw body, which it can hold without the Response), it ends 'abandoned', at the last
+ * event it saw (or when its headers came). A timeout would misreport a slow reader; collection cannot.
  */
-const dropped = new FinalizationRegistry<StreamEnd>((end) => end.end('abandoned', end.last));
+const dropped = new FinalizationRegistry<Holder>((holder) => holder.end.release(holder));
 
 type Parser = (this: unknown, ...args: unknown[]) => unknown;
 
 /**
- * Wraps an APIPromise's parser (its own property in every major, which `_thenUnwrap`'s derived promises
- * call too) so a Stream it makes is handed to the stream observation before anyone can read it: the side
- * reaction on the parser's promise is registered before the SDK's own continuation.
+ * Wraps an APIPromise's parser (its own property in every major) so a Stream it makes is handed to the
+ * stream observation before anyone can read it: the side reaction on the parser's promise is registered
+ * before the SDK's own continuation. Promises derived with `_thenUnwrap` (responses.create, …) call that
+ * parser in v4–v6; openai 7 gives each promise its own `_thenUnwrap`, whose derived promise parses past
+ * it: that one is watched in turn.
  */
 export function watchParse(promise: unknown, onError: (err: unknown) => void): void {
   try {
-    const target = promise as { parseResponse?: unknown } | null;
+    const target = promise as { parseResponse?: unknown; _thenUnwrap?: unknown } | null;
     const parse = target?.parseResponse;
     if (typeof parse !== 'function') return;
     target!.parseResponse = function parseResponse(this: unknown, ...args: unknown[]) {
@@ -117,6 +146,14 @@ export function watchParse(promise: unknown, onError: (err: unknown) => void): v
       adoptParsedStream(args[args.length - 1], parsed, onError);
       return parsed;
     };
+    const unwrap = target!._thenUnwrap;
+    if (typeof unwrap === 'function' && Object.prototype.hasOwnProperty.call(target, '_thenUnwrap')) {
+      target!._thenUnwrap = function _thenUnwrap(this: unknown, ...args: unknown[]) {
+        const derived = (unwrap as Parser).apply(this, args);
+        watchParse(derived, onError);
+        return derived;
+      };
+    }
   } catch (err) {
     onError(err);
   }
@@ -163,6 +200,8 @@ class StreamObservation implements BodyTap {
   /** The source of the events, once settled: the SDK's Stream, or the body's bytes. */
   private viaStream = false;
   private viaBody = false;
+  /** The body, while it may be what the app reads (until the SDK's Stream takes over). */
+  private body?: Holder;
 
   constructor(readonly sink: StreamEnd) {}
 
@@ -187,11 +226,22 @@ class StreamObservation implements BodyTap {
     this.finish(isAbort(err) ? 'aborted' : 'error', err);
   }
 
+  /**
+   * The body was handed out: an app reading it raw may keep only the body (or its reader), so the stream
+   * lives while the body does, unless the SDK's Stream reads it (that holds the Response itself).
+   */
+  bodyGiven(body: object): void {
+    if (!this.viaStream && !this.sink.ended) this.body = this.sink.watch(body);
+  }
+
   /** The SDK made a Stream of the response: observe its iterator, unless the body is the source already. */
   adopt(parsed: unknown): void {
     const stream = obj(parsed);
     if (!this.untouched || typeof stream?.iterator !== 'function') return;
     this.viaStream = true;
+    // Held by the request's abort signal while the connection lives (openai 7), the body would keep a
+    // dropped Stream's span open: the Response alone says whether the app can still read it.
+    if (this.body) this.sink.release(this.body);
     stream.iterator = observeIterator(
       stream.iterator as () => AsyncIterator<unknown>,
       this.sink,
@@ -242,7 +292,7 @@ interface ResponseWithBody {
  */
 export function tapStream(response: object, sink: StreamSink, owner: object, onError: (err: unknown) => void): void {
   const end = new StreamEnd(sink, now(), owner, onError);
-  dropped.register(response, end, end);
+  end.watch(response);
   open.add(end);
   observeResponse(response, new StreamObservation(end));
 }
@@ -263,6 +313,7 @@ function observeResponse(response: object, tap: StreamObservation): void {
         const original: unknown = descriptor?.get ? descriptor.get.call(response) : descriptor?.value;
         wrapped = original ? wrapBody(original, tap) : original;
         if (!original) tap.finish('truncated');
+        else if (typeof wrapped === 'object' && wrapped !== null) tap.bodyGiven(wrapped);
       }
       return wrapped;
     },
@@ -282,6 +333,8 @@ function observeResponse(response: object, tap: StreamObservation): void {
         if (gets === bodyGets && tap.untouched && isThenable(pending)) {
           tap.reading();
           pending.then((value) => {
+            // Whoever awaits text() may hold only its promise: the Response lives until the text is in.
+            void response;
             try {
               tap.observe(value instanceof ArrayBuffer ? new Uint8Array(value) : value);
             } finally {

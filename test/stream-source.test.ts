@@ -181,6 +181,47 @@ it('a stream dropped unread ends once its Response is collected, at the time its
   assert.ok(Math.abs(ends[0]!.at - tapped) < 50, 'ended when it was last seen, not when collected');
 });
 
+/** Full collections, with turns between them for the finalizers to run. */
+async function collectGarbage(until: () => boolean = () => false): Promise<void> {
+  const { setFlagsFromString } = await import('node:v8');
+  const { runInNewContext } = await import('node:vm');
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  for (let i = 0; i < 20 && !until(); i++) {
+    gc();
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+it('a raw body read by an app that holds only its reader outlives its Response: it ends when read, not as abandoned', async () => {
+  const { sink, events, ends } = recorder();
+  const reader = (() => {
+    const response = { body: webBody() } as { body: unknown };
+    tapStream(response, sink, OWNER, failOnError);
+    return (response.body as ReadableStream<Uint8Array>).getReader();
+  })();
+  await collectGarbage(() => ends.length > 0);
+  assert.deepEqual(ends, [], 'the Response is gone, the body is still being read');
+  while (!(await reader.read()).done);
+  assert.deepEqual(events.map((e) => e.event), ['thread.run.created', 'done']);
+  assert.deepEqual(ends.map((e) => e.outcome), ['done']);
+});
+
+it("a dropped Stream ends abandoned with its Response, even while the body lives on (openai 7's abort signal holds it)", async () => {
+  const { sink, ends } = recorder();
+  const bodies: unknown[] = [];
+  (() => {
+    const response = { body: webBody() } as { body: unknown };
+    tapStream(response, sink, OWNER, failOnError);
+    bodies.push(response.body); // handed out first (the SDK's debug logger), then kept by the request
+    const stream = fakeStream([{ event: 'thread.run.created', data: { id: 'run_1' } }]);
+    adoptParsedStream({ response }, stream, failOnError);
+  })();
+  await collectGarbage(() => ends.length > 0);
+  assert.deepEqual(ends.map((e) => e.outcome), ['abandoned']);
+  assert.equal(bodies.length, 1);
+});
+
 it("disabling the instrumentation ends its streams still open, once, and no other instrumentation's", async () => {
   const a = recorder();
   const b = recorder();

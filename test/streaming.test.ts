@@ -32,6 +32,8 @@ const FLOWS: Record<string, Record<string, unknown>> = {
   asResponse: { flow: 'asResponse' },
   'asResponse-long': { flow: 'asResponse', script: 'long_answer' },
   'asResponse-truncate': { flow: 'asResponse', fault: 'truncate:7' },
+  // only the body's reader held, with collections between reads: still read, so not abandoned
+  'body-reader': { flow: 'body-reader' },
   toReadableStream: { flow: 'toReadableStream' },
   tee: { flow: 'tee' },
   break: { flow: 'create-stream-true', breakAfter: 6 },
@@ -95,7 +97,7 @@ forEachCell((cell) => {
   });
 
   it('completed streams: one run span with usage, chat spans summing to it, one delta event per thread.message.delta', () => {
-    for (const name of ['stream', 'createAndStream', 'create-stream-true', 'withResponse', 'toReadableStream', 'tee', 'asResponse']) {
+    for (const name of ['stream', 'createAndStream', 'create-stream-true', 'withResponse', 'toReadableStream', 'tee', 'asResponse', 'body-reader']) {
       const r = traced.scenarios[name]!;
       const { trace, run } = runOf(r);
       assert.equal(run.attributes['openai.run.status'], 'completed', name);

@@ -20,6 +20,15 @@ export default async function streaming(ctx) {
   const record = (e) =>
     push({ event: e.event, id: e.data?.id, status: e.data?.status, delta: e.event === 'thread.message.delta' || e.event === 'thread.run.step.delta' ? structuredClone(e.data.delta) : undefined });
 
+  // The events of a raw SSE body the app read itself.
+  const recordSSE = (text) => {
+    for (const block of text.split('\n\n')) {
+      const event = /^event: (.*)$/m.exec(block)?.[1];
+      const data = /^data: (.*)$/m.exec(block)?.[1];
+      if (event) record({ event, data: data && data !== '[DONE]' ? JSON.parse(data) : undefined });
+    }
+  };
+
   // Iterates a raw Stream of events (stream: true), answering requires_action with a streamed submit.
   const iterate = async (stream, threadId, submitWith) => {
     let n = 0;
@@ -122,12 +131,24 @@ export default async function streaming(ctx) {
       } else if (flow === 'asResponse') {
         // The app reads the raw SSE body itself: no Stream is made, the instrumentation decodes the bytes.
         const response = await api.runs.create(thread.id, { assistant_id: assistant.id, stream: true }, { headers }).asResponse();
-        const text = await response.text();
-        for (const block of text.split('\n\n')) {
-          const event = /^event: (.*)$/m.exec(block)?.[1];
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (event) record({ event, data: data && data !== '[DONE]' ? JSON.parse(data) : undefined });
+        recordSSE(await response.text());
+      } else if (flow === 'body-reader') {
+        // The app keeps only the raw body's reader, never the Response, and collects garbage between
+        // reads: a stream still being read must not be taken for one the app dropped.
+        const bodyOnly = async () => (await api.runs.create(thread.id, { assistant_id: assistant.id, stream: true }, { headers }).asResponse()).body;
+        const body = await bodyOnly(); // no register of this frame holds the Response
+        const gc = await garbageCollector();
+        const decoder = new TextDecoder();
+        let text = '';
+        // a web ReadableStream (fetch), or a Node Readable (node-fetch, openai 4)
+        const reader = typeof body.getReader === 'function' ? body.getReader() : body[Symbol.asyncIterator]();
+        const read = () => (reader.read ? reader.read() : reader.next());
+        for (let r = await read(); !r.done; r = await read()) {
+          text += decoder.decode(r.value, { stream: true });
+          gc();
+          await new Promise((resolve) => setTimeout(resolve, 1)); // finalizers run between tasks
         }
+        recordSSE(text + decoder.decode());
       } else if (flow === 'signal') {
         const controller = new AbortController();
         const stream = await api.runs.create(thread.id, { assistant_id: assistant.id, stream: true }, { signal: controller.signal });
@@ -148,4 +169,12 @@ export default async function streaming(ctx) {
     push({ error: e.constructor.name, message: e.message, status: e.status });
   }
   return { threadId, assistantId: assistant.id, log };
+}
+
+/** A full garbage collection, callable without --expose-gc. */
+async function garbageCollector() {
+  const { setFlagsFromString } = await import('node:v8');
+  const { runInNewContext } = await import('node:vm');
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc');
 }
