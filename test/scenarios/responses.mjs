@@ -2,6 +2,8 @@
 // against the emulator in every matrix cell. `args.flow` picks one; each returns what the app saw (ids,
 // statuses, texts, stream event types, error names), so a run without the instrumentation must return
 // exactly the same.
+import { collectGarbage } from './gc.mjs';
+
 const MODEL = 'gpt-4o-mini';
 const weather = { type: 'function', name: 'get_weather', description: 'Weather of a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } };
 const chatWeather = { type: 'function', function: { name: 'get_weather', parameters: weather.parameters } };
@@ -27,17 +29,6 @@ async function conversationItems(client, id) {
 /** Streams a scenario keeps open until the process ends. */
 const heldStreams = [];
 
-/** Full collections, with time between for the FinalizationRegistry callbacks they schedule. */
-async function collectGarbage() {
-  const { setFlagsFromString } = await import('node:v8');
-  const { runInNewContext } = await import('node:vm');
-  setFlagsFromString('--expose-gc');
-  const gc = runInNewContext('gc');
-  for (let i = 0; i < 10; i++) {
-    gc();
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 async function retrieve(client, id, options) {
   return client.responses.retrieve(id, options);
 }

@@ -1,6 +1,8 @@
 // App code that streams runs, every way the SDK offers, recording exactly what the app sees (a
 // transcript): the differential test compares it with and without the instrumentation.
 // args: { flow, script?, tools?, fault?, breakAfter?, abortAfter? }
+import { garbageCollector } from './gc.mjs';
+
 export default async function streaming(ctx) {
   const { api, client } = ctx.makeClient({ maxRetries: 0 });
   const { flow, script = 'answer', tools = [] } = ctx.args;
@@ -137,7 +139,7 @@ export default async function streaming(ctx) {
         // reads: a stream still being read must not be taken for one the app dropped.
         const bodyOnly = async () => (await api.runs.create(thread.id, { assistant_id: assistant.id, stream: true }, { headers }).asResponse()).body;
         const body = await bodyOnly(); // no register of this frame holds the Response
-        const gc = await garbageCollector();
+        const gc = garbageCollector();
         const decoder = new TextDecoder();
         let text = '';
         // a web ReadableStream (fetch), or a Node Readable (node-fetch, openai 4)
@@ -171,10 +173,3 @@ export default async function streaming(ctx) {
   return { threadId, assistantId: assistant.id, log };
 }
 
-/** A full garbage collection, callable without --expose-gc. */
-async function garbageCollector() {
-  const { setFlagsFromString } = await import('node:v8');
-  const { runInNewContext } = await import('node:vm');
-  setFlagsFromString('--expose-gc');
-  return runInNewContext('gc');
-}
