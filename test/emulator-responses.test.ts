@@ -10,6 +10,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import OpenAI, { APIConnectionError, APIError } from 'openai';
 import { startEmulator, type Emulator } from '../src/testing/index';
+import { duringNextFlush } from './support/flush-hook';
 
 const SHAPES = JSON.parse(readFileSync(path.join(__dirname, 'fixtures/recorded-responses-shapes.json'), 'utf8')) as {
   response: Record<string, string[]> & { keys: string[] };
@@ -207,6 +208,25 @@ describe('responses', () => {
     await reading;
     assert.deepEqual(shape(seen.map((e) => e.type)), ['response.created', 'response.queued', 'response.in_progress', 'response.output_item.added', 'response.content_part.added']);
     assert.equal((seen[0] as OpenAI.Responses.ResponseCreatedEvent).response.status, 'queued');
+  });
+
+  test('a cancel that lands while the stream writes its last bytes before waiting is not lost', { timeout: 20_000 }, async () => {
+    let created: (id: string) => void = () => undefined;
+    const id = new Promise<string>((resolve) => (created = resolve));
+    const hook = duringNextFlush(async () => client.responses.cancel(await id));
+    try {
+      const stream = await client.responses.create({ model: MODEL, input: 'Long job', background: true, stream: true, metadata: { script: 'cancel' } });
+      const types: string[] = [];
+      for await (const e of stream) {
+        if (e.type === 'response.created') created(e.response.id);
+        types.push(e.type);
+      }
+      assert.ok(hook.ran(), 'the cancel was made while the stream flushed');
+      assert.equal(types.at(-1), 'response.content_part.added');
+      assert.equal((await client.responses.retrieve(await id)).status, 'cancelled');
+    } finally {
+      hook.restore();
+    }
   });
 
   test('resume a background stream: GET ?stream=true&starting_after=N and responses.stream({ response_id })', async () => {

@@ -10,6 +10,7 @@ import { cutOffsets, encodeEvent, seededRandom } from '../src/testing/emulator/s
 import { SseWriter } from '../src/testing/emulator/sse-writer';
 import { startEmulator, type Emulator, type EmulatorOptions, type EmulatorScript } from '../src/testing/index';
 import { listCassettes, loadCassette, RECORDINGS_DIR } from './replay/cassette';
+import { duringNextFlush } from './support/flush-hook';
 
 type StreamEvent = OpenAI.Beta.AssistantStreamEvent;
 type Run = OpenAI.Beta.Threads.Run;
@@ -369,6 +370,25 @@ describe('emulator streaming', () => {
     const [message] = (await client.beta.threads.messages.list(thread.id, { run_id: run.id })).data;
     assert.deepEqual(message?.incomplete_details, { reason: 'run_cancelled' });
     assert.deepEqual(await client.beta.threads.runs.retrieve(run.id, { thread_id: thread.id }), run);
+  });
+
+  test('cancel: a cancel that lands while the stream writes its last bytes before waiting is not lost', { timeout: 20_000 }, async () => {
+    // The app cancels on the event those bytes complete, so its request can be handled right then; the
+    // stream must see it instead of waiting for a change that already happened.
+    const { asst, thread } = await setup(client, 'cancel');
+    const hook = duringNextFlush(async () => {
+      const [run] = (await client.beta.threads.runs.list(thread.id)).data;
+      return client.beta.threads.runs.cancel(run!.id, { thread_id: thread.id });
+    });
+    try {
+      const stream = await client.beta.threads.runs.create(thread.id, { assistant_id: asst.id, stream: true });
+      const names: string[] = [];
+      for await (const e of stream) names.push(e.event);
+      assert.ok(hook.ran(), 'the cancel was made while the stream flushed');
+      assert.deepEqual(names.slice(-4), ['thread.run.cancelling', 'thread.message.incomplete', 'thread.run.step.cancelled', 'thread.run.cancelled']);
+    } finally {
+      hook.restore();
+    }
   });
 });
 

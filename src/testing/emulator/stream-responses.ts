@@ -41,7 +41,8 @@ export function responseStream(m: ResponseMachine, startingAfter: number): SseRe
         if (m.step()) continue;
         if (!m.awaitingCancel) return null;
         await out.flush();
-        await out.until((wake) => m.onChange(wake));
+        // The flushed tail completes the event the app cancels on: its cancel can come before this line.
+        if (m.awaitingCancel) await out.until((wake) => m.onChange(wake));
         if (out.closed) return null;
       }
     };

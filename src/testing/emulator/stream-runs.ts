@@ -74,7 +74,8 @@ export async function streamRun(out: SseWriter, stream: RunStream, fault: Stream
         if (out.closed || m.step()) continue;
         if (!m.awaitingCancel) break;
         await out.flush();
-        await out.until((wake) => m.onChange(wake));
+        // The flushed tail completes the event the app cancels on: its cancel can come before this line.
+        if (m.awaitingCancel) await out.until((wake) => m.onChange(wake));
       }
     }
     if (fault && sent === fault.events) {
