@@ -76,8 +76,8 @@ class StreamEnd implements StreamSink {
     if (this.holders.size === 0) this.end('abandoned', this.last);
   }
 
+  // Only the body's decoding calls this, and it stops at the end (StreamObservation.observe).
   event(e: SSEEvent, at: number): void {
-    if (this.ended) return;
     this.last = at;
     try {
       this.sink.event(e, at);
@@ -86,6 +86,7 @@ class StreamEnd implements StreamSink {
     }
   }
 
+  // A `next()` the app made before it broke off can still resolve after the end.
   item(name: string, data: Obj, at: number): void {
     if (this.ended) return;
     this.last = at;
@@ -313,7 +314,7 @@ function observeResponse(response: object, tap: StreamObservation): void {
         const original: unknown = descriptor?.get ? descriptor.get.call(response) : descriptor?.value;
         wrapped = original ? wrapBody(original, tap) : original;
         if (!original) tap.finish('truncated');
-        else if (typeof wrapped === 'object' && wrapped !== null) tap.bodyGiven(wrapped);
+        else tap.bodyGiven(wrapped as object);
       }
       return wrapped;
     },

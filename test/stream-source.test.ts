@@ -6,6 +6,7 @@ import { it } from 'node:test';
 import type { Obj } from '../src/json';
 import type { SSEEvent } from '../src/sse';
 import { adoptParsedStream, endOpenStreams, tapStream, type StreamOutcome } from '../src/stream-tap';
+import { collectGarbage } from './scenarios/gc.mjs';
 
 const SSE = 'event: thread.run.created\ndata: {"id":"run_1","object":"thread.run"}\n\nevent: done\ndata: [DONE]\n\n';
 
@@ -161,10 +162,6 @@ it('the iteration observed is the one the app reads from, not an iterator it mad
 });
 
 it('a stream dropped unread ends once its Response is collected, at the time its headers came', async () => {
-  const { setFlagsFromString } = await import('node:v8');
-  const { runInNewContext } = await import('node:vm');
-  setFlagsFromString('--expose-gc');
-  const gc = runInNewContext('gc') as () => void;
   const ends: Array<{ outcome: StreamOutcome; at: number }> = [];
   const sink = { event: () => undefined, item: () => undefined, end: (outcome: StreamOutcome, at: number) => void ends.push({ outcome, at }) };
   const tapped = performance.timeOrigin + performance.now();
@@ -173,25 +170,10 @@ it('a stream dropped unread ends once its Response is collected, at the time its
     tapStream(response, sink, OWNER, failOnError);
     void response.body; // the SDK's debug logger touches it; nobody reads it
   })();
-  for (let i = 0; i < 20 && ends.length === 0; i++) {
-    gc();
-    await new Promise((r) => setTimeout(r, 5));
-  }
+  await collectGarbage({ times: 20, until: () => ends.length > 0 });
   assert.deepEqual(ends.map((e) => e.outcome), ['abandoned']);
   assert.ok(Math.abs(ends[0]!.at - tapped) < 50, 'ended when it was last seen, not when collected');
 });
-
-/** Full collections, with turns between them for the finalizers to run. */
-async function collectGarbage(until: () => boolean = () => false): Promise<void> {
-  const { setFlagsFromString } = await import('node:v8');
-  const { runInNewContext } = await import('node:vm');
-  setFlagsFromString('--expose-gc');
-  const gc = runInNewContext('gc') as () => void;
-  for (let i = 0; i < 20 && !until(); i++) {
-    gc();
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 it('a raw body read by an app that holds only its reader outlives its Response: it ends when read, not as abandoned', async () => {
   const { sink, events, ends } = recorder();
@@ -200,7 +182,7 @@ it('a raw body read by an app that holds only its reader outlives its Response: 
     tapStream(response, sink, OWNER, failOnError);
     return (response.body as ReadableStream<Uint8Array>).getReader();
   })();
-  await collectGarbage(() => ends.length > 0);
+  await collectGarbage({ times: 20, until: () => ends.length > 0 });
   assert.deepEqual(ends, [], 'the Response is gone, the body is still being read');
   while (!(await reader.read()).done);
   assert.deepEqual(events.map((e) => e.event), ['thread.run.created', 'done']);
@@ -217,9 +199,9 @@ it("a dropped Stream ends abandoned with its Response, even while the body lives
     const stream = fakeStream([{ event: 'thread.run.created', data: { id: 'run_1' } }]);
     adoptParsedStream({ response }, stream, failOnError);
   })();
-  await collectGarbage(() => ends.length > 0);
+  await collectGarbage({ times: 20, until: () => ends.length > 0 });
   assert.deepEqual(ends.map((e) => e.outcome), ['abandoned']);
-  assert.equal(bodies.length, 1);
+  assert.equal((bodies[0] as ReadableStream).locked, false, 'the tap never read the body itself');
 });
 
 it("disabling the instrumentation ends its streams still open, once, and no other instrumentation's", async () => {

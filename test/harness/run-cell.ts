@@ -118,9 +118,8 @@ export class CellError extends Error {
 function recordFailure(message: string, stderr: string): void {
   const log = process.env.SPANLENS_FAILURE_LOG;
   if (!log) return;
-  const test = process.argv.find((a) => a.endsWith('.test.ts')) ?? '';
   try {
-    appendFileSync(log, JSON.stringify({ test: path.basename(test), message, stderr: stderr.slice(-2000) }) + '\n');
+    appendFileSync(log, JSON.stringify({ test: testFile(), message, stderr: stderr.slice(-2000) }) + '\n');
   } catch {
     // the report is a convenience; the error itself still reaches the runner
   }
@@ -217,12 +216,16 @@ export async function runCell(cell: Cell, options: RunCellOptions): Promise<Cell
   }
 }
 
+/** The test file this process runs (node --test runs one per process), for the suite's reports. */
+function testFile(): string {
+  return path.basename(process.argv.find((a) => a.endsWith('.test.ts')) ?? process.env.NODE_TEST_CONTEXT ?? '');
+}
+
 /** Appends one scan's totals to the suite's ledger (a JSONL file), when the suite keeps one. */
 export async function recordSecretScan(source: string, scan: { spans: number; hits: unknown[] }): Promise<void> {
   const ledger = process.env.SPANLENS_SECRET_LEDGER;
   if (!ledger) return;
-  const test = process.argv.find((a) => a.endsWith('.test.ts')) ?? process.env.NODE_TEST_CONTEXT ?? '';
-  await appendFile(ledger, JSON.stringify({ source, test: path.basename(test), spans: scan.spans, hits: scan.hits.length }) + '\n');
+  await appendFile(ledger, JSON.stringify({ source, test: testFile(), spans: scan.spans, hits: scan.hits.length }) + '\n');
 }
 
 /**

@@ -8,10 +8,13 @@ export function garbageCollector() {
   return runInNewContext('gc');
 }
 
-/** Several full collections, with turns between them for finalizers (FinalizationRegistry) to run. */
-export async function collectGarbage(times = 10) {
+/**
+ * Full collections, with turns between them for finalizers (FinalizationRegistry) to run: `times` of
+ * them, or fewer once `until()` holds.
+ */
+export async function collectGarbage({ times = 10, until = () => false } = {}) {
   const gc = garbageCollector();
-  for (let i = 0; i < times; i++) {
+  for (let i = 0; i < times && !until(); i++) {
     gc();
     await new Promise((r) => setTimeout(r, 10));
   }

@@ -107,8 +107,18 @@ export class SseWriter {
     this.res.destroy();
   }
 
+  /**
+   * Writes what is buffered, then waits while `waiting()` holds, until `subscribe` calls its wake-up or
+   * the stream closes. Checked after the write: the bytes it sends complete an event the app may act on
+   * (a cancel) before anyone subscribed, and that change would wake nobody.
+   */
+  async flushThenWait(waiting: () => boolean, subscribe: (wake: () => void) => () => void): Promise<void> {
+    await this.flush();
+    if (waiting()) await this.until(subscribe);
+  }
+
   /** Resolves once `subscribe` calls its wake-up, or the stream closes; unsubscribes either way. */
-  async until(subscribe: (wake: () => void) => () => void): Promise<void> {
+  private async until(subscribe: (wake: () => void) => () => void): Promise<void> {
     if (this.closed) return;
     let unsubscribe: () => void = () => undefined;
     await new Promise<void>((resolve) => {

@@ -40,9 +40,7 @@ export function responseStream(m: ResponseMachine, startingAfter: number): SseRe
         if (out.closed) return null;
         if (m.step()) continue;
         if (!m.awaitingCancel) return null;
-        await out.flush();
-        // The flushed tail completes the event the app cancels on: its cancel can come before this line.
-        if (m.awaitingCancel) await out.until((wake) => m.onChange(wake));
+        await out.flushThenWait(() => m.awaitingCancel, (wake) => m.onChange(wake));
         if (out.closed) return null;
       }
     };

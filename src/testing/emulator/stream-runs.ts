@@ -73,9 +73,7 @@ export async function streamRun(out: SseWriter, stream: RunStream, fault: Stream
         await out.settle();
         if (out.closed || m.step()) continue;
         if (!m.awaitingCancel) break;
-        await out.flush();
-        // The flushed tail completes the event the app cancels on: its cancel can come before this line.
-        if (m.awaitingCancel) await out.until((wake) => m.onChange(wake));
+        await out.flushThenWait(() => m.awaitingCancel, (wake) => m.onChange(wake));
       }
     }
     if (fault && sent === fault.events) {
