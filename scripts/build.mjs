@@ -1,7 +1,7 @@
 // Builds the CJS output with tsc, then writes thin ESM entry points that re-export it,
 // so ESM and CJS users share one copy of the instrumentation's state (no dual-package hazard).
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,15 @@ execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', pat
   stdio: 'inherit',
 });
 writeFileSync(path.join(root, 'dist/cjs/package.json'), '{ "type": "commonjs" }\n');
+
+// The scope name and version come from package.json, stamped into the built version module.
+const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+const versionFile = path.join(root, 'dist/cjs/version.js');
+const stamped = readFileSync(versionFile, 'utf8')
+  .replace(/PACKAGE_NAME = '[^']*'/, `PACKAGE_NAME = ${JSON.stringify(pkg.name).replace(/"/g, "'")}`)
+  .replace(/PACKAGE_VERSION = '[^']*'/, `PACKAGE_VERSION = '${pkg.version}'`);
+if (!stamped.includes(`'${pkg.version}'`)) throw new Error('build: could not stamp the version into dist/cjs/version.js');
+writeFileSync(versionFile, stamped);
 
 const entries = { 'index.mjs': '../cjs/index.js', 'testing.mjs': '../cjs/testing/index.js' };
 mkdirSync(path.join(root, 'dist/esm'), { recursive: true });

@@ -1,5 +1,5 @@
 import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
-import type { PricingOverrides } from './pricing';
+import type { PricingOverrides } from './cost';
 
 export interface OpenAIInstrumentationConfig extends InstrumentationConfig {
   /**
@@ -21,7 +21,7 @@ export interface OpenAIInstrumentationConfig extends InstrumentationConfig {
    */
   messageDeltaSpans?: boolean;
   /**
-   * Prices merged over the bundled table (USD per 1M tokens; see src/pricing/table.ts), after the JSON
+   * Prices merged over the bundled table (USD per 1M tokens; see src/cost/price-table.ts), after the JSON
    * file named by SPANLENS_PRICING_FILE. Unknown models get no cost attributes and one diag warning.
    */
   pricing?: PricingOverrides;

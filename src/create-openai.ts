@@ -3,7 +3,7 @@ import path from 'node:path';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import type { ClientOptions, OpenAI } from 'openai';
 import type { OpenAIInstrumentationConfig } from './config';
-import { OpenAIInstrumentation, loadedOpenAI } from './instrumentation';
+import { OpenAIInstrumentation, loadedOpenAI } from './hook/instrumentation';
 
 let registered: OpenAIInstrumentation | undefined;
 

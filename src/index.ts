@@ -1,5 +1,5 @@
-export { OpenAIInstrumentation, SUPPORTED_MAJORS } from './instrumentation';
+export { OpenAIInstrumentation, SUPPORTED_MAJORS } from './hook/instrumentation';
 export type { OpenAIInstrumentationConfig } from './config';
-export { threadTraceId, threadRootSpanId, conversationTraceId } from './thread-ids';
-export { ThreadTraceIdGenerator } from './thread-context';
+export { threadTraceId, threadRootSpanId, conversationTraceId } from './trace/trace-ids';
+export { ThreadTraceIdGenerator } from './trace/trace-roots';
 export { createOpenAI } from './create-openai';

@@ -4,8 +4,8 @@
 // flushes it when the process ends. Apps that set up their own SDK add OpenAIInstrumentation there
 // instead (README).
 import { diag } from '@opentelemetry/api';
-import { OpenAIInstrumentation } from './instrumentation';
-import { ThreadTraceIdGenerator } from './thread-context';
+import { OpenAIInstrumentation } from './hook/instrumentation';
+import { ThreadTraceIdGenerator } from './trace/trace-roots';
 
 interface NodeSDKLike {
   start(): void;

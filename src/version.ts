@@ -1,3 +1,4 @@
-// Kept in step with package.json by the release process; the instrumentation scope of every span.
+// The instrumentation scope of every span. The build (scripts/build.mjs) stamps both from package.json
+// into dist, so a release only changes package.json; running from source (tsx) reports the dev version.
 export const PACKAGE_NAME = '@spanlens/instrumentation-openai';
-export const PACKAGE_VERSION = '0.1.0';
+export const PACKAGE_VERSION = '0.0.0-dev';

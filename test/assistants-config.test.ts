@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, it } from 'node:test';
 import { startEmulator, type Emulator } from '../src/testing/index';
-import { threadRootSpanId, threadTraceId } from '../src/thread-ids';
+import { threadRootSpanId, threadTraceId } from '../src/trace/trace-ids';
 import * as matrix from './harness/matrix.mjs';
 import { CELLS, cellName, forEachCell, runCell, spreadCells, type Cell } from './harness/run-cell';
 import { all, assertWellFormed, contentValues, inTrace, one, type SpanJSON } from './support/spans';

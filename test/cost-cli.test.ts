@@ -1,6 +1,6 @@
 // `spanlens cost` against hand-written traces: an OTLP JSON lines file as the collector's file exporter writes
 // it, and a local HTTP server answering like Jaeger's query API and Tempo's trace API. Expected figures are
-// literals derived by hand in the comments from the prices in src/pricing/table.ts.
+// literals derived by hand in the comments from the prices in src/cost/price-table.ts.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { buildCostReport } from '../src/cli/cost-report';
 import { main } from '../src/cli/main';
 import type { TraceSpan } from '../src/cli/trace-span';
-import { Pricing } from '../src/pricing';
+import { Pricing } from '../src/cost';
 
 const root = path.join(__dirname, '..');
 const fixture = (name: string) => path.join(__dirname, 'fixtures/cost', name);

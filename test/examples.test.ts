@@ -7,7 +7,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { after, before, it } from 'node:test';
 import { promisify } from 'node:util';
-import { conversationTraceId, threadTraceId } from '../src/thread-ids';
+import { conversationTraceId, threadTraceId } from '../src/trace/trace-ids';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, '..');

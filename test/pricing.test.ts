@@ -1,21 +1,13 @@
 // The cost arithmetic, by hand. Every expected figure below is written as a literal and derived in the
-// comment next to it from the USD-per-1M prices in src/pricing/table.ts; none is computed by the code
+// comment next to it from the USD-per-1M prices in src/cost/price-table.ts; none is computed by the code
 // under test.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import {
-  formatNanos,
-  MODEL_PRICES,
-  nanosToUsd,
-  PRICES_CHECKED_ON,
-  Pricing,
-  splitEvenly,
-  UnknownModelWarnings,
-  usdToNanos,
-} from '../src/pricing';
+import { formatNanos, nanosToUsd, Pricing, splitEvenly, UnknownModelWarnings, usdToNanos } from '../src/cost';
+import { MODEL_PRICES, PRICES_CHECKED_ON } from '../src/cost/price-table';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'spanlens-pricing-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));

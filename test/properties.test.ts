@@ -1,5 +1,5 @@
-// Property tests (fast-check), in-process: the Tracker fed randomised API objects and event sequences
-// through the same entry points the request hook uses (Tracker.handle for finished calls, Tracker.stream
+// Property tests (fast-check), in-process: the CallDispatcher fed randomised API objects and event sequences
+// through the same entry points the request hook uses (CallDispatcher.handle for finished calls, CallDispatcher.stream
 // sinks for SSE events), with an SDK tracer provider using ThreadTraceIdGenerator and an in-memory
 // exporter; and the stream tap fed random SSE bytes in random chunks. Properties:
 //   - the instrumentation never throws and never reports an internal error through diag;
@@ -14,15 +14,15 @@ import { it } from 'node:test';
 import { ROOT_CONTEXT, type DiagLogger } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import fc from 'fast-check';
-import { ContentPolicy } from '../src/content';
-import { CostModel } from '../src/cost';
-import type { ObservedCall } from '../src/request-observer';
-import type { SpanEnv } from '../src/span-env';
-import { SSEDecoder, type SSEEvent } from '../src/sse';
-import { tapStream, type StreamOutcome } from '../src/stream-tap';
-import { ThreadTraceIdGenerator } from '../src/thread-context';
-import { conversationTraceId, threadTraceId } from '../src/thread-ids';
-import { Tracker } from '../src/tracker';
+import { ContentPolicy } from '../src/trace/content';
+import { CostModel } from '../src/cost/cost-model';
+import type { ObservedCall } from '../src/hook/request-observer';
+import type { Services } from '../src/trace/services';
+import { SSEDecoder, type SSEEvent } from '../src/streams/sse';
+import { tapStream, type StreamOutcome } from '../src/streams/stream-tap';
+import { ThreadTraceIdGenerator } from '../src/trace/trace-roots';
+import { conversationTraceId, threadTraceId } from '../src/trace/trace-ids';
+import { CallDispatcher } from '../src/hook/dispatch';
 
 export const RUNS = { polled: 300, streamed: 300, tap: 300, responses: 300 };
 
@@ -75,7 +75,7 @@ const runObject = (threadId: string, runId: string) =>
 
 // ---- the instrumentation in-process -----------------------------------------------------------------
 interface Harness {
-  tracker: Tracker;
+  dispatcher: CallDispatcher;
   exporter: InMemorySpanExporter;
   counts: { started: number; ended: Map<object, number> };
   diagErrors: string[];
@@ -98,7 +98,7 @@ function harness(): Harness {
   const noop = () => undefined;
   const diag: DiagLogger = { error: (...m) => void diagErrors.push(m.map(String).join(' ')), warn: noop, info: noop, debug: noop, verbose: noop };
   const pending = new Set<Promise<unknown>>();
-  const env: SpanEnv = {
+  const env: Services = {
     tracer: () => tracer,
     content: new ContentPolicy({ maxContentLength: 64 }, {}),
     cost: new CostModel(diag),
@@ -118,7 +118,7 @@ function harness(): Harness {
   const settle = async () => {
     while (pending.size) await Promise.allSettled([...pending]);
   };
-  return { tracker: new Tracker(env), exporter, counts, diagErrors, pending, settle };
+  return { dispatcher: new CallDispatcher(env), exporter, counts, diagErrors, pending, settle };
 }
 
 /** Spans checked over all runs of a property, by kind (so a property that checks nothing fails). */
@@ -197,33 +197,33 @@ it(`property: polled runs with random run/step objects — never throws, every s
         const body = 'seed' in op ? { ...bodies[op.seed % bodies.length]!, thread_id: thread, id: run } : undefined;
         switch (op.kind) {
           case 'thread':
-            h.tracker.handle(call(client, 'post', '/threads', { id: thread, object: 'thread', created_at: 1 }));
+            h.dispatcher.handle(call(client, 'post', '/threads', { id: thread, object: 'thread', created_at: 1 }));
             break;
           case 'message':
-            h.tracker.handle(call(client, 'post', `/threads/${thread}/messages`, { id: `msg_${op.text.length}`, role: 'user', content: [{ type: 'text', text: { value: op.text } }] }, { options: { body: { role: 'user', content: op.text } } }));
+            h.dispatcher.handle(call(client, 'post', `/threads/${thread}/messages`, { id: `msg_${op.text.length}`, role: 'user', content: [{ type: 'text', text: { value: op.text } }] }, { options: { body: { role: 'user', content: op.text } } }));
             break;
           case 'create':
-            h.tracker.handle(call(client, 'post', `/threads/${thread}/runs`, body, { options: { body: { assistant_id: 'asst_1' } } }));
+            h.dispatcher.handle(call(client, 'post', `/threads/${thread}/runs`, body, { options: { body: { assistant_id: 'asst_1' } } }));
             break;
           case 'poll':
-            h.tracker.handle(call(client, 'get', `/threads/${thread}/runs/${run}`, body));
+            h.dispatcher.handle(call(client, 'get', `/threads/${thread}/runs/${run}`, body));
             break;
           case 'submit':
-            h.tracker.handle(call(client, 'post', `/threads/${thread}/runs/${run}/submit_tool_outputs`, body, { options: { body: { tool_outputs: [{ tool_call_id: 'call_A', output: 'x' }, { tool_call_id: 'call_B' }] } } }));
+            h.dispatcher.handle(call(client, 'post', `/threads/${thread}/runs/${run}/submit_tool_outputs`, body, { options: { body: { tool_outputs: [{ tool_call_id: 'call_A', output: 'x' }, { tool_call_id: 'call_B' }] } } }));
             break;
           case 'cancel':
-            h.tracker.handle(call(client, 'post', `/threads/${thread}/runs/${run}/cancel`, body));
+            h.dispatcher.handle(call(client, 'post', `/threads/${thread}/runs/${run}/cancel`, body));
             break;
           case 'poll_error':
-            h.tracker.handle(call(client, 'get', `/threads/${thread}/runs/${run}`, undefined, { status: op.status, error: Object.assign(new Error('boom'), { status: op.status }), bodyRead: false }));
+            h.dispatcher.handle(call(client, 'get', `/threads/${thread}/runs/${run}`, undefined, { status: op.status, error: Object.assign(new Error('boom'), { status: op.status }), bodyRead: false }));
             break;
           case 'sweep':
-            h.tracker.runs.sweep(clock + 10 * 3_600_000);
+            h.dispatcher.runs.sweep(clock + 10 * 3_600_000);
             break;
         }
       }
       await h.settle();
-      h.tracker.runs.endAll('shutdown');
+      h.dispatcher.runs.endAll('shutdown');
       await h.settle();
       checkInvariants(h, 'polled');
     }),
@@ -271,7 +271,7 @@ it(`property: streamed runs with random event sequences — never throws, every 
         const run = RUN_IDS[s.r]!;
         const path = s.route === 'create' ? `/threads/${thread}/runs` : s.route === 'create_and_run' ? '/threads/runs' : `/threads/${thread}/runs/${run}/submit_tool_outputs`;
         const c = call(client, 'post', path, undefined, { stream: true, bodyRead: false, options: { method: 'post', path, stream: true, body: { assistant_id: 'asst_1', tool_outputs: [{ tool_call_id: 'call_A', output: 'ok' }] } } });
-        const sink = h.tracker.stream(c);
+        const sink = h.dispatcher.stream(c);
         assert.ok(sink, 'run streams get a sink');
         // The ids in the generated events name thread 0 / run 0; rewrite them to this stream's.
         for (const e of s.events) {
@@ -279,10 +279,10 @@ it(`property: streamed runs with random event sequences — never throws, every 
           sink.event({ event: e.event, data } as SSEEvent, (clock += 3));
         }
         sink.end(s.outcome, (clock += 3), s.outcome === 'error' ? s.error : undefined);
-        for (const [t, r] of polls) h.tracker.handle(call(client, 'get', `/threads/${THREADS[t]}/runs/${RUN_IDS[r]}`, { id: RUN_IDS[r], thread_id: THREADS[t], status: 'completed', object: 'thread.run' }));
+        for (const [t, r] of polls) h.dispatcher.handle(call(client, 'get', `/threads/${THREADS[t]}/runs/${RUN_IDS[r]}`, { id: RUN_IDS[r], thread_id: THREADS[t], status: 'completed', object: 'thread.run' }));
       }
       await h.settle();
-      h.tracker.runs.endAll('shutdown');
+      h.dispatcher.runs.endAll('shutdown');
       await h.settle();
       checkInvariants(h, 'streamed');
     }),
@@ -384,42 +384,42 @@ it(`property: responses, conversations, chat and embeddings with random objects 
             const id = typeof op.body.id === 'string' ? op.body.id : RESP_IDS[0]!;
             const path = op.kind === 'create' ? '/responses' : op.kind === 'retrieve' ? `/responses/${id}` : `/responses/${id}/cancel`;
             const failed = op.error ? { status: 500, error: Object.assign(new Error('boom'), { status: 500 }), bodyRead: false, body: undefined } : {};
-            h.tracker.handle(call(client, op.kind === 'retrieve' ? 'get' : 'post', path, op.body, { options: { method: 'post', path, body: op.request }, ...failed }));
+            h.dispatcher.handle(call(client, op.kind === 'retrieve' ? 'get' : 'post', path, op.body, { options: { method: 'post', path, body: op.request }, ...failed }));
             break;
           }
           case 'stream': {
             const path = op.retrieve ? `/responses/${RESP_IDS[1]}` : '/responses';
             const c = call(client, op.retrieve ? 'get' : 'post', path, undefined, { stream: true, bodyRead: false, options: { method: op.retrieve ? 'get' : 'post', path, stream: true, body: op.retrieve ? undefined : op.request } });
-            const sink = h.tracker.stream(c);
+            const sink = h.dispatcher.stream(c);
             assert.ok(sink, 'response streams get a sink');
             for (const e of op.events) sink.event({ event: e.event, data: e.data } as SSEEvent, (clock += 3));
             sink.end(op.outcome, (clock += 3), op.outcome === 'error' ? new Error('cut') : undefined);
             break;
           }
           case 'conversation':
-            h.tracker.handle(call(client, 'post', '/conversations', { id: CONVS[op.c], object: 'conversation' }, { options: { method: 'post', path: '/conversations', body: { items: op.items } } }));
+            h.dispatcher.handle(call(client, 'post', '/conversations', { id: CONVS[op.c], object: 'conversation' }, { options: { method: 'post', path: '/conversations', body: { items: op.items } } }));
             break;
           case 'items':
-            h.tracker.handle(call(client, 'post', `/conversations/${CONVS[op.c]}/items`, { object: 'list', data: [] }, { options: { method: 'post', path: `/conversations/${CONVS[op.c]}/items`, body: { items: op.items } } }));
+            h.dispatcher.handle(call(client, 'post', `/conversations/${CONVS[op.c]}/items`, { object: 'list', data: [] }, { options: { method: 'post', path: `/conversations/${CONVS[op.c]}/items`, body: { items: op.items } } }));
             break;
           case 'chat':
           case 'embeddings': {
             const path = op.kind === 'chat' ? '/chat/completions' : '/embeddings';
-            h.tracker.handle(call(client, 'post', path, op.body, { options: { method: 'post', path, body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] } } }));
+            h.dispatcher.handle(call(client, 'post', path, op.body, { options: { method: 'post', path, body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] } } }));
             if (op.kind === 'chat') {
-              const sink = h.tracker.stream(call(client, 'post', path, undefined, { stream: true, bodyRead: false, options: { method: 'post', path, stream: true, body: { model: 'gpt-4o-mini' } } }))!;
+              const sink = h.dispatcher.stream(call(client, 'post', path, undefined, { stream: true, bodyRead: false, options: { method: 'post', path, stream: true, body: { model: 'gpt-4o-mini' } } }))!;
               for (const d of op.stream) sink.event({ event: 'message', data: d }, (clock += 3));
               sink.end(op.outcome, (clock += 3), op.outcome === 'error' ? new Error('cut') : undefined);
             }
             break;
           }
           case 'sweep':
-            h.tracker.responses.sweep(clock + 10 * 3_600_000);
+            h.dispatcher.responses.sweep(clock + 10 * 3_600_000);
             break;
         }
       }
       await h.settle();
-      h.tracker.endAll('shutdown');
+      h.dispatcher.endAll('shutdown');
       await h.settle();
       checkInvariants(h, 'responses');
       for (const s of h.exporter.getFinishedSpans()) for (const v of Object.values(s.attributes)) assert.ok(!String(v).includes('iVBORw0KGgo'), 'image bytes on a span');
@@ -433,11 +433,11 @@ it('found by the properties: a response or run first seen with created_at 0 keep
   const h = harness();
   const client = { baseURL: 'http://127.0.0.1:9/v1', get: async () => ({ object: 'list', data: [], has_more: false }) };
   const output = [{ id: 'msg_1', type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: 'hi' }] }];
-  h.tracker.handle(call(client, 'post', '/responses/resp_R0/cancel', { id: 'resp_R0', object: 'response', status: 'completed', model: 'gpt-4o-mini', created_at: 0, output }));
-  h.tracker.handle(call(client, 'get', '/threads/thread_P0/runs/run_R0', { id: 'run_R0', object: 'thread.run', thread_id: 'thread_P0', status: 'completed', created_at: 0 }));
-  h.tracker.handle(call(client, 'post', '/responses/%/cancel', { id: '%', object: 'response', status: 'queued' }));
+  h.dispatcher.handle(call(client, 'post', '/responses/resp_R0/cancel', { id: 'resp_R0', object: 'response', status: 'completed', model: 'gpt-4o-mini', created_at: 0, output }));
+  h.dispatcher.handle(call(client, 'get', '/threads/thread_P0/runs/run_R0', { id: 'run_R0', object: 'thread.run', thread_id: 'thread_P0', status: 'completed', created_at: 0 }));
+  h.dispatcher.handle(call(client, 'post', '/responses/%/cancel', { id: '%', object: 'response', status: 'queued' }));
   await h.settle();
-  h.tracker.endAll('shutdown');
+  h.dispatcher.endAll('shutdown');
   await h.settle();
   checkInvariants(h, 'regressions');
   assert.equal(h.exporter.getFinishedSpans().filter((s) => s.name === 'message').length, 1);

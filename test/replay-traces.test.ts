@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, it } from 'node:test';
-import { threadTraceId } from '../src/thread-ids';
+import { threadTraceId } from '../src/trace/trace-ids';
 import { forEachCell, runCell, type CellRun } from './harness/run-cell';
 import { listCassettes, loadCassette, type Cassette } from './replay/cassette';
 import { startReplayServer, type ReplayServer } from './replay/server';

@@ -5,21 +5,21 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { ROOT_CONTEXT, diag } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { ContentPolicy } from '../src/content';
-import { CostModel } from '../src/cost';
-import type { ObservedCall } from '../src/request-observer';
-import { matchRoute } from '../src/routes';
-import { RunTracker } from '../src/run-state';
-import { RunStreamSink } from '../src/run-stream';
-import type { SpanEnv } from '../src/span-env';
-import { ThreadStore } from '../src/thread-store';
+import { ContentPolicy } from '../src/trace/content';
+import { CostModel } from '../src/cost/cost-model';
+import type { ObservedCall } from '../src/hook/request-observer';
+import { matchRoute } from '../src/hook/routes';
+import { RunTracker } from '../src/assistants/run-tracker';
+import { RunStreamSink } from '../src/assistants/run-stream';
+import type { Services } from '../src/trace/services';
+import { ConversationStore } from '../src/turns/conversation-store';
 
 it('a first stream ending after the submit stream took over does not end the run', async () => {
   const exporter = new InMemorySpanExporter();
   const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
   const pending: Promise<unknown>[] = [];
   const content = new ContentPolicy({});
-  const env: SpanEnv = {
+  const env: Services = {
     tracer: () => provider.getTracer('test'),
     content,
     cost: new CostModel(diag),
@@ -32,7 +32,7 @@ it('a first stream ending after the submit stream took over does not end the run
     maxEntities: 100,
     runTtlMs: 60_000,
   };
-  const store = new ThreadStore(100, content);
+  const store = new ConversationStore(100, content);
   const runs = new RunTracker(env, store);
   const call = (path: string): ObservedCall => ({
     client: { baseURL: 'http://127.0.0.1:1/v1' },

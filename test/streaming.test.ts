@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, it } from 'node:test';
 import { startEmulator, type Emulator } from '../src/testing/index';
-import { threadTraceId } from '../src/thread-ids';
+import { threadTraceId } from '../src/trace/trace-ids';
 import { CELLS, cellName, forEachCell, runCell, type CellRun, type ScenarioResult } from './harness/run-cell';
 import { all, assertWellFormed, childrenOf, inTrace, one, sumAttr, type SpanJSON } from './support/spans';
 

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { it } from 'node:test';
-import { conversationKey, conversationRootSpanId, conversationTraceId, threadKey, threadRootSpanId, threadTraceId } from '../src/thread-ids';
+import { conversationKey, conversationTraceId, threadKey, threadRootSpanId, threadTraceId } from '../src/trace/trace-ids';
 
 it('is 32 lowercase hex, never all zero, a pure function of the thread id', () => {
   const ids = new Set<string>();
@@ -30,7 +30,12 @@ it('the cached keys the spans use equal the derived ids, past the cache bound an
       const t = `thread_K${i}`;
       assert.deepEqual({ ...threadKey(t) }, { traceId: threadTraceId(t), fallbackParentSpanId: threadRootSpanId(t) });
       const c = `conv_K${i}`;
-      assert.deepEqual({ ...conversationKey(c) }, { traceId: conversationTraceId(c), fallbackParentSpanId: conversationRootSpanId(c) });
+      const key = conversationKey(c);
+      assert.equal(key.traceId, conversationTraceId(c));
+      // Same derivation as a thread's root span id, under the conversation kind: stable, valid, distinct.
+      assert.match(key.fallbackParentSpanId, /^[0-9a-f]{16}$/);
+      assert.notEqual(key.fallbackParentSpanId, '0000000000000000');
+      assert.notEqual(key.fallbackParentSpanId, threadRootSpanId(c));
     }
   }
   // The same id as a thread and as a conversation: different traces (the kind is part of the key).

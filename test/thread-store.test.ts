@@ -2,8 +2,8 @@
 // how often the app's reads, creates and request bodies report it.
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { ContentPolicy } from '../src/content';
-import { ThreadStore } from '../src/thread-store';
+import { ContentPolicy } from '../src/trace/content';
+import { ConversationStore } from '../src/turns/conversation-store';
 
 const msg = (id: string | undefined, text: string, createdAt: number, role = 'user') => ({
   id,
@@ -14,10 +14,10 @@ const msg = (id: string | undefined, text: string, createdAt: number, role = 'us
   content: [{ type: 'text', text: { value: text, annotations: [] } }],
 });
 
-const history = (store: ThreadStore) => store.thread('thread_H').history.map((h) => `${h.id ?? '-'}:${h.text}`);
+const history = (store: ConversationStore) => store.thread('thread_H').history.map((h) => `${h.id ?? '-'}:${h.text}`);
 
 it('a message seen again (created, then listed) stays one entry; a request-body message is replaced by its echo', () => {
-  const store = new ThreadStore(100, new ContentPolicy({}));
+  const store = new ConversationStore(100, new ContentPolicy({}));
   store.recordRequestMessages('thread_H', [{ role: 'user', content: 'from the body' }]);
   store.recordMessage(msg('msg_1', 'first', 1_700_000_001), undefined, true);
   store.recordMessageList([msg('msg_1', 'first', 1_700_000_001), msg('msg_0', 'from the body', 1_700_000_000)], 'thread_H');
@@ -29,7 +29,7 @@ it('a message seen again (created, then listed) stays one entry; a request-body 
 });
 
 it('past the history limit the oldest entries go, and messages listed again are never doubled', () => {
-  const store = new ThreadStore(100, new ContentPolicy({}));
+  const store = new ConversationStore(100, new ContentPolicy({}));
   for (let i = 0; i < 100; i++) store.recordMessage(msg(`msg_${i}`, `m${i}`, 1_700_000_000 + i), undefined, true);
   const h = history(store);
   assert.equal(h.length, 64);
@@ -47,7 +47,7 @@ it('past the history limit the oldest entries go, and messages listed again are 
 });
 
 it('a short history is searched without an id set, a long one with it, and an evicted thread takes its messages along', () => {
-  const store = new ThreadStore(2, new ContentPolicy({}));
+  const store = new ConversationStore(2, new ContentPolicy({}));
   const on = (thread: string, id: string, text: string, at: number) => ({ ...msg(id, text, at), thread_id: thread });
   store.recordMessage(on('thread_A', 'msg_a1', 'a1', 1), undefined, true);
   store.recordMessage(on('thread_A', 'msg_a1', 'a1 again', 1));

@@ -1,7 +1,7 @@
 // A thread's cost per user message, recomputed from its run spans. The cumulative attributes on the spans
 // (spanlens.thread.cost.usd, …) are never summed: runs of one thread may be traced by several processes, each
 // with its own running total. Each run's own spanlens.cost.usd is; a run without one is priced from its tokens.
-import { splitEvenly, usdToNanos, type Pricing } from '../pricing';
+import { splitEvenly, usdToNanos, type Pricing } from '../cost';
 import { numberAttr, stringArrayAttr, stringAttr, type TraceSpan } from './trace-span';
 
 export interface Tokens {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The `spanlens` command. `main(argv, io)` is also what the tests call, in process.
-import { Pricing, UnknownModelWarnings } from '../pricing';
-import { conversationTraceId, threadTraceId } from '../thread-ids';
+import { Pricing, UnknownModelWarnings } from '../cost';
+import { conversationTraceId, threadTraceId } from '../trace/trace-ids';
 import { parseArgs, USAGE, type CostCommand } from './args';
 import { buildCostReport, type ThreadCostReport } from './cost-report';
 import { CliError, EXIT } from './errors';

@@ -1,4 +1,4 @@
-import { nanosToUsd } from '../pricing';
+import { nanosToUsd } from '../cost';
 import type { ThreadCostReport } from './cost-report';
 
 /** The same report as JSON: USD as numbers (exact sums: they come from integer nano-dollars), null when unknown. */

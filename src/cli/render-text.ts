@@ -1,4 +1,4 @@
-import { formatNanos } from '../pricing';
+import { formatNanos } from '../cost';
 import type { MessageCost, MessageRun, ThreadCostReport, Tokens } from './cost-report';
 
 const TEXT_WIDTH = 60;

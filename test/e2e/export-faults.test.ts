@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { threadTraceId } from '../../src/thread-ids';
+import { threadTraceId } from '../../src/trace/trace-ids';
 import { recordSecretScan } from '../harness/run-cell';
 import { ensureBackends, fetchTrace, freePorts, startCollector, startJaeger } from './backends.mjs';
 

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { conversationTraceId, threadTraceId } from '../../src/thread-ids';
+import { conversationTraceId, threadTraceId } from '../../src/trace/trace-ids';
 import { ensureBackends, startTracingStack } from './backends.mjs';
 
 type Tag = { key: string; value: unknown };

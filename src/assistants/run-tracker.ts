@@ -1,19 +1,20 @@
 import { ROOT_CONTEXT, SpanStatusCode, context, type Attributes, type Span } from '@opentelemetry/api';
-import { A } from './attributes';
-import { BoundedMap, evictionWarning } from './bounded-map';
-import { arr, num, obj, secondsToMs, str, type Obj } from './json';
-import { now, type ClientLike, type ObservedCall } from './request-observer';
-import { CLIENT, ambientLinks, serverAttributes, threadAttributes, type SpanEnv } from './span-env';
+import { A } from '../trace/attributes';
+import { BoundedMap, evictionWarning } from '../util/bounded-map';
+import { arr, num, obj, secondsToMs, str, type Obj } from '../util/json';
+import type { ClientLike, ObservedCall } from '../hook/request-observer';
+import { now } from '../util/clock';
+import { CLIENT, ambientLinks, serverAttributes, threadAttributes, type Services } from '../trace/services';
 import { MAX_DELTA_EVENTS, MAX_DELTA_SPANS, MessageDeltaLog } from './message-deltas';
 import { emitStepSpans, type RunSteps } from './step-spans';
-import { suppressTracing } from './suppress';
-import { Sweeper } from './sweeper';
-import { startThreadSpan } from './thread-context';
-import { readUsage, usageAttributes } from './usage';
-import { recordRun } from './metrics';
-import { nanosToUsd } from './pricing';
-import type { HistoryMessage, ThreadStore } from './thread-store';
-import { addTurn, setTurnAttributes } from './turn-accounting';
+import { suppressTracing } from '../hook/suppress';
+import { Sweeper } from '../util/sweeper';
+import { startThreadSpan } from '../trace/trace-roots';
+import { readUsage, usageAttributes } from '../cost/usage';
+import { recordOperation } from '../cost/metrics';
+import { nanosToUsd } from '../cost';
+import type { HistoryMessage, ConversationStore } from '../turns/conversation-store';
+import { addTurn, setTurnAttributes } from '../turns/turn-accounting';
 
 export const TERMINAL = new Set(['completed', 'failed', 'cancelled', 'expired', 'incomplete']);
 const STEP_OPEN = new Set(['in_progress', '']);
@@ -93,8 +94,8 @@ export class RunTracker {
   private readonly sweeper: Sweeper;
 
   constructor(
-    private readonly env: SpanEnv,
-    private readonly store: ThreadStore,
+    private readonly env: Services,
+    private readonly store: ConversationStore,
   ) {
     const evicted = evictionWarning((m) => env.diag.warn(m), 'open runs', env.maxEntities);
     this.active = new BoundedMap(env.maxEntities, (_id, st) => {
@@ -415,7 +416,7 @@ export class RunTracker {
     if (metrics) {
       const usage = readUsage(run.usage);
       const failed = st.status === 'failed' || st.status === 'expired';
-      recordRun(metrics, {
+      recordOperation(metrics, {
         model: st.model,
         assistantId: st.assistantId,
         errorType: failed ? (str(obj(run.last_error)?.code) ?? st.status) : undefined,

@@ -1,6 +1,6 @@
 import type { Attributes } from '@opentelemetry/api';
-import { A } from './attributes';
-import { num, obj } from './json';
+import { A } from '../trace/attributes';
+import { num, obj } from '../util/json';
 
 /** Token counts of a usage object; `cachedInput` and `reasoning` are parts of input and output. */
 export interface Usage {

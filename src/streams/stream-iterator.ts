@@ -1,5 +1,5 @@
-import { obj, str, type Obj } from './json';
-import { now } from './request-observer';
+import { obj, str, type Obj } from '../util/json';
+import { now } from '../util/clock';
 import type { StreamOutcome, StreamSink } from './stream-tap';
 
 // The SDK side of stream observation (stream-tap.ts): the iterator of the Stream the SDK parsed a

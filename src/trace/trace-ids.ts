@@ -27,11 +27,6 @@ export function conversationTraceId(conversationId: string): string {
   return nonZeroHex(digest('conversation', conversationId).subarray(0, 16));
 }
 
-/** The fallback parent span id of a conversation's top-level spans (see thread-context.ts). */
-export function conversationRootSpanId(conversationId: string): string {
-  return nonZeroHex(digest('conversation', conversationId).subarray(16, 24));
-}
-
 /** Which trace a top-level span belongs to, and the parent span id to use without the id generator. */
 export interface TraceKey {
   traceId: string;

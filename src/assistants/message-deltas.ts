@@ -1,4 +1,4 @@
-import { arr, num, obj, str, type Obj } from './json';
+import { arr, num, obj, str, type Obj } from '../util/json';
 
 // The `thread.message.delta` events of a streamed run: the first of each message recorded (time, index,
 // size, text), the rest counted, and their text kept up to the content cap for a message whose completed

@@ -1,5 +1,7 @@
 import { context, type Context } from '@opentelemetry/api';
-import { tapStream, type StreamSink } from './stream-tap';
+import { tapStream, type StreamSink } from '../streams/stream-tap';
+import { now } from '../util/clock';
+import { isThenable } from '../util/thenable';
 
 /** What the hook learns about one SDK call (first attempt through to the final outcome). */
 export interface ObservedCall {
@@ -49,9 +51,6 @@ const BODY_WAIT_MS = 5000;
 /** Bodies larger than this are not parsed a second time (v7 reads text and parses it itself). */
 const MAX_PARSE_CHARS = 16 * 1024 * 1024;
 
-// Read once: the getter is a native call each time, and the origin does not change within a process.
-const TIME_ORIGIN = performance.timeOrigin;
-export const now = (): number => TIME_ORIGIN + performance.now();
 
 /**
  * Runs `invoke` (the original makeRequest) and observes its outcome without changing it: the promise
@@ -238,10 +237,6 @@ class UnreadBodies {
 }
 
 const unreadBodies = new UnreadBodies();
-
-export function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as { then?: unknown } | null)?.then === 'function';
-}
 
 const MALFORMED = Symbol('malformed JSON');
 

@@ -11,14 +11,14 @@ import {
 } from '@opentelemetry/api';
 import { A, PROVIDER } from './attributes';
 import type { ContentPolicy } from './content';
-import type { CostModel } from './cost';
-import type { Metrics } from './metrics';
-import type { ObservedCall } from './request-observer';
-import type { Route } from './routes';
-import { arr, num, type Obj } from './json';
+import type { CostModel } from '../cost/cost-model';
+import type { Metrics } from '../cost/metrics';
+import type { ObservedCall } from '../hook/request-observer';
+import type { Route } from '../hook/routes';
+import { arr, num, type Obj } from '../util/json';
 
 /** What every span-building module needs: the tracer, the content policy, diag, background tracking. */
-export interface SpanEnv {
+export interface Services {
   tracer(): Tracer;
   content: ContentPolicy;
   cost: CostModel;

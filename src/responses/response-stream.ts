@@ -1,8 +1,8 @@
-import { copyJSON, num, obj, str, type Obj } from './json';
-import type { ObservedCall } from './request-observer';
-import type { ResponseTracker } from './response-state';
-import type { SSEEvent } from './sse';
-import { appOutcome, type StreamOutcome, type StreamSink } from './stream-tap';
+import { copyJSON, num, obj, str, type Obj } from '../util/json';
+import type { ObservedCall } from '../hook/request-observer';
+import type { ResponseTracker } from './response-tracker';
+import type { SSEEvent } from '../streams/sse';
+import { appOutcome, type StreamOutcome, type StreamSink } from '../streams/stream-tap';
 
 /** Events read below (besides deltas): the ones carrying the response object, items, errors. */
 const USED_EVENTS = new Set([

@@ -1,9 +1,9 @@
 import type { Span } from '@opentelemetry/api';
-import { A } from './attributes';
-import { costAttributes } from './cost';
-import { nanosToUsd, type CostNanos } from './pricing';
-import type { SpanEnv } from './span-env';
-import type { HistoryMessage, ThreadState } from './thread-store';
+import { A } from '../trace/attributes';
+import { costAttributes } from '../cost/cost-model';
+import { nanosToUsd, type CostNanos } from '../cost';
+import type { Services } from '../trace/services';
+import type { HistoryMessage, ThreadState } from './conversation-store';
 
 // A turn is one Assistants run or one Responses response: the unit a user message is answered by.
 // Both feed the same running figures of their thread / conversation, read back by `spanlens cost`.
@@ -25,7 +25,7 @@ export function addTurn(thread: ThreadState, cost: CostNanos | undefined): TurnT
  * user messages it answers (request-body messages get a stable placeholder id) and the cost per message.
  */
 export function setTurnAttributes(
-  env: SpanEnv,
+  env: Services,
   span: Span,
   thread: ThreadState,
   turnId: string,

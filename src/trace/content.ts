@@ -1,4 +1,4 @@
-import type { OpenAIInstrumentationConfig } from './config';
+import type { OpenAIInstrumentationConfig } from '../config';
 
 /**
  * Decides whether content is recorded and applies the redaction hook and the length cap to every

@@ -5,16 +5,16 @@ import {
   isWrapped,
   type InstrumentationModuleDefinition,
 } from '@opentelemetry/instrumentation';
-import type { OpenAIInstrumentationConfig } from './config';
-import { ContentPolicy } from './content';
-import { CostModel } from './cost';
-import { createMetrics, type Metrics } from './metrics';
+import type { OpenAIInstrumentationConfig } from '../config';
+import { ContentPolicy } from '../trace/content';
+import { CostModel } from '../cost/cost-model';
+import { createMetrics, type Metrics } from '../cost/metrics';
 import { observeRequest, type CallHandlers, type ClientLike } from './request-observer';
-import { endOpenStreams, watchParse } from './stream-tap';
-import type { SpanEnv } from './span-env';
+import { endOpenStreams, watchParse } from '../streams/stream-tap';
+import type { Services } from '../trace/services';
 import { isTracingSuppressed } from './suppress';
-import { Tracker } from './tracker';
-import { PACKAGE_NAME, PACKAGE_VERSION } from './version';
+import { CallDispatcher } from './dispatch';
+import { PACKAGE_NAME, PACKAGE_VERSION } from '../version';
 
 /** openai majors whose request layer this package knows (4: APIClient in core; 5–7: OpenAI in client). */
 export const SUPPORTED_MAJORS = [4, 5, 6, 7];
@@ -31,7 +31,7 @@ interface RequestOwner {
 
 /** Instruments the `openai` package at its request layer: every endpoint, no per-call wiring. */
 export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumentationConfig> {
-  private tracker!: Tracker;
+  private dispatcher!: CallDispatcher;
   private pending!: Set<Promise<unknown>>;
   // `declare`: set by _updateMetricInstruments, which the base constructor already calls.
   private declare instruments: Metrics | undefined;
@@ -43,7 +43,7 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
 
   override setConfig(config: OpenAIInstrumentationConfig = {}): void {
     super.setConfig(config);
-    if (this.tracker) this.reset();
+    if (this.dispatcher) this.reset();
   }
 
   protected override _updateMetricInstruments(): void {
@@ -59,7 +59,7 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
     super.disable();
     // Runs never seen to finish end now, marked, so no started span is lost; so do open streams (a chat
     // stream's span; a run or response stream's call when no run or response was seen yet).
-    this.tracker?.endAll('shutdown');
+    this.dispatcher?.endAll('shutdown');
     endOpenStreams(this);
   }
 
@@ -83,7 +83,7 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
     const config = this.getConfig();
     const content = new ContentPolicy(config);
     this.pending = new Set();
-    const env: SpanEnv = {
+    const env: Services = {
       tracer: () => this.tracer,
       content,
       cost: new CostModel(this._diag ?? diag, config.pricing),
@@ -100,8 +100,8 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
       runTtlMs: Math.max(1000, config.runTtlMs ?? 3_600_000),
       toolOutputWaitMs: Math.max(0, config.toolOutputWaitMs ?? 60_000),
     };
-    this.tracker?.endAll('reconfigured');
-    this.tracker = new Tracker(env);
+    this.dispatcher?.endAll('reconfigured');
+    this.dispatcher = new CallDispatcher(env);
   }
 
   private patch<T>(moduleExports: T, moduleVersion?: string): T {
@@ -118,8 +118,8 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
     loadedOpenAI = { exports: moduleExports, version: moduleVersion };
     if (isWrapped(owner.makeRequest)) return moduleExports; // this build (CJS or ESM) is patched already
     const handlers: CallHandlers = {
-      done: (call) => this.tracker.handle(call),
-      stream: (call) => this.tracker.stream(call),
+      done: (call) => this.dispatcher.handle(call),
+      stream: (call) => this.dispatcher.stream(call),
       internalError: (err) => this._diag.error('spanlens: internal error while observing a call', err),
       owner: this,
     };

@@ -1,7 +1,10 @@
 import type { Attributes, DiagLogger } from '@opentelemetry/api';
-import { A } from './attributes';
+import { A } from '../trace/attributes';
 import { readUsage } from './usage';
-import { Pricing, UnknownModelWarnings, nanosToUsd, type CostNanos, type PricingOverrides, type ToolUsage } from './pricing';
+import { nanosToUsd } from './money';
+import type { PricingOverrides } from './overrides';
+import { Pricing, type CostNanos, type ToolUsage } from './pricing';
+import { UnknownModelWarnings } from './warn-once';
 
 /** Prices usage objects as the API reports them, warning once per model it has no price for. */
 export class CostModel {

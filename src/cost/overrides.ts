@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { ModelPrice, ToolPrices } from './table';
+import type { ModelPrice, ToolPrices } from './price-table';
 
 /** User prices, same shape in code and in the SPANLENS_PRICING_FILE JSON. Model keys: exact model names. */
 export interface PricingOverrides {

@@ -8,7 +8,7 @@ import {
   type SpanOptions,
   type Tracer,
 } from '@opentelemetry/api';
-import { threadKey, type TraceKey } from './thread-ids';
+import { threadKey, type TraceKey } from './trace-ids';
 
 // The OTel API cannot choose a root span's trace id; only the SDK's IdGenerator can. With
 // ThreadTraceIdGenerator installed, every top-level span of a thread (a call about it, a run) is a root

@@ -1,19 +1,20 @@
 import { SpanStatusCode, type Attributes, type Span } from '@opentelemetry/api';
-import { A } from './attributes';
-import { BoundedMap, evictionWarning } from './bounded-map';
-import { textMessage, type GenAIMessage, type Part } from './genai-messages';
-import { arr, messageText, obj, secondsToMs, str, type Obj } from './json';
-import { recordRun } from './metrics';
+import { A } from '../trace/attributes';
+import { BoundedMap, evictionWarning } from '../util/bounded-map';
+import { textMessage, type GenAIMessage, type Part } from '../trace/genai-messages';
+import { arr, messageText, obj, secondsToMs, str, type Obj } from '../util/json';
+import { recordOperation } from '../cost/metrics';
 import { emitItemSpans, isToolItem, outputMessage, toolCallPart, type ItemRecord } from './output-item-spans';
-import { nanosToUsd } from './pricing';
-import { now, type ObservedCall } from './request-observer';
-import { CLIENT, ambientLinks, requestParameters, serverAttributes, type SpanEnv } from './span-env';
-import { Sweeper } from './sweeper';
-import { startKeyedSpan } from './thread-context';
-import { conversationKey, type TraceKey } from './thread-ids';
-import type { HistoryMessage, ThreadStore } from './thread-store';
-import { addTurn, setTurnAttributes } from './turn-accounting';
-import { readUsage, usageAttributes } from './usage';
+import { nanosToUsd } from '../cost';
+import type { ObservedCall } from '../hook/request-observer';
+import { now } from '../util/clock';
+import { CLIENT, ambientLinks, requestParameters, serverAttributes, type Services } from '../trace/services';
+import { Sweeper } from '../util/sweeper';
+import { startKeyedSpan } from '../trace/trace-roots';
+import { conversationKey, type TraceKey } from '../trace/trace-ids';
+import type { HistoryMessage, ConversationStore } from '../turns/conversation-store';
+import { addTurn, setTurnAttributes } from '../turns/turn-accounting';
+import { readUsage, usageAttributes } from '../cost/usage';
 
 const TERMINAL = new Set(['completed', 'failed', 'cancelled', 'incomplete']);
 const FINISH: Record<string, string> = { completed: 'stop', incomplete: 'length', failed: 'error', cancelled: 'cancelled' };
@@ -21,7 +22,7 @@ const FINISH: Record<string, string> = { completed: 'stop', incomplete: 'length'
 /** Where a response's span lives: a conversation's trace, a response chain's trace, or the app's. */
 interface Placement {
   key?: TraceKey;
-  /** The thread-store entry its running figures go to: the conversation id, or the chain's first response id. */
+  /** The conversation-store entry its running figures go to: the conversation id, or the chain's first response id. */
   ledger: string;
   conversationId?: string;
 }
@@ -79,8 +80,8 @@ export class ResponseTracker {
   private readonly sweeper: Sweeper;
 
   constructor(
-    private readonly env: SpanEnv,
-    private readonly store: ThreadStore,
+    private readonly env: Services,
+    private readonly store: ConversationStore,
   ) {
     const evicted = evictionWarning((m) => env.diag.warn(m), 'open responses', env.maxEntities);
     this.active = new BoundedMap(env.maxEntities, (_id, st) => {
@@ -432,7 +433,7 @@ export class ResponseTracker {
     const metrics = this.env.metrics();
     if (metrics) {
       const usage = readUsage(response.usage);
-      recordRun(metrics, {
+      recordOperation(metrics, {
         operation: items.some(isToolItem) ? 'invoke_agent' : 'chat',
         model: st.model,
         errorType: st.status === 'failed' ? (str(obj(response.error)?.code) ?? 'failed') : undefined,

@@ -1,18 +1,18 @@
 import type { Attributes, Span } from '@opentelemetry/api';
-import { A } from './attributes';
-import { ChatStreamSink, chatCompletionSpan, embeddingsSpan } from './chat-spans';
-import { arr, obj, str, type Obj } from './json';
+import { A } from '../trace/attributes';
+import { ChatStreamSink, chatCompletionSpan, embeddingsSpan } from '../chat/chat-spans';
+import { arr, obj, str, type Obj } from '../util/json';
 import type { ObservedCall } from './request-observer';
 import { matchRoute, type Route } from './routes';
-import { ResponseTracker } from './response-state';
-import { ResponseStreamSink } from './response-stream';
-import { RunTracker } from './run-state';
-import { RunStreamSink } from './run-stream';
-import type { StreamSink } from './stream-tap';
-import { CLIENT, ambientLinks, callAttributes, setCallError, type SpanEnv } from './span-env';
-import { startKeyedSpan } from './thread-context';
-import { conversationKey, threadKey, type TraceKey } from './thread-ids';
-import { ThreadStore } from './thread-store';
+import { ResponseTracker } from '../responses/response-tracker';
+import { ResponseStreamSink } from '../responses/response-stream';
+import { RunTracker } from '../assistants/run-tracker';
+import { RunStreamSink } from '../assistants/run-stream';
+import type { StreamSink } from '../streams/stream-tap';
+import { CLIENT, ambientLinks, callAttributes, setCallError, type Services } from '../trace/services';
+import { startKeyedSpan } from '../trace/trace-roots';
+import { conversationKey, threadKey, type TraceKey } from '../trace/trace-ids';
+import { ConversationStore } from '../turns/conversation-store';
 
 /**
  * Turns each observed SDK call into telemetry: Assistants entities by the trace model (thread = trace,
@@ -20,13 +20,13 @@ import { ThreadStore } from './thread-store';
  * completions and embeddings as GenAI spans, every other endpoint as one CLIENT span, inside the
  * thread's or conversation's trace when the path names one.
  */
-export class Tracker {
-  readonly store: ThreadStore;
+export class CallDispatcher {
+  readonly store: ConversationStore;
   readonly runs: RunTracker;
   readonly responses: ResponseTracker;
 
-  constructor(private readonly env: SpanEnv) {
-    this.store = new ThreadStore(env.maxEntities, env.content);
+  constructor(private readonly env: Services) {
+    this.store = new ConversationStore(env.maxEntities, env.content);
     this.runs = new RunTracker(env, this.store);
     this.responses = new ResponseTracker(env, this.store);
   }

@@ -1,23 +1,23 @@
 import type { Span } from '@opentelemetry/api';
 import { SpanStatusCode } from '@opentelemetry/api';
-import { A } from './attributes';
-import { costAttributes } from './cost';
-import type { GenAIMessage, Part } from './genai-messages';
-import { arr, messageText, num, obj, str, type Obj } from './json';
-import { recordRun } from './metrics';
-import { nanosToUsd } from './pricing';
-import type { ObservedCall } from './request-observer';
-import type { Route } from './routes';
-import { CLIENT, callAttributes, requestParameters, setCallError, type SpanEnv } from './span-env';
-import type { SSEEvent } from './sse';
-import { appOutcome, type StreamOutcome, type StreamSink } from './stream-tap';
-import { readUsage, usageAttributes } from './usage';
+import { A } from '../trace/attributes';
+import { costAttributes } from '../cost/cost-model';
+import type { GenAIMessage, Part } from '../trace/genai-messages';
+import { arr, messageText, num, obj, str, type Obj } from '../util/json';
+import { recordOperation } from '../cost/metrics';
+import { nanosToUsd } from '../cost';
+import type { ObservedCall } from '../hook/request-observer';
+import type { Route } from '../hook/routes';
+import { CLIENT, callAttributes, requestParameters, setCallError, type Services } from '../trace/services';
+import type { SSEEvent } from '../streams/sse';
+import { appOutcome, type StreamOutcome, type StreamSink } from '../streams/stream-tap';
+import { readUsage, usageAttributes } from '../cost/usage';
 
 // Chat completions and embeddings: one standard GenAI CLIENT span per call, in the app's trace (these
 // calls have no conversation of their own), with usage and cost.
 
 /** `chat {model}` for a non-streamed chat completion (also `parse`, and each call `runTools` makes). */
-export function chatCompletionSpan(env: SpanEnv, call: ObservedCall, route: Route, body: Obj | undefined): void {
+export function chatCompletionSpan(env: Services, call: ObservedCall, route: Route, body: Obj | undefined): void {
   const request = obj(call.options?.body);
   const span = startCall(env, call, route, 'chat', request);
   if (call.error) setCallError(span, call.error);
@@ -26,7 +26,7 @@ export function chatCompletionSpan(env: SpanEnv, call: ObservedCall, route: Rout
 }
 
 /** `embeddings {model}`. */
-export function embeddingsSpan(env: SpanEnv, call: ObservedCall, route: Route, body: Obj | undefined): void {
+export function embeddingsSpan(env: Services, call: ObservedCall, route: Route, body: Obj | undefined): void {
   const request = obj(call.options?.body);
   const span = startCall(env, call, route, 'embeddings', request);
   const format = str(request?.encoding_format);
@@ -69,7 +69,7 @@ export class ChatStreamSink implements StreamSink {
   private errorChunk?: Obj;
 
   constructor(
-    private readonly env: SpanEnv,
+    private readonly env: Services,
     private readonly call: ObservedCall,
     route: Route,
   ) {
@@ -176,7 +176,7 @@ function choiceOutput(choice: Obj | undefined, message: Obj | undefined): Choice
   return { message: { role: str(message?.role) ?? 'assistant', parts, ...(finish ? { finish_reason: finish } : {}) }, finish };
 }
 
-function startCall(env: SpanEnv, call: ObservedCall, route: Route, operation: 'chat' | 'embeddings', request: Obj | undefined): Span {
+function startCall(env: Services, call: ObservedCall, route: Route, operation: 'chat' | 'embeddings', request: Obj | undefined): Span {
   const model = str(request?.model);
   const attrs = callAttributes(call, route);
   attrs[A.operation] = operation;
@@ -192,7 +192,7 @@ function startCall(env: SpanEnv, call: ObservedCall, route: Route, operation: 'c
   return env.tracer().startSpan(`${operation} ${model ?? 'unknown'}`, { kind: CLIENT, startTime: call.startTime, attributes: attrs }, call.ambient);
 }
 
-function finishChat(env: SpanEnv, span: Span, call: ObservedCall, request: Obj | undefined, body: Obj, outputs: ChoiceOutput[], end = call.endTime): void {
+function finishChat(env: Services, span: Span, call: ObservedCall, request: Obj | undefined, body: Obj, outputs: ChoiceOutput[], end = call.endTime): void {
   const id = str(body.id);
   if (id) span.setAttribute(A.responseId, id);
   const model = str(body.model) ?? str(request?.model);
@@ -211,10 +211,10 @@ function finishChat(env: SpanEnv, span: Span, call: ObservedCall, request: Obj |
   measure(env, 'chat', model, { ...call, endTime: end }, readUsage(body.usage), cost?.total);
 }
 
-function measure(env: SpanEnv, operation: string, model: string | undefined, call: ObservedCall, usage: { input?: number; output?: number }, costNanos: number | undefined): void {
+function measure(env: Services, operation: string, model: string | undefined, call: ObservedCall, usage: { input?: number; output?: number }, costNanos: number | undefined): void {
   const metrics = env.metrics();
   if (!metrics) return;
-  recordRun(metrics, {
+  recordOperation(metrics, {
     operation,
     model,
     inputTokens: usage.input,

@@ -1,13 +1,13 @@
 import { ROOT_CONTEXT, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
-import { A } from './attributes';
-import { textMessage, instructionsParts, type GenAIMessage, type Part } from './genai-messages';
-import { arr, obj, secondsToMs, str, type Obj } from './json';
+import { A } from '../trace/attributes';
+import { textMessage, instructionsParts, type GenAIMessage, type Part } from '../trace/genai-messages';
+import { arr, obj, secondsToMs, str, type Obj } from '../util/json';
 import type { MessageDelta } from './message-deltas';
-import type { RunState, ToolCallRecord } from './run-state';
-import { CLIENT, INTERNAL, serverAttributes, threadAttributes, type SpanEnv } from './span-env';
-import type { ThreadStore } from './thread-store';
-import { usageAttributes } from './usage';
-import { costAttributes } from './cost';
+import type { RunState, ToolCallRecord } from './run-tracker';
+import { CLIENT, INTERNAL, serverAttributes, threadAttributes, type Services } from '../trace/services';
+import type { ConversationStore } from '../turns/conversation-store';
+import { usageAttributes } from '../cost/usage';
+import { costAttributes } from '../cost/cost-model';
 
 export interface RunSteps {
   steps: Obj[];
@@ -22,7 +22,7 @@ const FINISH: Record<string, string> = { completed: 'stop', incomplete: 'length'
  * outputs submitted); server-side tools by the step's whole-second API timestamps. Every child is
  * clamped into the run span's interval.
  */
-export function emitStepSpans(env: SpanEnv, store: ThreadStore, st: RunState, found: RunSteps | undefined, runEnd: number): void {
+export function emitStepSpans(env: Services, store: ConversationStore, st: RunState, found: RunSteps | undefined, runEnd: number): void {
   const tracer = env.tracer();
   const parent = trace.setSpan(ROOT_CONTEXT, st.span);
   const lo = st.startTime;

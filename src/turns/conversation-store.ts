@@ -1,6 +1,6 @@
-import { BoundedMap } from './bounded-map';
-import type { ContentPolicy } from './content';
-import { arr, messageText, num, obj, str, type Obj } from './json';
+import { BoundedMap } from '../util/bounded-map';
+import type { ContentPolicy } from '../trace/content';
+import { arr, messageText, num, obj, str, type Obj } from '../util/json';
 
 /** A thread message as the instrumentation remembers it (text capped, so memory stays bounded). */
 export interface HistoryMessage {
@@ -48,7 +48,7 @@ function historyHas(t: ThreadState, id: string): boolean {
 }
 
 /** Threads, assistants and message texts seen in this process, each in a bounded map. */
-export class ThreadStore {
+export class ConversationStore {
   readonly threads: BoundedMap<string, ThreadState>;
   readonly assistants: BoundedMap<string, AssistantInfo>;
   readonly messages: BoundedMap<string, HistoryMessage>;

@@ -82,11 +82,6 @@ export class SSEDecoder {
   }
 
   /** End of stream: a final event without its blank line is not dispatched (per the SSE spec). */
-  end(): SSEEvent[] {
-    this.pending = EMPTY;
-    return [];
-  }
-
   private line(bytes: Buffer, start: number, end: number, out: SSEEvent[]): void {
     if (this.first) {
       this.first = false;

@@ -1,6 +1,7 @@
 import { wrapBody, type BodyTap } from './body-tap';
-import { obj, type Obj } from './json';
-import { isThenable, now } from './request-observer';
+import { obj, type Obj } from '../util/json';
+import { now } from '../util/clock';
+import { isThenable } from '../util/thenable';
 import { SSEDecoder, type SSEEvent } from './sse';
 import { observeIterator } from './stream-iterator';
 
@@ -214,7 +215,6 @@ class StreamObservation implements BodyTap {
   finish(outcome: StreamOutcome, error?: unknown): void {
     if (this.sink.ended) return;
     if (this.viaStream) return this.sink.end(outcome, now(), error);
-    if (outcome === 'done') for (const e of this.decoder.end()) this.deliver(e);
     this.sink.end(outcome === 'done' && !this.sawDone ? 'truncated' : outcome, now(), error);
   }
 

@@ -1,8 +1,8 @@
 import { ROOT_CONTEXT, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
-import { A } from './attributes';
-import type { GenAIMessage, Part } from './genai-messages';
-import { arr, obj, str, type Obj } from './json';
-import { CLIENT, INTERNAL, type SpanEnv } from './span-env';
+import { A } from '../trace/attributes';
+import type { GenAIMessage, Part } from '../trace/genai-messages';
+import { arr, obj, str, type Obj } from '../util/json';
+import { CLIENT, INTERNAL, type Services } from '../trace/services';
 
 /** One output item of a response, with what a stream showed of it. */
 export interface ItemRecord {
@@ -75,7 +75,7 @@ export const isToolItem = (item: Obj): boolean => shapeOf(item).kind === 'tool';
  * times; items of a non-streamed response split its interval in order (marked `estimated`, so nothing
  * collapses to an instant). Every child lies inside the response span's interval.
  */
-export function emitItemSpans(env: SpanEnv, ctx: ItemContext, records: ItemRecord[]): void {
+export function emitItemSpans(env: Services, ctx: ItemContext, records: ItemRecord[]): void {
   const tracer = env.tracer();
   const parent = trace.setSpan(ROOT_CONTEXT, ctx.span);
   const lo = ctx.start;

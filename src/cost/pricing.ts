@@ -1,7 +1,7 @@
 import { nanosToUsd, per1kCostNanos, tokenCostNanos, unitCostNanos } from './money';
 import { parseOverrides, readPricingFile, type PricingOverrides } from './overrides';
 import { normalizeModelName, resolveModel } from './resolve';
-import { MODEL_PRICES, PRICES_CHECKED_ON, PRICES_SOURCE, SNAPSHOT_ALIASES, TOOL_PRICES, type ModelPrice, type ToolPrices } from './table';
+import { MODEL_PRICES, PRICES_CHECKED_ON, PRICES_SOURCE, SNAPSHOT_ALIASES, TOOL_PRICES, type ModelPrice, type ToolPrices } from './price-table';
 
 export const PRICING_FILE_ENV = 'SPANLENS_PRICING_FILE';
 

@@ -1,5 +1,5 @@
 import type { Attributes, Counter, Histogram, Meter } from '@opentelemetry/api';
-import { A, PROVIDER } from './attributes';
+import { A, PROVIDER } from '../trace/attributes';
 
 /**
  * GenAI client metrics (semantic conventions) plus a cost counter, through the OTel metrics API only:
@@ -32,7 +32,7 @@ export function createMetrics(meter: Meter): Metrics | undefined {
   return metrics.duration.constructor?.name === 'NoopHistogramMetric' ? undefined : metrics;
 }
 
-export interface RunMeasurement {
+export interface OperationMeasurement {
   /** gen_ai.operation.name; default invoke_agent (an Assistants run). */
   operation?: string;
   model?: string;
@@ -45,7 +45,7 @@ export interface RunMeasurement {
 }
 
 /** One finished run, response or call: its duration, its tokens by type, its cost. */
-export function recordRun(metrics: Metrics, m: RunMeasurement): void {
+export function recordOperation(metrics: Metrics, m: OperationMeasurement): void {
   const attrs: Attributes = { [A.operation]: m.operation ?? 'invoke_agent', [A.provider]: PROVIDER };
   if (m.model) attrs[A.requestModel] = m.model;
   if (m.assistantId) attrs[A.agentId] = m.assistantId;

@@ -1,10 +1,10 @@
-import { copyJSON, obj, str, type Obj } from './json';
-import type { ObservedCall } from './request-observer';
-import type { Route } from './routes';
-import type { RunTracker } from './run-state';
-import type { SSEEvent } from './sse';
-import { appOutcome, type StreamOutcome, type StreamSink } from './stream-tap';
-import type { ThreadStore } from './thread-store';
+import { copyJSON, obj, str, type Obj } from '../util/json';
+import type { ObservedCall } from '../hook/request-observer';
+import type { Route } from '../hook/routes';
+import type { RunTracker } from './run-tracker';
+import type { SSEEvent } from '../streams/sse';
+import { appOutcome, type StreamOutcome, type StreamSink } from '../streams/stream-tap';
+import type { ConversationStore } from '../turns/conversation-store';
 
 /** The id a step delta opens with as the API writes it (`{"id":"step_…","object":"thread.run.step.delta",…`). */
 const DELTA_ID = /^\{\s*"id"\s*:\s*"([^"\\]+)"/;
@@ -40,7 +40,7 @@ export class RunStreamSink implements StreamSink {
     private readonly call: ObservedCall,
     route: Route,
     private readonly runs: RunTracker,
-    private readonly store: ThreadStore,
+    private readonly store: ConversationStore,
     private readonly hooks: StreamHooks,
   ) {
     this.runId = route.runId;
