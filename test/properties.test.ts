@@ -16,8 +16,8 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type Re
 import fc from 'fast-check';
 import { ContentPolicy } from '../src/trace/content';
 import { CostModel } from '../src/cost/cost-model';
-import type { ObservedCall } from '../src/hook/request-observer';
-import type { Services } from '../src/trace/services';
+import type { ObservedCall } from '../src/calls/observed-call';
+import type { Services } from '../src/services';
 import { SSEDecoder, type SSEEvent } from '../src/streams/sse';
 import { tapStream, type StreamOutcome } from '../src/streams/stream-tap';
 import { ThreadTraceIdGenerator } from '../src/trace/trace-roots';

@@ -7,11 +7,11 @@ import { ROOT_CONTEXT, diag } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { ContentPolicy } from '../src/trace/content';
 import { CostModel } from '../src/cost/cost-model';
-import type { ObservedCall } from '../src/hook/request-observer';
-import { matchRoute } from '../src/hook/routes';
+import type { ObservedCall } from '../src/calls/observed-call';
+import { matchRoute } from '../src/calls/routes';
 import { RunTracker } from '../src/assistants/run-tracker';
 import { RunStreamSink } from '../src/assistants/run-stream';
-import type { Services } from '../src/trace/services';
+import type { Services } from '../src/services';
 import { ConversationStore } from '../src/turns/conversation-store';
 
 it('a first stream ending after the submit stream took over does not end the run', async () => {

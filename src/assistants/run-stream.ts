@@ -1,6 +1,6 @@
 import { copyJSON, obj, str, type Obj } from '../util/json';
-import type { ObservedCall } from '../hook/request-observer';
-import type { Route } from '../hook/routes';
+import type { ObservedCall } from '../calls/observed-call';
+import type { Route } from '../calls/routes';
 import type { RunTracker } from './run-tracker';
 import type { SSEEvent } from '../streams/sse';
 import { appOutcome, type StreamOutcome, type StreamSink } from '../streams/stream-tap';

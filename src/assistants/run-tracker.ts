@@ -2,12 +2,13 @@ import { ROOT_CONTEXT, SpanStatusCode, context, type Attributes, type Span } fro
 import { A } from '../trace/attributes';
 import { BoundedMap, evictionWarning } from '../util/bounded-map';
 import { arr, num, obj, secondsToMs, str, type Obj } from '../util/json';
-import type { ClientLike, ObservedCall } from '../hook/request-observer';
+import type { ClientLike, ObservedCall } from '../calls/observed-call';
 import { now } from '../util/clock';
-import { CLIENT, ambientLinks, serverAttributes, threadAttributes, type Services } from '../trace/services';
+import { CLIENT, ambientLinks, serverAttributes, threadAttributes } from '../trace/call-attributes';
+import type { Services } from '../services';
 import { MAX_DELTA_EVENTS, MAX_DELTA_SPANS, MessageDeltaLog } from './message-deltas';
 import { emitStepSpans, type RunSteps } from './step-spans';
-import { suppressTracing } from '../hook/suppress';
+import { suppressTracing } from '../trace/suppress';
 import { Sweeper } from '../util/sweeper';
 import { startThreadSpan } from '../trace/trace-roots';
 import { readUsage, usageAttributes } from '../cost/usage';

@@ -4,7 +4,8 @@ import { textMessage, instructionsParts, type GenAIMessage, type Part } from '..
 import { arr, obj, secondsToMs, str, type Obj } from '../util/json';
 import type { MessageDelta } from './message-deltas';
 import type { RunState, ToolCallRecord } from './run-tracker';
-import { CLIENT, INTERNAL, serverAttributes, threadAttributes, type Services } from '../trace/services';
+import { CLIENT, INTERNAL, serverAttributes, threadAttributes } from '../trace/call-attributes';
+import type { Services } from '../services';
 import type { ConversationStore } from '../turns/conversation-store';
 import { usageAttributes } from '../cost/usage';
 import { costAttributes } from '../cost/cost-model';

@@ -9,10 +9,11 @@ import type { OpenAIInstrumentationConfig } from '../config';
 import { ContentPolicy } from '../trace/content';
 import { CostModel } from '../cost/cost-model';
 import { createMetrics, type Metrics } from '../cost/metrics';
-import { observeRequest, type CallHandlers, type ClientLike } from './request-observer';
+import type { ClientLike } from '../calls/observed-call';
+import { observeRequest, type CallHandlers } from './request-observer';
 import { endOpenStreams, watchParse } from '../streams/stream-tap';
-import type { Services } from '../trace/services';
-import { isTracingSuppressed } from './suppress';
+import type { Services } from '../services';
+import { isTracingSuppressed } from '../trace/suppress';
 import { CallDispatcher } from './dispatch';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version';
 

@@ -1,38 +1,8 @@
-import { context, type Context } from '@opentelemetry/api';
+import { context } from '@opentelemetry/api';
+import type { ClientLike, ObservedCall, RequestOptionsLike } from '../calls/observed-call';
 import { tapStream, type StreamSink } from '../streams/stream-tap';
 import { now } from '../util/clock';
 import { isThenable } from '../util/thenable';
-
-/** What the hook learns about one SDK call (first attempt through to the final outcome). */
-export interface ObservedCall {
-  client: ClientLike;
-  ambient: Context;
-  startTime: number;
-  endTime: number;
-  options?: RequestOptionsLike;
-  status?: number;
-  requestId?: string;
-  /** Parsed JSON body, when the app (through the SDK) read it. */
-  body?: unknown;
-  bodyRead: boolean;
-  /** What makeRequest rejected with (after the SDK's retries). */
-  error?: unknown;
-  stream: boolean;
-}
-
-export interface RequestOptionsLike {
-  method?: string;
-  path?: string;
-  query?: unknown;
-  body?: unknown;
-  stream?: boolean;
-}
-
-/** The subset of the SDK client the instrumentation uses for its own (suppressed) requests. */
-export interface ClientLike {
-  baseURL?: string;
-  get?: (path: string, opts?: Record<string, unknown>) => PromiseLike<unknown>;
-}
 
 interface ResponsePropsLike {
   response?: ResponseLike;

@@ -2,7 +2,8 @@ import { ROOT_CONTEXT, SpanStatusCode, trace, type Attributes, type Span } from 
 import { A } from '../trace/attributes';
 import type { GenAIMessage, Part } from '../trace/genai-messages';
 import { arr, obj, str, type Obj } from '../util/json';
-import { CLIENT, INTERNAL, type Services } from '../trace/services';
+import { CLIENT, INTERNAL } from '../trace/call-attributes';
+import type { Services } from '../services';
 
 /** One output item of a response, with what a stream showed of it. */
 export interface ItemRecord {

@@ -1,5 +1,5 @@
 import { copyJSON, num, obj, str, type Obj } from '../util/json';
-import type { ObservedCall } from '../hook/request-observer';
+import type { ObservedCall } from '../calls/observed-call';
 import type { ResponseTracker } from './response-tracker';
 import type { SSEEvent } from '../streams/sse';
 import { appOutcome, type StreamOutcome, type StreamSink } from '../streams/stream-tap';

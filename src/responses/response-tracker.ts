@@ -6,9 +6,10 @@ import { arr, messageText, obj, secondsToMs, str, type Obj } from '../util/json'
 import { recordOperation } from '../cost/metrics';
 import { emitItemSpans, isToolItem, outputMessage, toolCallPart, type ItemRecord } from './output-item-spans';
 import { nanosToUsd } from '../cost';
-import type { ObservedCall } from '../hook/request-observer';
+import type { ObservedCall } from '../calls/observed-call';
 import { now } from '../util/clock';
-import { CLIENT, ambientLinks, requestParameters, serverAttributes, type Services } from '../trace/services';
+import { CLIENT, ambientLinks, requestParameters, serverAttributes } from '../trace/call-attributes';
+import type { Services } from '../services';
 import { Sweeper } from '../util/sweeper';
 import { startKeyedSpan } from '../trace/trace-roots';
 import { conversationKey, type TraceKey } from '../trace/trace-ids';

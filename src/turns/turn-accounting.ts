@@ -2,7 +2,7 @@ import type { Span } from '@opentelemetry/api';
 import { A } from '../trace/attributes';
 import { costAttributes } from '../cost/cost-model';
 import { nanosToUsd, type CostNanos } from '../cost';
-import type { Services } from '../trace/services';
+import type { Services } from '../services';
 import type { HistoryMessage, ThreadState } from './conversation-store';
 
 // A turn is one Assistants run or one Responses response: the unit a user message is answered by.

@@ -1,39 +1,8 @@
-import {
-  SpanKind,
-  SpanStatusCode,
-  isSpanContextValid,
-  trace,
-  type Attributes,
-  type DiagLogger,
-  type Link,
-  type Span,
-  type Tracer,
-} from '@opentelemetry/api';
-import { A, PROVIDER } from './attributes';
-import type { ContentPolicy } from './content';
-import type { CostModel } from '../cost/cost-model';
-import type { Metrics } from '../cost/metrics';
-import type { ObservedCall } from '../hook/request-observer';
-import type { Route } from '../hook/routes';
+import { SpanKind, isSpanContextValid, trace, type Attributes, type Link } from '@opentelemetry/api';
+import type { ObservedCall } from '../calls/observed-call';
+import type { Route } from '../calls/routes';
 import { arr, num, type Obj } from '../util/json';
-
-/** What every span-building module needs: the tracer, the content policy, diag, background tracking. */
-export interface Services {
-  tracer(): Tracer;
-  content: ContentPolicy;
-  cost: CostModel;
-  metrics(): Metrics | undefined;
-  diag: DiagLogger;
-  /** Registers background work (suppressed requests) so flush() can wait for it. */
-  track(work: Promise<unknown>): void;
-  fetchRunSteps: boolean;
-  messageDeltaSpans: boolean;
-  threadCost: 'process' | 'api';
-  maxEntities: number;
-  runTtlMs: number;
-  /** How long a response ending in function calls waits for their outputs before its spans end. */
-  toolOutputWaitMs: number;
-}
+import { A, PROVIDER } from './attributes';
 
 const serverCache = new WeakMap<object, Attributes>();
 
@@ -112,18 +81,6 @@ export function ambientLinks(call: ObservedCall): Link[] {
   const ctx = trace.getSpanContext(call.ambient);
   return ctx && isSpanContextValid(ctx) ? [{ context: ctx, attributes: { 'spanlens.link': 'caller' } }] : [];
 }
-
-/** Marks a span as failed by a thrown SDK error (APIError subclasses, connection errors). */
-export function setCallError(span: Span, error: unknown): void {
-  const name = (error as { constructor?: { name?: unknown } } | null)?.constructor?.name;
-  const type = typeof name === 'string' && name !== 'Object' ? name : 'Error';
-  const message = (error as { message?: unknown } | null)?.message;
-  span.setAttribute(A.errorType, type);
-  span.setStatus({ code: SpanStatusCode.ERROR, message: typeof message === 'string' ? scrubKeys(message) : type });
-}
-
-/** API error texts can echo a (partly masked) key back; never let one reach a span. */
-export const scrubKeys = (text: string): string => text.replace(/\b(sk|rk|sess)-[A-Za-z0-9*_\-]{6,}/g, '$1-[redacted]');
 
 export const CLIENT = SpanKind.CLIENT;
 export const INTERNAL = SpanKind.INTERNAL;
