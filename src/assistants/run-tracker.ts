@@ -1,4 +1,4 @@
-import { ROOT_CONTEXT, SpanStatusCode, context, type Attributes, type Span } from '@opentelemetry/api';
+import { ROOT_CONTEXT, context, type Attributes, type Span } from '@opentelemetry/api';
 import { A } from '../trace/attributes';
 import { BoundedMap, evictionWarning } from '../util/bounded-map';
 import { arr, num, obj, secondsToMs, str, type Obj } from '../util/json';
@@ -16,6 +16,7 @@ import { recordOperation } from '../cost/metrics';
 import { nanosToUsd } from '../cost';
 import type { HistoryMessage, ConversationStore } from '../turns/conversation-store';
 import { addTurn, setTurnAttributes } from '../turns/turn-accounting';
+import { apiErrorType, markApiError, markThrown } from '../trace/errors';
 
 export const TERMINAL = new Set(['completed', 'failed', 'cancelled', 'expired', 'incomplete']);
 const STEP_OPEN = new Set(['in_progress', '']);
@@ -226,9 +227,8 @@ export class RunTracker {
     const st = this.active.peek(runId);
     if (!st) return;
     const err = obj(data?.error) ?? data;
-    st.span.addEvent('error', { [A.errorType]: str(err?.code) ?? str(err?.type) ?? 'stream_error' }, at);
-    st.span.setAttribute(A.errorType, str(err?.code) ?? str(err?.type) ?? 'stream_error');
-    st.span.setStatus({ code: SpanStatusCode.ERROR, message: str(err?.message) ?? 'error event in stream' });
+    st.span.addEvent('error', { [A.errorType]: apiErrorType(err, 'stream_error') }, at);
+    markApiError(st.span, err, 'stream_error', 'error event in stream');
   }
 
   /**
@@ -240,10 +240,7 @@ export class RunTracker {
     const st = this.active.peek(runId);
     if (!st || st.status === 'requires_action' || (st.stream?.owner && st.stream.owner !== stream)) return;
     this.active.delete(runId);
-    if (outcome === 'error' && error !== undefined) {
-      st.span.setAttribute(A.errorType, errorType(error));
-      st.span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(error) ?? 'stream failed' });
-    }
+    if (outcome === 'error' && error !== undefined) markThrown(st.span, error, 'stream failed');
     st.lastSeen = at;
     // A clean end before the terminal event (the SDK's Stream just finishes) is a truncated stream.
     this.endUnfinished(st, `stream_${outcome === 'done' ? 'truncated' : outcome}`);
@@ -370,9 +367,7 @@ export class RunTracker {
     const incomplete = str(obj(run.incomplete_details)?.reason);
     if (incomplete) span.setAttribute(A.incompleteReason, incomplete);
     if (status === 'failed' || status === 'expired') {
-      const err = obj(run.last_error);
-      span.setAttribute(A.errorType, str(err?.code) ?? status);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: str(err?.message) ?? `run ${status}` });
+      markApiError(span, run.last_error, status, `run ${status}`);
     }
     this.updateName(st);
     const work = this.collectSteps(st)
@@ -420,7 +415,7 @@ export class RunTracker {
       recordOperation(metrics, {
         model: st.model,
         assistantId: st.assistantId,
-        errorType: failed ? (str(obj(run.last_error)?.code) ?? st.status) : undefined,
+        errorType: failed ? apiErrorType(run.last_error, st.status) : undefined,
         inputTokens: usage.input,
         outputTokens: usage.output,
         seconds: Math.max(0, st.lastSeen - st.startTime) / 1000,
@@ -531,16 +526,4 @@ export function mergeDelta(target: Obj, delta: Obj, keepText: boolean): void {
       target[key] = value;
     }
   }
-}
-
-/** A low-cardinality name for a stream failure: the socket error's code under fetch's generic TypeError. */
-function errorType(error: unknown): string {
-  const e = error as { code?: unknown; cause?: { code?: unknown; name?: unknown }; name?: unknown } | null;
-  for (const v of [e?.cause?.code, e?.code, e?.cause?.name, e?.name]) if (typeof v === 'string' && v && v !== 'Error') return v;
-  return 'stream_error';
-}
-
-function errorMessage(error: unknown): string | undefined {
-  const m = (error as { message?: unknown } | null)?.message;
-  return typeof m === 'string' ? m : undefined;
 }

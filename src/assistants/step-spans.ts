@@ -1,4 +1,4 @@
-import { ROOT_CONTEXT, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
+import { ROOT_CONTEXT, trace, type Attributes, type Span } from '@opentelemetry/api';
 import { A } from '../trace/attributes';
 import { textMessage, instructionsParts, type GenAIMessage, type Part } from '../trace/genai-messages';
 import { arr, obj, secondsToMs, str, type Obj } from '../util/json';
@@ -9,6 +9,7 @@ import type { Services } from '../services';
 import type { ConversationStore } from '../turns/conversation-store';
 import { usageAttributes } from '../cost/usage';
 import { costAttributes } from '../cost/cost-model';
+import { markApiError, type Markable } from '../trace/errors';
 
 export interface RunSteps {
   steps: Obj[];
@@ -258,11 +259,9 @@ function stepEnd(step: Obj): number | undefined {
   return secondsToMs(step.completed_at) ?? secondsToMs(step.failed_at) ?? secondsToMs(step.cancelled_at) ?? secondsToMs(step.expired_at);
 }
 
-function markStepError(span: { setStatus(s: { code: SpanStatusCode; message?: string }): unknown; setAttribute(k: string, v: string): unknown }, step: Obj): void {
+function markStepError(span: Markable, step: Obj): void {
   if (step.status !== 'failed' && step.status !== 'expired') return;
-  const err = obj(step.last_error);
-  span.setAttribute(A.errorType, str(err?.code) ?? String(step.status));
-  span.setStatus({ code: SpanStatusCode.ERROR, message: str(err?.message) ?? `step ${String(step.status)}` });
+  markApiError(span, step.last_error, String(step.status), `step ${String(step.status)}`);
 }
 
 function setContent(attrs: Attributes, key: string, value: string | undefined): void {

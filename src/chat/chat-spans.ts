@@ -1,5 +1,4 @@
 import type { Span } from '@opentelemetry/api';
-import { SpanStatusCode } from '@opentelemetry/api';
 import { A } from '../trace/attributes';
 import { costAttributes } from '../cost/cost-model';
 import type { GenAIMessage, Part } from '../trace/genai-messages';
@@ -9,7 +8,7 @@ import { nanosToUsd } from '../cost';
 import type { ObservedCall } from '../calls/observed-call';
 import type { Route } from '../calls/routes';
 import { CLIENT, callAttributes, requestParameters } from '../trace/call-attributes';
-import { setCallError } from '../trace/errors';
+import { apiErrorType, markError, markThrown, thrownErrorType } from '../trace/errors';
 import type { Services } from '../services';
 import type { SSEEvent } from '../streams/sse';
 import { appOutcome, type StreamOutcome, type StreamSink } from '../streams/stream-tap';
@@ -22,7 +21,7 @@ import { readUsage, usageAttributes } from '../cost/usage';
 export function chatCompletionSpan(env: Services, call: ObservedCall, route: Route, body: Obj | undefined): void {
   const request = obj(call.options?.body);
   const span = startCall(env, call, route, 'chat', request);
-  if (call.error) setCallError(span, call.error);
+  if (call.error) markThrown(span, call.error);
   else if (body) finishChat(env, span, call, request, body, arr(body.choices).map((c) => choiceOutput(obj(c), obj(obj(c)?.message))));
   span.end(call.endTime);
 }
@@ -33,7 +32,7 @@ export function embeddingsSpan(env: Services, call: ObservedCall, route: Route, 
   const span = startCall(env, call, route, 'embeddings', request);
   const format = str(request?.encoding_format);
   if (format) span.setAttribute(A.encodingFormats, [format]);
-  if (call.error) setCallError(span, call.error);
+  if (call.error) markThrown(span, call.error);
   else if (body) {
     const model = str(body.model) ?? str(request?.model);
     if (model) span.setAttribute(A.responseModel, model);
@@ -150,10 +149,9 @@ export class ChatStreamSink implements StreamSink {
     if (failed || (!this.done && outcome !== 'done')) {
       span.setAttribute('spanlens.stream.end_reason', outcome);
       if (outcome === 'error') {
-        const name = (error as { name?: unknown } | null)?.name;
-        const type = str(this.errorChunk?.code) ?? str(this.errorChunk?.type) ?? (typeof name === 'string' && name ? name : 'stream_error');
-        span.setAttribute(A.errorType, type);
-        span.setStatus({ code: SpanStatusCode.ERROR, message: str(this.errorChunk?.message) ?? str((error as { message?: unknown } | null)?.message) ?? 'stream failed' });
+        // An error chunk is the API's word on the failure; without one the thrown error says what broke.
+        const type = this.errorChunk ? apiErrorType(this.errorChunk, 'stream_error') : error === undefined ? 'stream_error' : thrownErrorType(error);
+        markError(span, type, str(this.errorChunk?.message) ?? str((error as { message?: unknown } | null)?.message) ?? 'stream failed');
       }
     }
     span.end(at);

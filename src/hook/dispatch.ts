@@ -10,7 +10,7 @@ import { RunTracker } from '../assistants/run-tracker';
 import { RunStreamSink } from '../assistants/run-stream';
 import type { StreamSink } from '../streams/stream-tap';
 import { CLIENT, ambientLinks, callAttributes } from '../trace/call-attributes';
-import { setCallError } from '../trace/errors';
+import { markThrown } from '../trace/errors';
 import type { Services } from '../services';
 import { startKeyedSpan } from '../trace/trace-roots';
 import { conversationKey, threadKey, type TraceKey } from '../trace/trace-ids';
@@ -174,7 +174,7 @@ export class CallDispatcher {
     const span: Span = key
       ? this.keyedSpan(call, key, name, attrs)
       : this.env.tracer().startSpan(name, { kind: CLIENT, startTime: call.startTime, attributes: attrs }, call.ambient);
-    if (call.error) setCallError(span, call.error);
+    if (call.error) markThrown(span, call.error);
     span.end(call.endTime);
   }
 

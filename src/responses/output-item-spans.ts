@@ -1,9 +1,10 @@
-import { ROOT_CONTEXT, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
+import { ROOT_CONTEXT, trace, type Attributes, type Span } from '@opentelemetry/api';
 import { A } from '../trace/attributes';
 import type { GenAIMessage, Part } from '../trace/genai-messages';
 import { arr, obj, str, type Obj } from '../util/json';
 import { CLIENT, INTERNAL } from '../trace/call-attributes';
 import type { Services } from '../services';
+import { markApiError } from '../trace/errors';
 
 /** One output item of a response, with what a stream showed of it. */
 export interface ItemRecord {
@@ -186,8 +187,5 @@ export function toolCallPart(item: Obj): Part {
 function markItemError(span: Span, item: Obj): void {
   const failed = item.status === 'failed' || item.status === 'incomplete' || str(item.error) !== undefined || obj(item.error) !== undefined;
   if (!failed || item.type === 'message') return;
-  const err = obj(item.error);
-  const type = str(err?.code) ?? str(err?.type) ?? String(item.status ?? 'failed');
-  span.setAttribute(A.errorType, type);
-  span.setStatus({ code: SpanStatusCode.ERROR, message: str(err?.message) ?? str(item.error) ?? `${String(item.type)} ${String(item.status)}` });
+  markApiError(span, item.error, String(item.status ?? 'failed'), `${String(item.type)} ${String(item.status)}`);
 }

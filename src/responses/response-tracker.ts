@@ -1,4 +1,4 @@
-import { SpanStatusCode, type Attributes, type Span } from '@opentelemetry/api';
+import type { Attributes, Span } from '@opentelemetry/api';
 import { A } from '../trace/attributes';
 import { BoundedMap, evictionWarning } from '../util/bounded-map';
 import { textMessage, type GenAIMessage, type Part } from '../trace/genai-messages';
@@ -16,6 +16,7 @@ import { conversationKey, type TraceKey } from '../trace/trace-ids';
 import type { HistoryMessage, ConversationStore } from '../turns/conversation-store';
 import { addTurn, setTurnAttributes } from '../turns/turn-accounting';
 import { readUsage, usageAttributes } from '../cost/usage';
+import { apiErrorType, markApiError, markThrown } from '../trace/errors';
 
 const TERMINAL = new Set(['completed', 'failed', 'cancelled', 'incomplete']);
 const FINISH: Record<string, string> = { completed: 'stop', incomplete: 'length', failed: 'error', cancelled: 'cancelled' };
@@ -189,10 +190,8 @@ export class ResponseTracker {
     const st = responseId ? this.active.peek(responseId) : undefined;
     if (!st) return;
     const err = obj(data?.error) ?? data;
-    const type = str(err?.code) ?? str(err?.type) ?? 'stream_error';
-    st.span.addEvent('error', { [A.errorType]: type }, at);
-    st.span.setAttribute(A.errorType, type);
-    st.span.setStatus({ code: SpanStatusCode.ERROR, message: str(err?.message) ?? 'error event in stream' });
+    st.span.addEvent('error', { [A.errorType]: apiErrorType(err, 'stream_error') }, at);
+    markApiError(st.span, err, 'stream_error', 'error event in stream');
   }
 
   claimStream(responseId: string, stream: object): void {
@@ -208,11 +207,7 @@ export class ResponseTracker {
     const st = this.active.peek(responseId);
     if (!st || st.held || (st.owner && st.owner !== stream)) return;
     if (st.background && outcome !== 'error') return;
-    if (outcome === 'error' && error !== undefined) {
-      const name = (error as { name?: unknown } | null)?.name;
-      st.span.setAttribute(A.errorType, typeof name === 'string' && name ? name : 'stream_error');
-      st.span.setStatus({ code: SpanStatusCode.ERROR, message: str((error as { message?: unknown }).message) ?? 'stream failed' });
-    }
+    if (outcome === 'error' && error !== undefined) markThrown(st.span, error, 'stream failed');
     st.lastSeen = at;
     this.active.delete(responseId);
     // A clean end before the terminal event (the SDK's Stream just finishes) is a truncated stream.
@@ -335,9 +330,7 @@ export class ResponseTracker {
     const incomplete = str(obj(response.incomplete_details)?.reason);
     if (incomplete) span.setAttribute(A.incompleteReason, incomplete);
     if (status === 'failed') {
-      const err = obj(response.error);
-      span.setAttribute(A.errorType, str(err?.code) ?? 'failed');
-      span.setStatus({ code: SpanStatusCode.ERROR, message: str(err?.message) ?? 'response failed' });
+      markApiError(span, response.error, 'failed', 'response failed');
     }
     this.setContent(st, items, status);
     this.account(st, response, items);
@@ -437,7 +430,7 @@ export class ResponseTracker {
       recordOperation(metrics, {
         operation: items.some(isToolItem) ? 'invoke_agent' : 'chat',
         model: st.model,
-        errorType: st.status === 'failed' ? (str(obj(response.error)?.code) ?? 'failed') : undefined,
+        errorType: st.status === 'failed' ? apiErrorType(response.error, 'failed') : undefined,
         inputTokens: usage.input,
         outputTokens: usage.output,
         seconds: Math.max(0, st.lastSeen - st.startTime) / 1000,
