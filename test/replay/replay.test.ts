@@ -1,6 +1,6 @@
 // Self-test of the replay machinery (no instrumentation involved):
 //   node --import tsx --test test/replay/replay.test.ts        (from the repo root)
-// For every cassette in ../shared/recordings: replay server + drive.mjs with the root `openai` (v6).
+// For every cassette in test/fixtures/recordings: replay server + drive.mjs with the root `openai` (v6).
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
