@@ -5,6 +5,7 @@
 //   node scripts/test.mjs test/harness.test.ts  only these files
 //   --skip-setup                               don't run setup-matrix first
 //   SPANLENS_CELLS="otel3 esm,node20 openai4"  only these cells (see test/harness/run-cell.ts)
+//   SPANLENS_SKIP_E2E=1                        skip test/e2e (no Go toolchain needed; checked up front otherwise)
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -18,14 +19,6 @@ const requested = argv.filter((a) => !a.startsWith('--'));
 
 if (process.versions.node.split('.')[0] !== '20') {
   console.warn(`[test] WARNING: running on node ${process.version}; the node-20 cells run on this same binary`);
-}
-
-if (!skipSetup) {
-  const setup = spawnSync(process.execPath, [path.join(root, 'scripts/setup-matrix.mjs')], { stdio: 'inherit', cwd: root });
-  if (setup.status !== 0) {
-    console.error(`[test] setup-matrix failed (${setup.status ?? setup.signal})`);
-    process.exit(setup.status || 1);
-  }
 }
 
 function testFiles(dir) {
@@ -47,6 +40,27 @@ if (files.length === 0) {
   console.error('[test] no test files found under test/');
   process.exit(1);
 }
+// The e2e suites build their backends with Go: say so now, not after the other suites have run.
+const e2eFiles = files.filter((f) => path.relative(root, path.resolve(root, f)).split(path.sep).join('/').startsWith('test/e2e/'));
+if (e2eFiles.length > 0 && process.env.SPANLENS_SKIP_E2E !== '1') {
+  const { goEnv } = await import('../test/e2e/backends.mjs');
+  try {
+    goEnv();
+  } catch (err) {
+    console.error(`[test] ${err.message}`);
+    console.error(`[test] needed by: ${e2eFiles.join(' ')}`);
+    process.exit(1);
+  }
+}
+
+if (!skipSetup) {
+  const setup = spawnSync(process.execPath, [path.join(root, 'scripts/setup-matrix.mjs')], { stdio: 'inherit', cwd: root });
+  if (setup.status !== 0) {
+    console.error(`[test] setup-matrix failed (${setup.status ?? setup.signal})`);
+    process.exit(setup.status || 1);
+  }
+}
+
 console.log(`[test] ${files.length} test file(s): ${files.join(' ')}`);
 const started = Date.now();
 // Every cell run (test/harness/run-cell.ts) and e2e export scan appends what it scanned for secrets here.

@@ -1,7 +1,7 @@
 // The emulator's Responses, Conversations, Chat Completions and Embeddings routes, through the real
 // `openai` SDK (the root devDependency, v6 signatures; a subset through every major of test/matrix),
 // with shapes compared to the recorded real traffic (test/fixtures/recorded-responses-shapes.json,
-// key sets and event order extracted from the openllmetry cassettes in ../shared/recordings).
+// key sets and event order extracted from the openllmetry cassettes in test/fixtures/recordings).
 // Run: node --import tsx --test test/emulator-responses.test.ts
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';

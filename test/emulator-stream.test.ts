@@ -1,15 +1,14 @@
 // The emulator's SSE streaming and fault knobs, through the real `openai` SDK (v6 signatures), compared
-// with the recorded real streams in /work/shared/recordings.
+// with the recorded real streams in test/fixtures/recordings.
 // Run: node --import tsx --test test/emulator*.test.ts
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import OpenAI, { APIConnectionError, APIError, InternalServerError, OpenAIError, RateLimitError } from 'openai';
 import { cutOffsets, encodeEvent, seededRandom } from '../src/testing/emulator/sse';
 import { SseWriter } from '../src/testing/emulator/sse-writer';
 import { startEmulator, type Emulator, type EmulatorOptions, type EmulatorScript } from '../src/testing/index';
-import { listCassettes, loadCassette, RECORDINGS_DIR } from './replay/cassette';
+import { listCassettes, loadCassette } from './replay/cassette';
 import { duringNextFlush } from './support/flush-hook';
 
 type StreamEvent = OpenAI.Beta.AssistantStreamEvent;
@@ -107,8 +106,6 @@ async function setup(client: OpenAI, script: EmulatorScript, extra: Partial<Open
   return { asst, thread };
 }
 
-const HAS_RECORDINGS = existsSync(RECORDINGS_DIR);
-
 /** The SSE interactions of the streaming recordings, as parsed events. */
 function recordedStreams(): Array<{ name: string; events: RawEvent[] }> {
   const files = listCassettes().filter((f) => /test_streaming|runs_streamed_create/.test(path.basename(f)));
@@ -183,7 +180,7 @@ describe('emulator streaming', () => {
     for (const e of parseSSE(text).slice(0, -1)) assert.equal(JSON.stringify(JSON.parse(e.data)), e.data, 'compact JSON on one data line');
   });
 
-  test('event sequences and delta shapes match the real recordings', { skip: !HAS_RECORDINGS && 'recordings not found' }, async () => {
+  test('event sequences and delta shapes match the real recordings', async () => {
     const recorded = recordedStreams();
     const openllmetry = recorded.filter((r) => r.name.includes('test_streaming'));
     const ruby = recorded.filter((r) => r.name.includes('runs_streamed_create'));

@@ -1,4 +1,4 @@
-// Real recorded OpenAI traffic (../shared/recordings), replayed through the real SDK in every matrix
+// Real recorded OpenAI traffic (test/fixtures/recordings), replayed through the real SDK in every matrix
 // cell: the app sees exactly the recorded responses, and the instrumentation builds the trace model
 // from them. Polled sessions are asserted in detail; streamed ones (issue 3) for transparency only.
 import assert from 'node:assert/strict';

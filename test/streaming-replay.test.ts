@@ -1,4 +1,4 @@
-// Real recorded run streams (../shared/recordings), replayed through the real SDK in every matrix cell,
+// Real recorded run streams (test/fixtures/recordings), replayed through the real SDK in every matrix cell,
 // with the SSE bytes split at random offsets: the trace is built from the stream alone (no extra
 // requests), and the app sees exactly what it sees without the instrumentation (differential check).
 import assert from 'node:assert/strict';

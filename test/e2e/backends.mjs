@@ -78,7 +78,8 @@ const sec = (ms) => `${(ms / 1000).toFixed(1)}s`;
 const mib = (bytes) => `${(bytes / 1048576).toFixed(1)} MiB`;
 
 // ---- go -------------------------------------------------------------------------------------------------
-function goEnv() {
+/** The local Go toolchain's `go env` (GOVERSION, GOOS, ...), or an Error that says what is missing and how to skip. */
+export function goEnv() {
   let r;
   try {
     r = spawnSync('go', ['env', '-json', 'GOVERSION', 'GOOS', 'GOARCH', 'GOMODCACHE', 'GOCACHE', 'GOPROXY'], {
@@ -93,7 +94,7 @@ function goEnv() {
     throw new Error(
       `e2e backends: no usable Go toolchain (${why}). The e2e tests build an OpenTelemetry Collector and ` +
         'Jaeger v2 from their Go modules and need Go >= 1.26 on PATH (https://go.dev/dl/, or Debian/Ubuntu ' +
-        'golang packages if new enough).',
+        'golang packages if new enough), or set SPANLENS_SKIP_E2E=1 to skip them.',
     );
   }
   return JSON.parse(r.stdout);

@@ -1,4 +1,4 @@
-// Loads one recorded cassette (VCR.py YAML or Ruby VCR YAML) from ../shared/recordings and
+// Loads one recorded cassette (VCR.py YAML or Ruby VCR YAML) from test/fixtures/recordings and
 // normalises it into plain request/response pairs that the replay server can serve byte for byte.
 //
 // Conventions (read these before using the types):
@@ -21,8 +21,11 @@ import path from 'node:path';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import YAML from 'yaml';
 
-/** `../shared/recordings` beside the repo (as in CI's clean clone); SPANLENS_RECORDINGS overrides. */
-export const RECORDINGS_DIR = process.env.SPANLENS_RECORDINGS ?? path.resolve(__dirname, '../../../shared/recordings');
+/**
+ * The recordings vendored into the repository (test/fixtures/recordings, see its SOURCES.md; refreshed
+ * with `npm run fixtures:sync`); SPANLENS_RECORDINGS points the suites at another folder of the same layout.
+ */
+export const RECORDINGS_DIR = process.env.SPANLENS_RECORDINGS || path.resolve(__dirname, '../fixtures/recordings');
 
 export type CassetteFormat = 'vcrpy' | 'ruby-vcr';
 export type Headers = Record<string, string[]>;

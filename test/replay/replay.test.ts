@@ -1,6 +1,6 @@
 // Self-test of the replay machinery (no instrumentation involved):
 //   node --import tsx --test test/replay/replay.test.ts        (from the repo root)
-// For every cassette in ../shared/recordings: replay server + drive.mjs with the root `openai` (v6).
+// For every cassette in test/fixtures/recordings: replay server + drive.mjs with the root `openai` (v6).
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
@@ -66,7 +66,9 @@ function expectedEvents(body: Buffer): string[] {
     if (!data.length) continue;
     const text = data.join('\n');
     if (text.startsWith('[DONE]')) continue;
-    out.push(event?.startsWith('thread.') ? event : ((JSON.parse(text) as { type?: string }).type ?? event ?? '?'));
+    // Chat completion chunks have neither an `event:` line nor a `type`: they are named by `object`.
+    const parsed = JSON.parse(text) as { type?: string; object?: string };
+    out.push(event?.startsWith('thread.') ? event : (parsed.type ?? parsed.object ?? event ?? '?'));
   }
   return out;
 }
@@ -142,7 +144,7 @@ describe('cassette loading', () => {
         assert.equal(header(it.response.headers, 'content-encoding'), undefined, where);
         assert.equal(header(it.response.headers, 'content-length'), undefined, where);
         assert.equal(header(it.response.headers, 'openai-poll-after-ms'), undefined, where);
-        if (it.response.isSSE) assert.match(it.response.body.toString('utf8'), /^event: /, where);
+        if (it.response.isSSE) assert.match(it.response.body.toString('utf8'), /^(event|data): /, where); // chat streams: data lines only
         else if (it.response.body.length) JSON.parse(it.response.body.toString('utf8')); // valid JSON everywhere
       }
     }
