@@ -6,6 +6,7 @@ import type { MessageDelta } from './message-deltas';
 import type { RunState, ToolCallRecord } from './run-tracker';
 import { CLIENT, INTERNAL, serverAttributes, threadAttributes } from '../trace/call-attributes';
 import type { Services } from '../services';
+import type { ContentPolicy } from '../trace/content';
 import type { ConversationStore } from '../turns/conversation-store';
 import { usageAttributes } from '../cost/usage';
 import { costAttributes } from '../cost/cost-model';
@@ -49,7 +50,7 @@ class RunEmission {
   private readonly parent: Context;
   private readonly model: string;
   private readonly base: Attributes;
-  private readonly content: Services['content'];
+  private readonly content: ContentPolicy;
   private readonly history: GenAIMessage[];
   /** Tool call ids a steps list showed, so requires_action calls are not emitted twice. */
   private readonly emittedCalls = new Set<string>();
