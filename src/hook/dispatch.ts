@@ -1,6 +1,8 @@
 import type { Attributes, Span } from '@opentelemetry/api';
 import { A } from '../trace/attributes';
-import { ChatStreamSink, chatCompletionSpan, embeddingsSpan } from '../chat/chat-spans';
+import { chatCompletionSpan } from '../chat/chat-span';
+import { ChatStreamSink } from '../chat/chat-stream';
+import { embeddingsSpan } from '../chat/embeddings-span';
 import { arr, obj, str, type Obj } from '../util/json';
 import type { ObservedCall } from '../calls/observed-call';
 import { matchRoute, type Route, type RouteKind } from '../calls/routes';
