@@ -1,4 +1,4 @@
-import { ROOT_CONTEXT, trace, type Attributes, type Span } from '@opentelemetry/api';
+import { ROOT_CONTEXT, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import { A } from '../trace/attributes';
 import { textMessage, instructionsParts, type GenAIMessage, type Part } from '../trace/genai-messages';
 import { arr, obj, secondsToMs, str, type Obj } from '../util/json';
@@ -6,6 +6,7 @@ import type { MessageDelta } from './message-deltas';
 import type { RunState, ToolCallRecord } from './run-tracker';
 import { CLIENT, INTERNAL, serverAttributes, threadAttributes } from '../trace/call-attributes';
 import type { Services } from '../services';
+import type { ContentPolicy } from '../trace/content';
 import type { ConversationStore } from '../turns/conversation-store';
 import { usageAttributes } from '../cost/usage';
 import { costAttributes } from '../cost/cost-model';
@@ -25,22 +26,130 @@ const FINISH: Record<string, string> = { completed: 'stop', incomplete: 'length'
  * clamped into the run span's interval.
  */
 export function emitStepSpans(env: Services, store: ConversationStore, st: RunState, found: RunSteps | undefined, runEnd: number): void {
-  const tracer = env.tracer();
-  const parent = trace.setSpan(ROOT_CONTEXT, st.span);
-  const lo = st.startTime;
-  const hi = Math.max(runEnd, lo);
-  const clamp = (t: number | undefined, fallback: number): number => Math.min(Math.max(t ?? fallback, lo), hi);
-  const model = st.model ?? 'unknown';
-  const base: Attributes = { ...serverAttributes(st.client), ...threadAttributes(st.threadId), [A.runId]: st.runId };
-  if (st.assistantId) base[A.agentId] = st.assistantId;
-  const content = env.content;
-  const history: GenAIMessage[] = st.inputHistory.map((m) => textMessage(m.role, m.text));
-  const emittedCalls = new Set<string>();
+  const run = new RunEmission(env, store, st, runEnd);
+  const steps = found?.steps ?? [];
+  const intervals = stepIntervals(steps, st, run.lo, run.hi);
+  for (let i = 0; i < steps.length; i++) run.step(steps[i]!, intervals[i]!);
+  run.unlistedFunctionCalls();
+}
 
-  const chatSpan = (step: Obj, start: number, end: number, output: GenAIMessage, finish: string, extra: Attributes = {}, deltas: MessageDelta[] = []): void => {
+/** A step as its spans see it: the API's step object (never written to) and its span attributes. */
+interface StepView {
+  step: Obj;
+  attrs: Attributes;
+}
+
+/**
+ * One run's emission: what every child span shares (parent, interval, base attributes) and the
+ * conversation so far, which each chat span takes as input and extends with its output.
+ */
+class RunEmission {
+  readonly lo: number;
+  readonly hi: number;
+  private readonly tracer: Tracer;
+  private readonly parent: Context;
+  private readonly model: string;
+  private readonly base: Attributes;
+  private readonly content: ContentPolicy;
+  private readonly history: GenAIMessage[];
+  /** Tool call ids a steps list showed, so requires_action calls are not emitted twice. */
+  private readonly emittedCalls = new Set<string>();
+
+  constructor(
+    private readonly env: Services,
+    private readonly store: ConversationStore,
+    private readonly st: RunState,
+    runEnd: number,
+  ) {
+    this.tracer = env.tracer();
+    this.parent = trace.setSpan(ROOT_CONTEXT, st.span);
+    this.lo = st.startTime;
+    this.hi = Math.max(runEnd, this.lo);
+    this.model = st.model ?? 'unknown';
+    this.base = { ...serverAttributes(st.client), ...threadAttributes(st.threadId), [A.runId]: st.runId };
+    if (st.assistantId) this.base[A.agentId] = st.assistantId;
+    this.content = env.content;
+    this.history = st.inputHistory.map((m) => textMessage(m.role, m.text));
+  }
+
+  private clamp(t: number | undefined, fallback: number): number {
+    return Math.min(Math.max(t ?? fallback, this.lo), this.hi);
+  }
+
+  step(step: Obj, [start, end, timing]: StepInterval): void {
+    const view: StepView = { step, attrs: stepAttributes(step, timing) };
+    if (step.type === 'message_creation') this.messageStep(view, start, end);
+    else if (step.type === 'tool_calls') this.toolCallsStep(view, start, end);
+  }
+
+  /** A message the model wrote: one chat span, its streamed deltas as events or child spans. */
+  private messageStep(view: StepView, start: number, end: number): void {
+    const messageId = str(obj(obj(view.step.step_details)?.message_creation)?.message_id);
+    let text = messageId ? this.store.messages.peek(messageId)?.text : undefined;
+    let deltas: MessageDelta[] = [];
+    const extra: Attributes = {};
+    if (messageId) {
+      extra[A.messageId] = messageId;
+      const log = this.st.stream?.deltas;
+      const count = log?.count(messageId) ?? 0;
+      if (log && count) {
+        deltas = log.recorded(messageId);
+        extra[A.deltaCount] = count;
+        text ??= log.text(messageId);
+      }
+    }
+    const status = str(view.step.status) ?? 'completed';
+    const finish = FINISH[status] ?? status;
+    this.chatSpan(view, start, end, textMessage('assistant', text ?? '', finish), finish, extra, deltas);
+  }
+
+  /** The model deciding on tool calls (a chat span), then one span per call. */
+  private toolCallsStep(view: StepView, start: number, end: number): void {
+    const calls = arr(obj(view.step.step_details)?.tool_calls).map(obj).filter((c): c is Obj => c !== undefined);
+    const records = calls.map((c) => this.st.toolCalls.get(str(c.id) ?? ''));
+    // The model's decision ends where the first tool starts (for function calls: requires_action seen).
+    const decided = Math.min(end, ...records.map((r) => (r ? this.clamp(r.seenAt, start) : end)));
+    const parts: Part[] = calls.map((c) => toolCallPart(c));
+    // Server-side tools (code, file search) run inside the step with no visible hand-over: the model
+    // call spans the step. Function calls hand over when requires_action is seen.
+    const decisionEnd = calls.some((c) => c.type === 'function') ? Math.max(start, decided) : end;
+    this.chatSpan(view, start, decisionEnd, { role: 'assistant', parts, finish_reason: 'tool_calls' }, 'tool_calls');
+    for (let i = 0; i < calls.length; i++) this.toolCallSpan(calls[i]!, records[i], view, start, end);
+  }
+
+  private toolCallSpan(call: Obj, rec: ToolCallRecord | undefined, view: StepView, start: number, end: number): void {
+    const id = str(call.id) ?? '';
+    this.emittedCalls.add(id);
+    if (call.type === 'function') {
+      const s = rec ? this.clamp(rec.seenAt, start) : start;
+      this.functionSpan(rec, call, view, s, Math.max(s, rec?.submittedAt !== undefined ? this.clamp(rec.submittedAt, end) : end));
+    } else if (call.type === 'code_interpreter') {
+      this.codeSpan(call, view, start, end);
+    } else if (call.type === 'file_search') {
+      this.fileSearchSpan(call, view, start, end);
+    } else {
+      const type = str(call.type) ?? 'tool';
+      const attributes = { ...this.base, ...view.attrs, ...toolAttributes(type, type, id) };
+      this.tracer.startSpan(`execute_tool ${type}`, { kind: INTERNAL, startTime: start, attributes }, this.parent).end(end);
+    }
+  }
+
+  /** Function calls seen in requires_action but not in a steps list (steps not fetched or missing). */
+  unlistedFunctionCalls(): void {
+    for (const rec of this.st.toolCalls.values()) {
+      if (this.emittedCalls.has(rec.id)) continue;
+      const s = this.clamp(rec.seenAt, this.lo);
+      const call: Obj = { id: rec.id, type: 'function', function: { name: rec.name, arguments: rec.arguments } };
+      this.functionSpan(rec, call, undefined, s, Math.max(s, this.clamp(rec.submittedAt, this.hi)));
+    }
+  }
+
+  private chatSpan(view: StepView, start: number, end: number, output: GenAIMessage, finish: string, extra: Attributes = {}, deltas: MessageDelta[] = []): void {
+    const { step } = view;
+    const model = this.model;
     const attrs: Attributes = {
-      ...base,
-      ...stepAttributes(step),
+      ...this.base,
+      ...view.attrs,
       ...extra,
       [A.kind]: 'llm',
       [A.operation]: 'chat',
@@ -49,151 +158,101 @@ export function emitStepSpans(env: Services, store: ConversationStore, st: RunSt
       [A.finishReasons]: [finish],
       ...usageAttributes(step.usage),
     };
-    const cost = env.cost.of(model === 'unknown' ? undefined : model, step.usage);
+    const cost = this.env.cost.of(model === 'unknown' ? undefined : model, step.usage);
     if (cost) Object.assign(attrs, costAttributes(cost));
-    setContent(attrs, A.systemInstructions, content.capture(A.systemInstructions, st.instructions ? instructionsParts(st.instructions) : undefined));
-    setContent(attrs, A.inputMessages, content.capture(A.inputMessages, history));
+    const content = this.content;
+    const instructions = this.st.instructions;
+    setContent(attrs, A.systemInstructions, content.capture(A.systemInstructions, instructions ? instructionsParts(instructions) : undefined));
+    setContent(attrs, A.inputMessages, content.capture(A.inputMessages, this.history));
     setContent(attrs, A.outputMessages, content.capture(A.outputMessages, [output]));
     if (deltas.length) attrs[A.timeToFirstChunk] = (Math.max(start, deltas[0]!.at) - start) / 1000;
-    const span = tracer.startSpan(`chat ${model}`, { kind: CLIENT, startTime: start, attributes: attrs }, parent);
-    emitDeltas(span, deltas, start, end);
+    const span = this.tracer.startSpan(`chat ${model}`, { kind: CLIENT, startTime: start, attributes: attrs }, this.parent);
+    this.emitDeltas(span, deltas, start, end);
     markStepError(span, step);
     span.end(end);
-    history.push(output);
-  };
+    this.history.push(output);
+  }
 
-  // Streamed message deltas: span events on the chat span, or (messageDeltaSpans) child spans.
-  const emitDeltas = (span: Span, deltas: MessageDelta[], start: number, end: number): void => {
+  /** Streamed message deltas: span events on the chat span, or (messageDeltaSpans) child spans. */
+  private emitDeltas(span: Span, deltas: MessageDelta[], start: number, end: number): void {
     let previous = start;
     for (const d of deltas) {
       const at = Math.min(Math.max(d.at, start), end);
       const attrs: Attributes = { [A.deltaIndex]: d.index, [A.deltaSize]: d.size };
-      const text = d.text === undefined ? undefined : content.capture(A.deltaText, d.text);
+      const text = d.text === undefined ? undefined : this.content.capture(A.deltaText, d.text);
       if (text !== undefined) attrs[A.deltaText] = text;
-      if (env.messageDeltaSpans) {
-        tracer.startSpan('message_delta', { kind: INTERNAL, startTime: previous, attributes: { ...base, [A.kind]: 'llm_delta', ...attrs } }, trace.setSpan(ROOT_CONTEXT, span)).end(at);
+      if (this.env.messageDeltaSpans) {
+        const attributes = { ...this.base, [A.kind]: 'llm_delta', ...attrs };
+        this.tracer.startSpan('message_delta', { kind: INTERNAL, startTime: previous, attributes }, trace.setSpan(ROOT_CONTEXT, span)).end(at);
       } else {
         span.addEvent('openai.message.delta', attrs, at);
       }
       previous = at;
     }
-  };
+  }
 
-  const functionSpan = (rec: ToolCallRecord | undefined, call: Obj, step: Obj | undefined, start: number, end: number): void => {
+  private functionSpan(rec: ToolCallRecord | undefined, call: Obj, view: StepView | undefined, start: number, end: number): void {
     const fn = obj(call.function);
     const id = str(call.id) ?? rec?.id ?? '';
     const name = str(fn?.name) ?? rec?.name ?? 'function';
     const output = rec?.output ?? str(fn?.output) ?? undefined;
     const attrs: Attributes = {
-      ...base,
-      ...(step ? stepAttributes(step) : {}),
+      ...this.base,
+      ...view?.attrs,
       ...toolAttributes('function', name, id),
       'spanlens.tool.submitted': rec ? rec.submittedAt !== undefined : output !== undefined,
     };
-    setContent(attrs, A.toolArguments, content.capture(A.toolArguments, str(fn?.arguments) ?? rec?.arguments));
-    setContent(attrs, A.toolResult, content.capture(A.toolResult, output));
-    tracer.startSpan(`execute_tool ${name}`, { kind: INTERNAL, startTime: start, attributes: attrs }, parent).end(end);
-    history.push({ role: 'tool', parts: [{ type: 'tool_call_response', id, response: output ?? null }] });
-  };
-
-  const steps = found?.steps ?? [];
-  const intervals = stepIntervals(steps, st, lo, hi);
-  steps.forEach((step, i) => {
-    const details = obj(step.step_details);
-    const [start, end, timing] = intervals[i]!;
-    if (timing) step = { ...step, [TIMING]: timing };
-    const status = str(step.status) ?? 'completed';
-    if (step.type === 'message_creation') {
-      const messageId = str(obj(details?.message_creation)?.message_id);
-      let text = messageId ? store.messages.peek(messageId)?.text : undefined;
-      let deltas: MessageDelta[] = [];
-      const extra: Attributes = {};
-      if (messageId) {
-        extra[A.messageId] = messageId;
-        const log = st.stream?.deltas;
-        const count = log?.count(messageId) ?? 0;
-        if (log && count) {
-          deltas = log.recorded(messageId);
-          extra[A.deltaCount] = count;
-          text ??= log.text(messageId);
-        }
-      }
-      const finish = FINISH[status] ?? status;
-      chatSpan(step, start, end, textMessage('assistant', text ?? '', finish), finish, extra, deltas);
-      return;
-    }
-    if (step.type !== 'tool_calls') return;
-    const calls = arr(details?.tool_calls).map(obj).filter((c): c is Obj => c !== undefined);
-    const records = calls.map((c) => st.toolCalls.get(str(c.id) ?? ''));
-    // The model's decision ends where the first tool starts (for function calls: requires_action seen).
-    const decided = Math.min(end, ...records.map((r) => (r ? clamp(r.seenAt, start) : end)));
-    const parts: Part[] = calls.map((c) => toolCallPart(c));
-    // Server-side tools (code, file search) run inside the step with no visible hand-over: the model
-    // call spans the step. Function calls hand over when requires_action is seen.
-    chatSpan(step, start, calls.some((c) => c.type === 'function') ? Math.max(start, decided) : end, { role: 'assistant', parts, finish_reason: 'tool_calls' }, 'tool_calls');
-    calls.forEach((call, i) => {
-      const id = str(call.id) ?? '';
-      emittedCalls.add(id);
-      if (call.type === 'function') {
-        const rec = records[i];
-        const s = rec ? clamp(rec.seenAt, start) : start;
-        functionSpan(rec, call, step, s, Math.max(s, rec?.submittedAt !== undefined ? clamp(rec.submittedAt, end) : end));
-      } else if (call.type === 'code_interpreter') {
-        codeSpan(call, step, start, end);
-      } else if (call.type === 'file_search') {
-        fileSearchSpan(call, step, start, end);
-      } else {
-        const type = str(call.type) ?? 'tool';
-        tracer.startSpan(`execute_tool ${type}`, { kind: INTERNAL, startTime: start, attributes: { ...base, ...stepAttributes(step), ...toolAttributes(type, type, id) } }, parent).end(end);
-      }
-    });
-  });
-
-  // Function calls seen in requires_action but not in a steps list (steps not fetched or missing).
-  for (const rec of st.toolCalls.values()) {
-    if (emittedCalls.has(rec.id)) continue;
-    const s = clamp(rec.seenAt, lo);
-    functionSpan(rec, { id: rec.id, type: 'function', function: { name: rec.name, arguments: rec.arguments } }, undefined, s, Math.max(s, clamp(rec.submittedAt, hi)));
+    setContent(attrs, A.toolArguments, this.content.capture(A.toolArguments, str(fn?.arguments) ?? rec?.arguments));
+    setContent(attrs, A.toolResult, this.content.capture(A.toolResult, output));
+    this.tracer.startSpan(`execute_tool ${name}`, { kind: INTERNAL, startTime: start, attributes: attrs }, this.parent).end(end);
+    this.history.push({ role: 'tool', parts: [{ type: 'tool_call_response', id, response: output ?? null }] });
   }
 
-  function codeSpan(call: Obj, step: Obj, start: number, end: number): void {
+  private codeSpan(call: Obj, view: StepView, start: number, end: number): void {
     const ci = obj(call.code_interpreter);
     const outputs = arr(ci?.outputs).map(obj);
     const logs = outputs.filter((o) => o?.type === 'logs').map((o) => str(o?.logs) ?? '').join('\n');
     const images = outputs.filter((o) => o?.type === 'image').map((o) => str(obj(o?.image)?.file_id)).filter((x): x is string => !!x);
-    const attrs: Attributes = { ...base, ...stepAttributes(step), ...toolAttributes('code', 'code_interpreter', str(call.id) ?? '') };
+    const attrs: Attributes = { ...this.base, ...view.attrs, ...toolAttributes('code', 'code_interpreter', str(call.id) ?? '') };
     if (images.length) attrs[A.codeImageFileIds] = images;
-    setContent(attrs, A.codeInput, content.capture(A.codeInput, str(ci?.input)));
-    setContent(attrs, A.codeOutput, content.capture(A.codeOutput, logs || undefined));
-    const span = tracer.startSpan('execute_tool code_interpreter', { kind: INTERNAL, startTime: start, attributes: attrs }, parent);
-    markStepError(span, step);
+    setContent(attrs, A.codeInput, this.content.capture(A.codeInput, str(ci?.input)));
+    setContent(attrs, A.codeOutput, this.content.capture(A.codeOutput, logs || undefined));
+    const span = this.tracer.startSpan('execute_tool code_interpreter', { kind: INTERNAL, startTime: start, attributes: attrs }, this.parent);
+    markStepError(span, view.step);
     span.end(end);
-    history.push({ role: 'tool', parts: [{ type: 'tool_call_response', id: str(call.id) ?? '', response: logs }] });
+    this.history.push({ role: 'tool', parts: [{ type: 'tool_call_response', id: str(call.id) ?? '', response: logs }] });
   }
 
-  function fileSearchSpan(call: Obj, step: Obj, start: number, end: number): void {
+  private fileSearchSpan(call: Obj, view: StepView, start: number, end: number): void {
     const fs = obj(call.file_search);
     const results = arr(fs?.results).map(obj).filter((r): r is Obj => r !== undefined);
-    const assistant = st.assistantId ? store.assistants.peek(st.assistantId) : undefined;
-    const stores = [...new Set([...(store.threads.peek(st.threadId)?.vectorStoreIds ?? []), ...(assistant?.vectorStoreIds ?? [])])];
+    const stores = this.vectorStoreIds();
     const attrs: Attributes = {
-      ...base,
-      ...stepAttributes(step),
+      ...this.base,
+      ...view.attrs,
       ...toolAttributes('retrieval', 'file_search', str(call.id) ?? ''),
       [A.vectorStoreIds]: stores,
       [A.resultCount]: results.length,
     };
     if (stores.length) attrs[A.dataSourceId] = stores.join(',');
     const summary = results.map((r) => ({ file_id: r.file_id, file_name: r.file_name, score: r.score, content: r.content }));
-    setContent(attrs, A.retrievalResults, content.capture(A.retrievalResults, results.length ? summary : undefined));
-    const span = tracer.startSpan('execute_tool file_search', { kind: INTERNAL, startTime: start, attributes: attrs }, parent);
-    markStepError(span, step);
+    setContent(attrs, A.retrievalResults, this.content.capture(A.retrievalResults, results.length ? summary : undefined));
+    const span = this.tracer.startSpan('execute_tool file_search', { kind: INTERNAL, startTime: start, attributes: attrs }, this.parent);
+    markStepError(span, view.step);
     span.end(end);
-    history.push({ role: 'tool', parts: [{ type: 'tool_call_response', id: str(call.id) ?? '', response: summary.map((r) => r.file_id) }] });
+    this.history.push({ role: 'tool', parts: [{ type: 'tool_call_response', id: str(call.id) ?? '', response: summary.map((r) => r.file_id) }] });
+  }
+
+  /** The vector stores file_search could read: the thread's and the assistant's, each once. */
+  private vectorStoreIds(): string[] {
+    const st = this.st;
+    const assistant = st.assistantId ? this.store.assistants.peek(st.assistantId) : undefined;
+    return [...new Set([...(this.store.threads.peek(st.threadId)?.vectorStoreIds ?? []), ...(assistant?.vectorStoreIds ?? [])])];
   }
 }
 
-function stepAttributes(step: Obj): Attributes {
+/** A step's identity on its spans; `timing` says how its interval was found (see stepIntervals). */
+function stepAttributes(step: Obj, timing: string | undefined): Attributes {
   const attrs: Attributes = {};
   const id = str(step.id);
   if (id) attrs[A.stepId] = id;
@@ -201,12 +260,12 @@ function stepAttributes(step: Obj): Attributes {
   if (type) attrs[A.stepType] = type;
   const status = str(step.status);
   if (status) attrs[A.stepStatus] = status;
-  const timing = str(step[TIMING]);
   if (timing) attrs[A.stepTiming] = timing;
   return attrs;
 }
 
-const TIMING = '__spanlens_timing';
+/** A step's [start, end] in the run and, when estimated from API seconds, `api_seconds`. */
+type StepInterval = [start: number, end: number, timing: string | undefined];
 
 /**
  * Each step's [start, end] inside the run. Streamed steps have client-clock times. Polled steps only
@@ -214,7 +273,7 @@ const TIMING = '__spanlens_timing';
  * seconds cannot separate neighbours the overlap is split at its midpoint (marked api_seconds), so no
  * step collapses to an instant (backends flag zero durations) and the order stays visible.
  */
-function stepIntervals(steps: Obj[], st: RunState, lo: number, hi: number): Array<[number, number, string | undefined]> {
+function stepIntervals(steps: Obj[], st: RunState, lo: number, hi: number): StepInterval[] {
   const clamp = (t: number) => Math.min(Math.max(t, lo), hi);
   const raw = steps.map((step): [number, number, boolean] => {
     const seen = st.stream?.stepTimes.get(str(step.id) ?? '');

@@ -1,9 +1,11 @@
 import type { Attributes, Span } from '@opentelemetry/api';
 import { A } from '../trace/attributes';
-import { ChatStreamSink, chatCompletionSpan, embeddingsSpan } from '../chat/chat-spans';
+import { chatCompletionSpan } from '../chat/chat-span';
+import { ChatStreamSink } from '../chat/chat-stream';
+import { embeddingsSpan } from '../chat/embeddings-span';
 import { arr, obj, str, type Obj } from '../util/json';
 import type { ObservedCall } from '../calls/observed-call';
-import { matchRoute, type Route } from '../calls/routes';
+import { matchRoute, type Route, type RouteKind } from '../calls/routes';
 import { ResponseTracker } from '../responses/response-tracker';
 import { ResponseStreamSink } from '../responses/response-stream';
 import { RunTracker } from '../assistants/run-tracker';
@@ -15,6 +17,9 @@ import type { Services } from '../services';
 import { startKeyedSpan } from '../trace/trace-roots';
 import { conversationKey, threadKey, type TraceKey } from '../trace/trace-ids';
 import { ConversationStore } from '../turns/conversation-store';
+
+/** What one route kind does with a finished call. */
+type CallHandler = (call: ObservedCall, route: Route, body: Obj | undefined, request: Obj | undefined) => void;
 
 /**
  * Turns each observed SDK call into telemetry: Assistants entities by the trace model (thread = trace,
@@ -39,6 +44,7 @@ export class CallDispatcher {
     this.responses.endAll(reason);
   }
 
+  /** A call that ended without a stream sink: its route kind says what it records and which span it becomes. */
   handle(call: ObservedCall): void {
     const method = call.options?.method;
     const path = call.options?.path;
@@ -47,75 +53,105 @@ export class CallDispatcher {
     let body = call.error || call.stream ? undefined : obj(call.body);
     // A run object without thread_id (a proxy or compatible server trimming it) belongs to the path's thread.
     if (body && route.kind.startsWith('run.') && route.threadId && body.thread_id === undefined) body = { ...body, thread_id: route.threadId };
-    const request = obj(call.options?.body);
-    switch (route.kind) {
-      case 'assistant.create': {
-        const info = this.store.recordAssistant(body);
-        const name = info?.name ?? str(request?.name);
-        const attrs: Attributes = { [A.operation]: 'create_agent', [A.kind]: 'agent' };
-        if (info?.id) attrs[A.agentId] = info.id;
-        if (name) attrs[A.agentName] = name;
-        const model = str(request?.model);
-        if (model) attrs[A.requestModel] = model;
-        const instructions = this.env.content.capture(A.systemInstructions, str(request?.instructions) ? [{ type: 'text', content: request?.instructions }] : undefined);
-        if (instructions) attrs[A.systemInstructions] = instructions;
-        return this.callSpan(call, route, name ? `create_agent ${name}` : 'create_agent', attrs);
-      }
-      case 'assistant.read':
-        if (body?.object === 'list') arr(body.data).forEach((a) => this.store.recordAssistant(obj(a)));
-        else this.store.recordAssistant(body);
-        return this.callSpan(call, route);
-      case 'thread.create':
-      case 'run.create_and_run':
-        return this.threadCreated(call, route, body, request);
-      case 'thread.read':
-        if (route.threadId && body) this.store.recordThreadResources(route.threadId, body.tool_resources);
-        return this.callSpan(call, route);
-      case 'message.create':
-        if (body) this.store.recordMessage(body, route.threadId, true);
-        else if (route.threadId && !call.error) this.store.recordRequestMessages(route.threadId, [request]);
-        return this.callSpan(call, route, undefined, body?.id ? { [A.messageId]: String(body.id) } : {});
-      case 'message.read':
-        if (body?.object === 'list') this.store.recordMessageList(body.data, route.threadId);
-        else this.store.recordMessage(body, route.threadId);
-        return this.callSpan(call, route);
-      case 'run.create':
-        this.beforeRun(call, route, request);
-        return body ? this.runs.onRun(body, call, 'create') : this.callSpan(call, route);
-      case 'run.retrieve':
-        if (body) return this.runs.onRun(body, call, 'poll');
-        if (call.error && route.runId && this.runs.onPollError(route.runId, call)) return;
-        return this.callSpan(call, route);
-      case 'run.submit_tool_outputs':
-        if (!call.error) this.beforeRun(call, route, request);
-        return body ? this.runs.onRun(body, call, 'submit') : this.callSpan(call, route);
-      case 'run.cancel':
-        return body ? this.runs.onRun(body, call, 'cancel') : this.callSpan(call, route);
-      case 'response.create':
-        if (!call.error) this.responses.onRequest(request, call.startTime);
-        if (body) return this.responses.onResponse(body, call, 'create');
-        // A failed create belongs to the conversation it was for.
-        return this.callSpan(call, { ...route, conversationId: str(request?.conversation) ?? str(obj(request?.conversation)?.id) });
-      case 'response.retrieve':
-        return body ? this.responses.onResponse(body, call, 'poll') : this.callSpan(call, route);
-      case 'response.cancel':
-        return body ? this.responses.onResponse(body, call, 'cancel') : this.callSpan(call, route);
-      case 'conversation.create': {
-        const id = str(body?.id);
-        if (!id) return this.callSpan(call, route);
-        this.responses.onItems(id, arr(request?.items), call.startTime);
-        return this.callSpan(call, { ...route, conversationId: id }, route.name, { [A.conversationCreated]: true });
-      }
-      case 'conversation.items':
-        if (!call.error) this.responses.onItems(route.conversationId, arr(request?.items), call.startTime);
-        return this.callSpan(call, route);
-      case 'chat.create':
-        return chatCompletionSpan(this.env, call, route, body);
-      case 'embeddings.create':
-        return embeddingsSpan(this.env, call, route, body);
-      default:
-        return this.callSpan(call, route);
-    }
+    this.handlers[route.kind](call, route, body, obj(call.options?.body));
+  }
+
+  /**
+   * What each route kind does with an ended call (`body`: its parsed JSON result, none on error or stream;
+   * `request`: what the app sent). Built once per dispatcher; a lookup per call, like the switch it replaces.
+   */
+  private readonly handlers: Record<RouteKind, CallHandler> = {
+    // Assistants entities: recorded for the spans that need them later, each call one CLIENT span.
+    'assistant.create': (call, route, body, request) => this.assistantCreated(call, route, body, request),
+    'assistant.read': (call, route, body) => {
+      if (body?.object === 'list') arr(body.data).forEach((a) => this.store.recordAssistant(obj(a)));
+      else this.store.recordAssistant(body);
+      this.callSpan(call, route);
+    },
+    'thread.create': (call, route, body, request) => this.threadCreated(call, route, body, request),
+    'thread.read': (call, route, body) => {
+      if (route.threadId && body) this.store.recordThreadResources(route.threadId, body.tool_resources);
+      this.callSpan(call, route);
+    },
+    'message.create': (call, route, body, request) => {
+      if (body) this.store.recordMessage(body, route.threadId, true);
+      else if (route.threadId && !call.error) this.store.recordRequestMessages(route.threadId, [request]);
+      this.callSpan(call, route, undefined, body?.id ? { [A.messageId]: String(body.id) } : {});
+    },
+    'message.read': (call, route, body) => {
+      if (body?.object === 'list') this.store.recordMessageList(body.data, route.threadId);
+      else this.store.recordMessage(body, route.threadId);
+      this.callSpan(call, route);
+    },
+    // Runs feed the run tracker; a call that brought back no run object is a plain span.
+    'run.create_and_run': (call, route, body, request) => this.threadCreated(call, route, body, request),
+    'run.create': (call, route, body, request) => {
+      this.beforeRun(call, route, request);
+      this.runOrCallSpan(call, route, body, 'create');
+    },
+    'run.retrieve': (call, route, body) => {
+      if (body) return this.runs.onRun(body, call, 'poll');
+      if (call.error && route.runId && this.runs.onPollError(route.runId, call)) return;
+      this.callSpan(call, route);
+    },
+    'run.submit_tool_outputs': (call, route, body, request) => {
+      if (!call.error) this.beforeRun(call, route, request);
+      this.runOrCallSpan(call, route, body, 'submit');
+    },
+    'run.cancel': (call, route, body) => this.runOrCallSpan(call, route, body, 'cancel'),
+    // Responses feed the response tracker; conversations are the traces responses live in.
+    'response.create': (call, route, body, request) => this.responseCreated(call, route, body, request),
+    'response.retrieve': (call, route, body) => this.responseOrCallSpan(call, route, body, 'poll'),
+    'response.cancel': (call, route, body) => this.responseOrCallSpan(call, route, body, 'cancel'),
+    'conversation.create': (call, route, body, request) => this.conversationCreated(call, route, body, request),
+    'conversation.items': (call, route, _body, request) => {
+      if (!call.error) this.responses.onItems(route.conversationId, arr(request?.items), call.startTime);
+      this.callSpan(call, route);
+    },
+    'conversation.read': (call, route) => this.callSpan(call, route),
+    // Chat completions and embeddings: GenAI spans in the app's trace.
+    'chat.create': (call, route, body) => chatCompletionSpan(this.env, call, route, body),
+    'embeddings.create': (call, route, body) => embeddingsSpan(this.env, call, route, body),
+    generic: (call, route) => this.callSpan(call, route),
+  };
+
+  /** `create_agent {name}`: the assistant's identity and (with content capture) its instructions. */
+  private assistantCreated(call: ObservedCall, route: Route, body: Obj | undefined, request: Obj | undefined): void {
+    const info = this.store.recordAssistant(body);
+    const name = info?.name ?? str(request?.name);
+    const attrs: Attributes = { [A.operation]: 'create_agent', [A.kind]: 'agent' };
+    if (info?.id) attrs[A.agentId] = info.id;
+    if (name) attrs[A.agentName] = name;
+    const model = str(request?.model);
+    if (model) attrs[A.requestModel] = model;
+    const instructions = this.env.content.capture(A.systemInstructions, str(request?.instructions) ? [{ type: 'text', content: request?.instructions }] : undefined);
+    if (instructions) attrs[A.systemInstructions] = instructions;
+    this.callSpan(call, route, name ? `create_agent ${name}` : 'create_agent', attrs);
+  }
+
+  private runOrCallSpan(call: ObservedCall, route: Route, body: Obj | undefined, via: 'create' | 'submit' | 'cancel'): void {
+    if (body) this.runs.onRun(body, call, via);
+    else this.callSpan(call, route);
+  }
+
+  private responseCreated(call: ObservedCall, route: Route, body: Obj | undefined, request: Obj | undefined): void {
+    if (!call.error) this.responses.onRequest(request, call.startTime);
+    if (body) return this.responses.onResponse(body, call, 'create');
+    // A failed create belongs to the conversation it was for.
+    this.callSpan(call, { ...route, conversationId: str(request?.conversation) ?? str(obj(request?.conversation)?.id) });
+  }
+
+  private responseOrCallSpan(call: ObservedCall, route: Route, body: Obj | undefined, via: 'poll' | 'cancel'): void {
+    if (body) this.responses.onResponse(body, call, via);
+    else this.callSpan(call, route);
+  }
+
+  /** POST /conversations: the created conversation's trace starts here, with its initial items. */
+  private conversationCreated(call: ObservedCall, route: Route, body: Obj | undefined, request: Obj | undefined): void {
+    const id = str(body?.id);
+    if (!id) return this.callSpan(call, route);
+    this.responses.onItems(id, arr(request?.items), call.startTime);
+    this.callSpan(call, { ...route, conversationId: id }, route.name, { [A.conversationCreated]: true });
   }
 
   /** A streaming call: run and response streams feed their state machines; chat streams a chat span. */

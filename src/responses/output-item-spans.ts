@@ -4,6 +4,7 @@ import type { GenAIMessage, Part } from '../trace/genai-messages';
 import { arr, obj, str, type Obj } from '../util/json';
 import { CLIENT, INTERNAL } from '../trace/call-attributes';
 import type { Services } from '../services';
+import type { ContentPolicy } from '../trace/content';
 import { markApiError } from '../trace/errors';
 
 /** One output item of a response, with what a stream showed of it. */
@@ -84,90 +85,122 @@ export function emitItemSpans(env: Services, ctx: ItemContext, records: ItemReco
   const hi = Math.max(ctx.end, lo);
   const clamp = (t: number): number => Math.min(Math.max(t, lo), hi);
   const slice = (hi - lo) / Math.max(1, records.length);
-  const content = env.content;
-  records.forEach((rec, i) => {
+  for (let i = 0; i < records.length; i++) {
+    const rec = records[i]!;
     const item = rec.item;
     const shape = shapeOf(item);
     const streamed = rec.start !== undefined && rec.end !== undefined;
     const start = clamp(rec.start ?? lo + i * slice);
     const end = Math.max(start, clamp(rec.end ?? lo + (i + 1) * slice));
-    const attrs: Attributes = { ...ctx.base, [A.kind]: shape.kind, [A.subtype]: shape.subtype };
-    const id = str(item.id);
-    if (id) attrs[A.itemId] = id;
-    attrs[A.itemType] = str(item.type) ?? 'unknown';
-    const status = str(item.status);
-    if (status) attrs[A.itemStatus] = status;
-    if (!streamed) attrs[A.itemTiming] = 'estimated';
-    if (shape.tool) {
-      Object.assign(attrs, {
-        [A.operation]: 'execute_tool',
-        [A.toolName]: shape.tool,
-        [A.toolType]: shape.subtype === 'function' ? 'function' : 'extension',
-        [A.toolCallId]: str(item.call_id) ?? id ?? '',
-      });
-    }
-    const put = (key: string, value: unknown): void => {
-      const v = content.capture(key, value);
-      if (v !== undefined) attrs[key] = v;
-    };
-    switch (item.type) {
-      case 'message': {
-        attrs[A.operation] = 'chat';
-        attrs[A.responseModel] = ctx.model;
-        put(A.outputMessages, [outputMessage(item)]);
-        if (rec.deltas) attrs[A.deltaCount] = rec.deltas;
-        if (rec.firstDeltaAt !== undefined) attrs[A.timeToFirstChunk] = (Math.max(start, rec.firstDeltaAt) - start) / 1000;
-        break;
-      }
-      case 'reasoning':
-        put(A.reasoningSummary, arr(item.summary).map((p) => str(obj(p)?.text) ?? '').join('\n') || undefined);
-        break;
-      case 'function_call':
-      case 'custom_tool_call':
-        put(A.toolArguments, str(item.arguments) ?? str(item.input));
-        put(A.toolResult, rec.output);
-        attrs['spanlens.tool.submitted'] = rec.output !== undefined;
-        if (rec.outputAt !== undefined) attrs[A.toolOutputWaited] = Math.max(0, Math.round(rec.outputAt - ctx.end));
-        break;
-      case 'mcp_call':
-        if (str(item.server_label)) attrs[A.mcpServer] = str(item.server_label)!;
-        put(A.toolArguments, str(item.arguments));
-        put(A.toolResult, str(item.output));
-        break;
-      case 'code_interpreter_call': {
-        if (str(item.container_id)) attrs[A.containerId] = str(item.container_id)!;
-        put(A.codeInput, str(item.code));
-        const logs = arr(item.outputs).map(obj).filter((o) => o?.type === 'logs').map((o) => str(o?.logs) ?? '');
-        put(A.codeOutput, logs.length ? logs.join('\n') : undefined);
-        break;
-      }
-      case 'file_search_call': {
-        const results = arr(item.results).map(obj).filter((r): r is Obj => r !== undefined);
-        attrs[A.vectorStoreIds] = ctx.vectorStoreIds;
-        if (ctx.vectorStoreIds.length) attrs[A.dataSourceId] = ctx.vectorStoreIds.join(',');
-        attrs[A.resultCount] = results.length;
-        put(A.searchQueries, arr(item.queries).length ? item.queries : undefined);
-        put(A.retrievalResults, results.length ? results.map((r) => ({ file_id: r.file_id, filename: r.filename, score: r.score, text: r.text })) : undefined);
-        break;
-      }
-      case 'web_search_call': {
-        const action = obj(item.action);
-        if (str(action?.type)) attrs['spanlens.web_search.action'] = str(action?.type)!;
-        put(A.searchQueries, str(action?.query) ? [action?.query] : undefined);
-        break;
-      }
-      case 'image_generation_call':
-        // The image itself (base64) never goes on a span: its size does.
-        if (str(item.result)) attrs['spanlens.image.base64_chars'] = str(item.result)!.length;
-        break;
-      default:
-        break;
-    }
-    const span = tracer.startSpan(shape.name, { kind: shape.kind === 'llm' ? CLIENT : INTERNAL, startTime: start, attributes: attrs }, parent);
+    const draft: ItemDraft = { attrs: itemAttributes(ctx, item, shape, streamed), content: env.content, start };
+    ITEM_DETAILS.get(str(item.type) ?? '')?.(draft, item, rec, ctx);
+    const span = tracer.startSpan(shape.name, { kind: shape.kind === 'llm' ? CLIENT : INTERNAL, startTime: start, attributes: draft.attrs }, parent);
     markItemError(span, item);
     span.end(end);
-  });
+  }
 }
+
+/** What every item span carries: identity, status, timing and, for tools, the GenAI tool attributes. */
+function itemAttributes(ctx: ItemContext, item: Obj, shape: ItemShape, streamed: boolean): Attributes {
+  const attrs: Attributes = { ...ctx.base, [A.kind]: shape.kind, [A.subtype]: shape.subtype };
+  const id = str(item.id);
+  if (id) attrs[A.itemId] = id;
+  attrs[A.itemType] = str(item.type) ?? 'unknown';
+  const status = str(item.status);
+  if (status) attrs[A.itemStatus] = status;
+  if (!streamed) attrs[A.itemTiming] = 'estimated';
+  if (shape.tool) {
+    Object.assign(attrs, {
+      [A.operation]: 'execute_tool',
+      [A.toolName]: shape.tool,
+      [A.toolType]: shape.subtype === 'function' ? 'function' : 'extension',
+      [A.toolCallId]: str(item.call_id) ?? id ?? '',
+    });
+  }
+  return attrs;
+}
+
+/** An item span's attributes while they are written, with what content capture needs. */
+interface ItemDraft {
+  attrs: Attributes;
+  content: ContentPolicy;
+  start: number;
+}
+
+/** Sets a content attribute if the content policy lets it through. */
+function put(d: ItemDraft, key: string, value: unknown): void {
+  const v = d.content.capture(key, value);
+  if (v !== undefined) d.attrs[key] = v;
+}
+
+type ItemDetails = (d: ItemDraft, item: Obj, rec: ItemRecord, ctx: ItemContext) => void;
+
+const functionCallDetails: ItemDetails = (d, item, rec, ctx) => {
+  put(d, A.toolArguments, str(item.arguments) ?? str(item.input));
+  put(d, A.toolResult, rec.output);
+  d.attrs['spanlens.tool.submitted'] = rec.output !== undefined;
+  if (rec.outputAt !== undefined) d.attrs[A.toolOutputWaited] = Math.max(0, Math.round(rec.outputAt - ctx.end));
+};
+
+/** What an item's span says beyond its identity, per item type (other types: identity only). */
+const ITEM_DETAILS = new Map<string, ItemDetails>([
+  [
+    'message',
+    (d, item, rec, ctx) => {
+      d.attrs[A.operation] = 'chat';
+      d.attrs[A.responseModel] = ctx.model;
+      put(d, A.outputMessages, [outputMessage(item)]);
+      if (rec.deltas) d.attrs[A.deltaCount] = rec.deltas;
+      if (rec.firstDeltaAt !== undefined) d.attrs[A.timeToFirstChunk] = (Math.max(d.start, rec.firstDeltaAt) - d.start) / 1000;
+    },
+  ],
+  ['reasoning', (d, item) => put(d, A.reasoningSummary, arr(item.summary).map((p) => str(obj(p)?.text) ?? '').join('\n') || undefined)],
+  ['function_call', functionCallDetails],
+  ['custom_tool_call', functionCallDetails],
+  [
+    'mcp_call',
+    (d, item) => {
+      if (str(item.server_label)) d.attrs[A.mcpServer] = str(item.server_label)!;
+      put(d, A.toolArguments, str(item.arguments));
+      put(d, A.toolResult, str(item.output));
+    },
+  ],
+  [
+    'code_interpreter_call',
+    (d, item) => {
+      if (str(item.container_id)) d.attrs[A.containerId] = str(item.container_id)!;
+      put(d, A.codeInput, str(item.code));
+      const logs = arr(item.outputs).map(obj).filter((o) => o?.type === 'logs').map((o) => str(o?.logs) ?? '');
+      put(d, A.codeOutput, logs.length ? logs.join('\n') : undefined);
+    },
+  ],
+  [
+    'file_search_call',
+    (d, item, _rec, ctx) => {
+      const results = arr(item.results).map(obj).filter((r): r is Obj => r !== undefined);
+      d.attrs[A.vectorStoreIds] = ctx.vectorStoreIds;
+      if (ctx.vectorStoreIds.length) d.attrs[A.dataSourceId] = ctx.vectorStoreIds.join(',');
+      d.attrs[A.resultCount] = results.length;
+      put(d, A.searchQueries, arr(item.queries).length ? item.queries : undefined);
+      put(d, A.retrievalResults, results.length ? results.map((r) => ({ file_id: r.file_id, filename: r.filename, score: r.score, text: r.text })) : undefined);
+    },
+  ],
+  [
+    'web_search_call',
+    (d, item) => {
+      const action = obj(item.action);
+      if (str(action?.type)) d.attrs['spanlens.web_search.action'] = str(action?.type)!;
+      put(d, A.searchQueries, str(action?.query) ? [action?.query] : undefined);
+    },
+  ],
+  [
+    'image_generation_call',
+    (d, item) => {
+      // The image itself (base64) never goes on a span: its size does.
+      if (str(item.result)) d.attrs['spanlens.image.base64_chars'] = str(item.result)!.length;
+    },
+  ],
+]);
 
 /** A message output item as a GenAI output message. */
 export function outputMessage(item: Obj): GenAIMessage {
