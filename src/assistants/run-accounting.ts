@@ -5,7 +5,7 @@ import { apiErrorType } from '../trace/errors';
 import type { ConversationStore } from '../turns/conversation-store';
 import { accountTurn, addTurn, type TurnTotals } from '../turns/turn-accounting';
 import { fetchThreadRuns } from './run-fetch';
-import { runFailed } from './run-statuses';
+import { RUN_STATUSES } from './run-statuses';
 import type { RunState } from './run-tracker';
 import type { RunSteps } from './step-spans';
 
@@ -36,7 +36,7 @@ export async function accountRun(env: Services, store: ConversationStore, st: Ru
     usage: run.usage,
     model: st.model,
     assistantId: st.assistantId,
-    errorType: runFailed(st.status) ? apiErrorType(run.last_error, st.status) : undefined,
+    errorType: RUN_STATUSES.failed(st.status) ? apiErrorType(run.last_error, st.status) : undefined,
   });
 }
 

@@ -11,7 +11,7 @@ import type { HistoryMessage, ConversationStore } from '../turns/conversation-st
 import { TurnTracker, type TurnState } from '../turns/turn-tracker';
 import { markApiError } from '../trace/errors';
 import { holdStepDelta, newStreamedRun, recordStreamStep, streamedSteps, type StreamedRun } from './streamed-run';
-import { isTerminalRun, runFailed } from './run-statuses';
+import { RUN_STATUSES } from './run-statuses';
 import { fetchRunSteps } from './run-fetch';
 import { accountRun } from './run-accounting';
 
@@ -97,7 +97,7 @@ export class RunTracker {
       st.status = status;
       if (status === 'requires_action') this.recordRequiredAction(st, run, at);
     }
-    if (isTerminalRun(status)) {
+    if (RUN_STATUSES.isTerminal(status)) {
       if (via === 'stream') this.streamed(st).terminalInStream = true;
       this.finish(st, run, at);
     }
@@ -259,7 +259,7 @@ export class RunTracker {
     span.setAttributes(usageAttributes(run.usage));
     const incomplete = str(obj(run.incomplete_details)?.reason);
     if (incomplete) span.setAttribute(A.incompleteReason, incomplete);
-    if (runFailed(status)) markApiError(span, run.last_error, status, `run ${status}`);
+    if (RUN_STATUSES.failed(status)) markApiError(span, run.last_error, status, `run ${status}`);
     this.updateName(st);
     const work = this.collectSteps(st)
       .then(

@@ -13,7 +13,7 @@ import { accountTurn, addTurn } from '../turns/turn-accounting';
 import { TurnTracker, type TurnState } from '../turns/turn-tracker';
 import { usageAttributes } from '../cost/usage';
 import { apiErrorType, markApiError } from '../trace/errors';
-import { isTerminalResponse, responseFailed, responseFinishReason } from './response-statuses';
+import { RESPONSE_STATUSES, responseFinishReason } from './response-statuses';
 import { inputItems, setResponseContent } from './response-content';
 
 /** Where a response's span lives: a conversation's trace, a response chain's trace, or the app's. */
@@ -140,7 +140,7 @@ export class ResponseTracker {
       st.span.addEvent('openai.response.cancel', { [A.responseStatus]: status }, call.startTime);
     }
     st.status = status;
-    if (isTerminalResponse(status)) {
+    if (RESPONSE_STATUSES.isTerminal(status)) {
       if (via === 'stream') st.terminalInStream = true;
       this.finish(st, response, at);
     }
@@ -292,7 +292,7 @@ export class ResponseTracker {
     if (st.firstChunkAt !== undefined) span.setAttribute(A.timeToFirstChunk, Math.max(0, st.firstChunkAt - st.startTime) / 1000);
     const incomplete = str(obj(response.incomplete_details)?.reason);
     if (incomplete) span.setAttribute(A.incompleteReason, incomplete);
-    if (responseFailed(status)) markApiError(span, response.error, status, `response ${status}`);
+    if (RESPONSE_STATUSES.failed(status)) markApiError(span, response.error, status, `response ${status}`);
     setResponseContent(this.env.content, span, st.request, items, status);
     this.account(st, response, items);
     if (status === 'completed' && calls.length && this.env.toolOutputWaitMs > 0) {
@@ -371,7 +371,7 @@ export class ResponseTracker {
       usage: response.usage,
       model: st.model,
       operation: items.some(isToolItem) ? 'invoke_agent' : 'chat',
-      errorType: responseFailed(st.status) ? apiErrorType(response.error, st.status) : undefined,
+      errorType: RESPONSE_STATUSES.failed(st.status) ? apiErrorType(response.error, st.status) : undefined,
     });
   }
 
