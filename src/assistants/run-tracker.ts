@@ -74,11 +74,9 @@ export class RunTracker {
     const runId = str(run.id);
     const threadId = str(run.thread_id);
     if (!runId || !threadId) return;
-    let st = this.runs.get(runId);
-    if (!st) {
-      if (this.runs.isFinished(runId)) return; // a late poll of a run whose span already ended
-      st = this.start(run, runId, threadId, call, streamEvent === 'thread.run.created' ? 'create' : via);
-    }
+    // A late poll of a run whose span already ended starts nothing.
+    const st = this.runs.get(runId) ?? (this.runs.isFinished(runId) ? undefined : this.start(run, runId, threadId, call, streamEvent === 'thread.run.created' ? 'create' : via));
+    if (!st) return;
     st.lastSeen = at;
     st.run = run;
     st.model = str(run.model) ?? st.model;

@@ -125,11 +125,11 @@ export class ResponseTracker {
   onResponse(response: Obj, call: ObservedCall, via: ResponseVia, at = call.endTime, event?: string): void {
     const id = str(response.id);
     if (!id) return;
-    let st = this.responses.get(id);
-    if (!st) {
-      if (this.responses.isFinished(id)) return; // a late retrieve of a response whose span already ended
-      st = this.start(response, id, call, via === 'stream' && event !== 'response.created' && call.options?.method === 'GET' ? 'poll' : via === 'stream' ? 'create' : via);
-    }
+    // A late retrieve of a response whose span already ended starts nothing; a stream that is not its
+    // create is a resumed one.
+    const resumed = via === 'stream' && event !== 'response.created' && call.options?.method === 'GET';
+    const st = this.responses.get(id) ?? (this.responses.isFinished(id) ? undefined : this.start(response, id, call, resumed ? 'poll' : via === 'stream' ? 'create' : via));
+    if (!st) return;
     st.lastSeen = at;
     st.model = str(response.model) ?? st.model;
     const status = str(response.status) ?? st.status;
