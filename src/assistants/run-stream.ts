@@ -1,10 +1,11 @@
-import { copyJSON, obj, str, type Obj } from '../util/json';
+import { copyJSON, str, type Obj } from '../util/json';
 import type { ObservedCall } from '../calls/observed-call';
 import type { Route } from '../calls/routes';
 import type { RunTracker } from './run-tracker';
 import type { SSEEvent } from '../streams/sse';
-import { appOutcome, type StreamOutcome, type StreamSink } from '../streams/stream-tap';
+import type { StreamOutcome } from '../streams/stream-tap';
 import type { ConversationStore } from '../turns/conversation-store';
+import { TurnStreamSink } from '../turns/turn-stream-sink';
 
 /** The id a step delta opens with as the API writes it (`{"id":"step_…","object":"thread.run.step.delta",…`). */
 const DELTA_ID = /^\{\s*"id"\s*:\s*"([^"\\]+)"/;
@@ -28,14 +29,7 @@ export interface StreamHooks {
  * run state machine. Deltas only add to state; spans are built by the same step mapping as polled
  * runs, with the stream's client-clock times.
  */
-export class RunStreamSink implements StreamSink {
-  private runId?: string;
-  private sawErrorEvent = false;
-  /** An event whose data did not parse: the SDK throws that SyntaxError into the app's iteration. */
-  private malformed?: unknown;
-  /** The data of the last event passed on unparsed (a delta, an unread event); checked if the stream fails. */
-  private unparsed?: string;
-
+export class RunStreamSink extends TurnStreamSink {
   constructor(
     private readonly call: ObservedCall,
     route: Route,
@@ -43,9 +37,8 @@ export class RunStreamSink implements StreamSink {
     private readonly store: ConversationStore,
     private readonly hooks: StreamHooks,
   ) {
-    this.runId = route.runId;
     // A submit stream continues a known run: it owns the run from its request on.
-    if (this.runId) runs.claimStream(this.runId, this);
+    super(runs, route.runId);
   }
 
   event(e: SSEEvent, at: number): void {
@@ -53,28 +46,18 @@ export class RunStreamSink implements StreamSink {
     const name = e.event;
     // A step delta (code input, arguments: most of a tool step) has only its id read now; it is parsed
     // only if the step's final object never arrives (RunTracker.onStepDeltaRaw).
-    if (this.runId && name === STEP_DELTA) {
+    if (this.turnId && name === STEP_DELTA) {
       const id = DELTA_ID.exec(e.data)?.[1];
-      this.unparsed = e.data;
-      if (id) return this.runs.onStepDeltaRaw(this.runId, id, e.data, at);
+      this.skipped(e.data);
+      if (id) return this.runs.onStepDeltaRaw(this.turnId, id, e.data, at);
     }
     // Events nothing below reads (thread.message.created / in_progress, …) are not parsed at all.
-    if (!reads(name)) {
-      this.unparsed = e.data;
-      return;
-    }
-    this.unparsed = undefined;
-    let data: Obj | undefined;
-    try {
-      data = obj(JSON.parse(e.data));
-    } catch (err) {
-      this.malformed ??= err; // the SDK throws it at the app: the stream failed (see end)
-      return;
-    }
+    if (!reads(name)) return this.skipped(e.data);
+    const data = this.parse(e.data);
     if (!data) return;
     if (name === STEP_DELTA) {
       const id = str(data.id);
-      return this.runId && id ? this.runs.onStepDeltaRaw(this.runId, id, e.data, at) : undefined;
+      return this.turnId && id ? this.runs.onStepDeltaRaw(this.turnId, id, e.data, at) : undefined;
     }
     if (name === MESSAGE_DELTA) return this.messageDelta(data, at);
     this.handle(name, data, at);
@@ -86,7 +69,7 @@ export class RunStreamSink implements StreamSink {
     if (name === MESSAGE_DELTA) return this.messageDelta(data, at);
     if (name === STEP_DELTA) {
       const id = str(data.id);
-      return this.runId && id ? this.runs.onStepDeltaRaw(this.runId, id, JSON.stringify(data), at) : undefined;
+      return this.turnId && id ? this.runs.onStepDeltaRaw(this.turnId, id, JSON.stringify(data), at) : undefined;
     }
     if (!reads(name)) return;
     // The objects kept (runs, steps, the thread) are copies, for the same reason; a completed message (the
@@ -97,42 +80,25 @@ export class RunStreamSink implements StreamSink {
 
   private messageDelta(delta: Obj, at: number): void {
     const id = str(delta.id);
-    if (this.runId && id) this.runs.onMessageDelta(this.runId, id, delta, at);
+    if (this.turnId && id) this.runs.onMessageDelta(this.turnId, id, delta, at);
   }
 
   private handle(name: string, data: Obj, at: number): void {
     if (name === 'thread.created') return this.hooks.threadCreated(data, at);
     if (name.startsWith('thread.run.step.')) {
-      this.runId = str(data.run_id) ?? this.runId;
+      this.turnId = str(data.run_id) ?? this.turnId;
       return this.runs.onStreamStep(data, at, name);
     }
-    if (name.startsWith('thread.run.')) {
-      const first = this.runId === undefined;
-      this.runId = str(data.id) ?? this.runId;
-      this.runs.onRun(data, this.call, 'stream', at, name);
-      if (first && this.runId) this.runs.claimStream(this.runId, this);
-      return;
-    }
+    if (name.startsWith('thread.run.')) return this.turnObject(str(data.id), name, data, at);
     if (name === 'thread.message.completed' || name === 'thread.message.incomplete') return this.store.recordMessage(data);
-    if (name === 'error') {
-      this.sawErrorEvent = true;
-      if (this.runId) this.runs.onStreamError(this.runId, data, at);
-    }
+    if (name === 'error') this.errorEvent(data, at);
   }
 
-  end(outcome: StreamOutcome, at: number, error?: unknown): void {
-    // Data that does not parse makes the SDK throw and the stream end there: a stream that did not end
-    // cleanly after an unparsed event is checked for that one.
-    if (outcome !== 'done' && this.unparsed !== undefined && this.malformed === undefined) {
-      try {
-        JSON.parse(this.unparsed);
-      } catch (err) {
-        this.malformed = err;
-      }
-    }
-    // The error event already set the span's error; see appOutcome.
-    [outcome, error] = appOutcome(outcome, error, this.sawErrorEvent, this.malformed);
-    if (this.runId) this.runs.onStreamEnd(this.runId, outcome, at, error, this);
-    else this.hooks.noRun(outcome, at, error);
+  protected track(name: string, run: Obj, at: number): void {
+    this.runs.onRun(run, this.call, 'stream', at, name);
+  }
+
+  protected noTurn(outcome: StreamOutcome, at: number, error?: unknown): void {
+    this.hooks.noRun(outcome, at, error);
   }
 }

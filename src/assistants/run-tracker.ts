@@ -1,29 +1,19 @@
-import { ROOT_CONTEXT, context, type Attributes, type Span } from '@opentelemetry/api';
+import type { Attributes } from '@opentelemetry/api';
 import { A } from '../trace/attributes';
-import { BoundedMap, evictionWarning } from '../util/bounded-map';
-import { arr, num, obj, secondsToMs, str, type Obj } from '../util/json';
+import { arr, obj, secondsToMs, str, type Obj } from '../util/json';
 import type { ClientLike, ObservedCall } from '../calls/observed-call';
-import { now } from '../util/clock';
 import { CLIENT, ambientLinks, serverAttributes, threadAttributes } from '../trace/call-attributes';
 import type { Services } from '../services';
-import { MAX_DELTA_EVENTS, MAX_DELTA_SPANS, MessageDeltaLog } from './message-deltas';
 import { emitStepSpans, type RunSteps } from './step-spans';
-import { suppressTracing } from '../trace/suppress';
-import { Sweeper } from '../util/sweeper';
 import { startThreadSpan } from '../trace/trace-roots';
-import { readUsage, usageAttributes } from '../cost/usage';
-import { recordOperation } from '../cost/metrics';
-import { nanosToUsd } from '../cost';
+import { usageAttributes } from '../cost/usage';
 import type { HistoryMessage, ConversationStore } from '../turns/conversation-store';
-import { addTurn, setTurnAttributes } from '../turns/turn-accounting';
-import { apiErrorType, markApiError, markThrown } from '../trace/errors';
-
-export const TERMINAL = new Set(['completed', 'failed', 'cancelled', 'expired', 'incomplete']);
-const STEP_OPEN = new Set(['in_progress', '']);
-const FILE_SEARCH_INCLUDE = 'step_details.tool_calls[*].file_search.results[*].content';
-const MAX_STEP_PAGES = 10;
-/** How long a finished polled run waits for the app's own messages read before fetching the texts. */
-const APP_READ_WAIT_MS = 500;
+import { TurnTracker, type TurnState } from '../turns/turn-tracker';
+import { markApiError } from '../trace/errors';
+import { holdStepDelta, newStreamedRun, recordStreamStep, streamedSteps, type StreamedRun } from './streamed-run';
+import { RUN_STATUSES } from './run-statuses';
+import { fetchRunSteps } from './run-fetch';
+import { accountRun } from './run-accounting';
 
 /** A function call the run asked for (requires_action), and what the app submitted for it. */
 export interface ToolCallRecord {
@@ -36,14 +26,10 @@ export interface ToolCallRecord {
 }
 
 /** Everything known about one run while its span is open. */
-export interface RunState {
+export interface RunState extends TurnState {
   runId: string;
   threadId: string;
   client: ClientLike;
-  span: Span;
-  startTime: number;
-  lastSeen: number;
-  status: string;
   polls: number;
   assistantId?: string;
   model?: string;
@@ -58,54 +44,26 @@ export interface RunState {
   stream?: StreamedRun;
 }
 
-/** What a run's event streams showed: live timing the whole-second API timestamps cannot give. */
-export interface StreamedRun {
-  steps: Map<string, Obj>;
-  stepTimes: Map<string, { start?: number; end?: number }>;
-  /** The `thread.message.delta` events, per message id (see MessageDeltaLog). */
-  deltas: MessageDeltaLog;
-  /**
-   * Step deltas not merged yet, as their raw JSON, per step id: merged only when the streamed steps are
-   * read (a stream cut before a step completed). A `thread.run.step.*` event replaces the step object,
-   * and the deltas pending for the replaced one with it, so a completed step costs no parse of its deltas.
-   */
-  pendingDeltas?: Map<string, string[]>;
-  pendingChars?: number;
-  /** Terminal status seen in a stream (so no steps request is needed). */
-  terminalInStream: boolean;
-  /**
-   * The stream that currently drives the run: a submit stream takes over at its request, so the end of
-   * the stream before it (which may be processed after the submit already moved the run on) is ignored.
-   */
-  owner?: object;
-}
-
-/** Raw step-delta JSON held per run before it is merged anyway (bounds memory on a long step). */
-const MAX_PENDING_DELTA_CHARS = 256 * 1024;
-
 export type RunVia = 'create' | 'poll' | 'submit' | 'cancel' | 'stream';
 
 /**
  * The one run state machine: a run span opens when the run is first seen (its create call, or its
  * first poll in a process that did not create it), polls/submits/cancels are events on it, and it
  * ends at the terminal status it is seen in, after its steps are fetched and turned into child spans.
+ * At requires_action a run outlives its stream (the submit continues it).
  */
 export class RunTracker {
-  private readonly active: BoundedMap<string, RunState>;
-  private readonly finished: BoundedMap<string, true>;
-  private readonly sweeper: Sweeper;
+  private readonly runs: TurnTracker<RunState>;
 
   constructor(
     private readonly env: Services,
     private readonly store: ConversationStore,
   ) {
-    const evicted = evictionWarning((m) => env.diag.warn(m), 'open runs', env.maxEntities);
-    this.active = new BoundedMap(env.maxEntities, (_id, st) => {
-      evicted();
-      this.endUnfinished(st, 'evicted');
+    this.runs = new TurnTracker<RunState>(env, {
+      noun: 'open runs',
+      close: (st, reason) => this.endUnfinished(st, reason),
+      outlivesStream: (st) => st.status === 'requires_action',
     });
-    this.finished = new BoundedMap(env.maxEntities);
-    this.sweeper = new Sweeper(env.runTtlMs, () => this.sweep());
   }
 
   /**
@@ -116,11 +74,9 @@ export class RunTracker {
     const runId = str(run.id);
     const threadId = str(run.thread_id);
     if (!runId || !threadId) return;
-    let st = this.active.get(runId);
-    if (!st) {
-      if (this.finished.has(runId)) return; // a late poll of a run whose span already ended
-      st = this.start(run, runId, threadId, call, streamEvent === 'thread.run.created' ? 'create' : via);
-    }
+    // A late poll of a run whose span already ended starts nothing.
+    const st = this.runs.get(runId) ?? (this.runs.isFinished(runId) ? undefined : this.start(run, runId, threadId, call, streamEvent === 'thread.run.created' ? 'create' : via));
+    if (!st) return;
     st.lastSeen = at;
     st.run = run;
     st.model = str(run.model) ?? st.model;
@@ -139,32 +95,18 @@ export class RunTracker {
       st.status = status;
       if (status === 'requires_action') this.recordRequiredAction(st, run, at);
     }
-    if (TERMINAL.has(status)) {
+    if (RUN_STATUSES.isTerminal(status)) {
       if (via === 'stream') this.streamed(st).terminalInStream = true;
       this.finish(st, run, at);
     }
   }
 
-  /**
-   * `thread.run.step.*` events (not deltas): the step object and when each phase was seen. A step's
-   * start is the client time of its `created` event; one first seen later (a submit stream opens with
-   * the tool step completing) keeps the API's created_at.
-   */
+  /** `thread.run.step.*` events (not deltas); see recordStreamStep. */
   onStreamStep(step: Obj, at: number, event: string): void {
-    const st = this.active.peek(str(step.run_id) ?? '');
+    const st = this.runs.peek(str(step.run_id) ?? '');
     const id = str(step.id);
     if (!st || !id) return;
-    const s = this.streamed(st);
-    const times = s.stepTimes.get(id) ?? { start: event === 'thread.run.step.created' ? at : undefined };
-    s.stepTimes.set(id, times);
-    if (!STEP_OPEN.has(str(step.status) ?? '')) times.end ??= at;
-    s.steps.set(id, step);
-    // The deltas merged so far are replaced along with the object they were merged into.
-    const dropped = s.pendingDeltas?.get(id);
-    if (dropped) {
-      s.pendingDeltas!.delete(id);
-      for (const raw of dropped) s.pendingChars! -= raw.length;
-    }
+    recordStreamStep(this.streamed(st), id, step, at, event);
     st.lastSeen = at;
   }
 
@@ -174,49 +116,16 @@ export class RunTracker {
    * stream still has what it showed.
    */
   onStepDeltaRaw(runId: string, stepId: string, raw: string, at: number): void {
-    const st = this.active.peek(runId);
+    const st = this.runs.peek(runId);
     const s = st?.stream;
     if (!st || !s?.steps.has(stepId)) return;
-    const pending = (s.pendingDeltas ??= new Map());
-    let list = pending.get(stepId);
-    if (!list) pending.set(stepId, (list = []));
-    list.push(raw);
-    s.pendingChars = (s.pendingChars ?? 0) + raw.length;
-    if (s.pendingChars > MAX_PENDING_DELTA_CHARS) this.mergePending(s);
+    holdStepDelta(s, stepId, raw, this.env.content.enabled);
     st.lastSeen = at;
-  }
-
-  /** The steps a stream showed (held deltas merged). */
-  private streamedSteps(st: RunState): RunSteps | undefined {
-    if (!st.stream) return undefined;
-    this.mergePending(st.stream);
-    return { steps: [...st.stream.steps.values()] };
-  }
-
-  /** Merges the held step deltas, in arrival order per step, into the streamed steps. */
-  private mergePending(s: StreamedRun): void {
-    if (!s.pendingDeltas?.size) return;
-    const pending = s.pendingDeltas;
-    s.pendingDeltas = undefined;
-    s.pendingChars = 0;
-    for (const [id, raws] of pending) {
-      const step = s.steps.get(id);
-      if (!step) continue;
-      for (const raw of raws) {
-        let delta: Obj | undefined;
-        try {
-          delta = obj(JSON.parse(raw));
-        } catch {
-          continue;
-        }
-        if (delta) mergeDelta(step, { step_details: obj(delta.delta)?.step_details }, this.env.content.enabled);
-      }
-    }
   }
 
   /** `thread.message.delta`: held for the message's chat span (see MessageDeltaLog). */
   onMessageDelta(runId: string, messageId: string, delta: Obj, at: number): void {
-    const st = this.active.peek(runId);
+    const st = this.runs.peek(runId);
     if (!st) return;
     this.streamed(st).deltas.add(messageId, delta, at);
     st.lastSeen = at;
@@ -224,11 +133,7 @@ export class RunTracker {
 
   /** An `error` event in the stream: the run span records it (the stream's end decides the rest). */
   onStreamError(runId: string, data: Obj | undefined, at: number): void {
-    const st = this.active.peek(runId);
-    if (!st) return;
-    const err = obj(data?.error) ?? data;
-    st.span.addEvent('error', { [A.errorType]: apiErrorType(err, 'stream_error') }, at);
-    markApiError(st.span, err, 'stream_error', 'error event in stream');
+    this.runs.streamError(runId, data, at);
   }
 
   /**
@@ -237,30 +142,27 @@ export class RunTracker {
    * marked with how the stream ended.
    */
   onStreamEnd(runId: string, outcome: string, at: number, error: unknown, stream: object): void {
-    const st = this.active.peek(runId);
-    if (!st || st.status === 'requires_action' || (st.stream?.owner && st.stream.owner !== stream)) return;
-    this.active.delete(runId);
-    if (outcome === 'error' && error !== undefined) markThrown(st.span, error, 'stream failed');
-    st.lastSeen = at;
-    // A clean end before the terminal event (the SDK's Stream just finishes) is a truncated stream.
-    this.endUnfinished(st, `stream_${outcome === 'done' ? 'truncated' : outcome}`);
+    this.runs.streamEnd(runId, outcome, at, error, stream);
   }
 
-  /** A stream (or a submit about to stream) takes over the run; see StreamedRun.owner. */
+  /** A stream (or a submit about to stream) takes over the run; see TurnState.owner. */
   claimStream(runId: string, stream: object): void {
-    const st = this.active.peek(runId);
-    if (st) this.streamed(st).owner = stream;
+    const st = this.runs.claim(runId, stream);
+    if (st) this.streamed(st);
   }
 
   private streamed(st: RunState): StreamedRun {
-    if (st.stream) return st.stream;
-    const deltas = new MessageDeltaLog(this.env.messageDeltaSpans ? MAX_DELTA_SPANS : MAX_DELTA_EVENTS, this.env.content);
-    return (st.stream = { steps: new Map(), stepTimes: new Map(), deltas, terminalInStream: false });
+    return (st.stream ??= newStreamedRun(this.env));
+  }
+
+  /** The steps a stream showed (held deltas merged). */
+  private streamedSteps(st: RunState): RunSteps | undefined {
+    return streamedSteps(st.stream, this.env.content.enabled);
   }
 
   /** The app submitted tool outputs: the function tool spans end here. */
   onSubmit(runId: string, body: unknown, at: number): void {
-    const st = this.active.peek(runId);
+    const st = this.runs.peek(runId);
     if (!st) return;
     for (const raw of arr(obj(body)?.tool_outputs)) {
       const out = obj(raw);
@@ -274,29 +176,20 @@ export class RunTracker {
 
   /** A poll that failed (e.g. 5xx after retries) is an event on the run, not a span of its own. */
   onPollError(runId: string, call: ObservedCall): boolean {
-    const st = this.active.peek(runId);
+    const st = this.runs.peek(runId);
     if (!st) return false;
     st.span.addEvent('openai.run.poll_error', { [A.httpStatus]: call.status ?? 0 }, call.endTime);
     return true;
   }
 
   /** Ends runs not seen for runTtlMs. */
-  sweep(at = now()): void {
-    for (const st of [...this.active.values()]) {
-      if (at - st.lastSeen > this.env.runTtlMs) {
-        this.active.delete(st.runId);
-        this.endUnfinished(st, 'ttl');
-      }
-    }
+  sweep(at?: number): void {
+    this.runs.sweep(at);
   }
 
   /** Shutdown: every open run span ends now, marked as not observed to finish. */
   endAll(reason: string): void {
-    this.sweeper.stop();
-    for (const st of [...this.active.values()]) {
-      this.active.delete(st.runId);
-      this.endUnfinished(st, reason);
-    }
+    this.runs.endAll(reason);
   }
 
   private start(run: Obj, runId: string, threadId: string, call: ObservedCall, via: RunVia): RunState {
@@ -335,8 +228,7 @@ export class RunTracker {
       inputHistory: thread.history.filter((m) => m.runId !== runId),
       userMessages: thread.pendingUser.splice(0),
     };
-    this.active.set(runId, st);
-    this.sweeper.start();
+    this.runs.open(runId, st);
     return st;
   }
 
@@ -356,8 +248,7 @@ export class RunTracker {
   }
 
   private finish(st: RunState, run: Obj, endTime: number): void {
-    this.active.delete(st.runId);
-    this.finished.set(st.runId, true);
+    this.runs.finish(st.runId);
     const span = st.span;
     const status = st.status;
     span.setAttribute(A.runStatus, status);
@@ -366,9 +257,7 @@ export class RunTracker {
     span.setAttributes(usageAttributes(run.usage));
     const incomplete = str(obj(run.incomplete_details)?.reason);
     if (incomplete) span.setAttribute(A.incompleteReason, incomplete);
-    if (status === 'failed' || status === 'expired') {
-      markApiError(span, run.last_error, status, `run ${status}`);
-    }
+    if (RUN_STATUSES.failed(status)) markApiError(span, run.last_error, status, `run ${status}`);
     this.updateName(st);
     const work = this.collectSteps(st)
       .then(
@@ -384,62 +273,13 @@ export class RunTracker {
           return this.streamedSteps(st);
         },
       )
-      .then((steps) => this.account(st, run, steps));
+      .then((steps) => accountRun(this.env, this.store, st, run, steps));
     this.env.track(work.finally(() => span.end(endTime)));
   }
 
-  /**
-   * The run's cost (its usage; a code interpreter session when it ran code) and the thread's running
-   * figures: cumulative cost and runs, the user messages this run answers and the cost per message.
-   * Exact for a thread whose runs all happen in this process.
-   */
-  private async account(st: RunState, run: Obj, steps: RunSteps | undefined): Promise<void> {
-    const usedCode = (steps?.steps ?? []).some((s) => arr(obj(s.step_details)?.tool_calls).some((c) => obj(c)?.type === 'code_interpreter'));
-    const cost = this.env.cost.of(st.model, run.usage, { codeSessions: usedCode ? 1 : 0 });
-    const thread = this.store.thread(st.threadId);
-    let totals = addTurn(thread, cost);
-    const span = st.span;
-    if (this.env.threadCost === 'api') {
-      const fromApi = await this.threadTotalsFromApi(st, cost?.total ?? 0).catch((err: unknown) => {
-        this.env.diag.debug(`spanlens: run list of thread ${st.threadId} not fetched: ${String(err)}`);
-        return undefined;
-      });
-      span.setAttribute(A.threadCostSource, fromApi ? 'api' : 'process');
-      if (fromApi) totals = fromApi;
-    }
-    setTurnAttributes(this.env, span, thread, st.runId, cost, st.userMessages, totals);
-    const metrics = this.env.metrics();
-    if (metrics) {
-      const usage = readUsage(run.usage);
-      const failed = st.status === 'failed' || st.status === 'expired';
-      recordOperation(metrics, {
-        model: st.model,
-        assistantId: st.assistantId,
-        errorType: failed ? apiErrorType(run.last_error, st.status) : undefined,
-        inputTokens: usage.input,
-        outputTokens: usage.output,
-        seconds: Math.max(0, st.lastSeen - st.startTime) / 1000,
-        costUsd: cost ? nanosToUsd(cost.total) : undefined,
-      });
-    }
-  }
-
-  /**
-   * threadCost 'api': the thread's runs up to and including this one, from the run list (created_at
-   * order), each priced from its own usage (this run with its tool fees too).
-   */
-  private async threadTotalsFromApi(st: RunState, ownNanos: number): Promise<{ costNanos: number; runCount: number }> {
-    if (typeof st.client.get !== 'function') throw new Error('client cannot make requests');
-    const runs = await this.listAll(st.client, `/threads/${encodeURIComponent(st.threadId)}/runs`, {});
-    const upTo = runs.findIndex((r) => r.id === st.runId);
-    if (upTo < 0) throw new Error('run not in the thread run list');
-    let costNanos = 0;
-    for (const r of runs.slice(0, upTo + 1)) costNanos += r.id === st.runId ? ownNanos : (this.env.cost.of(str(r.model), r.usage)?.total ?? 0);
-    return { costNanos, runCount: upTo + 1 };
-  }
-
+  /** A run not seen to finish (TTL, eviction, shutdown, its stream broke): ends now with what was seen. */
   private endUnfinished(st: RunState, reason: string): void {
-    this.finished.set(st.runId, true);
+    this.runs.closed(st.runId);
     st.span.setAttribute(A.runEndReason, reason);
     st.span.setAttribute(A.runStatus, st.status);
     st.span.setAttribute(A.pollCount, st.polls);
@@ -456,74 +296,9 @@ export class RunTracker {
     }
   }
 
-  /** The run's steps (one suppressed, paged request) and, with content capture, its messages. */
+  /** The run's steps: as streamed when its stream showed the end, else fetched. */
   private async collectSteps(st: RunState): Promise<RunSteps | undefined> {
     if (st.stream?.terminalInStream) return this.streamedSteps(st);
-    if (!this.env.fetchRunSteps || typeof st.client.get !== 'function') return undefined;
-    const base = `/threads/${encodeURIComponent(st.threadId)}/runs/${encodeURIComponent(st.runId)}`;
-    const steps = await this.listAll(st.client, `${base}/steps`, { include: [FILE_SEARCH_INCLUDE] });
-    const messageIds = steps.map((s) => str(obj(obj(s.step_details)?.message_creation)?.message_id)).filter((id): id is string => id !== undefined);
-    // An app that lists the thread's messages (most do, right after the run) is waited for briefly, so
-    // its read brings the texts and costs no request of ours. One never seen listing is not waited for.
-    const wait = this.store.appListsMessages ? APP_READ_WAIT_MS : 0;
-    if (this.env.content.enabled && messageIds.length && !(await this.store.whenTexts(messageIds, wait))) {
-      const messages = await this.listAll(st.client, `/threads/${encodeURIComponent(st.threadId)}/messages`, {
-        run_id: st.runId,
-      }).catch(() => []);
-      for (const m of messages) this.store.recordMessage(m, st.threadId);
-    }
-    return { steps };
-  }
-
-  private async listAll(client: ClientLike, path: string, query: Record<string, unknown>): Promise<Obj[]> {
-    const out: Obj[] = [];
-    let after: string | undefined;
-    for (let page = 0; page < MAX_STEP_PAGES; page++) {
-      const q = { limit: 100, order: 'asc', ...query, ...(after ? { after } : {}) };
-      const res = obj(
-        await context.with(suppressTracing(ROOT_CONTEXT), () =>
-          (client.get as NonNullable<ClientLike['get']>)(path, {
-            query: q,
-            headers: { 'OpenAI-Beta': 'assistants=v2' },
-            maxRetries: 1,
-            timeout: 30_000,
-          }),
-        ),
-      );
-      const data = arr(res?.data).map(obj).filter((x): x is Obj => x !== undefined);
-      out.push(...data);
-      after = str(res?.last_id) ?? str(data[data.length - 1]?.id);
-      if (res?.has_more !== true || !after) break;
-    }
-    return out;
-  }
-}
-
-
-/**
- * Merges a step delta into the streamed step: strings append (arguments, code input, logs), arrays
- * merge by each element's `index`, objects recurse. Content strings stop growing when capture is off.
- */
-export function mergeDelta(target: Obj, delta: Obj, keepText: boolean): void {
-  for (const [key, value] of Object.entries(delta)) {
-    if (value === undefined || value === null) continue;
-    const current = target[key];
-    if (typeof value === 'string') {
-      target[key] = typeof current === 'string' && key !== 'type' && key !== 'id' && key !== 'name' ? (keepText ? current + value : current) : value;
-    } else if (Array.isArray(value)) {
-      const list = Array.isArray(current) ? current : (target[key] = []);
-      for (const item of value) {
-        const o = obj(item);
-        const index = num(o?.index);
-        const slot = index === undefined ? undefined : list.find((x) => num(obj(x)?.index) === index) ?? list[index];
-        if (o && obj(slot)) mergeDelta(slot as Obj, o, keepText);
-        else list.push(o ? { ...o } : item);
-      }
-    } else if (typeof value === 'object') {
-      if (!obj(current)) target[key] = {};
-      mergeDelta(target[key] as Obj, value as Obj, keepText);
-    } else {
-      target[key] = value;
-    }
+    return fetchRunSteps(this.env, this.store, st);
   }
 }

@@ -1,25 +1,20 @@
-import type { Attributes, Span } from '@opentelemetry/api';
+import type { Attributes } from '@opentelemetry/api';
 import { A } from '../trace/attributes';
-import { BoundedMap, evictionWarning } from '../util/bounded-map';
-import { textMessage, type GenAIMessage, type Part } from '../trace/genai-messages';
-import { arr, messageText, obj, secondsToMs, str, type Obj } from '../util/json';
-import { recordOperation } from '../cost/metrics';
-import { emitItemSpans, isToolItem, outputMessage, toolCallPart, type ItemRecord } from './output-item-spans';
-import { nanosToUsd } from '../cost';
+import { BoundedMap } from '../util/bounded-map';
+import { arr, obj, secondsToMs, str, type Obj } from '../util/json';
+import { emitItemSpans, isToolItem, type ItemRecord } from './output-item-spans';
 import type { ObservedCall } from '../calls/observed-call';
-import { now } from '../util/clock';
 import { CLIENT, ambientLinks, requestParameters, serverAttributes } from '../trace/call-attributes';
 import type { Services } from '../services';
-import { Sweeper } from '../util/sweeper';
 import { startKeyedSpan } from '../trace/trace-roots';
 import { conversationKey, type TraceKey } from '../trace/trace-ids';
 import type { HistoryMessage, ConversationStore } from '../turns/conversation-store';
-import { addTurn, setTurnAttributes } from '../turns/turn-accounting';
-import { readUsage, usageAttributes } from '../cost/usage';
-import { apiErrorType, markApiError, markThrown } from '../trace/errors';
-
-const TERMINAL = new Set(['completed', 'failed', 'cancelled', 'incomplete']);
-const FINISH: Record<string, string> = { completed: 'stop', incomplete: 'length', failed: 'error', cancelled: 'cancelled' };
+import { accountTurn, addTurn } from '../turns/turn-accounting';
+import { TurnTracker, type TurnState } from '../turns/turn-tracker';
+import { usageAttributes } from '../cost/usage';
+import { apiErrorType, markApiError } from '../trace/errors';
+import { RESPONSE_STATUSES, responseFinishReason } from './response-statuses';
+import { inputItems, setResponseContent } from './response-content';
 
 /** Where a response's span lives: a conversation's trace, a response chain's trace, or the app's. */
 interface Placement {
@@ -30,15 +25,11 @@ interface Placement {
 }
 
 /** Everything known about one response while its span is open. */
-export interface ResponseState {
+export interface ResponseState extends TurnState {
   id: string;
-  span: Span;
   call: ObservedCall;
   placement: Placement;
   request?: Obj;
-  startTime: number;
-  lastSeen: number;
-  status: string;
   polls: number;
   model?: string;
   background: boolean;
@@ -46,8 +37,6 @@ export interface ResponseState {
   /** Output items by index as a stream showed them (added → done), with times. */
   streamed?: Map<number, ItemRecord>;
   terminalInStream: boolean;
-  /** The stream that drives the response now (a resumed stream takes over from a cut one). */
-  owner?: object;
   firstChunkAt?: number;
   /** Set when finished but held open for the function_call_output the app sends next. */
   held?: Held;
@@ -68,31 +57,29 @@ export type ResponseVia = 'create' | 'poll' | 'cancel' | 'stream';
  * (events on the span), a cancel, or a stream's `response.completed`. Output items become child spans
  * (output-item-spans.ts). A response that ends in function calls stays open (its spans unexported) until
  * the app sends the function_call_output items, so the tool spans carry their results; at most
- * `toolOutputWaitMs`, then it ends without them.
+ * `toolOutputWaitMs`, then it ends without them. A background response outlives a broken stream (it goes
+ * on on the server: the app may resume or poll it).
  */
 export class ResponseTracker {
-  private readonly active: BoundedMap<string, ResponseState>;
-  private readonly finished: BoundedMap<string, true>;
+  private readonly responses: TurnTracker<ResponseState>;
   /** Response id → its trace (so a response continuing it by previous_response_id joins the trace). */
   private readonly chains: BoundedMap<string, Placement>;
   /** call_id → the held response whose function call it answers. */
   private readonly pendingCalls: BoundedMap<string, ResponseState>;
   /** Code interpreter containers already charged (a container is billed once per session). */
   private readonly containers: BoundedMap<string, true>;
-  private readonly sweeper: Sweeper;
 
   constructor(
     private readonly env: Services,
     private readonly store: ConversationStore,
   ) {
-    const evicted = evictionWarning((m) => env.diag.warn(m), 'open responses', env.maxEntities);
-    this.active = new BoundedMap(env.maxEntities, (_id, st) => {
-      evicted();
-      if (st.held) this.release(st);
-      else this.endUnfinished(st, 'evicted');
+    this.responses = new TurnTracker<ResponseState>(env, {
+      noun: 'open responses',
+      // A held response ends as finished, without the tool outputs it waited for.
+      close: (st, reason) => (st.held ? this.release(st) : this.endUnfinished(st, reason)),
+      outlivesStream: (st, outcome) => st.held !== undefined || (st.background && outcome !== 'error'),
+      ttlExempt: (st) => st.held !== undefined,
     });
-    this.finished = new BoundedMap(env.maxEntities);
-    this.sweeper = new Sweeper(env.runTtlMs, () => this.sweep());
     this.chains = new BoundedMap(env.maxEntities);
     this.pendingCalls = new BoundedMap(env.maxEntities, (_id, st) => this.release(st));
     this.containers = new BoundedMap(env.maxEntities);
@@ -138,11 +125,11 @@ export class ResponseTracker {
   onResponse(response: Obj, call: ObservedCall, via: ResponseVia, at = call.endTime, event?: string): void {
     const id = str(response.id);
     if (!id) return;
-    let st = this.active.get(id);
-    if (!st) {
-      if (this.finished.has(id)) return; // a late retrieve of a response whose span already ended
-      st = this.start(response, id, call, via === 'stream' && event !== 'response.created' && call.options?.method === 'GET' ? 'poll' : via === 'stream' ? 'create' : via);
-    }
+    // A late retrieve of a response whose span already ended starts nothing; a stream that is not its
+    // create is a resumed one.
+    const resumed = via === 'stream' && event !== 'response.created' && call.options?.method === 'GET';
+    const st = this.responses.get(id) ?? (this.responses.isFinished(id) ? undefined : this.start(response, id, call, resumed ? 'poll' : via === 'stream' ? 'create' : via));
+    if (!st) return;
     st.lastSeen = at;
     st.model = str(response.model) ?? st.model;
     const status = str(response.status) ?? st.status;
@@ -153,7 +140,7 @@ export class ResponseTracker {
       st.span.addEvent('openai.response.cancel', { [A.responseStatus]: status }, call.startTime);
     }
     st.status = status;
-    if (TERMINAL.has(status)) {
+    if (RESPONSE_STATUSES.isTerminal(status)) {
       if (via === 'stream') st.terminalInStream = true;
       this.finish(st, response, at);
     }
@@ -161,7 +148,7 @@ export class ResponseTracker {
 
   /** `response.output_item.added` / `.done`: an item's client-clock start and end. */
   onStreamItem(responseId: string, index: number, item: Obj, at: number, done: boolean): void {
-    const st = this.active.peek(responseId);
+    const st = this.responses.peek(responseId);
     if (!st) return;
     const items = (st.streamed ??= new Map());
     const rec = items.get(index) ?? { item, deltas: 0 };
@@ -174,7 +161,7 @@ export class ResponseTracker {
 
   /** An output delta (text, arguments, code): counted; the first one is the time to first chunk. */
   onStreamDelta(responseId: string, index: number | undefined, at: number, text: boolean): void {
-    const st = this.active.peek(responseId);
+    const st = this.responses.peek(responseId);
     if (!st) return;
     st.firstChunkAt ??= at;
     st.lastSeen = at;
@@ -187,16 +174,11 @@ export class ResponseTracker {
 
   /** An `error` event in a response stream. */
   onStreamError(responseId: string | undefined, data: Obj | undefined, at: number): void {
-    const st = responseId ? this.active.peek(responseId) : undefined;
-    if (!st) return;
-    const err = obj(data?.error) ?? data;
-    st.span.addEvent('error', { [A.errorType]: apiErrorType(err, 'stream_error') }, at);
-    markApiError(st.span, err, 'stream_error', 'error event in stream');
+    this.responses.streamError(responseId, data, at);
   }
 
   claimStream(responseId: string, stream: object): void {
-    const st = this.active.peek(responseId);
-    if (st) st.owner = stream;
+    this.responses.claim(responseId, stream);
   }
 
   /**
@@ -204,14 +186,7 @@ export class ResponseTracker {
    * server (the app may resume or poll it): its span stays open. Any other ends here, marked.
    */
   onStreamEnd(responseId: string, outcome: string, at: number, error: unknown, stream: object): void {
-    const st = this.active.peek(responseId);
-    if (!st || st.held || (st.owner && st.owner !== stream)) return;
-    if (st.background && outcome !== 'error') return;
-    if (outcome === 'error' && error !== undefined) markThrown(st.span, error, 'stream failed');
-    st.lastSeen = at;
-    this.active.delete(responseId);
-    // A clean end before the terminal event (the SDK's Stream just finishes) is a truncated stream.
-    this.endUnfinished(st, `stream_${outcome === 'done' ? 'truncated' : outcome}`);
+    this.responses.streamEnd(responseId, outcome, at, error, stream);
   }
 
   /** The trace a call about an existing response belongs to (retrieve, input_items, delete). */
@@ -220,23 +195,13 @@ export class ResponseTracker {
   }
 
   /** Ends responses not seen for runTtlMs (background responses nobody polls any more). */
-  sweep(at = now()): void {
-    for (const st of [...this.active.values()]) {
-      if (!st.held && at - st.lastSeen > this.env.runTtlMs) {
-        this.active.delete(st.id);
-        this.endUnfinished(st, 'ttl');
-      }
-    }
+  sweep(at?: number): void {
+    this.responses.sweep(at);
   }
 
   /** Shutdown: held responses end without their tool outputs, open ones end marked. */
   endAll(reason: string): void {
-    this.sweeper.stop();
-    for (const st of [...this.active.values()]) {
-      this.active.delete(st.id);
-      if (st.held) this.release(st);
-      else this.endUnfinished(st, reason);
-    }
+    this.responses.endAll(reason);
   }
 
   private start(response: Obj, id: string, call: ObservedCall, via: ResponseVia): ResponseState {
@@ -291,8 +256,7 @@ export class ResponseTracker {
       userMessages: ledger.pendingUser.splice(0),
       terminalInStream: false,
     };
-    this.active.set(id, st);
-    this.sweeper.start();
+    this.responses.open(id, st);
     return st;
   }
 
@@ -307,8 +271,7 @@ export class ResponseTracker {
   }
 
   private finish(st: ResponseState, response: Obj, endTime: number): void {
-    this.active.delete(st.id);
-    this.finished.set(st.id, true);
+    this.responses.finish(st.id);
     const span = st.span;
     const status = st.status;
     const output = arr(response.output).map(obj).filter((o): o is Obj => o !== undefined);
@@ -322,23 +285,21 @@ export class ResponseTracker {
     span.setAttribute(A.responsePollCount, st.polls);
     if (st.model) span.setAttribute(A.responseModel, st.model);
     const calls = items.filter((i) => i.type === 'function_call' || i.type === 'custom_tool_call').map((i) => str(i.call_id)).filter((c): c is string => !!c);
-    span.setAttribute(A.finishReasons, [status === 'completed' && calls.length ? 'tool_calls' : finishReason(status, response)]);
+    span.setAttribute(A.finishReasons, [status === 'completed' && calls.length ? 'tool_calls' : responseFinishReason(status, response)]);
     span.setAttributes(usageAttributes(response.usage));
     const tier = str(response.service_tier);
     if (tier) span.setAttribute(A.serviceTier, tier);
     if (st.firstChunkAt !== undefined) span.setAttribute(A.timeToFirstChunk, Math.max(0, st.firstChunkAt - st.startTime) / 1000);
     const incomplete = str(obj(response.incomplete_details)?.reason);
     if (incomplete) span.setAttribute(A.incompleteReason, incomplete);
-    if (status === 'failed') {
-      markApiError(span, response.error, 'failed', 'response failed');
-    }
-    this.setContent(st, items, status);
+    if (RESPONSE_STATUSES.failed(status)) markApiError(span, response.error, status, `response ${status}`);
+    setResponseContent(this.env.content, span, st.request, items, status);
     this.account(st, response, items);
     if (status === 'completed' && calls.length && this.env.toolOutputWaitMs > 0) {
       const timer = setTimeout(() => this.release(st), this.env.toolOutputWaitMs);
       timer.unref?.();
       st.held = { records, endTime, waiting: new Set(calls), timer };
-      this.active.set(st.id, st); // held: ended by release, endAll or eviction
+      this.responses.hold(st.id, st); // held: ended by release, endAll or eviction
       for (const c of calls) this.pendingCalls.set(c, st);
       return;
     }
@@ -352,7 +313,7 @@ export class ResponseTracker {
     st.held = undefined;
     clearTimeout(held.timer);
     for (const c of held.waiting) if (this.pendingCalls.peek(c) === st) this.pendingCalls.delete(c);
-    this.active.delete(st.id);
+    this.responses.release(st.id);
     this.emit(st, held.records, held.endTime);
   }
 
@@ -388,27 +349,6 @@ export class ResponseTracker {
     return byIndex;
   }
 
-  private setContent(st: ResponseState, items: Obj[], status: string): void {
-    const content = this.env.content;
-    if (!content.enabled) return;
-    const span = st.span;
-    const instructions = str(st.request?.instructions);
-    const put = (key: string, value: unknown): void => {
-      const v = content.capture(key, value);
-      if (v !== undefined) span.setAttribute(key, v);
-    };
-    if (instructions) put(A.systemInstructions, [{ type: 'text', content: instructions }]);
-    if (st.request) put(A.inputMessages, inputMessages(st.request.input));
-    const parts: Part[] = [];
-    for (const item of items) {
-      if (item.type === 'message') parts.push(...outputMessage(item).parts);
-      else if (item.type === 'function_call' || item.type === 'custom_tool_call') parts.push(toolCallPart(item));
-    }
-    const toolCalls = parts.some((p) => p.type === 'tool_call');
-    const output: GenAIMessage = { role: 'assistant', parts, finish_reason: status === 'completed' && toolCalls ? 'tool_calls' : finishReason(status, undefined) };
-    put(A.outputMessages, [output]);
-  }
-
   /** The response's cost (tokens and tool fees) and its conversation's running figures. */
   private account(st: ResponseState, response: Obj, items: Obj[]): void {
     const count = (type: string) => items.filter((i) => i.type === type).length;
@@ -422,25 +362,22 @@ export class ResponseTracker {
     const tools = { webSearchCalls: count('web_search_call'), fileSearchCalls: count('file_search_call'), codeSessions };
     const cost = this.env.cost.of(st.model, response.usage, tools);
     const ledger = this.store.thread(st.placement.ledger);
-    const totals = addTurn(ledger, cost);
-    setTurnAttributes(this.env, st.span, ledger, st.id, cost, st.userMessages, totals);
-    const metrics = this.env.metrics();
-    if (metrics) {
-      const usage = readUsage(response.usage);
-      recordOperation(metrics, {
-        operation: items.some(isToolItem) ? 'invoke_agent' : 'chat',
-        model: st.model,
-        errorType: st.status === 'failed' ? apiErrorType(response.error, 'failed') : undefined,
-        inputTokens: usage.input,
-        outputTokens: usage.output,
-        seconds: Math.max(0, st.lastSeen - st.startTime) / 1000,
-        costUsd: cost ? nanosToUsd(cost.total) : undefined,
-      });
-    }
+    accountTurn(this.env, st, {
+      turnId: st.id,
+      ledger,
+      cost,
+      totals: addTurn(ledger, cost),
+      userMessages: st.userMessages,
+      usage: response.usage,
+      model: st.model,
+      operation: items.some(isToolItem) ? 'invoke_agent' : 'chat',
+      errorType: RESPONSE_STATUSES.failed(st.status) ? apiErrorType(response.error, st.status) : undefined,
+    });
   }
 
+  /** A response not seen to finish (TTL, eviction, shutdown, its stream broke): ends with what was streamed. */
   private endUnfinished(st: ResponseState, reason: string): void {
-    this.finished.set(st.id, true);
+    this.responses.closed(st.id);
     st.span.setAttribute(A.responseEndReason, reason);
     if (st.status) st.span.setAttribute(A.responseStatus, st.status);
     st.span.setAttribute(A.responsePollCount, st.polls);
@@ -455,37 +392,8 @@ function conversationOf(o: Obj | undefined): string | undefined {
   return str(c) ?? str(obj(c)?.id);
 }
 
-function finishReason(status: string, response: Obj | undefined): string {
-  const reason = str(obj(response?.incomplete_details)?.reason);
-  if (status === 'incomplete' && reason === 'content_filter') return 'content_filter';
-  return FINISH[status] ?? status;
-}
-
 function vectorStores(request: Obj | undefined): string[] {
   const ids = new Set<string>();
   for (const t of arr(request?.tools)) for (const v of arr(obj(t)?.vector_store_ids)) if (typeof v === 'string') ids.add(v);
   return [...ids];
-}
-
-/** A Responses `input` as a list of items (a string is one user message). */
-function inputItems(input: unknown): unknown[] {
-  return typeof input === 'string' ? [{ role: 'user', content: input }] : arr(input);
-}
-
-/** A Responses `input` (a string or items) as GenAI input messages. */
-function inputMessages(input: unknown): GenAIMessage[] {
-  if (typeof input === 'string') return [textMessage('user', input)];
-  const out: GenAIMessage[] = [];
-  for (const raw of arr(input)) {
-    const item = obj(raw);
-    if (!item) continue;
-    if (item.type === 'function_call_output' || item.type === 'custom_tool_call_output') {
-      out.push({ role: 'tool', parts: [{ type: 'tool_call_response', id: str(item.call_id) ?? '', response: item.output ?? null }] });
-    } else if (item.type === 'function_call') {
-      out.push({ role: 'assistant', parts: [toolCallPart(item)] });
-    } else if (item.role !== undefined) {
-      out.push(textMessage(str(item.role) ?? 'user', messageText(item.content) ?? ''));
-    }
-  }
-  return out;
 }

@@ -3,7 +3,10 @@ import { A } from '../trace/attributes';
 import { costAttributes } from '../cost/cost-model';
 import { nanosToUsd, type CostNanos } from '../cost';
 import type { Services } from '../services';
+import { recordOperation } from '../cost/metrics';
+import { readUsage } from '../cost/usage';
 import type { HistoryMessage, ThreadState } from './conversation-store';
+import type { TurnState } from './turn-tracker';
 
 // A turn is one Assistants run or one Responses response: the unit a user message is answered by.
 // Both feed the same running figures of their thread / conversation, read back by `spanlens cost`.
@@ -24,7 +27,7 @@ export function addTurn(thread: ThreadState, cost: CostNanos | undefined): TurnT
  * The turn's cost and its thread's running figures on the turn's span: cumulative cost and turns, the
  * user messages it answers (request-body messages get a stable placeholder id) and the cost per message.
  */
-export function setTurnAttributes(
+function setTurnAttributes(
   env: Services,
   span: Span,
   thread: ThreadState,
@@ -41,4 +44,39 @@ export function setTurnAttributes(
   if (env.content.enabled) span.setAttribute(A.userMessageTexts, userMessages.map((m) => env.content.capture(A.userMessageTexts, m.text) ?? ''));
   if (cost && userMessages.length) span.setAttribute(A.costPerUserMessage, nanosToUsd(Math.round(cost.total / userMessages.length)));
   if (thread.userMessageCount) span.setAttribute(A.threadCostPerUserMessage, nanosToUsd(Math.round(totals.costNanos / thread.userMessageCount)));
+}
+
+/** A finished turn as the accounting sees it. */
+export interface TurnAccount {
+  turnId: string;
+  /** The thread or conversation whose running figures it counts in. */
+  ledger: ThreadState;
+  cost: CostNanos | undefined;
+  totals: TurnTotals;
+  userMessages: HistoryMessage[];
+  usage: unknown;
+  model?: string;
+  /** Set when the turn failed. */
+  errorType?: string;
+  /** The metrics' operation name (default invoke_agent). */
+  operation?: string;
+  assistantId?: string;
+}
+
+/** A finished turn's figures on its span (see setTurnAttributes) and in the operation metrics. */
+export function accountTurn(env: Services, st: TurnState, t: TurnAccount): void {
+  setTurnAttributes(env, st.span, t.ledger, t.turnId, t.cost, t.userMessages, t.totals);
+  const metrics = env.metrics();
+  if (!metrics) return;
+  const usage = readUsage(t.usage);
+  recordOperation(metrics, {
+    operation: t.operation,
+    model: t.model,
+    assistantId: t.assistantId,
+    errorType: t.errorType,
+    inputTokens: usage.input,
+    outputTokens: usage.output,
+    seconds: Math.max(0, st.lastSeen - st.startTime) / 1000,
+    costUsd: t.cost ? nanosToUsd(t.cost.total) : undefined,
+  });
 }

@@ -71,6 +71,10 @@ export class BoundedMap<K, V> {
   values(): IterableIterator<V> {
     return this.map.values();
   }
+
+  entries(): IterableIterator<[K, V]> {
+    return this.map.entries();
+  }
 }
 
 /**
