@@ -11,12 +11,12 @@ import type { ConversationStore } from '../turns/conversation-store';
 import { usageAttributes } from '../cost/usage';
 import { costAttributes } from '../cost/cost-model';
 import { markApiError, type Markable } from '../trace/errors';
+import { RUN_STATUSES } from './run-statuses';
 
 export interface RunSteps {
   steps: Obj[];
 }
 
-const FINISH: Record<string, string> = { completed: 'stop', incomplete: 'length', failed: 'error', cancelled: 'cancelled', expired: 'expired' };
 
 /**
  * The one step-to-span mapping. Every model call of the run is a `chat {model}` span carrying that
@@ -99,7 +99,7 @@ class RunEmission {
       }
     }
     const status = str(view.step.status) ?? 'completed';
-    const finish = FINISH[status] ?? status;
+    const finish = RUN_STATUSES.finishReason(status);
     this.chatSpan(view, start, end, textMessage('assistant', text ?? '', finish), finish, extra, deltas);
   }
 
