@@ -84,20 +84,7 @@ function tapWebStream(stream: ReadableStream<Uint8Array>, tap: BodyTap): Readabl
     if (tap.bypass()) return (proto.getReader as (o?: unknown) => unknown).call(stream, options);
     if (options?.mode === 'byob') return pulled().getReader(options as { mode: 'byob' });
     tap.reading();
-    const reader = proto.getReader.call(stream) as ReadableStreamDefaultReader<Uint8Array>;
-    const read = reader.read;
-    const cancel = reader.cancel;
-    Object.defineProperty(reader, 'read', { configurable: true, writable: true, value: () => watch(read.call(reader)) });
-    Object.defineProperty(reader, 'cancel', {
-      configurable: true,
-      writable: true,
-      value: (reason?: unknown) => {
-        // The pending read resolves as done when the cancel lands: mark the end as a cancel first.
-        if (stream.locked) tap.cancelled();
-        return cancel.call(reader, reason);
-      },
-    });
-    return reader;
+    return watchReader(stream, proto.getReader.call(stream) as ReadableStreamDefaultReader<Uint8Array>, tap, watch);
   });
   const values = function values(options?: { preventCancel?: boolean }): AsyncIterableIterator<Uint8Array> {
     const it = (proto.values as (o?: unknown) => AsyncIterableIterator<Uint8Array>).call(stream, options);
@@ -128,6 +115,28 @@ function tapWebStream(stream: ReadableStream<Uint8Array>, tap: BodyTap): Readabl
   own('pipeThrough', via('pipeThrough'));
   own('tee', via('tee'));
   return stream;
+}
+
+/** A default reader of the tapped stream whose reads are watched; its cancel marks the end a cancel. */
+function watchReader(
+  stream: ReadableStream<Uint8Array>,
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  tap: BodyTap,
+  watch: <R extends ReadResult>(p: Promise<R>) => Promise<R>,
+): ReadableStreamDefaultReader<Uint8Array> {
+  const read = reader.read;
+  const cancel = reader.cancel;
+  Object.defineProperty(reader, 'read', { configurable: true, writable: true, value: () => watch(read.call(reader)) });
+  Object.defineProperty(reader, 'cancel', {
+    configurable: true,
+    writable: true,
+    value: (reason?: unknown) => {
+      // The pending read resolves as done when the cancel lands: mark the end as a cancel first.
+      if (stream.locked) tap.cancelled();
+      return cancel.call(reader, reason);
+    },
+  });
+  return reader;
 }
 
 /** A copy of the stream, pulled chunk by chunk from `reader` (for consumers that bypass readers). */
