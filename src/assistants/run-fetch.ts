@@ -15,7 +15,7 @@ const MAX_PAGES = 10;
 const APP_READ_WAIT_MS = 500;
 
 /** Which run: its client, thread and id. */
-export interface RunRef {
+interface RunRef {
   client: ClientLike;
   threadId: string;
   runId: string;

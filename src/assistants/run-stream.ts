@@ -17,7 +17,7 @@ const USED_EVENTS = new Set(['thread.created', MESSAGE_DELTA, 'thread.message.co
 const reads = (name: string): boolean => name.startsWith('thread.run.') || USED_EVENTS.has(name);
 
 /** What the tracker does for stream events that are not about the run itself. */
-export interface StreamHooks {
+interface StreamHooks {
   /** `thread.created` in a createAndRun stream: the thread's root span. */
   threadCreated(thread: Obj, at: number): void;
   /** The stream ended before any run was seen (e.g. failed at once): a plain call span. */

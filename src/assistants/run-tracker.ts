@@ -44,7 +44,7 @@ export interface RunState extends TurnState {
   stream?: StreamedRun;
 }
 
-export type RunVia = 'create' | 'poll' | 'submit' | 'cancel' | 'stream';
+type RunVia = 'create' | 'poll' | 'submit' | 'cancel' | 'stream';
 
 /**
  * The one run state machine: a run span opens when the run is first seen (its create call, or its

@@ -20,7 +20,7 @@ export function chatCompletionSpan(env: Services, call: ObservedCall, route: Rou
 }
 
 /** What a chat span says of one choice: its output message and finish reason. */
-export interface ChoiceOutput {
+interface ChoiceOutput {
   message: GenAIMessage;
   finish?: string;
 }

@@ -21,7 +21,7 @@ export interface ItemRecord {
 }
 
 /** What the item mapping needs to know about the response the items belong to. */
-export interface ItemContext {
+interface ItemContext {
   span: Span;
   base: Attributes;
   model: string;

@@ -25,7 +25,7 @@ interface Placement {
 }
 
 /** Everything known about one response while its span is open. */
-export interface ResponseState extends TurnState {
+interface ResponseState extends TurnState {
   id: string;
   call: ObservedCall;
   placement: Placement;
@@ -49,7 +49,7 @@ interface Held {
   timer: ReturnType<typeof setTimeout>;
 }
 
-export type ResponseVia = 'create' | 'poll' | 'cancel' | 'stream';
+type ResponseVia = 'create' | 'poll' | 'cancel' | 'stream';
 
 /**
  * The Responses API's state machine. A response is one span, open from its create call (or the first

@@ -68,7 +68,7 @@ export class ThreadTraceIdGenerator {
 }
 
 /** Fallback without ThreadTraceIdGenerator: a remote parent carrying the trace's ids. */
-export function fallbackContext(key: TraceKey): Context {
+function fallbackContext(key: TraceKey): Context {
   return trace.setSpanContext(ROOT_CONTEXT, {
     traceId: key.traceId,
     spanId: key.fallbackParentSpanId,
@@ -77,7 +77,7 @@ export function fallbackContext(key: TraceKey): Context {
   });
 }
 
-export type RootOutcome = 'root' | 'child' | 'misrooted';
+type RootOutcome = 'root' | 'child' | 'misrooted';
 
 /** Starts a top-level span of a thread in the thread's trace (see startKeyedSpan). */
 export function startThreadSpan(tracer: Tracer, threadId: string, name: string, options: SpanOptions): { span: Span; outcome: RootOutcome } {

@@ -30,7 +30,7 @@ export interface ThreadState {
   costNanos: number;
 }
 
-export interface AssistantInfo {
+interface AssistantInfo {
   id: string;
   name?: string;
   model?: string;

@@ -47,7 +47,7 @@ function setTurnAttributes(
 }
 
 /** A finished turn as the accounting sees it. */
-export interface TurnAccount {
+interface TurnAccount {
   turnId: string;
   /** The thread or conversation whose running figures it counts in. */
   ledger: ThreadState;

@@ -1,5 +1,5 @@
 /** How a turn ends at one of its API's terminal statuses. */
-export interface TerminalStatus {
+interface TerminalStatus {
   /** The GenAI finish reason the turn's output gets. */
   finish: string;
   /** A failure: the turn's span is marked with the error the API reported. */

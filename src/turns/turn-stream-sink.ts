@@ -13,7 +13,7 @@ import { appOutcome, type StreamOutcome, type StreamSink } from '../streams/stre
  */
 
 /** What a sink needs of its turn tracker (see turns/turn-tracker.ts). */
-export interface TurnStreams {
+interface TurnStreams {
   claimStream(turnId: string, stream: object): void;
   onStreamError(turnId: string, data: Obj | undefined, at: number): void;
   onStreamEnd(turnId: string, outcome: string, at: number, error: unknown, stream: object): void;

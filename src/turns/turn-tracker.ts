@@ -34,7 +34,7 @@ export interface TurnState {
 }
 
 /** What differs per kind of turn; see the top of this file. */
-export interface TurnKind<S extends TurnState> {
+interface TurnKind<S extends TurnState> {
   /** What is tracked, for the eviction warning ("open runs"). */
   readonly noun: string;
   close(st: S, reason: string): void;
