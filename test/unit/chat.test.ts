@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, it } from 'node:test';
 import { trace } from '@opentelemetry/api';
-import { all, assertWellFormed, one } from '../support/spans';
+import { all, assertWellFormed, contentValues, one } from '../support/spans';
 import { startTracing, type Tracing } from './support/tracing';
 
 const MODEL = 'gpt-4o-mini';
@@ -88,6 +88,20 @@ it('chat stream errors: a cut stream and an error chunk end the span as an error
   for (const s of errors) {
     assert.equal(s.status.code, 'ERROR');
     assert.ok(s.attributes['error.type']);
+  }
+});
+
+it('captureContent: false keeps every message text off the spans, and the spans themselves', async () => {
+  t.configure({ captureContent: false });
+  try {
+    await t.client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'Secret plans for Tuesday.' }] });
+    await t.client.responses.create({ model: MODEL, input: 'Secret plans for Wednesday.' });
+    const spans = await t.spans();
+    assert.equal(all(spans, 'chat gpt-4o-mini').length, 2);
+    assert.deepEqual(contentValues(spans), []);
+    assert.ok(!JSON.stringify(spans).includes('Secret plans'));
+  } finally {
+    t.configure({});
   }
 });
 
