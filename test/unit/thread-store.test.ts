@@ -2,8 +2,8 @@
 // how often the app's reads, creates and request bodies report it.
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { ContentPolicy } from '../src/trace/content';
-import { ConversationStore } from '../src/turns/conversation-store';
+import { ContentPolicy } from '../../src/trace/content';
+import { ConversationStore } from '../../src/turns/conversation-store';
 
 const msg = (id: string | undefined, text: string, createdAt: number, role = 'user') => ({
   id,

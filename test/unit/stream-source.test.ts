@@ -3,10 +3,10 @@
 // The suites run both through the real SDK in every cell; this pins the choice and the outcomes.
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import type { Obj } from '../src/util/json';
-import type { SSEEvent } from '../src/streams/sse';
-import { adoptParsedStream, endOpenStreams, tapStream, type StreamOutcome } from '../src/streams/stream-tap';
-import { collectGarbage } from './scenarios/gc.mjs';
+import type { Obj } from '../../src/util/json';
+import type { SSEEvent } from '../../src/streams/sse';
+import { adoptParsedStream, endOpenStreams, tapStream, type StreamOutcome } from '../../src/streams/stream-tap';
+import { collectGarbage } from '../scenarios/gc.mjs';
 
 const SSE = 'event: thread.run.created\ndata: {"id":"run_1","object":"thread.run"}\n\nevent: done\ndata: [DONE]\n\n';
 

@@ -9,13 +9,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { buildCostReport } from '../src/cli/cost-report';
-import { main } from '../src/cli/main';
-import type { TraceSpan } from '../src/cli/trace-span';
-import { Pricing } from '../src/cost';
+import { buildCostReport } from '../../src/cli/cost-report';
+import { main } from '../../src/cli/main';
+import type { TraceSpan } from '../../src/cli/trace-span';
+import { Pricing } from '../../src/cost';
 
-const root = path.join(__dirname, '..');
-const fixture = (name: string) => path.join(__dirname, 'fixtures/cost', name);
+const root = path.join(__dirname, '../..');
+const fixture = (name: string) => path.join(__dirname, '../fixtures/cost', name);
 const DEMO_FILE = fixture('thread-cost-demo.otlp.jsonl');
 const DEMO_TRACE = 'c44fe2c6f53660368e227675d7c8cf56'; // threadTraceId('thread_cost_demo')
 const SMALL_TRACE = '7f1bb4d9ca0eafbd932dc01607df9d85'; // threadTraceId('thread_small')

@@ -1,7 +1,7 @@
 // The bound on every piece of per-entity state: least recently set or touched goes first.
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { BoundedMap } from '../src/util/bounded-map';
+import { BoundedMap } from '../../src/util/bounded-map';
 
 it('evicts the least recently set or touched entry, also when the newest is touched again or deleted', () => {
   const evicted: string[] = [];

@@ -1,7 +1,7 @@
 // The route table: span names, templates, ids and kinds for the paths the SDK sends.
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { matchRoute } from '../src/calls/routes';
+import { matchRoute } from '../../src/calls/routes';
 
 it('Assistants, Responses, Conversations, chat and embeddings paths map to their kinds and ids', () => {
   const cases: Array<[string, string, string, string, Record<string, string>]> = [

@@ -2,17 +2,17 @@
 // `openai` SDK (the root devDependency, v6 signatures; a subset through every major of test/matrix),
 // with shapes compared to the recorded real traffic (test/fixtures/recorded-responses-shapes.json,
 // key sets and event order extracted from the openllmetry cassettes in test/fixtures/recordings).
-// Run: node --import tsx --test test/emulator-responses.test.ts
+// Run: node --import tsx --test test/unit/emulator-responses.test.ts
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import OpenAI, { APIConnectionError, APIError } from 'openai';
-import { startEmulator, type Emulator } from '../src/testing/index';
-import { duringNextFlush } from './support/flush-hook';
+import { startEmulator, type Emulator } from '../../src/testing/index';
+import { duringNextFlush } from '../support/flush-hook';
 
-const SHAPES = JSON.parse(readFileSync(path.join(__dirname, 'fixtures/recorded-responses-shapes.json'), 'utf8')) as {
+const SHAPES = JSON.parse(readFileSync(path.join(__dirname, '../fixtures/recorded-responses-shapes.json'), 'utf8')) as {
   response: Record<string, string[]> & { keys: string[] };
   function_call_item: string[];
   message_item: string[];
@@ -812,7 +812,7 @@ describe('faults on the new routes', () => {
 // include_usage and runTools (beta.chat in v4), embeddings with the SDK's base64 default decoded,
 // conversations (v5.16+).
 
-const MATRIX = path.join(__dirname, 'matrix');
+const MATRIX = path.join(__dirname, '../matrix');
 const MAJORS = [4, 5, 6, 7].filter((n) => existsSync(path.join(MATRIX, `openai${n}/node_modules/openai/package.json`)));
 
 describe('every openai major', () => {

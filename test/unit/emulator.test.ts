@@ -1,13 +1,13 @@
 // The Assistants emulator, exercised through the real `openai` SDK (v6 signatures).
-// Run: node --import tsx --test test/emulator.test.ts
+// Run: node --import tsx --test test/unit/emulator.test.ts
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import OpenAI, { BadRequestError, NotFoundError, toFile } from 'openai';
-import { Entities } from '../src/testing/emulator/entities';
-import { IdFactory } from '../src/testing/emulator/ids';
-import { RunEngine } from '../src/testing/emulator/run-engine';
-import { Store } from '../src/testing/emulator/store';
-import { startEmulator, type Emulator } from '../src/testing/index';
+import { Entities } from '../../src/testing/emulator/entities';
+import { IdFactory } from '../../src/testing/emulator/ids';
+import { RunEngine } from '../../src/testing/emulator/run-engine';
+import { Store } from '../../src/testing/emulator/store';
+import { startEmulator, type Emulator } from '../../src/testing/index';
 
 type Run = OpenAI.Beta.Threads.Run;
 type RunStep = OpenAI.Beta.Threads.Runs.RunStep;

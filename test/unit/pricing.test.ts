@@ -6,8 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { formatNanos, nanosToUsd, Pricing, splitEvenly, UnknownModelWarnings, usdToNanos } from '../src/cost';
-import { MODEL_PRICES, PRICES_CHECKED_ON } from '../src/cost/price-table';
+import { formatNanos, nanosToUsd, Pricing, splitEvenly, UnknownModelWarnings, usdToNanos } from '../../src/cost';
+import { MODEL_PRICES, PRICES_CHECKED_ON } from '../../src/cost/price-table';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'spanlens-pricing-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));

@@ -5,14 +5,14 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { ROOT_CONTEXT, diag } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { ContentPolicy } from '../src/trace/content';
-import { CostModel } from '../src/cost/cost-model';
-import type { ObservedCall } from '../src/calls/observed-call';
-import { matchRoute } from '../src/calls/routes';
-import { RunTracker } from '../src/assistants/run-tracker';
-import { RunStreamSink } from '../src/assistants/run-stream';
-import type { Services } from '../src/services';
-import { ConversationStore } from '../src/turns/conversation-store';
+import { ContentPolicy } from '../../src/trace/content';
+import { CostModel } from '../../src/cost/cost-model';
+import type { ObservedCall } from '../../src/calls/observed-call';
+import { matchRoute } from '../../src/calls/routes';
+import { RunTracker } from '../../src/assistants/run-tracker';
+import { RunStreamSink } from '../../src/assistants/run-stream';
+import type { Services } from '../../src/services';
+import { ConversationStore } from '../../src/turns/conversation-store';
 
 it('a first stream ending after the submit stream took over does not end the run', async () => {
   const exporter = new InMemorySpanExporter();
