@@ -158,6 +158,18 @@ it('a stream the app breaks off ends its span stream_aborted; a cut stream is an
   assert.ok(error.attributes['error.type']);
 });
 
+it('a raw body whose last event is a malformed delta ends the span stream_error (SyntaxError), as a run stream does', async () => {
+  // The sink passes deltas on unparsed; at the end it checks the last one, since the SDK would throw on it.
+  const res = await t.client.responses.create({ model: MODEL, input: 'x', stream: true }, { headers: { 'x-emulator-fault': 'malformed-json:5' } }).asResponse();
+  const blocks = (await res.text()).split('\n\n').filter((b) => b.includes('data: '));
+  const last = blocks[blocks.length - 1]!;
+  assert.match(last, /^event: response\.output_text\.delta$/m, 'the cut event is a delta');
+  assert.throws(() => JSON.parse(/^data: (.*)$/m.exec(last)![1]!), SyntaxError);
+  const span = one(all(await t.spans(), /^chat /, { 'spanlens.kind': 'agent_step' }), /^chat /, { 'spanlens.response.end_reason': 'stream_error' });
+  assert.equal(span.status.code, 'ERROR');
+  assert.equal(span.attributes['error.type'], 'SyntaxError');
+});
+
 it('background: one span across the polls (events); a cancel ends it cancelled', async () => {
   let r = await t.client.responses.create({ model: MODEL, input: 'Summarise the history of Rome.', background: true });
   const statuses = [r.status];
