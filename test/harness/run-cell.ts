@@ -6,7 +6,6 @@ import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import * as matrix from './matrix.mjs';
 
 export type Cell = { readonly node: '20' | '22'; readonly openai: 4 | 5 | 6 | 7; readonly otel: 2 | 3; readonly format: 'cjs' | 'esm' };
@@ -14,7 +13,7 @@ export type Cell = { readonly node: '20' | '22'; readonly openai: 4 | 5 | 6 | 7;
 export const CELLS = matrix.CELLS as readonly Cell[];
 export const cellName: (cell: Cell) => string = matrix.cellName;
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
+const HERE = __dirname;
 
 export interface ScenarioSpec {
   name: string;
