@@ -68,6 +68,7 @@ export interface Recorded {
   console: { method: string; text: string }[];
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- by default a scenario's result is JSON the tests read loosely
 export interface ScenarioResult<R = any> extends Recorded {
   result: R;
   error?: { name?: string; className?: string; message?: string; status?: number; code?: unknown; stack?: string; cause?: unknown };
