@@ -8,7 +8,7 @@ import { chatBody } from './fixtures.mjs';
 
 const require = createRequire(import.meta.url);
 const here = path.dirname(fileURLToPath(import.meta.url));
-const [scenario, config] = process.argv.slice(2);
+const [_scenario, config] = process.argv.slice(2); // the batches say which scenario
 const PKG = '@spanlens/instrumentation-openai';
 
 const api = require('@opentelemetry/api');

@@ -9,7 +9,7 @@ import { startEmulator, type Emulator } from '../src/testing/index';
 import { threadRootSpanId, threadTraceId } from '../src/trace/trace-ids';
 import * as matrix from './harness/matrix.mjs';
 import { CELLS, cellName, forEachCell, runCell, spreadCells, type Cell } from './harness/run-cell';
-import { all, assertWellFormed, contentValues, inTrace, one, type SpanJSON } from './support/spans';
+import { all, assertWellFormed, contentValues, inTrace, one } from './support/spans';
 
 const S = (name: string) => path.resolve(__dirname, 'scenarios', name);
 const weather = { type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } };

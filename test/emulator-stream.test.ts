@@ -136,6 +136,7 @@ describe('emulator streaming', () => {
     const answered = [...MESSAGE_STEP, 'thread.message.delta', 'thread.message.completed', 'thread.run.step.completed', 'thread.run.completed'];
     const expected: Record<EmulatorScript, string[]> = {
       answer: [...RUN, ...answered],
+      long_answer: [...RUN, ...answered], // ~400 deltas, compressed to one
       code: [...RUN, ...TOOL_STEP, 'thread.run.step.completed', ...answered],
       file_search: [...RUN, ...TOOL_STEP, 'thread.run.step.completed', ...answered],
       function: [...RUN, ...TOOL_STEP, 'thread.run.requires_action'],

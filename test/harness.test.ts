@@ -7,11 +7,10 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { CELLS, CellError, cellName, forEachCell, runCell, type Cell, type CellRun, type SpanJSON } from './harness/run-cell.ts';
+import { CELLS, CellError, cellName, forEachCell, runCell, type Cell, type CellRun, type SpanJSON } from './harness/run-cell';
 import { MATRIX_DIR, consumerDir, resolution } from './harness/matrix.mjs';
 
-const HARNESS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'harness');
+const HARNESS = path.join(__dirname, 'harness');
 const SMOKE = path.join(HARNESS, 'smoke-scenario.mjs');
 const API_KEY = 'sk-spanlens-test-SECRET-0123456789';
 const MODELS = { object: 'list', data: [{ id: 'spanlens-smoke-model', object: 'model', created: 1700000000, owned_by: 'spanlens' }] };

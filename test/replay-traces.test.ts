@@ -164,6 +164,7 @@ forEachCell((cell) => {
   });
 
   // Responses API and embeddings recordings (issue 8): what the real server sent is what the spans say.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- recorded API JSON, read field by field by the asserts
   const recordedBodies = (c: Cassette, path: string): Record<string, any>[] =>
     c.interactions
       .filter((i) => i.request.path === path && i.response.status === 200)

@@ -191,7 +191,7 @@ async function withLock(lockDir, fn) {
         rmSync(lockDir, { recursive: true, force: true });
         continue;
       }
-      if (Date.now() > deadline) throw new Error(`e2e backends: gave up waiting for the build lock ${lockDir} (held by pid ${holder})`);
+      if (Date.now() > deadline) throw new Error(`e2e backends: gave up waiting for the build lock ${lockDir} (held by pid ${holder})`, { cause: err });
       if (!announced) log(`waiting for another build (pid ${holder}) to finish: ${lockDir}`);
       announced = true;
       await new Promise((r) => setTimeout(r, 1000));
@@ -504,7 +504,7 @@ export async function startCollector({ config = COLLECTOR_CONFIG, env = {}, extr
 export async function fetchTrace(queryPort, traceId, { minSpans = 1, timeoutMs = 30_000, intervalMs = 250 } = {}) {
   const url = `http://127.0.0.1:${queryPort}/api/traces/${traceId}`;
   const deadline = Date.now() + timeoutMs;
-  let last = '';
+  let last;
   for (;;) {
     try {
       const res = await fetch(url, { signal: AbortSignal.timeout(5000) });

@@ -100,7 +100,7 @@ function otlpPayload(nowMs: number) {
 const tag = (span: JaegerSpan, key: string) => span.tags.find((t) => t.key === key)?.value;
 
 describe('e2e backends: collector (otel-collector-config.yaml) -> Jaeger v2', { skip: SKIP }, () => {
-  let stack: any;
+  let stack: Awaited<ReturnType<typeof startTracingStack>>;
 
   before(
     async () => {
@@ -202,6 +202,7 @@ describe('e2e backends: collector (otel-collector-config.yaml) -> Jaeger v2', { 
     assert.deepEqual(j, { code: 0, signal: null }, jaeger.readLog().slice(-2000));
     assert.ok(Date.now() - started < 10_000, `stopping took ${Date.now() - started}ms`);
     for (const pid of [collector.pid, jaeger.pid]) {
+      assert.ok(pid, 'it had a pid');
       assert.throws(() => process.kill(pid, 0), /ESRCH/, `pid ${pid} still alive`);
     }
   });

@@ -68,7 +68,7 @@ function packageVersion(req, name) {
     try {
       const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
       if (pkg.name === name) return pkg.version;
-    } catch {}
+    } catch { /* no readable package.json here: look further up */ }
     const up = path.dirname(dir);
     if (up === dir) return undefined;
     dir = up;

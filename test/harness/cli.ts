@@ -7,7 +7,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { cellName, runCell, selectedCells } from './run-cell.ts';
+import { cellName, runCell, selectedCells } from './run-cell';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

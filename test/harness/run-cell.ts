@@ -6,7 +6,6 @@ import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import * as matrix from './matrix.mjs';
 
 export type Cell = { readonly node: '20' | '22'; readonly openai: 4 | 5 | 6 | 7; readonly otel: 2 | 3; readonly format: 'cjs' | 'esm' };
@@ -14,7 +13,7 @@ export type Cell = { readonly node: '20' | '22'; readonly openai: 4 | 5 | 6 | 7;
 export const CELLS = matrix.CELLS as readonly Cell[];
 export const cellName: (cell: Cell) => string = matrix.cellName;
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
+const HERE = __dirname;
 
 export interface ScenarioSpec {
   name: string;
@@ -69,6 +68,7 @@ export interface Recorded {
   console: { method: string; text: string }[];
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- by default a scenario's result is JSON the tests read loosely
 export interface ScenarioResult<R = any> extends Recorded {
   result: R;
   error?: { name?: string; className?: string; message?: string; status?: number; code?: unknown; stack?: string; cause?: unknown };

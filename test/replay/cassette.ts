@@ -186,7 +186,7 @@ function decodeContent(buf: Buffer, encoding: string | undefined, where: string)
     if (enc === 'deflate') return inflateSync(buf);
     if (enc === 'br') return brotliDecompressSync(buf);
   } catch (err) {
-    throw new Error(`${where}: cannot decode ${enc} body: ${(err as Error).message}`);
+    throw new Error(`${where}: cannot decode ${enc} body: ${(err as Error).message}`, { cause: err });
   }
   throw new Error(`${where}: unsupported content-encoding ${enc}`);
 }

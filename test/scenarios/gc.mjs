@@ -11,6 +11,7 @@ export function garbageCollector() {
 /**
  * Full collections, with turns between them for finalizers (FinalizationRegistry) to run: `times` of
  * them, or fewer once `until()` holds.
+ * @param {{ times?: number, until?: () => boolean }} [options]
  */
 export async function collectGarbage({ times = 10, until = () => false } = {}) {
   const gc = garbageCollector();

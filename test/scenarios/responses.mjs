@@ -230,6 +230,7 @@ const FLOWS = {
     let it = stream[Symbol.asyncIterator]();
     const first = (await it.next()).value;
     const second = (await it.next()).value;
+    // eslint-disable-next-line no-useless-assignment, @typescript-eslint/no-unused-vars -- dropped so the streams can be collected
     chat = stream = it = undefined;
     // On the spans' clock (the OTel SDK's, performance-based): Date.now() drifts from it by milliseconds.
     const droppedAt = performance.timeOrigin + performance.now();

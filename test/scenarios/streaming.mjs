@@ -4,7 +4,7 @@
 import { garbageCollector } from './gc.mjs';
 
 export default async function streaming(ctx) {
-  const { api, client } = ctx.makeClient({ maxRetries: 0 });
+  const { api } = ctx.makeClient({ maxRetries: 0 });
   const { flow, script = 'answer', tools = [] } = ctx.args;
   const log = [];
   const headers = ctx.args.fault ? { 'x-emulator-fault': ctx.args.fault } : undefined;

@@ -30,7 +30,7 @@ export default async function transparency(ctx) {
   const fault = ctx.args.fault;
   const faultHeaders = fault ? { 'x-emulator-fault': fault } : undefined;
   // allCalls: the fault on every request of the client, the instrumentation's own (steps fetch) too.
-  const { api, client } = ctx.makeClient({ maxRetries: 0, ...(ctx.args.client ?? {}), ...(ctx.args.allCalls && fault ? { defaultHeaders: faultHeaders } : {}) });
+  const { api } = ctx.makeClient({ maxRetries: 0, ...(ctx.args.client ?? {}), ...(ctx.args.allCalls && fault ? { defaultHeaders: faultHeaders } : {}) });
   const log = [];
   const on = (name) => (ctx.args.faultOn === name ? { headers: faultHeaders } : undefined);
   // deadlineMs: a call that never settles (openai 4's node-fetch waits forever for a body cut after the

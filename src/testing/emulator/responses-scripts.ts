@@ -250,7 +250,7 @@ function searchFiles(m: ResponseMachine): Array<{ id: string; name: string }> {
 }
 
 function fileSearch(m: ResponseMachine): Stage[] {
-  let hits: Hit[] = [];
+  const hits: Hit[] = [];
   return [
     () => m.start(),
     () => {
