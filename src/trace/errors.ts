@@ -58,4 +58,4 @@ export function markApiError(span: Markable, error: unknown, fallbackType: strin
 }
 
 /** API error texts can echo a (partly masked) key back; never let one reach a span. */
-const scrubKeys = (text: string): string => text.replace(/(sk|rk|sess)-[A-Za-z0-9*_-]{6,}/g, '$1-[redacted]');
+const scrubKeys = (text: string): string => text.replace(/\b(sk|rk|sess)-[A-Za-z0-9*_-]{6,}/g, '$1-[redacted]');

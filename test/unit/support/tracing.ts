@@ -57,6 +57,7 @@ export async function startTracing(config: OpenAIInstrumentationConfig = {}, emu
   instrumentation.setTracerProvider(provider);
   instrumentation.enable();
   // Required only now, so the require hook sees it (an import at the top would load it before enable()).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the require must run after enable(), see above
   const OpenAI = (require('openai') as { OpenAI: OpenAIClass }).OpenAI;
   const emulator = await startEmulator({ pollAfterMs: 1, ...emulatorOptions });
   const makeClient = (options: ClientOptions = {}) => new OpenAI({ apiKey: API_KEY, baseURL: emulator.baseURL, maxRetries: 0, ...options });
