@@ -364,7 +364,7 @@ async function dump(opts) {
   out['@derived-ids'] = [...derived.keys()].sort().map((k) => derived.get(k));
   mkdirSync(path.dirname(opts.out), { recursive: true });
   writeFileSync(opts.out, JSON.stringify(out, null, 2) + '\n');
-  note(`wrote ${opts.out}: ${raw.length} scenarios, ${spanCount} spans`);
+  note(`wrote ${opts.out}: ${raw.length} scenarios, ${spanCount} spans (+ @derived-ids: ${out['@derived-ids'].length} derived ids)`);
   if (problems.length) {
     for (const p of problems) note(`PROBLEM ${p}`);
     process.exitCode = 3;
@@ -380,20 +380,33 @@ function fieldDiffs(a, b, at, out) {
     for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) fieldDiffs(a[k], b[k], `${at}.${k}`, out);
     return;
   }
-  if (Array.isArray(a) && Array.isArray(b) && a.length === b.length) {
-    a.forEach((x, i) => fieldDiffs(x, b[i], `${at}[${i}]`, out));
+  const show = (v) => (v === undefined ? '(absent)' : truncate(JSON.stringify(v)));
+  if (Array.isArray(a) && Array.isArray(b)) {
+    // Element by element; the longer side's tail is listed (an event more or less shows as such).
+    if (a.length !== b.length) out.push(`${at}: ${a.length} vs ${b.length} entries`);
+    const n = Math.min(a.length, b.length);
+    for (let i = 0; i < n; i++) fieldDiffs(a[i], b[i], `${at}[${i}]`, out);
+    for (let i = n; i < a.length; i++) out.push(`${at}[${i}]: only in A: ${show(a[i])}`);
+    for (let i = n; i < b.length; i++) out.push(`${at}[${i}]: only in B: ${show(b[i])}`);
     return;
   }
-  const show = (v) => (v === undefined ? '(absent)' : truncate(JSON.stringify(v)));
-  if (Array.isArray(a) && Array.isArray(b)) out.push(`${at}: ${a.length} vs ${b.length} entries: ${show(a)} vs ${show(b)}`);
-  else out.push(`${at}: ${show(a)} vs ${show(b)}`);
+  out.push(`${at}: ${show(a)} vs ${show(b)}`);
 }
 
 const truncate = (s, n = 300) => (s.length > n ? `${s.slice(0, n)}… (${s.length} chars)` : s);
 
+function readDump(file) {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    note(`cannot read dump ${file}: ${err.message}`);
+    process.exit(2);
+  }
+}
+
 function compare([fa, fb]) {
-  const a = JSON.parse(readFileSync(fa, 'utf8'));
-  const b = JSON.parse(readFileSync(fb, 'utf8'));
+  const a = readDump(fa);
+  const b = readDump(fb);
   const lines = [];
   let differing = 0;
   const scenarios = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
@@ -422,9 +435,10 @@ function compare([fa, fb]) {
     lines.push(head, ...sub.slice(0, 60));
     if (sub.length > 60) lines.push(`  … and ${sub.length - 60} more differences in this scenario`);
   }
-  const count = (d) => Object.entries(d).filter(([k]) => !k.startsWith('@')).reduce((n, [, v]) => n + v.length, 0);
-  console.log(`A: ${fa} (${Object.keys(a).length} scenarios, ${count(a)} spans)`);
-  console.log(`B: ${fb} (${Object.keys(b).length} scenarios, ${count(b)} spans)`);
+  const real = (d) => Object.entries(d).filter(([k]) => !k.startsWith('@'));
+  const count = (d) => real(d).reduce((n, [, v]) => n + v.filter((s) => s.key !== '@error').length, 0);
+  console.log(`A: ${fa} (${real(a).length} scenarios, ${count(a)} spans)`);
+  console.log(`B: ${fb} (${real(b).length} scenarios, ${count(b)} spans)`);
   if (!differing) {
     console.log('identical: every scenario has the same normalised spans');
     return 0;
