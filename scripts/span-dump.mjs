@@ -47,6 +47,12 @@
 //   - Dropped entirely: the resource, span/event/link times, droppedAttributesCount & co. Kept: name, kind,
 //     instrumentation scope name, status code + message, attributes (keys sorted), events in their recorded
 //     order (name, attributes, within_span), links (trace/span labels, attributes).
+// A scenario whose child failed (crash, drive threw, demo exit code) gets an entry { key: '@error', error }
+// and the dump exits 3 after writing; diag WARN/ERROR lines and replay oddities are printed to stderr only.
+// Exit codes: dump 0 ok / 2 usage or setup error / 3 written but some scenario failed; compare 0 identical /
+// 1 different / 2 unreadable file.
+// Checked at a27d53e: three dumps in a row (under heavy machine load, --jobs 2) were byte-identical, so no
+// value beyond the ones above needed normalising.
 // The JSON is written with a fixed key order and one value per line, so a plain `diff` of two dumps is
 // meaningful; --compare aligns spans by `key` and prints field-level differences.
 import { spawn } from 'node:child_process';
