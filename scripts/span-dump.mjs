@@ -4,7 +4,7 @@
 //
 //   node scripts/span-dump.mjs --repo <repo dir> --out <file.json>
 //        [--replay-dir <dir>]      default <repo>/test/replay   (cassette.ts, server.ts, drive.mjs)
-//        [--recordings <dir>]      default $SPANLENS_RECORDINGS, else /work/shared/recordings
+//        [--recordings <dir>]      default $SPANLENS_RECORDINGS, else <repo>/test/fixtures/recordings
 //        [--jobs <n>]              child processes at a time, default 2
 //        [--only <substring>]      only the scenarios whose name contains it (for debugging)
 //   node scripts/span-dump.mjs --compare <a.json> <b.json>     prints the differences; exit 1 if any
@@ -143,7 +143,7 @@ async function pool(items, jobs, fn) {
 async function collect(opts) {
   const { repo } = opts;
   const replayDir = opts.replayDir ?? path.join(repo, 'test/replay');
-  const recordings = opts.recordings ?? process.env.SPANLENS_RECORDINGS ?? '/work/shared/recordings';
+  const recordings = opts.recordings ?? (process.env.SPANLENS_RECORDINGS || path.join(repo, 'test/fixtures/recordings'));
   for (const f of ['dist/cjs/index.js', 'examples/demo.cjs', 'node_modules/tsx']) {
     if (!existsSync(path.join(repo, f))) throw new Error(`${path.join(repo, f)} is missing (npm ci && npm run build in the repo?)`);
   }
@@ -429,8 +429,8 @@ function compare([fa, fb]) {
     const kb = new Map(b[sc].map((s) => [keyOf(s), s]));
     const head = `scenario ${sc} (${a[sc].length} vs ${b[sc].length} entries):`;
     const sub = [];
-    for (const [k, s] of ka) if (!kb.has(k)) sub.push(`  - only in A: ${k}`);
-    for (const [k, s] of kb) if (!ka.has(k)) sub.push(`  + only in B: ${k}`);
+    for (const k of ka.keys()) if (!kb.has(k)) sub.push(`  - only in A: ${k}`);
+    for (const k of kb.keys()) if (!ka.has(k)) sub.push(`  + only in B: ${k}`);
     for (const [k, s] of ka) {
       if (!kb.has(k)) continue;
       const d = [];

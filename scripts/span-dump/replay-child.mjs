@@ -70,7 +70,9 @@ function packageVersion(name) {
     try {
       const p = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
       if (p.name === name) return p.version;
-    } catch {}
+    } catch {
+      // not this package, or no package.json here: look further up
+    }
   }
   throw new Error(`cannot find the version of ${name}`);
 }
