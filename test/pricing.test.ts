@@ -19,7 +19,7 @@ function writeJson(name: string, content: string): string {
 }
 
 // No SPANLENS_PRICING_FILE from the environment running the tests leaks into the bundled-table cases.
-const bundled = () => new Pricing({ env: {}, onError: (m) => assert.fail(`unexpected pricing error: ${m}`) });
+const bundled = () => new Pricing({ env: {}, maintained: false, onError: (m) => assert.fail(`unexpected pricing error: ${m}`) });
 
 describe('the recorded usages', () => {
   it('gpt-4o-mini, 381 prompt (0 cached) + 88 completion tokens', () => {
@@ -282,8 +282,9 @@ describe('money', () => {
   it('rounds each component once, half up, to the nano-dollar', () => {
     // 1 token at 0.0004/1M = 0.4 nano -> 0; 2 tokens = 0.8 -> 1; 1 token at 0.0005/1M = 0.5 -> 1
     const p = new Pricing({ env: {}, overrides: { models: { a: { input: 0.0004, output: 0.0005 } } } });
-    assert.deepEqual(p.costNanos('a', { input: 1, output: 1 }), { input: 0, output: 1, tools: 0, total: 1 });
-    assert.deepEqual(p.costNanos('a', { input: 2, output: 0 }), { input: 1, output: 0, tools: 0, total: 1 });
+    const own = { source: 'override', pricedAs: 'a' };
+    assert.deepEqual(p.costNanos('a', { input: 1, output: 1 }), { input: 0, output: 1, tools: 0, total: 1, ...own });
+    assert.deepEqual(p.costNanos('a', { input: 2, output: 0 }), { input: 1, output: 0, tools: 0, total: 1, ...own });
   });
 
   it('sums without float drift', () => {
