@@ -11,12 +11,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chatBody } from './fixtures.mjs';
 import { startLongStream } from './long-stream.mjs';
+import { benchPricing } from './pricing.mjs';
 
 const bench = path.dirname(fileURLToPath(import.meta.url));
 const root = path.dirname(bench);
 const quick = process.argv.includes('--quick');
 const write = process.argv.includes('--write');
-// --only=calls,callsinprocess,polled,stream,inprocess,threads,soak: a subset of the sections, while iterating (the others' verdicts are left out).
+// --only=calls,callsinprocess,polled,stream,inprocess,threads,soak,pricing: a subset of the sections, while iterating (the others' verdicts are left out).
 const onlyArg = process.argv.find((a) => a.startsWith('--only='));
 const only = onlyArg ? new Set(onlyArg.slice(7).split(',')) : undefined;
 const runs = (section) => !only || only.has(section);
@@ -305,6 +306,16 @@ if (runs('soak')) {
   const my = later.reduce((a, s) => a + s.heapMB, 0) / later.length;
   const slope = (later.reduce((a, s) => a + (s.runs - mx) * (s.heapMB - my), 0) / later.reduce((a, s) => a + (s.runs - mx) ** 2, 0)) * 1000;
   verdict('flat heap in the soak', slope < 0.25, `second half: ${slope.toFixed(2)} MB per 1000 runs`);
+}
+
+// (f) pricing one call: first for a model (resolved from the price data) vs cached, in this process.
+if (runs('pricing')) {
+  const pr = benchPricing(staged, { quick });
+  say('\n### (f) pricing one call (in-process, the built Pricing; median)\n');
+  say('| price package load ms (once) | first call per model µs | cached call µs | first ÷ cached | genai-prices calcPrice µs/call |');
+  say('|---|---|---|---|---|');
+  say(`| ${pr.loadMs.toFixed(1)} | ${pr.firstUs.toFixed(1)} | ${pr.cachedUs.toFixed(3)} | ${(pr.firstUs / pr.cachedUs).toFixed(0)}× | ${pr.calcPriceUs.toFixed(1)} |`);
+  verdict('≤ ~1 µs to price a call after the first', pr.cachedUs <= 1, `${pr.cachedUs.toFixed(3)} µs cached; first ${pr.firstUs.toFixed(1)} µs; calcPrice ${pr.calcPriceUs.toFixed(1)} µs`);
 }
 
 say('\n### Targets\n');

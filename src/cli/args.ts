@@ -4,11 +4,13 @@ export interface CostCommand {
   threadId: string;
   source: Source;
   json: boolean;
+  /** --models: list the trace's models and their price sources instead of the cost report. */
+  models: boolean;
 }
 
 export type ParsedArgs = { kind: 'cost'; command: CostCommand } | { kind: 'help' } | { kind: 'error'; message: string };
 
-export const USAGE = `Usage: spanlens cost <thread_id | conversation_id> (--jaeger URL | --tempo URL | --otlp-file FILE) [--json]
+export const USAGE = `Usage: spanlens cost <thread_id | conversation_id> (--jaeger URL | --tempo URL | --otlp-file FILE) [--json] [--models]
 
 Reports what an OpenAI Assistants thread (thread_…) or Responses conversation (conv_…) cost, per user
 message, from its trace.
@@ -17,9 +19,11 @@ message, from its trace.
   --tempo URL        Tempo HTTP API, e.g. http://localhost:3200
   --otlp-file FILE   OTLP JSON lines, as the OpenTelemetry Collector's file exporter writes them
   --json             print the report as JSON
+  --models           list the models the trace names, where each one's price comes from, and the unpriced ones
   -h, --help         this text
 
-Runs without a recorded cost are priced from their tokens with the bundled OpenAI price list;
+Runs without a recorded cost are priced from their tokens with @pydantic/genai-prices' data (under a few
+bundled corrections; the bundled OpenAI price list when a model is missing there);
 SPANLENS_PRICING_FILE names a JSON file of your own prices ({ "models": { name: { input, cachedInput, output } } },
 USD per 1M tokens).
 
@@ -37,6 +41,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   const positional: string[] = [];
   const sources: Source[] = [];
   let json = false;
+  let models = false;
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
     if (!arg.startsWith('--')) {
@@ -45,9 +50,10 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     }
     const eq = arg.indexOf('=');
     const flag = eq === -1 ? arg : arg.slice(0, eq);
-    if (flag === '--json') {
-      if (eq !== -1) return error('--json takes no value');
-      json = true;
+    if (flag === '--json' || flag === '--models') {
+      if (eq !== -1) return error(`${flag} takes no value`);
+      if (flag === '--json') json = true;
+      else models = true;
       continue;
     }
     if (flag !== '--jaeger' && flag !== '--tempo' && flag !== '--otlp-file') return error(`unknown option "${flag}"`);
@@ -65,7 +71,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   if (positional.length === 0) return error('missing <thread_id>');
   if (positional.length > 1) return error(`one thread id expected, got ${positional.length}: ${positional.join(' ')}`);
   if (sources.length !== 1) return error('give exactly one of --jaeger, --tempo, --otlp-file');
-  return { kind: 'cost', command: { threadId: positional[0], source: sources[0], json } };
+  return { kind: 'cost', command: { threadId: positional[0], source: sources[0], json, models } };
 }
 
 function urlProblem(value: string): string | undefined {

@@ -6,6 +6,7 @@ import { parseArgs, USAGE, type CostCommand } from './args';
 import { buildCostReport, type ThreadCostReport } from './cost-report';
 import { CliError, EXIT } from './errors';
 import { describeSource, loadTrace } from './load-trace';
+import { buildModelReport, renderModelsText } from './model-report';
 import { renderJson } from './render-json';
 import { renderText } from './render-text';
 
@@ -49,6 +50,11 @@ async function costCommand(command: CostCommand, io: CliIo): Promise<number> {
     throw new CliError(EXIT.NOT_FOUND, `no trace for thread ${threadId} (trace id ${traceId}) in ${where}`);
   }
   const pricing = new Pricing({ env: io.env ?? process.env, onError: (message) => io.stderr(`${message}\n`) });
+  if (command.models) {
+    const rows = buildModelReport(spans, pricing);
+    io.stdout(command.json ? `${JSON.stringify({ threadId, traceId, prices: pricing.sources, models: rows }, null, 2)}\n` : renderModelsText(rows));
+    return EXIT.OK;
+  }
   const report = buildCostReport(threadId, traceId, spans, pricing);
   if (!report) {
     throw new CliError(

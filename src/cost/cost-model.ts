@@ -3,7 +3,7 @@ import { A } from '../trace/attributes';
 import { readUsage } from './usage';
 import { nanosToUsd } from './money';
 import type { PricingOverrides } from './overrides';
-import { Pricing, type CostNanos, type ToolUsage } from './pricing';
+import { Pricing, type CostNanos, type TokenUsage, type ToolUsage } from './pricing';
 import { UnknownModelWarnings } from './warn-once';
 
 /** Prices usage objects as the API reports them, warning once per model it has no price for. */
@@ -20,20 +20,22 @@ export class CostModel {
 
   /** The cost of an Assistants/Responses usage object, or undefined (no usage, or no price for the model). */
   of(model: string | undefined, usage: unknown, tools: ToolUsage = {}): CostNanos | undefined {
-    const { input, output, cachedInput = 0 } = readUsage(usage);
-    if (!model || input === undefined || output === undefined) return undefined;
-    const cost = this.pricing.costNanos(model, { input, cachedInput, output }, tools);
+    const u = readUsage(usage);
+    if (!model || u.input === undefined || u.output === undefined) return undefined;
+    const cost = this.pricing.costNanos(model, u as TokenUsage, tools);
     if (!cost && this.warned.shouldWarn(model)) this.diag.warn(`spanlens: no price for model "${model}"; its spans carry no cost (add it with the pricing option or SPANLENS_PRICING_FILE)`);
     return cost;
   }
 }
 
-/** spanlens.cost.* attributes of a span. */
+/** spanlens.cost.* attributes of a span, with where its price came from. */
 export function costAttributes(cost: CostNanos): Attributes {
   return {
     [A.costUsd]: nanosToUsd(cost.total),
     [A.costInputUsd]: nanosToUsd(cost.input),
     [A.costOutputUsd]: nanosToUsd(cost.output),
     [A.costToolsUsd]: nanosToUsd(cost.tools),
+    [A.costSource]: cost.source,
+    [A.costPricedAs]: cost.pricedAs,
   };
 }

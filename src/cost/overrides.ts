@@ -9,7 +9,7 @@ export interface PricingOverrides {
 
 type Parsed = { ok: true; value: PricingOverrides } | { ok: false; error: string };
 
-const MODEL_FIELDS = ['input', 'cachedInput', 'output'];
+const MODEL_FIELDS = ['input', 'cachedInput', 'output', 'audioInput', 'cachedAudioInput', 'audioOutput'];
 const TOOL_FIELDS: (keyof ToolPrices)[] = ['codeInterpreterSession', 'fileSearchPer1kCalls', 'webSearchPer1kCalls'];
 // Free-text keys a pricing file may carry to say where its numbers come from.
 const NOTE_FIELDS = ['source', 'date', 'notes'];
@@ -33,7 +33,7 @@ export function parseOverrides(value: unknown): Parsed {
       const where = `models["${name}"]`;
       if (!isPlainObject(entry)) return fail(`${where} must be an object { input, cachedInput?, output }`);
       const unknown = Object.keys(entry).find((k) => !MODEL_FIELDS.includes(k));
-      if (unknown) return fail(`${where}: unknown field "${unknown}" (expected input, cachedInput, output)`);
+      if (unknown) return fail(`${where}: unknown field "${unknown}" (expected ${MODEL_FIELDS.join(', ')})`);
       for (const field of ['input', 'output']) {
         if (entry[field] === undefined) return fail(`${where}: "${field}" is required`);
       }
@@ -42,7 +42,9 @@ export function parseOverrides(value: unknown): Parsed {
         if (problem) return fail(`${where}.${field} ${problem}`);
       }
       const price: ModelPrice = { input: entry.input as number, output: entry.output as number };
-      if (entry.cachedInput !== undefined) price.cachedInput = entry.cachedInput as number;
+      for (const field of ['cachedInput', 'audioInput', 'cachedAudioInput', 'audioOutput'] as const) {
+        if (entry[field] !== undefined) price[field] = entry[field] as number;
+      }
       out.models[name] = price;
     }
   }

@@ -1,4 +1,7 @@
-// The bundled price list. Written by hand from OpenAI's own pages, checked on PRICES_CHECKED_ON:
+// The bundled prices. Since @pydantic/genai-prices became the main source (see pricing.ts), this file
+// holds (1) PRICE_CORRECTIONS, checked against OpenAI's pages, that win over the maintained data where it is
+// wrong or incomplete, and (2) MODEL_PRICES, the fallback for models the maintained data lacks or when it
+// cannot be loaded. Written by hand from OpenAI's own pages, checked on PRICES_CHECKED_ON:
 //   - https://developers.openai.com/api/docs/models/<model> (per-model "Text tokens" tables:
 //     gpt-3.5-turbo, gpt-4, gpt-4-turbo, gpt-4-turbo-preview, gpt-4.1-nano, gpt-5-mini, gpt-5-nano, gpt-5.1)
 //   - https://developers.openai.com/api/docs/pricing (standard tier; built-in tool fees)
@@ -7,11 +10,22 @@
 // Standard tier only: Batch, Flex and Priority rates differ; so do fine-tuned models (never resolved here).
 // Shut-down models (gpt-3.5-turbo, gpt-4-*-preview, o1-preview, …) stay: old traces still name them.
 
-/** USD per 1M tokens. `cachedInput` absent: OpenAI has no cache discount for the model (billed as input). */
-export interface ModelPrice {
+/**
+ * USD per 1M tokens. `cachedInput` absent: OpenAI has no cache discount for the model (billed as input).
+ * Audio rates absent: audio tokens cost what text tokens do; `cachedAudioInput` absent: `cachedInput`.
+ */
+export interface Rates {
   input: number;
   cachedInput?: number;
   output: number;
+  audioInput?: number;
+  cachedAudioInput?: number;
+  audioOutput?: number;
+}
+
+/** A model's rates; `longContext`: the rates of a whole request whose input exceeds `aboveInputTokens`. */
+export interface ModelPrice extends Rates {
+  longContext?: Rates & { aboveInputTokens: number };
 }
 
 /** Built-in tool fees, USD. Tokens the tools add (file chunks, search results) are billed as model input. */
@@ -25,7 +39,19 @@ export interface ToolPrices {
 }
 
 export const PRICES_SOURCE = 'OpenAI list prices (developers.openai.com/api/docs/pricing and /models), standard tier';
-export const PRICES_CHECKED_ON = '2026-11-25';
+export const PRICES_CHECKED_ON = '2026-12-07';
+
+/**
+ * Where @pydantic/genai-prices disagrees with OpenAI's model pages, these win (source `bundled@…`).
+ * Each one was found by the cross-check recorded in the README's Cost section.
+ */
+export const PRICE_CORRECTIONS: Readonly<Record<string, ModelPrice>> = {
+  // genai-prices 0.1.8 has text rates only, so audio tokens would be billed at $2.50/$10 instead of $40/$80
+  // (developers.openai.com/api/docs/models/gpt-4o-audio-preview).
+  'gpt-4o-audio-preview': { input: 2.5, output: 10, audioInput: 40, audioOutput: 80 },
+  // Same gap: audio $10 in / $20 out (…/models/gpt-4o-mini-audio-preview).
+  'gpt-4o-mini-audio-preview': { input: 0.15, output: 0.6, audioInput: 10, audioOutput: 20 },
+};
 
 export const MODEL_PRICES: Readonly<Record<string, ModelPrice>> = {
   // GPT-5 family: cached input at 10% of input.
@@ -63,6 +89,10 @@ export const MODEL_PRICES: Readonly<Record<string, ModelPrice>> = {
   'gpt-3.5-turbo-0613': { input: 1.5, output: 2 },
   'gpt-3.5-turbo-0301': { input: 1.5, output: 2 },
   'gpt-3.5-turbo-16k': { input: 3, output: 4 },
+  // Newer than genai-prices 0.1.8 (…/models/gpt-6.1-terra, …/gpt-6.2-sol): above 272K input tokens the
+  // whole request costs 2x input and cache, 1.5x output. A package update that adds them takes over.
+  'gpt-6.1-terra': { input: 1, cachedInput: 0.05, output: 5, longContext: { aboveInputTokens: 272_000, input: 2, cachedInput: 0.1, output: 7.5 } },
+  'gpt-6.2-sol': { input: 2, cachedInput: 0.1, output: 10, longContext: { aboveInputTokens: 272_000, input: 4, cachedInput: 0.2, output: 15 } },
   // Embeddings: input tokens only.
   'text-embedding-3-small': { input: 0.02, output: 0 },
   'text-embedding-3-large': { input: 0.13, output: 0 },

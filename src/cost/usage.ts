@@ -2,26 +2,36 @@ import type { Attributes } from '@opentelemetry/api';
 import { A } from '../trace/attributes';
 import { num, obj } from '../util/json';
 
-/** Token counts of a usage object; `cachedInput` and `reasoning` are parts of input and output. */
+/** Token counts of a usage object; `cachedInput`, `audioInput` and `reasoning`, `audioOutput` are parts of input and output. */
 export interface Usage {
   input?: number;
   output?: number;
   cachedInput?: number;
   reasoning?: number;
+  audioInput?: number;
+  cachedAudioInput?: number;
+  audioOutput?: number;
 }
 
 /**
- * The one reader of API usage objects: Assistants' prompt/completion naming and Responses'
- * input/output naming. Spans, cost and metrics all take their numbers from here.
+ * The one reader of API usage objects: Assistants' prompt/completion naming (run usage says
+ * `prompt_token_details`, chat completions `prompt_tokens_details`), Responses' input/output naming and the
+ * Realtime shape (`input_token_details` with audio and cached-audio parts). Spans, cost and metrics all take
+ * their numbers from here.
  */
 export function readUsage(usage: unknown): Usage {
   const u = obj(usage);
   if (!u) return {};
+  const inDetails = obj(u.prompt_tokens_details) ?? obj(u.prompt_token_details) ?? obj(u.input_tokens_details) ?? obj(u.input_token_details);
+  const outDetails = obj(u.completion_tokens_details) ?? obj(u.output_tokens_details) ?? obj(u.output_token_details);
   return {
     input: num(u.prompt_tokens) ?? num(u.input_tokens),
     output: num(u.completion_tokens) ?? num(u.output_tokens),
-    cachedInput: num(obj(u.prompt_token_details)?.cached_tokens) ?? num(obj(u.input_tokens_details)?.cached_tokens),
-    reasoning: num(obj(u.completion_tokens_details)?.reasoning_tokens) ?? num(obj(u.output_tokens_details)?.reasoning_tokens),
+    cachedInput: num(inDetails?.cached_tokens),
+    reasoning: num(outDetails?.reasoning_tokens),
+    audioInput: num(inDetails?.audio_tokens),
+    cachedAudioInput: num(obj(inDetails?.cached_tokens_details)?.audio_tokens),
+    audioOutput: num(outDetails?.audio_tokens),
   };
 }
 

@@ -100,6 +100,9 @@ export const A = {
   outputType: 'gen_ai.output.type',
   serviceTier: 'openai.response.service_tier',
   systemFingerprint: 'openai.response.system_fingerprint',
+  // Price provenance: genai-prices@<version>, override or bundled@<date checked>; the price entry matched.
+  costSource: 'spanlens.cost.source',
+  costPricedAs: 'spanlens.cost.priced_as',
 } as const;
 
 export const PROVIDER = 'openai';

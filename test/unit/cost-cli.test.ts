@@ -45,10 +45,11 @@ after(() => rmSync(tmp, { recursive: true, force: true }));
 //          976 x 2.50 = 2440; 1024 x 1.25 = 1280; 300 x 10 = 3000; 6720 per 1M = 0.00672, split 0.00336 + 0.00336
 //   run_3  answers msg_4         failed, gpt-4-1106-preview 663/0/53, recorded 0.00822 (6630 + 1590 per 1M)
 //   run_4  answers nothing new   a retry: gpt-4 27/0/16, recorded 0.00177 (810 + 960 per 1M), charged to msg_4
-//   run_5  answers msg_5         ft:gpt-4o-mini-…:acme::abc123 100/0/20, no cost, no price: left out
-// running totals: 0.00010995, 0.00346995, 0.00682995, 0.00682995 + 0.00999 = 0.01681995, 0.01681995
+//   run_5  answers msg_5         ft:gpt-4o-mini-…:acme::abc123 100/0/20, no cost -> estimated at genai-prices'
+//          fine-tuned gpt-4o-mini rate ($0.30 / $1.20, OpenAI's fine-tuning inference price): 30 + 24 = 54 per 1M
+// running totals: 0.00010995, 0.00346995, 0.00682995, 0.00682995 + 0.00999 = 0.01681995, + 0.000054 = 0.01687395
 // tokens: in 381 + 2000 + 663 + 27 + 100 = 3171; cached 1024; out 88 + 300 + 53 + 16 + 20 = 477
-// per user message: 0.01681995 / 5 = 0.00336399
+// per user message: 0.01687395 / 5 = 0.00337479
 // (The spans' own spanlens.thread.cost.usd say at most 0.00999: each process only saw its own runs.)
 const DEMO_TEXT = `Thread thread_cost_demo · trace ${DEMO_TRACE} · 5 runs · 5 user messages
 
@@ -70,15 +71,15 @@ const DEMO_TEXT = `Thread thread_cost_demo · trace ${DEMO_TRACE} · 5 runs · 5
  = in 690 (cached 0) out 69 · $0.00999 · running total $0.01681995
 
 #5 "Summarize it with our fine-tuned model"
- run_5 completed ft:gpt-4o-mini-2024-07-18:acme::abc123 — in 100 (cached 0) out 20 · no price for "ft:gpt-4o-mini-2024-07-18:acme::abc123"
- = in 100 (cached 0) out 20 · $0.00 + 1 run without a price · running total $0.01681995
+ run_5 completed ft:gpt-4o-mini-2024-07-18:acme::abc123 $0.000054 in 100 (cached 0) out 20 · estimated
+ = in 100 (cached 0) out 20 · $0.000054 · running total $0.01687395
 
 Thread totals
- runs 5 (1 estimated from tokens, 1 without a price)
+ runs 5 (2 estimated from tokens)
  user messages 5
  tokens in 3,171 (cached 1,024) out 477
- cost $0.01681995 (incomplete: no price for "ft:gpt-4o-mini-2024-07-18:acme::abc123")
- per user message $0.00336399
+ cost $0.01687395
+ per user message $0.00337479
 
 `;
 
@@ -87,12 +88,8 @@ describe('spanlens cost --otlp-file', () => {
     const { code, stdout, stderr } = await run(['cost', 'thread_cost_demo', '--otlp-file', DEMO_FILE]);
     assert.equal(code, 0, stderr);
     assert.ok(squash(stdout).startsWith(DEMO_TEXT), `got:\n${stdout}`);
-    assert.match(stdout, /estimates priced with the bundled table: OpenAI list prices .*checked \d{4}-\d{2}-\d{2}/);
-    // the unknown model is warned about once, on stderr
-    assert.equal(
-      stderr,
-      'spanlens: no price for model "ft:gpt-4o-mini-2024-07-18:acme::abc123": its runs are left out of the totals; add it to a pricing file named by SPANLENS_PRICING_FILE\n',
-    );
+    assert.match(stdout, /estimates priced with the genai-prices@\S+ data with the bundled corrections, then the bundled table: OpenAI list prices .*checked \d{4}-\d{2}-\d{2}/);
+    assert.equal(stderr, '');
   });
 
   it('--json prints the same report as JSON', async () => {
@@ -113,7 +110,7 @@ describe('spanlens cost --otlp-file', () => {
         ['msg_2', 0.00336, 0.00346995, 'run_2'],
         ['msg_3', 0.00336, 0.00682995, 'run_2'],
         ['msg_4', 0.00999, 0.01681995, 'run_3,run_4'],
-        ['msg_5', 0, 0.01681995, 'run_5'],
+        ['msg_5', 0.000054, 0.01687395, 'run_5'],
       ],
     );
     assert.equal(report.messages[0].text, 'What is the capital of France?');
@@ -133,17 +130,17 @@ describe('spanlens cost --otlp-file', () => {
     });
     assert.equal(report.messages[0].runs[0].costSource, 'recorded', 'the span with a recorded cost wins over the poll-observed copy');
     assert.equal(report.messages[3].runs[1].answersNewMessages, false);
-    assert.equal(report.messages[4].runs[0].costUsd, null);
+    assert.equal(report.messages[4].runs[0].costUsd, 0.000054);
     assert.deepEqual(report.totals, {
       runs: 5,
       userMessages: 5,
       tokens: { input: 3171, cachedInput: 1024, output: 477 },
-      costUsd: 0.01681995,
-      costPerUserMessageUsd: 0.00336399,
-      estimatedRuns: 1,
-      unpricedRuns: 1,
-      complete: false,
-      unpricedModels: ['ft:gpt-4o-mini-2024-07-18:acme::abc123'],
+      costUsd: 0.01687395,
+      costPerUserMessageUsd: 0.00337479,
+      estimatedRuns: 2,
+      unpricedRuns: 0,
+      complete: true,
+      unpricedModels: [],
     });
   });
 
@@ -170,7 +167,23 @@ describe('spanlens cost --otlp-file', () => {
     const { code, stdout, stderr } = await run(['cost', 'thread_cost_demo', '--otlp-file', DEMO_FILE, '--json'], { SPANLENS_PRICING_FILE: prices });
     assert.equal(code, 0);
     assert.match(stderr, /pricing file .*bad-prices\.json ignored, using the bundled prices: models\["x"\]/);
-    assert.equal(JSON.parse(stdout).totals.costUsd, 0.01681995);
+    assert.equal(JSON.parse(stdout).totals.costUsd, 0.01687395);
+  });
+
+  it('--models lists the models the trace names, where each price comes from, and the unpriced ones', async () => {
+    const prices = path.join(tmp, 'models-prices.json');
+    writeFileSync(prices, JSON.stringify({ models: { 'gpt-4': { input: 25, output: 50 } } }));
+    const { code, stdout, stderr } = await run(['cost', 'thread_cost_demo', '--otlp-file', DEMO_FILE, '--models'], { SPANLENS_PRICING_FILE: prices });
+    assert.equal(code, 0, stderr);
+    const line = (model: string) => stdout.split('\n').find((l) => l.startsWith(`${model} |`)) ?? '';
+    assert.match(line('gpt-4o-mini'), /^gpt-4o-mini \| 2 \| genai-prices@\S+ \| gpt-4o-mini \| 0\.15 \/ 0\.075 \/ 0\.6 \| -$/);
+    assert.match(line('gpt-4-1106-preview'), /\| genai-prices@\S+ \| gpt-4-turbo \| 10 \/ - \/ 30 \|/);
+    assert.match(line('gpt-4'), /^gpt-4 \| 1 \| override \| gpt-4 \| 25 \/ - \/ 50 \|/);
+    assert.match(stdout, /Every model is priced\./);
+
+    const json = await run(['cost', 'thread_cost_demo', '--otlp-file', DEMO_FILE, '--models', '--json'], { SPANLENS_PRICING_FILE: path.join(tmp, 'none.json') });
+    const models = JSON.parse(json.stdout).models as { model: string; source?: string }[];
+    assert.deepEqual(models.map((m) => m.model), ['ft:gpt-4o-mini-2024-07-18:acme::abc123', 'gpt-4', 'gpt-4-1106-preview', 'gpt-4o', 'gpt-4o-mini']);
   });
 
   it('a thread whose first run answers no user message, a run without usage, a retry', async () => {

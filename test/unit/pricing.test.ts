@@ -8,6 +8,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { formatNanos, nanosToUsd, Pricing, splitEvenly, UnknownModelWarnings, usdToNanos } from '../../src/cost';
 import { MODEL_PRICES, PRICES_CHECKED_ON } from '../../src/cost/price-table';
+import { CostModel, costAttributes } from '../../src/cost/cost-model';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'spanlens-pricing-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -19,7 +20,7 @@ function writeJson(name: string, content: string): string {
 }
 
 // No SPANLENS_PRICING_FILE from the environment running the tests leaks into the bundled-table cases.
-const bundled = () => new Pricing({ env: {}, onError: (m) => assert.fail(`unexpected pricing error: ${m}`) });
+const bundled = () => new Pricing({ env: {}, maintained: false, onError: (m) => assert.fail(`unexpected pricing error: ${m}`) });
 
 describe('the recorded usages', () => {
   it('gpt-4o-mini, 381 prompt (0 cached) + 88 completion tokens', () => {
@@ -282,8 +283,9 @@ describe('money', () => {
   it('rounds each component once, half up, to the nano-dollar', () => {
     // 1 token at 0.0004/1M = 0.4 nano -> 0; 2 tokens = 0.8 -> 1; 1 token at 0.0005/1M = 0.5 -> 1
     const p = new Pricing({ env: {}, overrides: { models: { a: { input: 0.0004, output: 0.0005 } } } });
-    assert.deepEqual(p.costNanos('a', { input: 1, output: 1 }), { input: 0, output: 1, tools: 0, total: 1 });
-    assert.deepEqual(p.costNanos('a', { input: 2, output: 0 }), { input: 1, output: 0, tools: 0, total: 1 });
+    const own = { source: 'override', pricedAs: 'a' };
+    assert.deepEqual(p.costNanos('a', { input: 1, output: 1 }), { input: 0, output: 1, tools: 0, total: 1, ...own });
+    assert.deepEqual(p.costNanos('a', { input: 2, output: 0 }), { input: 1, output: 0, tools: 0, total: 1, ...own });
   });
 
   it('sums without float drift', () => {
@@ -352,5 +354,131 @@ describe('UnknownModelWarnings', () => {
     assert.equal(warnings.shouldWarn('b'), true);
     assert.equal(warnings.shouldWarn('c'), false, 'full: quiet for new names');
     assert.equal(warnings.shouldWarn('b'), false);
+  });
+});
+
+describe('the maintained source (@pydantic/genai-prices) with provenance', () => {
+  const p = new Pricing({ env: {}, onError: (m) => assert.fail(`unexpected pricing error: ${m}`) });
+  const DEC = Date.parse('2026-12-01T00:00:00Z');
+  const GENAI = /^genai-prices@\d+\.\d+\.\d+/;
+
+  it('prices gpt-5.6-luna at its current rate, says where the price came from', () => {
+    // $0.20 in, $0.02 cached, $1.20 out since 2026-07-30 (developers.openai.com/api/docs/models/gpt-5.6-luna).
+    // 10,000 in (4,000 cached) + 2,000 out: 6,000 x 0.2 = 1,200,000 nanos; 4,000 x 0.02 = 80,000;
+    // 2,000 x 1.2 = 2,400,000; total 3,680,000 nanos = $0.00368
+    const cost = p.costNanos('gpt-5.6-luna', { input: 10_000, cachedInput: 4_000, output: 2_000 }, undefined, DEC);
+    assert.equal(cost?.input, 1_280_000);
+    assert.equal(cost?.output, 2_400_000);
+    assert.equal(cost?.total, 3_680_000);
+    assert.match(cost?.source ?? '', GENAI);
+    assert.equal(cost?.pricedAs, 'gpt-5.6-luna');
+    assert.equal(p.resolve('gpt-5.6-luna-2026-07-09'), 'gpt-5.6-luna', 'dated snapshot');
+  });
+
+  it('uses the price in force when the call was made (a dated price cut)', () => {
+    // Before the 2026-07-30 cut: $1 in, $0.10 cached, $6 out. 6,000 x 1 = 6,000,000; 4,000 x 0.1 = 400,000;
+    // 2,000 x 6 = 12,000,000; total 18,400,000 nanos
+    const july = Date.parse('2026-07-15T00:00:00Z');
+    assert.equal(p.costNanos('gpt-5.6-luna', { input: 10_000, cachedInput: 4_000, output: 2_000 }, undefined, july)?.total, 18_400_000);
+    // ... and the old price does not stick in the cache for calls made now.
+    assert.equal(p.costNanos('gpt-5.6-luna', { input: 10_000, cachedInput: 4_000, output: 2_000 }, undefined, DEC)?.total, 3_680_000);
+  });
+
+  it('prices a long-context request whole at the higher tier', () => {
+    // More than 272K input tokens: 2x input ($0.40), 1.5x output ($1.80) for the whole request.
+    // 300,000 x 0.4 = 120,000,000 nanos; 1,000 x 1.8 = 1,800,000; total 121,800,000
+    assert.equal(p.costNanos('gpt-5.6-luna', { input: 300_000, output: 1_000 }, undefined, DEC)?.total, 121_800_000);
+  });
+
+  it('prices the models the old table lacked, and agrees with it where both have one', () => {
+    for (const model of ['gpt-5.1', 'gpt-5.2', 'gpt-5.4', 'gpt-5.5', 'gpt-5.6-sol', 'gpt-5.6-terra', 'gpt-realtime', 'gpt-realtime-mini', 'o3-pro']) {
+      assert.match(p.info(model)?.source ?? '', GENAI, model);
+    }
+    for (const model of Object.keys(MODEL_PRICES)) {
+      if (model === 'gpt-6.1-terra' || model === 'gpt-6.2-sol') continue;
+      const { longContext, ...rates } = p.price(model) ?? { input: NaN, output: NaN };
+      assert.equal(longContext, undefined, model);
+      assert.deepEqual(rates, MODEL_PRICES[model], model);
+    }
+  });
+
+  it('falls back to the bundled table for a model the data lacks, long context included', () => {
+    // gpt-6.1-terra ($1 / $0.05 / $5; above 272K: $2 / $0.10 / $7.50) is newer than genai-prices 0.1.8.
+    // 300,000 x 2 = 600,000,000 nanos; 1,000 x 7.5 = 7,500,000; total 607,500,000
+    const cost = p.costNanos('gpt-6.1-terra', { input: 300_000, output: 1_000 }, undefined, DEC);
+    assert.equal(cost?.total, 607_500_000);
+    assert.equal(cost?.source, `bundled@${PRICES_CHECKED_ON}`);
+  });
+
+  it('our correction wins where the data is incomplete: gpt-4o audio tokens', () => {
+    // gpt-4o-audio-preview: text $2.50 / $10, audio $40 / $80. 1,000 in (800 audio) + 500 out (400 audio):
+    // 200 x 2.5 = 500,000 nanos; 800 x 40 = 32,000,000; 100 x 10 = 1,000,000; 400 x 80 = 32,000,000
+    const cost = p.costNanos('gpt-4o-audio-preview-2024-12-17', { input: 1000, audioInput: 800, output: 500, audioOutput: 400 });
+    assert.deepEqual(cost, {
+      input: 32_500_000, output: 33_000_000, tools: 0, total: 65_500_000, source: `bundled@${PRICES_CHECKED_ON}`, pricedAs: 'gpt-4o-audio-preview',
+    });
+  });
+
+  it('an override wins over the maintained data and says so', () => {
+    const own = new Pricing({ env: {}, overrides: { models: { 'gpt-5.6-luna': { input: 0.5, output: 2 } } } });
+    // 1,000 x 0.5 = 500,000 nanos; 1,000 x 2 = 2,000,000; total 2,500,000
+    const cost = own.costNanos('gpt-5.6-luna', { input: 1000, output: 1000 });
+    assert.equal(cost?.total, 2_500_000);
+    assert.equal(cost?.source, 'override');
+  });
+
+  it('without the maintained data, the bundled table alone', () => {
+    const table = new Pricing({ env: {}, maintained: false });
+    assert.equal(table.price('gpt-5.6-luna'), undefined);
+    assert.equal(table.info('gpt-4o')?.source, `bundled@${PRICES_CHECKED_ON}`);
+  });
+});
+
+describe('CostModel: usage shapes by modality, attributes, unknown models', () => {
+  const warnings: string[] = [];
+  const diag = { warn: (m: string) => warnings.push(m), error() {}, info() {}, debug() {}, verbose() {} };
+  const model = new CostModel(diag);
+
+  it('a Realtime response: text, audio and cached parts each at their rate', () => {
+    // gpt-realtime: text $4 in / $0.40 cached / $16 out; audio $32 in / $0.40 cached / $64 out.
+    // Input 1,000 = text 400 + audio 600; cached 300 = text 100 + audio 200.
+    //   uncached text 300 x 4 = 1,200,000 nanos; cached text 100 x 0.4 = 40,000;
+    //   uncached audio 400 x 32 = 12,800,000; cached audio 200 x 0.4 = 80,000 -> input 14,120,000
+    // Output 500 = text 100 x 16 = 1,600,000 + audio 400 x 64 = 25,600,000 -> output 27,200,000
+    const usage = {
+      total_tokens: 1500,
+      input_tokens: 1000,
+      output_tokens: 500,
+      input_token_details: { text_tokens: 400, audio_tokens: 600, cached_tokens: 300, cached_tokens_details: { text_tokens: 100, audio_tokens: 200 } },
+      output_token_details: { text_tokens: 100, audio_tokens: 400 },
+    };
+    const cost = model.of('gpt-realtime-2025-08-28', usage);
+    assert.equal(cost?.input, 14_120_000);
+    assert.equal(cost?.output, 27_200_000);
+    assert.equal(cost?.total, 41_320_000);
+    assert.equal(cost?.pricedAs, 'gpt-realtime');
+  });
+
+  it("a chat completion's cached tokens (prompt_tokens_details) at the cached rate", () => {
+    // gpt-4o-mini: $0.15 in, $0.075 cached, $0.60 out. 2,000 prompt (1,500 cached) + 100 completion:
+    // 500 x 0.15 = 75,000 nanos; 1,500 x 0.075 = 112,500; 100 x 0.6 = 60,000; total 247,500
+    const usage = { prompt_tokens: 2000, completion_tokens: 100, prompt_tokens_details: { cached_tokens: 1500, audio_tokens: 0 } };
+    assert.equal(model.of('gpt-4o-mini', usage)?.total, 247_500);
+  });
+
+  it('puts the cost and its provenance on the span', () => {
+    const cost = model.of('gpt-5.6-luna', { input_tokens: 1000, output_tokens: 0 });
+    assert.ok(cost);
+    const attrs = costAttributes(cost);
+    assert.match(String(attrs['spanlens.cost.source']), /^genai-prices@/);
+    assert.equal(attrs['spanlens.cost.priced_as'], 'gpt-5.6-luna');
+  });
+
+  it('an unknown model: no cost, one warning however often it is seen', () => {
+    const before = warnings.length;
+    assert.equal(model.of('acme-unknown-7', { input_tokens: 10, output_tokens: 10 }), undefined);
+    assert.equal(model.of('acme-unknown-7', { input_tokens: 10, output_tokens: 10 }), undefined);
+    assert.equal(warnings.length - before, 1);
+    assert.match(warnings[before], /no price for model "acme-unknown-7"/);
   });
 });
