@@ -1,8 +1,8 @@
-import { badRequest, missingParam } from './errors';
-import { parseMultipart } from './multipart';
-import { paginate } from './pagination';
-import { route, type ApiRequest, type Deps, type Route } from './router';
-import { asBody, requiredString } from './validate';
+import { badRequest, missingParam } from '../engine/errors';
+import { parseMultipart } from '../http/multipart';
+import { paginate } from '../http/pagination';
+import { route, type ApiRequest, type Deps, type Route } from '../http/router';
+import { asBody, requiredString } from '../engine/validate';
 
 const PURPOSES = ['assistants', 'batch', 'fine-tune', 'vision', 'user_data', 'evals'];
 

@@ -1,12 +1,12 @@
-import type { ParsedMessage } from './entities';
-import { badRequest, invalidType, invalidValue, missingParam } from './errors';
-import { paginate, queryList, type Query } from './pagination';
-import { route, type ApiRequest, type Deps, type Route } from './router';
+import type { ParsedMessage } from '../engine/entities';
+import { badRequest, invalidType, invalidValue, missingParam } from '../engine/errors';
+import { paginate, queryList, type Query } from '../http/pagination';
+import { route, type ApiRequest, type Deps, type Route } from '../http/router';
 import type { RunMachine, RunParams, ToolOutput } from './run-engine';
 import { FILE_SEARCH_CONTENT, stepView } from './step-view';
 import { RunStream } from './stream-runs';
-import type { WireRun } from './types';
-import * as v from './validate';
+import type { WireRun } from '../engine/types';
+import * as v from '../engine/validate';
 
 /** `stream: true` → the route answers with SSE events (see stream-runs.ts) instead of the run. */
 function wantsStream(body: v.Body): boolean {

@@ -1,10 +1,10 @@
-import type { Fault } from './faults';
-import { STREAM_ERROR } from './faults';
+import type { Fault } from '../http/faults';
+import { STREAM_ERROR } from '../http/faults';
 import type { RunMachine, Transition } from './run-engine';
-import { encodeRaw } from './sse';
-import type { SseWriter } from './sse-writer';
+import { encodeRaw } from '../http/sse';
+import type { SseWriter } from '../http/sse-writer';
 import { FILE_SEARCH_CONTENT, stepView } from './step-view';
-import type { WireStep } from './types';
+import type { WireStep } from '../engine/types';
 
 // `stream: true` on the run routes: the run's logged transitions become SSE events, in the order the
 // engine logged them (which is the recorded order of the real stream).

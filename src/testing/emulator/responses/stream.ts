@@ -1,6 +1,6 @@
-import { STREAM_ERROR } from './faults';
+import { STREAM_ERROR } from '../http/faults';
 import type { ResponseMachine } from './response-engine';
-import { pump, SseReply, type OutEvent } from './sse-reply';
+import { pump, SseReply, type OutEvent } from '../http/sse-reply';
 
 // `stream: true` on POST /responses, and GET /responses/{id}?stream=true (a background response's
 // stream, replayed from `starting_after`): the machine's logged events as SSE, `event: <type>` and the

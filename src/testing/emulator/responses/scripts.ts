@@ -1,7 +1,7 @@
-import { badRequest } from './errors';
-import { answerText, codeInterpreter, functionArguments, longAnswerText, quote, searchChunk, searchScore, toolAnswerText } from './generate';
-import { hashInt } from './ids';
-import { RESPONSE_SCRIPTS, type ResponseScript } from './options';
+import { badRequest } from '../engine/errors';
+import { answerText, codeInterpreter, functionArguments, longAnswerText, quote, searchChunk, searchScore, toolAnswerText } from '../engine/generate';
+import { hashInt } from '../engine/ids';
+import { RESPONSE_SCRIPTS, type ResponseScript } from '../options';
 import type { ResponseMachine } from './response-engine';
 import type {
   Annotation,
@@ -14,9 +14,9 @@ import type {
   ReasoningItem,
   StoredItem,
   WebSearchItem,
-} from './responses-types';
-import type { Stage } from './scripts';
-import { tokens } from './usage';
+} from './types';
+import type { Stage } from '../assistants/scripts';
+import { tokens } from '../engine/usage';
 
 // The scripted behaviours of a response. Each script is a list of stages; every stage is one state a
 // poller of a background response can see (queued → in_progress → tool items → the end).

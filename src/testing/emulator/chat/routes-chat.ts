@@ -1,14 +1,14 @@
-import { badRequest, invalidType, invalidValue, missingParam } from './errors';
-import { STREAM_ERROR } from './faults';
-import { answerText, functionArguments, longAnswerText, toolAnswerText, truncateToTokens } from './generate';
-import { digest, hashInt, type IdFactory } from './ids';
-import type { ChatToolCall, WireChatChunk, WireChatCompletion, WireChatUsage } from './responses-types';
-import { route, type Route } from './router';
-import { tokenPieces } from './run-engine';
-import { pump, SseReply, type OutEvent } from './sse-reply';
-import { nowSeconds } from './store';
-import { tokens } from './usage';
-import * as v from './validate';
+import { badRequest, invalidType, invalidValue, missingParam } from '../engine/errors';
+import { STREAM_ERROR } from '../http/faults';
+import { answerText, functionArguments, longAnswerText, toolAnswerText, truncateToTokens } from '../engine/generate';
+import { digest, hashInt, type IdFactory } from '../engine/ids';
+import type { ChatToolCall, WireChatChunk, WireChatCompletion, WireChatUsage } from '../responses/types';
+import { route, type Route } from '../http/router';
+import { tokenPieces } from '../assistants/run-engine';
+import { pump, SseReply, type OutEvent } from '../http/sse-reply';
+import { nowSeconds } from '../engine/store';
+import { tokens } from '../engine/usage';
+import * as v from '../engine/validate';
 
 // POST /chat/completions: one answer per choice (`n`), function tool calls, `response_format`
 // json_schema / json_object content, `max_completion_tokens` cuts (finish_reason 'length'), and with

@@ -1,7 +1,7 @@
-import { badRequest } from './errors';
-import { paginate, queryValue } from './pagination';
-import { route, type Deps, type Route } from './router';
-import { asBody, has, metadata } from './validate';
+import { badRequest } from '../engine/errors';
+import { paginate, queryValue } from '../http/pagination';
+import { route, type Deps, type Route } from '../http/router';
+import { asBody, has, metadata } from '../engine/validate';
 
 export function threadRoutes({ store, entities, engine }: Deps): Route[] {
   const param = (req: { params: Record<string, string> }, name: string) => req.params[name] as string;

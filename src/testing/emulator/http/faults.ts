@@ -1,5 +1,5 @@
-import { ApiError } from './errors';
-import type { EmulatorFault, EmulatorOptions, FaultRequest } from './options';
+import { ApiError } from '../engine/errors';
+import type { EmulatorFault, EmulatorOptions, FaultRequest } from '../options';
 
 // Injected network and server faults. A request picks one with the `x-emulator-fault` header (the SDK
 // passes per-call `headers`), else the emulator's `fault` option decides; `none` turns it off. Every

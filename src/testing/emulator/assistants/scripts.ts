@@ -1,5 +1,5 @@
 import type OpenAI from 'openai';
-import { badRequest } from './errors';
+import { badRequest } from '../engine/errors';
 import {
   answerText,
   codeInterpreter,
@@ -9,12 +9,12 @@ import {
   searchChunk,
   searchScore,
   toolAnswerText,
-} from './generate';
-import { hashInt } from './ids';
-import { EMULATOR_SCRIPTS, type EmulatorScript } from './options';
+} from '../engine/generate';
+import { hashInt } from '../engine/ids';
+import { EMULATOR_SCRIPTS, type EmulatorScript } from '../options';
 import type { RunMachine } from './run-engine';
-import type { FileSearchToolCall, RequiredToolCall, TextAnnotation, WireAssistant, WireRun, WireStep } from './types';
-import { tokens } from './usage';
+import type { FileSearchToolCall, RequiredToolCall, TextAnnotation, WireAssistant, WireRun, WireStep } from '../engine/types';
+import { tokens } from '../engine/usage';
 
 // The scripted behaviours. Each script is a list of stages; every stage is one state a poller can see.
 

@@ -1,9 +1,9 @@
-import { badRequest, invalidType, invalidValue, missingParam } from './errors';
-import { seededRandom } from './sse';
-import type { WireEmbeddingList } from './responses-types';
-import { route, type Route } from './router';
-import { tokens } from './usage';
-import * as v from './validate';
+import { badRequest, invalidType, invalidValue, missingParam } from '../engine/errors';
+import { seededRandom } from '../http/sse';
+import type { WireEmbeddingList } from '../responses/types';
+import { route, type Route } from '../http/router';
+import { tokens } from '../engine/usage';
+import * as v from '../engine/validate';
 
 // POST /embeddings: a deterministic unit vector per input (a pure function of the seed, the model and
 // the input), as JSON floats or (encoding_format 'base64', which SDK v5+ asks for by default and

@@ -1,27 +1,27 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Entities } from './entities';
-import { ApiError, badRequest } from './errors';
+import { Entities } from '../engine/entities';
+import { ApiError, badRequest } from '../engine/errors';
 import { checkFaultOption, chooseFault, faultLabel, isFirstAttempt, isStreamFault, mutateJson, mutateStream, statusFault, type Fault } from './faults';
-import { IdFactory } from './ids';
+import { IdFactory } from '../engine/ids';
 import { parseMultipart } from './multipart';
-import type { Emulator, EmulatorOptions, RecordedRequest } from './options';
+import type { Emulator, EmulatorOptions, RecordedRequest } from '../options';
 import type { Query } from './pagination';
 import { resolve, type Deps, type Route } from './router';
-import { assistantRoutes } from './routes-assistants';
-import { fileRoutes } from './routes-files';
-import { runRoutes } from './routes-runs';
-import { threadRoutes } from './routes-threads';
-import { ResponseEngine, type ResponseContext } from './response-engine';
-import { chatRoutes } from './routes-chat';
-import { embeddingRoutes } from './routes-embeddings';
-import { responseRoutes } from './routes-responses';
-import { RunEngine } from './run-engine';
+import { assistantRoutes } from '../assistants/routes-assistants';
+import { fileRoutes } from '../assistants/routes-files';
+import { runRoutes } from '../assistants/routes-runs';
+import { threadRoutes } from '../assistants/routes-threads';
+import { ResponseEngine, type ResponseContext } from '../responses/response-engine';
+import { chatRoutes } from '../chat/routes-chat';
+import { embeddingRoutes } from '../chat/routes-embeddings';
+import { responseRoutes } from '../responses/routes-responses';
+import { RunEngine } from '../assistants/run-engine';
 import { SseReply } from './sse-reply';
 import { CHUNKINGS, type Chunking } from './sse';
 import { SseWriter } from './sse-writer';
-import { Store } from './store';
-import { RunStream, streamRun, type StreamFault } from './stream-runs';
+import { Store } from '../engine/store';
+import { RunStream, streamRun, type StreamFault } from '../assistants/stream-runs';
 
 // The HTTP side: a loopback server speaking the Assistants v2 REST API under /v1 with the real
 // response headers, recording every request it receives. Run routes with `stream: true` answer with

@@ -1,8 +1,8 @@
-import type { Entities } from './entities';
-import { ApiError, badRequest } from './errors';
-import { hashInt, type IdFactory } from './ids';
-import type { ResponseScript } from './options';
-import { responseScriptStages } from './responses-scripts';
+import type { Entities } from '../engine/entities';
+import { ApiError, badRequest } from '../engine/errors';
+import { hashInt, type IdFactory } from '../engine/ids';
+import type { ResponseScript } from '../options';
+import { responseScriptStages } from './scripts';
 import type {
   Annotation,
   InputMessageItem,
@@ -13,12 +13,12 @@ import type {
   StoredItem,
   WireConversation,
   WireResponse,
-} from './responses-types';
-import { tokenPieces } from './run-engine';
-import type { Stage } from './scripts';
-import { nowSeconds, type Store } from './store';
-import { truncateToTokens } from './generate';
-import { tokens } from './usage';
+} from './types';
+import { tokenPieces } from '../assistants/run-engine';
+import type { Stage } from '../assistants/scripts';
+import { nowSeconds, type Store } from '../engine/store';
+import { truncateToTokens } from '../engine/generate';
+import { tokens } from '../engine/usage';
 
 // The Responses API state machine, built like the run engine: a script (responses-scripts.ts) is a
 // list of stages; each stage changes the response and logs every change as the stream event the real

@@ -1,4 +1,4 @@
-import type { WireStep } from './types';
+import type { WireStep } from '../engine/types';
 
 // Run steps as clients see them (REST responses and stream events alike): file_search result content is
 // only there when the request asked for it with `include[]`.

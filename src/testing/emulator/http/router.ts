@@ -1,8 +1,8 @@
-import type { Entities } from './entities';
-import { ApiError } from './errors';
+import type { Entities } from '../engine/entities';
+import { ApiError } from '../engine/errors';
 import type { Query } from './pagination';
-import type { RunEngine } from './run-engine';
-import type { Store } from './store';
+import type { RunEngine } from '../assistants/run-engine';
+import type { Store } from '../engine/store';
 
 // A tiny router: routes are `METHOD /path/:param` patterns matched segment by segment, first match wins
 // (so literal paths such as /threads/runs must come before /threads/:thread_id).

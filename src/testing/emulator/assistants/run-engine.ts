@@ -1,9 +1,9 @@
-import type { Entities, ParsedMessage } from './entities';
-import { badRequest } from './errors';
-import { truncateToTokens, lastUserText } from './generate';
-import type { EmulatorScript } from './options';
+import type { Entities, ParsedMessage } from '../engine/entities';
+import { badRequest } from '../engine/errors';
+import { truncateToTokens, lastUserText } from '../engine/generate';
+import type { EmulatorScript } from '../options';
 import { chooseScript, scriptStages, type Stage } from './scripts';
-import { isTerminal, nowSeconds, type Store, type ThreadRecord } from './store';
+import { isTerminal, nowSeconds, type Store, type ThreadRecord } from '../engine/store';
 import type {
   AssistantTool,
   MessageContent,
@@ -18,8 +18,8 @@ import type {
   WireMessage,
   WireRun,
   WireStep,
-} from './types';
-import { makeUsage, promptTokens, sumUsage, tokens } from './usage';
+} from '../engine/types';
+import { makeUsage, promptTokens, sumUsage, tokens } from '../engine/usage';
 
 // The run state machine. A script (scripts.ts) is a list of stages; each stage mutates the run, its
 // steps and its messages and logs every change as a transition named like the Assistants SSE event it

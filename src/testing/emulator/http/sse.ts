@@ -1,4 +1,4 @@
-import { hashInt } from './ids';
+import { hashInt } from '../engine/ids';
 
 // Server-sent events as the Assistants API frames them (recorded): `event: <name>\ndata: <compact
 // JSON>\n\n` per event, the stream closed by `event: done\ndata: [DONE]\n\n`.

@@ -1,6 +1,6 @@
-import { paginate } from './pagination';
-import { route, type Deps, type Route } from './router';
-import { asBody } from './validate';
+import { paginate } from '../http/pagination';
+import { route, type Deps, type Route } from '../http/router';
+import { asBody } from '../engine/validate';
 
 export function assistantRoutes({ store, entities }: Deps): Route[] {
   return [

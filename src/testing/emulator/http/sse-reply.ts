@@ -1,4 +1,4 @@
-import type { StreamFault } from './stream-runs';
+import type { StreamFault } from '../assistants/stream-runs';
 import type { SseWriter } from './sse-writer';
 
 // SSE answers of the routes other than the Assistants runs (Responses, Chat Completions). A route

@@ -1,5 +1,5 @@
-import { badRequest, invalidValue } from './errors';
-import type { ListPage } from './types';
+import { badRequest, invalidValue } from '../engine/errors';
+import type { ListPage } from '../engine/types';
 
 export type Query = Record<string, string | string[]>;
 

@@ -1,12 +1,12 @@
-import { ApiError, badRequest, invalidType, invalidValue, missingParam } from './errors';
-import { paginate, queryList, queryValue, type Query } from './pagination';
+import { ApiError, badRequest, invalidType, invalidValue, missingParam } from '../engine/errors';
+import { paginate, queryList, queryValue, type Query } from '../http/pagination';
 import { lastUserQuestion, ResponseMachine, type ConversationRecord, type ResponseContext, type ResponseEngine } from './response-engine';
-import { chooseResponseScript } from './responses-scripts';
-import type { StoredItem, WireConversation, WireResponse } from './responses-types';
-import { route, type ApiRequest, type Route } from './router';
-import { nowSeconds } from './store';
-import { responseStream } from './stream-responses';
-import * as v from './validate';
+import { chooseResponseScript } from './scripts';
+import type { StoredItem, WireConversation, WireResponse } from './types';
+import { route, type ApiRequest, type Route } from '../http/router';
+import { nowSeconds } from '../engine/store';
+import { responseStream } from './stream';
+import * as v from '../engine/validate';
 
 // The Responses API (POST /responses, GET/DELETE /responses/{id}, POST /responses/{id}/cancel,
 // GET /responses/{id}/input_items) and the Conversations API (/conversations, /conversations/{id},
