@@ -1,5 +1,6 @@
 import { paginate } from '../http/pagination';
-import { route, type Deps, type Route } from '../http/router';
+import { route, type Route } from '../http/router';
+import type { Deps } from './deps';
 import { asBody } from '../engine/validate';
 
 export function assistantRoutes({ store, entities }: Deps): Route[] {

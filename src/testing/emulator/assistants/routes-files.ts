@@ -1,7 +1,8 @@
 import { badRequest, missingParam } from '../engine/errors';
 import { parseMultipart } from '../http/multipart';
 import { paginate } from '../http/pagination';
-import { route, type ApiRequest, type Deps, type Route } from '../http/router';
+import { route, type ApiRequest, type Route } from '../http/router';
+import type { Deps } from './deps';
 import { asBody, requiredString } from '../engine/validate';
 
 const PURPOSES = ['assistants', 'batch', 'fine-tune', 'vision', 'user_data', 'evals'];

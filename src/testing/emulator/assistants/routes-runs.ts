@@ -1,10 +1,11 @@
 import type { ParsedMessage } from '../engine/entities';
 import { badRequest, invalidType, invalidValue, missingParam } from '../engine/errors';
 import { paginate, queryList, type Query } from '../http/pagination';
-import { route, type ApiRequest, type Deps, type Route } from '../http/router';
+import { route, type ApiRequest, type Route } from '../http/router';
+import type { Deps } from './deps';
 import type { RunMachine, RunParams, ToolOutput } from './run-engine';
 import { FILE_SEARCH_CONTENT, stepView } from './step-view';
-import { RunStream } from './stream-runs';
+import { runStream } from './stream-runs';
 import type { WireRun } from '../engine/types';
 import * as v from '../engine/validate';
 
@@ -98,7 +99,7 @@ export function runRoutes(deps: Deps): Route[] {
       const rec = entities.createThread(threadBody);
       try {
         const m = engine.createRun(rec, assistant, params, { include, additionalMessages: [], threadCreated: true });
-        return stream ? new RunStream(m, 0) : m.run;
+        return stream ? runStream(m, 0) : m.run;
       } catch (err) {
         store.threads.delete(rec.thread.id);
         throw err;
@@ -117,7 +118,7 @@ export function runRoutes(deps: Deps): Route[] {
       );
       const assistant = store.assistant(assistantId);
       const m = engine.createRun(rec, assistant, params, { include, additionalMessages: additional, threadCreated: false });
-      return stream ? new RunStream(m, 0) : m.run;
+      return stream ? runStream(m, 0) : m.run;
     }),
     route('GET', '/threads/:thread_id/runs', (req) => {
       const rec = store.thread(p(req, 'thread_id'));
@@ -151,7 +152,7 @@ export function runRoutes(deps: Deps): Route[] {
       // The stream of a submit starts with what the outputs set off: the tool_calls step completing.
       const from = m.transitions.length;
       m.submitToolOutputs(toolOutputs(body));
-      return stream ? new RunStream(m, from) : m.run;
+      return stream ? runStream(m, from) : m.run;
     }),
 
     route('GET', '/threads/:thread_id/runs/:run_id/steps', (req) => {

@@ -1,6 +1,7 @@
 import { badRequest } from '../engine/errors';
 import { paginate, queryValue } from '../http/pagination';
-import { route, type Deps, type Route } from '../http/router';
+import { route, type Route } from '../http/router';
+import type { Deps } from './deps';
 import { asBody, has, metadata } from '../engine/validate';
 
 export function threadRoutes({ store, entities, engine }: Deps): Route[] {

@@ -1,8 +1,9 @@
 import type { Entities, ParsedMessage } from '../engine/entities';
 import { badRequest } from '../engine/errors';
-import { truncateToTokens, lastUserText } from '../engine/generate';
+import { lastUserText, tokenPieces, truncateToTokens } from '../engine/generate';
 import type { EmulatorScript } from '../options';
-import { chooseScript, scriptStages, type Stage } from './scripts';
+import type { Stage } from '../engine/stage';
+import { chooseScript, scriptStages } from './scripts';
 import { isTerminal, nowSeconds, type Store, type ThreadRecord } from '../engine/store';
 import type {
   AssistantTool,
@@ -565,11 +566,6 @@ export class RunMachine {
   waitForCancel(): void {
     this.waiting = 'cancel';
   }
-}
-
-/** Text cut like model tokens: a word or a run of punctuation with its leading whitespace. */
-export function tokenPieces(text: string): string[] {
-  return text.match(/\s*(?:[A-Za-z0-9_]+|[^\sA-Za-z0-9_]+)|\s+/g) ?? [];
 }
 
 export class RunEngine {

@@ -12,13 +12,12 @@ import {
 } from '../engine/generate';
 import { hashInt } from '../engine/ids';
 import { EMULATOR_SCRIPTS, type EmulatorScript } from '../options';
+import type { Stage } from '../engine/stage';
 import type { RunMachine } from './run-engine';
 import type { FileSearchToolCall, RequiredToolCall, TextAnnotation, WireAssistant, WireRun, WireStep } from '../engine/types';
 import { tokens } from '../engine/usage';
 
 // The scripted behaviours. Each script is a list of stages; every stage is one state a poller can see.
-
-export type Stage = () => void;
 
 type FunctionDefinition = OpenAI.FunctionDefinition;
 

@@ -1,7 +1,7 @@
-import type { Fault } from '../http/faults';
-import { STREAM_ERROR } from '../http/faults';
+import { STREAM_ERROR, type StreamFault } from '../http/faults';
 import type { RunMachine, Transition } from './run-engine';
 import { encodeRaw } from '../http/sse';
+import { SseReply } from '../http/sse-reply';
 import type { SseWriter } from '../http/sse-writer';
 import { FILE_SEARCH_CONTENT, stepView } from './step-view';
 import type { WireStep } from '../engine/types';
@@ -10,14 +10,9 @@ import type { WireStep } from '../engine/types';
 // engine logged them (which is the recorded order of the real stream).
 
 /** What a run route returns for `stream: true`: stream `machine`'s transitions from index `from` on. */
-export class RunStream {
-  constructor(
-    readonly machine: RunMachine,
-    readonly from: number,
-  ) {}
+export function runStream(machine: RunMachine, from: number): SseReply {
+  return new SseReply([machine.run.id, from], (out, fault, onFault) => streamRun(out, machine, from, fault, onFault));
 }
-
-export type StreamFault = Extract<Fault, { events: number }>;
 
 interface OutEvent {
   name: string;
@@ -44,10 +39,9 @@ function outEvent(t: Transition, includeContent: boolean): OutEvent {
  * happens to the connection, the run is then finished as the real server would finish it, so the
  * state afterwards is the state a polled run reaches.
  */
-export async function streamRun(out: SseWriter, stream: RunStream, fault: StreamFault | null, onFault: (f: StreamFault) => void): Promise<void> {
-  const m = stream.machine;
+async function streamRun(out: SseWriter, m: RunMachine, from: number, fault: StreamFault | null, onFault: (f: StreamFault) => void): Promise<void> {
   const includeContent = m.include.includes(FILE_SEARCH_CONTENT);
-  let cursor = stream.from;
+  let cursor = from;
   let sent = 0;
   const owner = {};
   m.streamOwner = owner;

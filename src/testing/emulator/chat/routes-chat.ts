@@ -1,10 +1,9 @@
 import { badRequest, invalidType, invalidValue, missingParam } from '../engine/errors';
 import { STREAM_ERROR } from '../http/faults';
-import { answerText, functionArguments, longAnswerText, toolAnswerText, truncateToTokens } from '../engine/generate';
+import { answerText, functionArguments, longAnswerText, tokenPieces, toolAnswerText, truncateToTokens } from '../engine/generate';
 import { digest, hashInt, type IdFactory } from '../engine/ids';
-import type { ChatToolCall, WireChatChunk, WireChatCompletion, WireChatUsage } from '../responses/types';
+import type { ChatToolCall, WireChatChunk, WireChatCompletion, WireChatUsage } from './types';
 import { route, type Route } from '../http/router';
-import { tokenPieces } from '../assistants/run-engine';
 import { pump, SseReply, type OutEvent } from '../http/sse-reply';
 import { nowSeconds } from '../engine/store';
 import { tokens } from '../engine/usage';
@@ -228,7 +227,7 @@ export function chatRoutes(ids: IdFactory, seed: number, seenPrefixes: Map<strin
         return completionObject;
       }
       const chunks = streamChunks({ id, created, model, fingerprint, choices, usage: includeUsage ? usage : null, seed });
-      return new SseReply(id, async (out, fault, onFault) => {
+      return new SseReply([id], async (out, fault, onFault) => {
         let i = 0;
         const events: OutEvent[] = [...chunks.map((c) => ({ name: null, data: c })), { name: null, data: '[DONE]', raw: true }];
         await pump(out, async () => events[i++] ?? null, {

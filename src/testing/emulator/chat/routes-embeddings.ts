@@ -1,6 +1,6 @@
 import { badRequest, invalidType, invalidValue, missingParam } from '../engine/errors';
 import { seededRandom } from '../http/sse';
-import type { WireEmbeddingList } from '../responses/types';
+import type { WireEmbeddingList } from './types';
 import { route, type Route } from '../http/router';
 import { tokens } from '../engine/usage';
 import * as v from '../engine/validate';

@@ -50,6 +50,11 @@ export function longAnswerText(seed: number, question: string): string {
 }
 
 /** The first `budget` tokens' worth of text (≈4 chars each), cut at a word boundary. */
+/** Text cut like model tokens: a word or a run of punctuation with its leading whitespace. */
+export function tokenPieces(text: string): string[] {
+  return text.match(/\s*(?:[A-Za-z0-9_]+|[^\sA-Za-z0-9_]+)|\s+/g) ?? [];
+}
+
 export function truncateToTokens(text: string, budget: number): string {
   const maxChars = Math.max(1, budget) * 4;
   if (text.length <= maxChars) return text;

@@ -140,7 +140,10 @@ export const STREAM_ERROR = {
   error: { message: 'The server had an error while processing your request. Sorry about that!', type: 'server_error', param: null, code: 'server_error' },
 };
 
-export function isStreamFault(fault: Fault): fault is Extract<Fault, { events: number }> {
+/** The faults that act on a stream's events (the rest act on the whole request). */
+export type StreamFault = Extract<Fault, { events: number }>;
+
+export function isStreamFault(fault: Fault): fault is StreamFault {
   return 'events' in fault;
 }
 

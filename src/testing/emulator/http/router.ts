@@ -1,8 +1,5 @@
-import type { Entities } from '../engine/entities';
 import { ApiError } from '../engine/errors';
 import type { Query } from './pagination';
-import type { RunEngine } from '../assistants/run-engine';
-import type { Store } from '../engine/store';
 
 // A tiny router: routes are `METHOD /path/:param` patterns matched segment by segment, first match wins
 // (so literal paths such as /threads/runs must come before /threads/:thread_id).
@@ -25,12 +22,6 @@ export interface Route {
   method: 'GET' | 'POST' | 'DELETE';
   pattern: string;
   handler: Handler;
-}
-
-export interface Deps {
-  store: Store;
-  entities: Entities;
-  engine: RunEngine;
 }
 
 export function route(method: Route['method'], pattern: string, handler: Handler): Route {

@@ -1,8 +1,8 @@
-import type { StreamFault } from '../assistants/stream-runs';
+import type { StreamFault } from './faults';
 import type { SseWriter } from './sse-writer';
 
-// SSE answers of the routes other than the Assistants runs (Responses, Chat Completions). A route
-// returns an SseReply; the server opens the response and calls `write`. `pump` writes a sequence of
+// SSE answers. A route returns an SseReply; the server opens the response and calls `write`. `pump`
+// (used by the Responses and Chat streams; run streams have their own loop) writes a sequence of
 // events and applies the stream faults exactly as the run streams do: after `fault.events` events the
 // connection is cut (cut-after), the response ends (truncate), an error event is written (error-event)
 // or the next event goes out with its data cut in half (malformed-json).
@@ -26,10 +26,11 @@ function encodeText(name: string | null, data: string): Buffer {
 
 export type Writer = (out: SseWriter, fault: StreamFault | null, onFault: (f: StreamFault) => void) => Promise<void>;
 
+/** What a route returns to answer with SSE: the server opens the response, then calls `write`. */
 export class SseReply {
   constructor(
-    /** Part of the seed of split chunking (e.g. the response id). */
-    readonly seedKey: string,
+    /** Seed parts of split chunking (e.g. the response id), so each stream cuts its own way. */
+    readonly seedKey: ReadonlyArray<string | number>,
     readonly write: Writer,
   ) {}
 }

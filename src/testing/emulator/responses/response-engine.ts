@@ -14,10 +14,9 @@ import type {
   WireConversation,
   WireResponse,
 } from './types';
-import { tokenPieces } from '../assistants/run-engine';
-import type { Stage } from '../assistants/scripts';
+import type { Stage } from '../engine/stage';
 import { nowSeconds, type Store } from '../engine/store';
-import { truncateToTokens } from '../engine/generate';
+import { tokenPieces, truncateToTokens } from '../engine/generate';
 import { tokens } from '../engine/usage';
 
 // The Responses API state machine, built like the run engine: a script (responses-scripts.ts) is a

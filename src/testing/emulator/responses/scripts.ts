@@ -15,7 +15,7 @@ import type {
   StoredItem,
   WebSearchItem,
 } from './types';
-import type { Stage } from '../assistants/scripts';
+import type { Stage } from '../engine/stage';
 import { tokens } from '../engine/usage';
 
 // The scripted behaviours of a response. Each script is a list of stages; every stage is one state a

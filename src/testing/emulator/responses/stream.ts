@@ -23,7 +23,7 @@ export function responseErrorEvent(sequenceNumber: number): OutEvent {
 
 /** Streams `m`'s events after sequence number `startingAfter` (-1: all), running the stages as it goes. */
 export function responseStream(m: ResponseMachine, startingAfter: number): SseReply {
-  return new SseReply(`${m.response.id}:${startingAfter}`, async (out, fault, onFault) => {
+  return new SseReply([`${m.response.id}:${startingAfter}`], async (out, fault, onFault) => {
     const first = Math.max(0, startingAfter + 1);
     let cursor = first;
     const owner = {};
