@@ -11,7 +11,8 @@ import { Store } from './engine/store';
 import { serve } from './http/server';
 import type { Route } from './http/router';
 import type { Emulator, EmulatorOptions } from './options';
-import { ResponseEngine, type ResponseContext } from './responses/response-engine';
+import type { ResponseContext } from './responses/context';
+import { ResponseEngine } from './responses/response-engine';
 import { responseRoutes } from './responses/routes-responses';
 
 // One emulator: the state every API shares (ids, entities), each API's engine and routes, and the

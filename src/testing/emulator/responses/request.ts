@@ -1,6 +1,6 @@
 import { badRequest, invalidType, invalidValue, missingParam } from '../engine/errors';
 import * as v from '../engine/validate';
-import type { ResponseContext } from './response-engine';
+import type { ResponseContext } from './context';
 import type { StoredItem } from './types';
 
 // Reading the parts of a Responses / Conversations request: input items, tools, text format, include.

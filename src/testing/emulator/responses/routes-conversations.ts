@@ -4,7 +4,8 @@ import * as v from '../engine/validate';
 import { paginate, queryList } from '../http/pagination';
 import { route, type ApiRequest, type Route } from '../http/router';
 import { includeList, listed, parseItems, type Body, type Listed } from './request';
-import type { ConversationRecord, ResponseContext, ResponseEngine } from './response-engine';
+import type { ConversationRecord, ResponseContext } from './context';
+import type { ResponseEngine } from './response-engine';
 import type { StoredItem } from './types';
 
 // The Conversations API: /conversations, /conversations/{id}, /conversations/{id}/items[/{item_id}].

@@ -5,8 +5,10 @@ import { paginate, queryValue } from '../http/pagination';
 import { route, type ApiRequest, type Route } from '../http/router';
 import { conversationRoutes } from './routes-conversations';
 import { conversationId, echoTools, includeList, listed, parseItems, textFormat, type Body } from './request';
-import { lastUserQuestion, ResponseMachine, type ConversationRecord, type ResponseContext, type ResponseEngine } from './response-engine';
-import { chooseResponseScript } from './scripts';
+import { lastUserQuestion, type ConversationRecord, type ResponseContext } from './context';
+import type { ResponseEngine } from './response-engine';
+import { ResponseMachine } from './response-machine';
+import { chooseResponseScript } from './choose-script';
 import { responseStream } from './stream';
 import type { StoredItem, WireResponse } from './types';
 

@@ -1,5 +1,5 @@
 import { STREAM_ERROR } from '../http/faults';
-import type { ResponseMachine } from './response-engine';
+import type { ResponseMachine } from './response-machine';
 import { pump, SseReply, type OutEvent } from '../http/sse-reply';
 
 // `stream: true` on POST /responses, and GET /responses/{id}?stream=true (a background response's
