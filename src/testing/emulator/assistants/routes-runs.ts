@@ -3,7 +3,7 @@ import { badRequest, invalidType, invalidValue, missingParam } from '../engine/e
 import { paginate, queryList, type Query } from '../http/pagination';
 import { route, type ApiRequest, type Route } from '../http/router';
 import type { Deps } from './deps';
-import type { RunMachine, RunParams, ToolOutput } from './run-engine';
+import type { RunMachine, RunParams, ToolOutput } from './run-machine';
 import { FILE_SEARCH_CONTENT, stepView } from './step-view';
 import { runStream } from './stream-runs';
 import type { WireRun } from '../engine/types';

@@ -13,7 +13,7 @@ import {
 import { hashInt } from '../engine/ids';
 import { EMULATOR_SCRIPTS, type EmulatorScript } from '../options';
 import type { Stage } from '../engine/stage';
-import type { RunMachine } from './run-engine';
+import type { RunMachine } from './run-machine';
 import type { FileSearchToolCall, RequiredToolCall, TextAnnotation, WireAssistant, WireRun, WireStep } from '../engine/types';
 import { tokens } from '../engine/usage';
 

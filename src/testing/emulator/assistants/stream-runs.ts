@@ -1,5 +1,5 @@
 import { STREAM_ERROR, type StreamFault } from '../http/faults';
-import type { RunMachine, Transition } from './run-engine';
+import type { RunMachine, Transition } from './run-machine';
 import { encodeRaw } from '../http/sse';
 import { SseReply } from '../http/sse-reply';
 import type { SseWriter } from '../http/sse-writer';
