@@ -18,7 +18,7 @@
 // (`x-emulator-chunking` or the `chunking` option) exercise a client's error handling; see EmulatorFault.
 
 import type { Emulator, EmulatorOptions } from './emulator/options';
-import { startServer } from './emulator/server';
+import { startServer } from './emulator/start';
 
 export type { Emulator, EmulatorFault, EmulatorOptions, EmulatorScript, FaultRequest, RecordedRequest, ResponseScript } from './emulator/options';
 export { EMULATOR_SCRIPTS, RESPONSE_SCRIPTS } from './emulator/options';

@@ -27,7 +27,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isDeepStrictEqual } from 'node:util';
 import type { Cassette, Interaction } from './cassette';
-import { seededRandom } from '../../src/testing/emulator/sse';
+import { seededRandom } from '../../src/testing/emulator/http/sse';
 
 export type ChunkSplit = 'events' | 'random';
 

@@ -1,4 +1,4 @@
-import { SseWriter } from '../../src/testing/emulator/sse-writer';
+import { SseWriter } from '../../src/testing/emulator/http/sse-writer';
 
 /**
  * Runs `action` (an app's request) inside the emulator's next stream flush, the window between an SSE

@@ -3,10 +3,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import OpenAI, { BadRequestError, NotFoundError, toFile } from 'openai';
-import { Entities } from '../../src/testing/emulator/entities';
-import { IdFactory } from '../../src/testing/emulator/ids';
-import { RunEngine } from '../../src/testing/emulator/run-engine';
-import { Store } from '../../src/testing/emulator/store';
+import { Entities } from '../../src/testing/emulator/engine/entities';
+import { IdFactory } from '../../src/testing/emulator/engine/ids';
+import { RunEngine } from '../../src/testing/emulator/assistants/run-engine';
+import { Store } from '../../src/testing/emulator/engine/store';
 import { startEmulator, type Emulator } from '../../src/testing/index';
 
 type Run = OpenAI.Beta.Threads.Run;

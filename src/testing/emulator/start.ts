@@ -1,0 +1,50 @@
+import { assistantRoutes } from './assistants/routes-assistants';
+import { fileRoutes } from './assistants/routes-files';
+import { runRoutes } from './assistants/routes-runs';
+import { threadRoutes } from './assistants/routes-threads';
+import { RunEngine } from './assistants/run-engine';
+import { chatRoutes } from './chat/routes-chat';
+import { embeddingRoutes } from './chat/routes-embeddings';
+import { Entities } from './engine/entities';
+import { IdFactory } from './engine/ids';
+import { Store } from './engine/store';
+import { serve } from './http/server';
+import type { Route } from './http/router';
+import type { Emulator, EmulatorOptions } from './options';
+import type { ResponseContext } from './responses/context';
+import { ResponseEngine } from './responses/response-engine';
+import { responseRoutes } from './responses/routes-responses';
+
+// One emulator: the state every API shares (ids, entities), each API's engine and routes, and the
+// HTTP server that answers with them.
+
+export function startServer(options: EmulatorOptions = {}): Promise<Emulator> {
+  const seed = options.seed ?? 1;
+  const pollsPerStatus = options.pollsPerStatus ?? 1;
+  const ids = new IdFactory(seed);
+  const store = new Store(ids);
+  const entities = new Entities(store);
+  const engine = new RunEngine({ store, entities, seed, pollsPerStatus });
+  const responses = new ResponseEngine();
+  const responseContext: ResponseContext = { store, entities, ids, seed, pollsPerStatus };
+  /** Hashes of the chat message lists' prefixes seen so far → their prompt tokens (prompt caching). */
+  const chatPrefixes = new Map<string, number>();
+  const deps = { store, entities, engine };
+  // createAndRun (POST /threads/runs) is among the run routes, so they go before the thread routes.
+  const routes: Route[] = [
+    ...assistantRoutes(deps),
+    ...runRoutes(deps),
+    ...threadRoutes(deps),
+    ...fileRoutes(deps),
+    ...responseRoutes(responseContext, responses),
+    ...chatRoutes(ids, seed, chatPrefixes),
+    ...embeddingRoutes(seed),
+  ];
+  const clearState = (): void => {
+    store.clear();
+    engine.clear();
+    responses.clear();
+    chatPrefixes.clear();
+  };
+  return serve({ options, ids, seed, routes, clearState });
+}
