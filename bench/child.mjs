@@ -71,7 +71,10 @@ if (config === 'floor') {
   proto.makeRequest = function floorMakeRequest(...args) {
     const span = tracer.startSpan('openai');
     const p = makeRequest.apply(this, args);
-    p.then(() => span.end(), () => span.end());
+    p.then(
+      () => span.end(),
+      () => span.end(),
+    );
     return p;
   };
 }
@@ -141,7 +144,20 @@ const batches = {
   async messageInProcess(n) {
     let seq = 0;
     const threadId = 'thread_inProcess01';
-    const c = inProcessClient(() => JSON.stringify({ id: `msg_ip${++seq}`, object: 'thread.message', created_at: 1700000000, thread_id: threadId, role: 'user', content: [{ type: 'text', text: { value: `question ${seq}`, annotations: [] } }], attachments: [], metadata: {}, assistant_id: null, run_id: null }));
+    const c = inProcessClient(() =>
+      JSON.stringify({
+        id: `msg_ip${++seq}`,
+        object: 'thread.message',
+        created_at: 1700000000,
+        thread_id: threadId,
+        role: 'user',
+        content: [{ type: 'text', text: { value: `question ${seq}`, annotations: [] } }],
+        attachments: [],
+        metadata: {},
+        assistant_id: null,
+        run_id: null,
+      }),
+    );
     return timed(n, (i) => c.beta.threads.messages.create(threadId, { role: 'user', content: `question ${i}` }));
   },
   /** Polled 'code' runs, then the app lists the thread's messages (what most apps do next). */
@@ -189,7 +205,13 @@ const batches = {
     if (!inProcessTemplate) {
       const res = await fetch(`${streamURL}/threads/thread_inprocT/runs`, { method: 'POST', body: '{}' });
       const k = /\d+$/.exec(res.headers.get('x-request-id'))[0];
-      inProcessTemplate = { k, events: (await res.text()).split('\n\n').filter(Boolean).map((e) => `${e}\n\n`) };
+      inProcessTemplate = {
+        k,
+        events: (await res.text())
+          .split('\n\n')
+          .filter(Boolean)
+          .map((e) => `${e}\n\n`),
+      };
     }
     const { k, events } = inProcessTemplate;
     const encoder = new TextEncoder();
@@ -244,7 +266,21 @@ const batches = {
     const json = (body) => new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json', 'x-request-id': `req_${++seq}` } });
     const now = () => Math.floor(Date.now() / 1000);
     const usage = { prompt_tokens: 120, completion_tokens: 30, total_tokens: 150 };
-    const runObj = (t, r, status) => ({ id: r, object: 'thread.run', created_at: now(), thread_id: t, assistant_id: 'asst_bench', status, model: 'gpt-4o-mini', instructions: '', tools: [], metadata: {}, usage: status === 'completed' ? usage : null, started_at: now(), completed_at: status === 'completed' ? now() : null });
+    const runObj = (t, r, status) => ({
+      id: r,
+      object: 'thread.run',
+      created_at: now(),
+      thread_id: t,
+      assistant_id: 'asst_bench',
+      status,
+      model: 'gpt-4o-mini',
+      instructions: '',
+      tools: [],
+      metadata: {},
+      usage: status === 'completed' ? usage : null,
+      started_at: now(),
+      completed_at: status === 'completed' ? now() : null,
+    });
     const fakeFetch = async (url, init) => {
       const p = new URL(url).pathname.replace(/^\/v1/, '');
       const m = init?.method ?? 'GET';
@@ -253,9 +289,43 @@ const batches = {
       if (m === 'POST' && (x = /^\/threads\/([^/]+)\/runs$/.exec(p))) return json(runObj(x[1], `run_${++seq}`, 'queued'));
       if ((x = /^\/threads\/([^/]+)\/runs\/([^/]+)$/.exec(p))) return json(runObj(x[1], x[2], 'completed'));
       if ((x = /^\/threads\/([^/]+)\/runs\/([^/]+)\/steps$/.exec(p)))
-        return json({ object: 'list', has_more: false, data: [{ id: `step_${x[2]}`, object: 'thread.run.step', created_at: now(), completed_at: now(), run_id: x[2], thread_id: x[1], assistant_id: 'asst_bench', type: 'message_creation', status: 'completed', step_details: { type: 'message_creation', message_creation: { message_id: `msg_${x[2]}` } }, usage }] });
+        return json({
+          object: 'list',
+          has_more: false,
+          data: [
+            {
+              id: `step_${x[2]}`,
+              object: 'thread.run.step',
+              created_at: now(),
+              completed_at: now(),
+              run_id: x[2],
+              thread_id: x[1],
+              assistant_id: 'asst_bench',
+              type: 'message_creation',
+              status: 'completed',
+              step_details: { type: 'message_creation', message_creation: { message_id: `msg_${x[2]}` } },
+              usage,
+            },
+          ],
+        });
       if ((x = /^\/threads\/([^/]+)\/messages$/.exec(p)))
-        return json({ object: 'list', has_more: false, data: [{ id: `msg_${new URL(url).searchParams.get('run_id')}`, object: 'thread.message', created_at: now(), thread_id: x[1], role: 'assistant', run_id: new URL(url).searchParams.get('run_id'), content: [{ type: 'text', text: { value: 'The answer is forty-two, as computed.', annotations: [] } }], attachments: [], metadata: {} }] });
+        return json({
+          object: 'list',
+          has_more: false,
+          data: [
+            {
+              id: `msg_${new URL(url).searchParams.get('run_id')}`,
+              object: 'thread.message',
+              created_at: now(),
+              thread_id: x[1],
+              role: 'assistant',
+              run_id: new URL(url).searchParams.get('run_id'),
+              content: [{ type: 'text', text: { value: 'The answer is forty-two, as computed.', annotations: [] } }],
+              attachments: [],
+              metadata: {},
+            },
+          ],
+        });
       return new Response('{"error":{"message":"no route"}}', { status: 404 });
     };
     const c = new OpenAI({ apiKey: 'bench', baseURL: 'http://bench.invalid/v1', fetch: fakeFetch, maxRetries: 0 });

@@ -72,7 +72,12 @@ export async function startLongStream(emulatorURL, n) {
         return;
       }
       const k = ++seq;
-      const ids = [[tpl.threadId, m[1]], [tpl.runId, `run_long${k}`], [tpl.stepId, `step_long${k}`], [tpl.messageId, `msg_long${k}`]];
+      const ids = [
+        [tpl.threadId, m[1]],
+        [tpl.runId, `run_long${k}`],
+        [tpl.stepId, `step_long${k}`],
+        [tpl.messageId, `msg_long${k}`],
+      ];
       res.writeHead(200, { 'content-type': 'text/event-stream', 'x-request-id': `req_long${k}` });
       for (const e of events) res.write(ids.reduce((s, [from, to]) => s.replaceAll(from, to), e));
       res.end();

@@ -72,7 +72,9 @@ const longStream = await startLongStream(emulator.baseURL, STREAM_EVENTS);
 function spawn(scenario, config) {
   const child = fork(path.join(bench, 'child.mjs'), [scenario, config], {
     // BENCH_CPU_PROF=dir: a .cpuprofile per child, to see what dominates a missed target.
-    execArgv: ['--expose-gc', ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    execArgv: ['--expose-gc', ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   if (pinned) pin(child.pid, 1);
   if (process.env.BENCH_CPU_PROF) console.error(`profile: ${scenario}/${config} pid ${child.pid}`);
   let pending;
@@ -164,20 +166,46 @@ function callTable(title, res, unit = 'ms') {
       addedCpu: median(rs.map((r, i) => r.cpuMs - base[i].cpuMs)),
     };
     const d = unit === 'µs' ? 1 : 3;
-    say(`| ${c} | ${fmt(w.map((x) => x * scale), d)} | ${fmt(pw)} | ${fmt(cpu.map((x) => x * scale), d)} | ${fmt(pc)} | ${median(rs.map((r) => r.spans))} |`);
+    say(
+      `| ${c} | ${fmt(
+        w.map((x) => x * scale),
+        d,
+      )} | ${fmt(pw)} | ${fmt(
+        cpu.map((x) => x * scale),
+        d,
+      )} | ${fmt(pc)} | ${median(rs.map((r) => r.spans))} |`,
+    );
   }
   return ratios;
 }
 
 const S = quick
-  ? { calls: { rounds: 3, n: 100 }, callsInProcess: { rounds: 3, n: 500, warm: 3000 }, polled: { rounds: 3, n: 8, warm: 3 }, stream: { rounds: 3, n: 1, warm: 2 }, inProcess: { rounds: 6, n: 2, warm: 2 }, threads: 12000, soak: [600, 100] }
-  : { calls: { rounds: 30, n: 100 }, callsInProcess: { rounds: 20, n: 2000 }, polled: { rounds: 8, n: 20, warm: 5 }, stream: { rounds: 12, n: 1, warm: 2 }, inProcess: { rounds: 30, n: 2, warm: 2 }, threads: 100000, soak: [3000, 200] };
+  ? {
+      calls: { rounds: 3, n: 100 },
+      callsInProcess: { rounds: 3, n: 500, warm: 3000 },
+      polled: { rounds: 3, n: 8, warm: 3 },
+      stream: { rounds: 3, n: 1, warm: 2 },
+      inProcess: { rounds: 6, n: 2, warm: 2 },
+      threads: 12000,
+      soak: [600, 100],
+    }
+  : {
+      calls: { rounds: 30, n: 100 },
+      callsInProcess: { rounds: 20, n: 2000 },
+      polled: { rounds: 8, n: 20, warm: 5 },
+      stream: { rounds: 12, n: 1, warm: 2 },
+      inProcess: { rounds: 30, n: 2, warm: 2 },
+      threads: 100000,
+      soak: [3000, 200],
+    };
 
 const cpu = (readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/) ?? [])[1] ?? os.cpus()[0]?.model;
 say(`Machine: ${cpu}; nproc ${cores}; Linux ${os.release()}; Node ${process.version}; ${quick ? 'quick' : 'full'} run, ${new Date().toISOString()}`);
 say(pinned ? 'CPU pinning: servers on CPU 0, the app under test on CPU 1 (taskset -a).' : 'CPU pinning: off (one core, no taskset, or --no-pin).');
 say('Numbers: median over batches (p10–p90 in parentheses). Paired ratios: each batch against the uninstrumented batch of the same round, median over rounds.');
-say('Configs: none = the SDK alone (its OTel context manager active, as after any export); floor = one bare span per request; ours-unsampled = ours with an AlwaysOff sampler (observation without recording); none-idle = the SDK with the context manager never used.');
+say(
+  'Configs: none = the SDK alone (its OTel context manager active, as after any export); floor = one bare span per request; ours-unsampled = ours with an AlwaysOff sampler (observation without recording); none-idle = the SDK with the context manager never used.',
+);
 
 // (a) non-streaming calls
 if (runs('calls')) {
@@ -190,8 +218,11 @@ if (runs('calls')) {
   verdict('≤ 1.05× wall, messages.create', message.ours.wall <= 1.05, vsFloor(message));
   verdict('≤ 1.05× wall, chat.completions.create', chatRes.ours.wall <= 1.05, vsFloor(chatRes));
   // The issue's bar is contrib's instrumentation (otel); Arize is shown beside it.
-  verdict('chat added cost ≤ contrib (otel)', chatRes.ours.addedCpu <= chatRes.otel.addedCpu,
-    `added CPU ms/call (paired medians): ours ${chatRes.ours.addedCpu.toFixed(3)}, otel ${chatRes.otel.addedCpu.toFixed(3)}, arize ${chatRes.arize.addedCpu.toFixed(3)}; added wall: ours ${chatRes.ours.addedMs.toFixed(3)}, otel ${chatRes.otel.addedMs.toFixed(3)}, arize ${chatRes.arize.addedMs.toFixed(3)}`);
+  verdict(
+    'chat added cost ≤ contrib (otel)',
+    chatRes.ours.addedCpu <= chatRes.otel.addedCpu,
+    `added CPU ms/call (paired medians): ours ${chatRes.ours.addedCpu.toFixed(3)}, otel ${chatRes.otel.addedCpu.toFixed(3)}, arize ${chatRes.arize.addedCpu.toFixed(3)}; added wall: ours ${chatRes.ours.addedMs.toFixed(3)}, otel ${chatRes.otel.addedMs.toFixed(3)}, arize ${chatRes.arize.addedMs.toFixed(3)}`,
+  );
 }
 
 // (a, in-process) the same calls, the SDK's fetch answered in the app's process: no sockets, no server on
@@ -200,7 +231,9 @@ if (runs('calls') || runs('callsinprocess')) {
   const ipChat = callTable('(a, in-process) chat.completions.create', await compare('chatInProcess', ['none', 'floor', 'ours', 'otel', 'arize'], S.callsInProcess), 'µs');
   const ipMessage = callTable('(a, in-process) messages.create (one thread)', await compare('messageInProcess', ['none', 'floor', 'ours'], S.callsInProcess), 'µs');
   const us = (r) => `+${(r.addedCpu * 1000).toFixed(1)} µs`;
-  say(`\nAdded CPU per call in-process (paired medians): chat ours ${us(ipChat.ours)}, bare span ${us(ipChat.floor)}, otel ${us(ipChat.otel)}, arize ${us(ipChat.arize)}; messages.create ours ${us(ipMessage.ours)}, bare span ${us(ipMessage.floor)}.`);
+  say(
+    `\nAdded CPU per call in-process (paired medians): chat ours ${us(ipChat.ours)}, bare span ${us(ipChat.floor)}, otel ${us(ipChat.otel)}, arize ${us(ipChat.arize)}; messages.create ours ${us(ipMessage.ours)}, bare span ${us(ipMessage.floor)}.`,
+  );
 }
 
 // (b) polled runs
@@ -214,18 +247,44 @@ if (runs('polled')) {
   const polledExtra = {};
   for (const [c, rs] of Object.entries(polled)) {
     polledExtra[c] = reqPerRun(rs) - baseReq;
-    say(`| ${c} | ${rs[0].steps} | ${fmt(rs.map((r) => r.callMs), 2)} | ${(median(rs.map((r) => r.callMs)) / median(polled.none.map((r) => r.callMs))).toFixed(3)} | ${fmt(rs.map((r) => r.wallMs), 2)} | ${fmt(rs.map((r) => r.cpuMs), 2)} | ${reqPerRun(rs).toFixed(2)} | ${polledExtra[c].toFixed(2)} |`);
+    say(
+      `| ${c} | ${rs[0].steps} | ${fmt(
+        rs.map((r) => r.callMs),
+        2,
+      )} | ${(median(rs.map((r) => r.callMs)) / median(polled.none.map((r) => r.callMs))).toFixed(3)} | ${fmt(
+        rs.map((r) => r.wallMs),
+        2,
+      )} | ${fmt(
+        rs.map((r) => r.cpuMs),
+        2,
+      )} | ${reqPerRun(rs).toFixed(2)} | ${polledExtra[c].toFixed(2)} |`,
+    );
   }
-  verdict('≤ 1 extra request per polled run (content off)', polledExtra['ours-nocontent'] <= 1, `${polledExtra['ours-nocontent'].toFixed(2)} (content on, messages unread: ${polledExtra.ours.toFixed(2)}; 2 expected there)`);
+  verdict(
+    '≤ 1 extra request per polled run (content off)',
+    polledExtra['ours-nocontent'] <= 1,
+    `${polledExtra['ours-nocontent'].toFixed(2)} (content on, messages unread: ${polledExtra.ours.toFixed(2)}; 2 expected there)`,
+  );
 
   // The same runs when the app lists the messages right after each run (both configurations do).
   const read = await compare('polledRead', ['none', 'ours'], S.polled);
-  say('\n### (b) polled run, then the app lists the thread\'s messages\n');
+  say("\n### (b) polled run, then the app lists the thread's messages\n");
   say('| config | app wall ms/run | × none | incl. flush ms/run | CPU ms/run | requests/run | extra requests/run |');
   say('|---|---|---|---|---|---|---|');
   const readBase = reqPerRun(read.none);
   for (const [c, rs] of Object.entries(read)) {
-    say(`| ${c} | ${fmt(rs.map((r) => r.callMs), 2)} | ${(median(rs.map((r) => r.callMs)) / median(read.none.map((r) => r.callMs))).toFixed(3)} | ${fmt(rs.map((r) => r.wallMs), 2)} | ${fmt(rs.map((r) => r.cpuMs), 2)} | ${reqPerRun(rs).toFixed(2)} | ${(reqPerRun(rs) - readBase).toFixed(2)} |`);
+    say(
+      `| ${c} | ${fmt(
+        rs.map((r) => r.callMs),
+        2,
+      )} | ${(median(rs.map((r) => r.callMs)) / median(read.none.map((r) => r.callMs))).toFixed(3)} | ${fmt(
+        rs.map((r) => r.wallMs),
+        2,
+      )} | ${fmt(
+        rs.map((r) => r.cpuMs),
+        2,
+      )} | ${reqPerRun(rs).toFixed(2)} | ${(reqPerRun(rs) - readBase).toFixed(2)} |`,
+    );
   }
   const readExtra = reqPerRun(read.ours) - readBase;
   verdict('≤ 1 extra request per polled run (content on, app lists the messages)', readExtra <= 1, `${readExtra.toFixed(2)}`);
@@ -242,7 +301,15 @@ if (runs('stream')) {
   // Paired like the per-call ratios: each round against the uninstrumented batch of the same round.
   const pairedEps = (rs) => rs.map((r, i) => r.eventsPerSec / stream.none[i].eventsPerSec);
   for (const [c, rs] of Object.entries(stream)) {
-    say(`| ${c} | ${median(rs.map((r) => r.runs))} | ${fmt(rs.map((r) => r.eventsPerSec), 0)} | ${fmt(pairedEps(rs))} | ${fmt(rs.map((r) => r.cpuMsPerEvent * 1000), 1)} | ${Math.max(...rs.map((r) => r.peakHeapMB)).toFixed(1)} | ${(median(rs.map((r) => r.requests)) - median(stream.none.map((r) => r.requests))).toFixed(0)} | ${median(rs.map((r) => r.spans / r.runs)).toFixed(1)} | ${median(rs.map((r) => r.otlpBytes / r.runs)).toFixed(0)} |`);
+    say(
+      `| ${c} | ${median(rs.map((r) => r.runs))} | ${fmt(
+        rs.map((r) => r.eventsPerSec),
+        0,
+      )} | ${fmt(pairedEps(rs))} | ${fmt(
+        rs.map((r) => r.cpuMsPerEvent * 1000),
+        1,
+      )} | ${Math.max(...rs.map((r) => r.peakHeapMB)).toFixed(1)} | ${(median(rs.map((r) => r.requests)) - median(stream.none.map((r) => r.requests))).toFixed(0)} | ${median(rs.map((r) => r.spans / r.runs)).toFixed(1)} | ${median(rs.map((r) => r.otlpBytes / r.runs)).toFixed(0)} |`,
+    );
   }
   const loss = (c) => 1 - median(pairedEps(stream[c]));
   streamLoss = `${(loss('ours') * 100).toFixed(1)}% loss over loopback (bare span per run: ${(loss('floor') * 100).toFixed(1)}%)`;
@@ -260,7 +327,15 @@ if (runs('stream') || runs('inprocess')) {
   const pairedUs = (rs) => rs.map((r, i) => r.usPerEvent / inProc.none[i].usPerEvent);
   for (const [c, rs] of Object.entries(inProc)) {
     const added = median(rs.map((r, i) => r.cpuUsPerEvent - inProc.none[i].cpuUsPerEvent));
-    say(`| ${c} | ${fmt(rs.map((r) => r.usPerEvent), 2)} | ${fmt(pairedUs(rs))} | ${fmt(rs.map((r) => r.cpuUsPerEvent), 2)} | ${added.toFixed(2)} |`);
+    say(
+      `| ${c} | ${fmt(
+        rs.map((r) => r.usPerEvent),
+        2,
+      )} | ${fmt(pairedUs(rs))} | ${fmt(
+        rs.map((r) => r.cpuUsPerEvent),
+        2,
+      )} | ${added.toFixed(2)} |`,
+    );
   }
   const inProcLoss = 1 - 1 / median(pairedUs(inProc.ours));
   const added = median(inProc.ours.map((r, i) => r.cpuUsPerEvent - inProc.none[i].cpuUsPerEvent));

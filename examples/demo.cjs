@@ -40,8 +40,7 @@ async function main() {
   const client = live ? new OpenAI() : new OpenAI({ apiKey: 'sk-demo-not-a-real-key', baseURL: emulator.baseURL });
   const threads = client.beta.threads;
   const v4 = typeof threads.del === 'function';
-  const submitStream = (threadId, runId, body) =>
-    v4 ? threads.runs.submitToolOutputsStream(threadId, runId, body) : threads.runs.submitToolOutputsStream(runId, { thread_id: threadId, ...body });
+  const submitStream = (threadId, runId, body) => (v4 ? threads.runs.submitToolOutputsStream(threadId, runId, body) : threads.runs.submitToolOutputsStream(runId, { thread_id: threadId, ...body }));
 
   const file = await client.files.create({ file: new File([revenueCsv], 'revenue.csv', { type: 'text/csv' }), purpose: 'assistants' });
   const assistant = await client.beta.assistants.create({
@@ -78,7 +77,12 @@ async function main() {
   const ask = await client.responses.create({ model: 'gpt-4o-mini', conversation: conversation.id, input: "What was Sunday's revenue in EUR?", tools });
   const call = ask.output.find((o) => o.type === 'function_call');
   const answer = call
-    ? await client.responses.create({ model: 'gpt-4o-mini', conversation: conversation.id, tools, input: [{ type: 'function_call_output', call_id: call.call_id, output: JSON.stringify({ eur: 1740 }) }] })
+    ? await client.responses.create({
+        model: 'gpt-4o-mini',
+        conversation: conversation.id,
+        tools,
+        input: [{ type: 'function_call_output', call_id: call.call_id, output: JSON.stringify({ eur: 1740 }) }],
+      })
     : ask;
 
   await instrumentation.flush();

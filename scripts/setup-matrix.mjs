@@ -8,17 +8,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import {
-  INSTALL_DIRS,
-  NODE22_BIN,
-  NODE22_DIR,
-  PACK_DIR,
-  PACKAGE_NAME,
-  ROOT,
-  TARBALL,
-  nodeBin,
-  resolution,
-} from '../test/harness/matrix.mjs';
+import { INSTALL_DIRS, NODE22_BIN, NODE22_DIR, PACK_DIR, PACKAGE_NAME, ROOT, TARBALL, nodeBin, resolution } from '../test/harness/matrix.mjs';
 
 const NPM_FLAGS = ['--no-audit', '--no-fund', '--prefer-offline'];
 const STAMP = '.spanlens-setup.json';
@@ -100,10 +90,7 @@ function replacePackage(dir) {
 
 /** The tests must run the build just packed: every built file equals the installed copy. */
 function assertInstalledIsCurrent(dir) {
-  const walk = (rel) =>
-    readdirSync(path.join(ROOT, rel), { withFileTypes: true }).flatMap((e) =>
-      e.isDirectory() ? walk(path.join(rel, e.name)) : [path.join(rel, e.name)],
-    );
+  const walk = (rel) => readdirSync(path.join(ROOT, rel), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(rel, e.name)) : [path.join(rel, e.name)]));
   for (const f of walk('dist')) {
     const installed = path.join(installedDir(dir), f);
     if (!existsSync(installed) || readFileSync(path.join(ROOT, f), 'utf8') !== readFileSync(installed, 'utf8')) {
@@ -184,7 +171,11 @@ async function main() {
       // npm's own verdict on the tree: `npm ls` exits non-zero on invalid (e.g. overridden peer) or missing packages.
       const ls = await npm(node, ['ls', '--all'], d.dir).then(
         () => [],
-        (err) => err.message.split('\n').filter((l) => /invalid|missing|ELSPROBLEMS/.test(l)).map((l) => `npm ls: ${l.trim()}`),
+        (err) =>
+          err.message
+            .split('\n')
+            .filter((l) => /invalid|missing|ELSPROBLEMS/.test(l))
+            .map((l) => `npm ls: ${l.trim()}`),
       );
       r.warnings.push(...ls);
     }

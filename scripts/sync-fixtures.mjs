@@ -90,9 +90,7 @@ const notVendored = [...onShelf].filter((rel) => !vendored.includes(rel) && !add
 
 // SOURCES.md names each recording by its upstream path (the file name with `__` read as `/`).
 const sources = existsSync(SOURCES) ? readFileSync(SOURCES, 'utf8') : '';
-const undocumented = [...vendored, ...report.added]
-  .filter((rel, i, all) => all.indexOf(rel) === i)
-  .filter((rel) => !sources.includes(path.posix.basename(rel).replaceAll('__', '/')));
+const undocumented = [...vendored, ...report.added].filter((rel, i, all) => all.indexOf(rel) === i).filter((rel) => !sources.includes(path.posix.basename(rel).replaceAll('__', '/')));
 
 const list = (title, items, hint = '') => {
   if (items.length === 0) return;

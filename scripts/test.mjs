@@ -74,8 +74,18 @@ const run = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-co
   env: { ...process.env, SPANLENS_SECRET_LEDGER: ledger, SPANLENS_FAILURE_LOG: failures },
 });
 console.log(`[test] test runner finished in ${((Date.now() - started) / 1000).toFixed(1)}s`);
-const scans = existsSync(ledger) ? readFileSync(ledger, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
-const failed = existsSync(failures) ? readFileSync(failures, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
+const scans = existsSync(ledger)
+  ? readFileSync(ledger, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l))
+  : [];
+const failed = existsSync(failures)
+  ? readFileSync(failures, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l))
+  : [];
 rmSync(ledgerDir, { recursive: true, force: true });
 // On a failed run only: harness.test.ts makes cells fail on purpose.
 if (run.status !== 0) {

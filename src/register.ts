@@ -16,10 +16,7 @@ function load<T>(name: string): T {
   try {
     return require(name) as T;
   } catch (err) {
-    throw new Error(
-      `@spanlens/instrumentation-openai/register needs ${name}: npm install @opentelemetry/sdk-node @opentelemetry/exporter-trace-otlp-http (${(err as Error).message})`,
-      { cause: err },
-    );
+    throw new Error(`@spanlens/instrumentation-openai/register needs ${name}: npm install @opentelemetry/sdk-node @opentelemetry/exporter-trace-otlp-http (${(err as Error).message})`, { cause: err });
   }
 }
 

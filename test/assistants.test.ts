@@ -43,7 +43,11 @@ function ok(run: CellRun, name: string): ScenarioResult {
   assert.ok(r, `scenario ${name} missing`);
   assert.equal(r.error, undefined, `scenario ${name} threw: ${JSON.stringify(r.error)}`);
   assert.deepEqual(r.unhandled, [], `unhandled rejections in ${name}`);
-  assert.deepEqual(r.diag.filter((d) => d.level === 'ERROR'), [], `diag errors in ${name}`);
+  assert.deepEqual(
+    r.diag.filter((d) => d.level === 'ERROR'),
+    [],
+    `diag errors in ${name}`,
+  );
   return r;
 }
 
@@ -60,7 +64,11 @@ function threadTrace(spans: SpanJSON[], threadId: string, rootName = 'openai.thr
     assert.equal(s.attributes['gen_ai.provider.name'], 'openai');
     assert.equal(s.attributes['server.address'], '127.0.0.1');
     assert.equal(s.attributes['server.port'], emulator.port);
-    if (s.parentSpanId) assert.ok(trace.some((p) => p.spanId === s.parentSpanId), `${s.name}: its parent is not in the trace`);
+    if (s.parentSpanId)
+      assert.ok(
+        trace.some((p) => p.spanId === s.parentSpanId),
+        `${s.name}: its parent is not in the trace`,
+      );
   }
   assertWellFormed(trace);
   return { trace, root };
@@ -115,13 +123,20 @@ forEachCell((cell) => {
     assertUsage(span, r.result.usage);
     const polls = span.events.filter((e) => e.name === 'openai.run.poll');
     assert.equal(polls.length, r.result.statuses.length - 1, 'one poll event per retrieve');
-    assert.deepEqual(polls.map((e) => e.attributes['openai.run.status']), r.result.statuses.slice(1));
+    assert.deepEqual(
+      polls.map((e) => e.attributes['openai.run.status']),
+      r.result.statuses.slice(1),
+    );
     assert.equal(all(trace, 'openai.threads.runs.retrieve').length, 0, 'polls are events, not spans');
     // The app's span: thread-call spans link to it; non-thread calls (create_agent) are its children.
     const app = one(r.spans, 'handle support request');
     assert.equal(agent.parentSpanId, app.spanId);
     for (const s of [root, msg, span]) {
-      assert.deepEqual(s.links.map((l) => [l.traceId, l.spanId]), [[r.result.ambient.traceId, r.result.ambient.spanId]], `${s.name} links to the app span`);
+      assert.deepEqual(
+        s.links.map((l) => [l.traceId, l.spanId]),
+        [[r.result.ambient.traceId, r.result.ambient.spanId]],
+        `${s.name} links to the app span`,
+      );
     }
     // The instrumentation's own requests: one steps list (with the file-search include) for the run.
     const own = emulator.requests.filter((q) => q.path.endsWith(`/runs/${r.result.runId}/steps`));
@@ -180,7 +195,10 @@ forEachCell((cell) => {
   });
 
   it('failed and expired runs end with ERROR and error.type; incomplete records its reason', () => {
-    for (const [name, status] of [['failed', 'failed'], ['expired', 'expired']] as const) {
+    for (const [name, status] of [
+      ['failed', 'failed'],
+      ['expired', 'expired'],
+    ] as const) {
       const r = ok(run, name);
       assert.equal(r.result.status, status);
       const span = runSpan(threadTrace(r.spans, r.result.threadId).trace, r.result.runId);
@@ -210,7 +228,10 @@ forEachCell((cell) => {
     assert.ok(Number(fs.attributes['spanlens.retrieval.result_count']) > 0);
     assert.deepEqual(fs.attributes['spanlens.retrieval.vector_store_ids'], [r.result.vectorStoreId]);
     assert.equal(fs.attributes['gen_ai.data_source.id'], r.result.vectorStoreId);
-    assert.ok(JSON.parse(String(fs.attributes['spanlens.retrieval.results'])).some((x: { content?: unknown }) => x.content), 'result content (include[]) captured');
+    assert.ok(
+      JSON.parse(String(fs.attributes['spanlens.retrieval.results'])).some((x: { content?: unknown }) => x.content),
+      'result content (include[]) captured',
+    );
     const vs = one(r.spans, 'openai.vector_stores.create');
     assert.notEqual(vs.traceId, fs.traceId, 'vector store calls are not thread calls');
   });

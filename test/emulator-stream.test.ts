@@ -54,7 +54,11 @@ async function collect(stream: AsyncIterable<StreamEvent>): Promise<StreamEvent[
 function untimed(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(untimed);
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).filter(([k]) => !k.endsWith('_at')).map(([k, v]) => [k, untimed(v)]));
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([k]) => !k.endsWith('_at'))
+        .map(([k, v]) => [k, untimed(v)]),
+    );
   }
   return value;
 }
@@ -63,7 +67,11 @@ function untimed(value: unknown): unknown {
 function shape(value: unknown): unknown {
   if (Array.isArray(value)) return value.length > 0 ? [shape(value[0])] : [];
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.keys(value).sort().map((k) => [k, shape((value as Record<string, unknown>)[k])]));
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, shape((value as Record<string, unknown>)[k])]),
+    );
   }
   return value === null ? 'null' : typeof value;
 }
@@ -81,7 +89,10 @@ function parseSSE(body: string): RawEvent[] {
     .map((block) => {
       const lines = block.split('\n');
       const event = lines.find((l) => l.startsWith('event: '))?.slice(7) ?? '';
-      const data = lines.filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
+      const data = lines
+        .filter((l) => l.startsWith('data: '))
+        .map((l) => l.slice(6))
+        .join('\n');
       return { event, data };
     });
 }
@@ -111,9 +122,7 @@ function recordedStreams(): Array<{ name: string; events: RawEvent[] }> {
   const files = listCassettes().filter((f) => /test_streaming|runs_streamed_create/.test(path.basename(f)));
   return files.flatMap((file) => {
     const cassette = loadCassette(file);
-    return cassette.interactions
-      .filter((i) => i.response.isSSE)
-      .map((i) => ({ name: `${cassette.shortName}#${i.index}`, events: parseSSE(i.response.body.toString('utf8')) }));
+    return cassette.interactions.filter((i) => i.response.isSSE).map((i) => ({ name: `${cassette.shortName}#${i.index}`, events: parseSSE(i.response.body.toString('utf8')) }));
   });
 }
 
@@ -147,7 +156,13 @@ describe('emulator streaming', () => {
       incomplete: [...RUN, ...MESSAGE_STEP, 'thread.message.delta', 'thread.message.incomplete', 'thread.run.step.completed', 'thread.run.completed'],
       cancel: [], // its own test below
     };
-    const finalStatus: Partial<Record<EmulatorScript, string>> = { failed: 'failed', incomplete: 'incomplete', function: 'requires_action', parallel_functions: 'requires_action', expired: 'requires_action' };
+    const finalStatus: Partial<Record<EmulatorScript, string>> = {
+      failed: 'failed',
+      incomplete: 'incomplete',
+      function: 'requires_action',
+      parallel_functions: 'requires_action',
+      expired: 'requires_action',
+    };
     for (const script of Object.keys(expected) as EmulatorScript[]) {
       if (script === 'cancel') continue;
       const { asst, thread } = await setup(client, script);
@@ -196,13 +211,22 @@ describe('emulator streaming', () => {
     const data = (events: RawEvent[], name: string, nth = 0) => JSON.parse(events.filter((e) => e.event === name)[nth]?.data ?? 'null');
     const keys = (x: unknown) => Object.keys(x as object).sort();
     const assertSubset = (small: string[], big: string[], what: string) =>
-      assert.deepEqual(small.filter((k) => !big.includes(k)), [], `${what}: recorded keys missing from the emulator's`);
+      assert.deepEqual(
+        small.filter((k) => !big.includes(k)),
+        [],
+        `${what}: recorded keys missing from the emulator's`,
+      );
 
     // code_interpreter + message (openllmetry, 2026): the same sequence, delta for delta in shape.
     const code = await emulated('code');
     for (const rec of openllmetry) {
       assert.deepEqual(names(code), names(rec.events), rec.name);
-      for (const [name, nth] of [['thread.run.step.delta', 0], ['thread.run.step.delta', 1], ['thread.message.delta', 0], ['thread.message.delta', 1]] as const) {
+      for (const [name, nth] of [
+        ['thread.run.step.delta', 0],
+        ['thread.run.step.delta', 1],
+        ['thread.message.delta', 0],
+        ['thread.message.delta', 1],
+      ] as const) {
         assert.deepEqual(shape(data(code, name, nth)), shape(data(rec.events, name, nth)), `${rec.name} ${name}[${nth}]`);
       }
       assertSubset(keys(data(rec.events, 'thread.run.created')), keys(data(code, 'thread.run.created')), 'run');
@@ -233,7 +257,10 @@ describe('emulator streaming', () => {
     const run = first.at(-1)!.data as Run;
     const required = run.required_action!.submit_tool_outputs.tool_calls;
     for (const [index, call] of required.entries()) {
-      const args = calls.filter((c) => c.index === index).map((c) => c.function?.arguments ?? '').join('');
+      const args = calls
+        .filter((c) => c.index === index)
+        .map((c) => c.function?.arguments ?? '')
+        .join('');
       assert.equal(args, call.function.arguments, 'argument deltas add up to the required call');
       assert.ok(calls.filter((c) => c.index === index).length > 3, 'arguments come in pieces');
     }
@@ -258,7 +285,10 @@ describe('emulator streaming', () => {
     ]);
     const toolStep = second[0]!.data as OpenAI.Beta.Threads.Runs.RunStep;
     const details = toolStep.step_details as OpenAI.Beta.Threads.Runs.ToolCallsStepDetails;
-    assert.deepEqual(details.tool_calls.map((c) => c.type === 'function' && c.function.output), ['output 0', 'output 1']);
+    assert.deepEqual(
+      details.tool_calls.map((c) => c.type === 'function' && c.function.output),
+      ['output 0', 'output 1'],
+    );
     const final = await submit.finalRun();
     assert.equal(final.status, 'completed');
     const steps = await client.beta.threads.runs.steps.list(run.id, { thread_id: thread.id, order: 'asc' });
@@ -290,7 +320,11 @@ describe('emulator streaming', () => {
         assert.ok(annotations.length > 0);
         for (const a of annotations) assert.equal(textOf(message).slice(a.start_index, a.end_index), a.text);
       }
-      if (script === 'code') assert.deepEqual(message.content.map((c) => c.type), ['text', 'image_file']);
+      if (script === 'code')
+        assert.deepEqual(
+          message.content.map((c) => c.type),
+          ['text', 'image_file'],
+        );
     }
 
     // createAndRunStream / threads.createAndRun({ stream: true }) begin with thread.created.
@@ -299,16 +333,17 @@ describe('emulator streaming', () => {
     const run = await created.finalRun();
     assert.equal(run.status, 'completed');
     const events = await collect(await client.beta.threads.createAndRun({ assistant_id: asst.id, thread: { messages: [{ role: 'user', content: 'hi' }] }, stream: true }));
-    assert.deepEqual(events.slice(0, 3).map((e) => e.event), ['thread.created', 'thread.run.created', 'thread.run.queued']);
+    assert.deepEqual(
+      events.slice(0, 3).map((e) => e.event),
+      ['thread.created', 'thread.run.created', 'thread.run.queued'],
+    );
     assert.equal((events[0]!.data as OpenAI.Beta.Thread).id, (events[1]!.data as Run).thread_id);
   });
 
   test('file_search content is in streamed step snapshots only with include[]', async () => {
     const { asst, thread } = await setup(client, 'file_search');
     const without = await collect(await client.beta.threads.runs.create(thread.id, { assistant_id: asst.id, stream: true }));
-    const withContent = await collect(
-      await client.beta.threads.runs.create(thread.id, { assistant_id: asst.id, stream: true, include: [FS_CONTENT] }),
-    );
+    const withContent = await collect(await client.beta.threads.runs.create(thread.id, { assistant_id: asst.id, stream: true, include: [FS_CONTENT] }));
     const results = (events: StreamEvent[]) => {
       const step = events.find((e) => e.event === 'thread.run.step.completed')!.data as OpenAI.Beta.Threads.Runs.RunStep;
       const call = (step.step_details as OpenAI.Beta.Threads.Runs.ToolCallsStepDetails).tool_calls[0];
@@ -423,7 +458,7 @@ describe('streamed and polled runs leave the same state', () => {
 });
 
 describe('network realism', () => {
-  test("split chunking: the SDK yields the same events as with one write per event", async () => {
+  test('split chunking: the SDK yields the same events as with one write per event', async () => {
     async function events(options: EmulatorOptions, header?: string) {
       const emu = await startEmulator({ seed: 5, ...options });
       try {
@@ -466,9 +501,18 @@ describe('network realism', () => {
     assert.deepEqual(Buffer.concat(writes), Buffer.concat(events), 'nothing lost or reordered');
     assert.ok(writes.length > events.length * 1.5);
     const isContinuation = (b: number | undefined) => b !== undefined && (b & 0xc0) === 0x80;
-    assert.ok(writes.some((_, i) => isContinuation(writes[i + 1]?.[0])), 'a cut inside a multi-byte character');
-    assert.ok(writes.some((w, i) => w.at(-1) === 0x0a && writes[i + 1]?.[0] === 0x0a), 'a cut between \\n and \\n');
-    assert.ok(writes.some((w) => w.includes('\n\nevent: ')), 'a write holding the end of one event and the start of the next');
+    assert.ok(
+      writes.some((_, i) => isContinuation(writes[i + 1]?.[0])),
+      'a cut inside a multi-byte character',
+    );
+    assert.ok(
+      writes.some((w, i) => w.at(-1) === 0x0a && writes[i + 1]?.[0] === 0x0a),
+      'a cut between \\n and \\n',
+    );
+    assert.ok(
+      writes.some((w) => w.includes('\n\nevent: ')),
+      'a write holding the end of one event and the start of the next',
+    );
     // Deterministic: the same seed cuts the same places.
     const r1 = seededRandom(3, 'x');
     const r2 = seededRandom(3, 'x');
@@ -598,7 +642,10 @@ describe('fault knobs', () => {
     assert.equal(lastRecorded().fault, 'error-event:3');
     const t = await thread();
     const raw = await rawStream(emu, `/threads/${t.id}/runs`, { assistant_id: asst.id, stream: true }, { 'x-emulator-fault': 'error-event' });
-    assert.deepEqual(parseSSE(raw.text).map((e) => e.event), ['thread.run.created', 'thread.run.queued', 'thread.run.in_progress', 'error']);
+    assert.deepEqual(
+      parseSSE(raw.text).map((e) => e.event),
+      ['thread.run.created', 'thread.run.queued', 'thread.run.in_progress', 'error'],
+    );
   });
 
   test('malformed-json: SyntaxError from a JSON route and from a stream', async () => {
@@ -637,7 +684,14 @@ describe('fault knobs', () => {
     n = emu.requests.length;
     await assert.rejects(retrying.beta.threads.retrieve(t.id, withFault('status:429')), RateLimitError);
     const attempts = emu.requests.slice(n);
-    assert.deepEqual(attempts.map((r) => [r.fault, r.headers['x-stainless-retry-count']]), [['status:429', '0'], ['status:429', '1'], ['status:429', '2']]);
+    assert.deepEqual(
+      attempts.map((r) => [r.fault, r.headers['x-stainless-retry-count']]),
+      [
+        ['status:429', '0'],
+        ['status:429', '1'],
+        ['status:429', '2'],
+      ],
+    );
     const { response } = await client.beta.threads.retrieve(t.id, withFault('none')).withResponse();
     assert.equal(response.status, 200);
     const rate = await fetch(`${emu.baseURL}/threads/${t.id}`, { headers: { 'x-emulator-fault': 'status:429' } });
@@ -664,7 +718,10 @@ describe('fault knobs', () => {
     await assert.rejects(startEmulator({ fault: 'cut-after:x' as never }), /Invalid fault/);
     const a = await iterate('cut-after:7');
     const b = await iterate('cut-after:7');
-    assert.deepEqual(a.events.map((e) => e.event), b.events.map((e) => e.event));
+    assert.deepEqual(
+      a.events.map((e) => e.event),
+      b.events.map((e) => e.event),
+    );
     // A stream fault on a JSON route does nothing (and is not recorded).
     await client.beta.threads.create({}, withFault('cut-after:1'));
     assert.equal(lastRecorded().fault, undefined);

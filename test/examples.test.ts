@@ -58,10 +58,18 @@ function assertThreadExported(threadId: string, runs = 1): void {
   assert.ok(!root.parentSpanId, 'the create call is a root of the thread trace');
   const agents = trace.filter((s) => s.name.startsWith('invoke_agent '));
   assert.equal(agents.length, runs);
-  for (const s of trace) if (s.parentSpanId) assert.ok(trace.some((p) => p.spanId === s.parentSpanId), `${s.name}: parent not exported`);
+  for (const s of trace)
+    if (s.parentSpanId)
+      assert.ok(
+        trace.some((p) => p.spanId === s.parentSpanId),
+        `${s.name}: parent not exported`,
+      );
   for (const a of agents) {
     assert.ok(!a.parentSpanId, 'runs are roots of the thread trace');
-    assert.ok(trace.some((s) => s.parentSpanId === a.spanId && s.name.startsWith('chat ')), 'step spans under the run');
+    assert.ok(
+      trace.some((s) => s.parentSpanId === a.spanId && s.name.startsWith('chat ')),
+      'step spans under the run',
+    );
   }
   assert.ok(!JSON.stringify(trace).includes('sk-example'), 'no key in exported spans');
 }
@@ -78,14 +86,14 @@ it('node --import register: an ES module app is traced the same way', async () =
   assertThreadExported(out.threadId);
 });
 
-it('an app\'s own NodeSDK with the instrumentation: function tool turn exported', async () => {
+it("an app's own NodeSDK with the instrumentation: function tool turn exported", async () => {
   const out = await example(['examples/nodesdk.cjs']);
   assert.equal(out.status, 'completed');
   assertThreadExported(out.threadId);
   assert.ok(received.some((s) => s.traceId === threadTraceId(out.threadId) && s.name === 'execute_tool get_weather'));
 });
 
-it('an ES module app\'s own NodeSDK (loader hook first): traced and exported', async () => {
+it("an ES module app's own NodeSDK (loader hook first): traced and exported", async () => {
   const out = await example(['examples/nodesdk.mjs']);
   assert.equal(out.status, 'completed');
   assertThreadExported(out.threadId);
@@ -111,13 +119,16 @@ it('responses example through --import register: the conversation is one trace, 
   const attr = (s: OtlpSpan, k: string) => s.attributes.find((a) => a.key === k)?.value;
   assert.ok(trace.find((s) => s.name === 'openai.conversations.create' && !s.parentSpanId));
   const responses = out.responseIds.map((id) => trace.find((s) => attr(s, 'openai.response.id')?.stringValue === id && !s.parentSpanId));
-  assert.deepEqual(responses.map((s) => s?.name), ['invoke_agent gpt-4o-mini', 'chat gpt-4o-mini']);
+  assert.deepEqual(
+    responses.map((s) => s?.name),
+    ['invoke_agent gpt-4o-mini', 'chat gpt-4o-mini'],
+  );
   const tool = trace.find((s) => s.name === 'execute_tool get_weather')!;
   assert.equal(tool.parentSpanId, responses[0]!.spanId);
   assert.equal(attr(tool, 'gen_ai.tool.call.result')?.stringValue, '{"celsius":19}');
 });
 
-it('the demo prints the thread\'s trace as a tree with its runs, steps and tokens', async () => {
+it("the demo prints the thread's trace as a tree with its runs, steps and tokens", async () => {
   const { stdout } = await run(process.execPath, ['examples/demo.cjs'], { cwd: ROOT, env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: '' }, timeout: 60_000 });
   const threadId = /Thread (thread_\w+)/.exec(stdout)?.[1];
   assert.ok(threadId, stdout);

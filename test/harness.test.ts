@@ -156,8 +156,15 @@ describe('harness plumbing', () => {
       assert.deepEqual(first.result.openaiEnv, ['OPENAI_BASE_URL'], 'only what the test passes explicitly');
       assert.equal(first.result.baseURL, baseURL);
       assert.equal(first.result.clientBaseURL, baseURL);
-      assert.deepEqual(first.spans.map((s) => s.name), ['echo.one']);
-      assert.deepEqual(second.spans.map((s) => s.name), ['echo.two'], 'the exporter is reset between scenarios');
+      assert.deepEqual(
+        first.spans.map((s) => s.name),
+        ['echo.one'],
+      );
+      assert.deepEqual(
+        second.spans.map((s) => s.name),
+        ['echo.two'],
+        'the exporter is reset between scenarios',
+      );
 
       assert.equal(fails.result, undefined);
       assert.equal(fails.error?.className, 'NotFoundError');

@@ -36,13 +36,42 @@ const TOOL_TYPES = ['function', 'code_interpreter', 'file_search', 'future_tool'
 const junk = fc.oneof(fc.constant(null), fc.constant(undefined), fc.integer(), fc.string({ maxLength: 8 }), fc.constant([]), fc.constant({}), fc.boolean());
 const maybe = <T>(a: fc.Arbitrary<T>) => fc.oneof({ weight: 6, arbitrary: a }, { weight: 1, arbitrary: junk });
 const seconds = maybe(fc.integer({ min: 1_700_000_000, max: 1_700_000_100 }));
-const usage = maybe(fc.record({ prompt_tokens: maybe(fc.nat(5000)), completion_tokens: maybe(fc.nat(5000)), total_tokens: maybe(fc.nat(10000)), prompt_token_details: maybe(fc.record({ cached_tokens: maybe(fc.nat(100)) })) }));
+const usage = maybe(
+  fc.record({
+    prompt_tokens: maybe(fc.nat(5000)),
+    completion_tokens: maybe(fc.nat(5000)),
+    total_tokens: maybe(fc.nat(10000)),
+    prompt_token_details: maybe(fc.record({ cached_tokens: maybe(fc.nat(100)) })),
+  }),
+);
 const toolCall = fc.record({
   id: maybe(fc.constantFrom('call_A', 'call_B', 'call_C')),
   type: maybe(fc.constantFrom(...TOOL_TYPES)),
   function: maybe(fc.record({ name: maybe(fc.constantFrom('get_weather', 'get_time')), arguments: maybe(fc.string({ maxLength: 30 })), output: maybe(fc.string({ maxLength: 30 })) })),
-  code_interpreter: maybe(fc.record({ input: maybe(fc.string({ maxLength: 30 })), outputs: maybe(fc.array(fc.record({ type: maybe(fc.constantFrom('logs', 'image')), logs: maybe(fc.string({ maxLength: 10 })), image: maybe(fc.record({ file_id: maybe(fc.string({ maxLength: 6 })) })) }), { maxLength: 2 })) })),
-  file_search: maybe(fc.record({ results: maybe(fc.array(fc.record({ file_id: maybe(fc.string({ maxLength: 6 })), score: maybe(fc.double()), content: maybe(fc.array(fc.record({ type: fc.constant('text'), text: maybe(fc.string({ maxLength: 10 })) }), { maxLength: 2 })) }), { maxLength: 2 })) })),
+  code_interpreter: maybe(
+    fc.record({
+      input: maybe(fc.string({ maxLength: 30 })),
+      outputs: maybe(
+        fc.array(fc.record({ type: maybe(fc.constantFrom('logs', 'image')), logs: maybe(fc.string({ maxLength: 10 })), image: maybe(fc.record({ file_id: maybe(fc.string({ maxLength: 6 })) })) }), {
+          maxLength: 2,
+        }),
+      ),
+    }),
+  ),
+  file_search: maybe(
+    fc.record({
+      results: maybe(
+        fc.array(
+          fc.record({
+            file_id: maybe(fc.string({ maxLength: 6 })),
+            score: maybe(fc.double()),
+            content: maybe(fc.array(fc.record({ type: fc.constant('text'), text: maybe(fc.string({ maxLength: 10 })) }), { maxLength: 2 })),
+          }),
+          { maxLength: 2 },
+        ),
+      ),
+    }),
+  ),
 });
 const stepObject = (threadId: string, runId: string) =>
   fc.record({
@@ -55,7 +84,13 @@ const stepObject = (threadId: string, runId: string) =>
     created_at: seconds,
     completed_at: seconds,
     usage,
-    step_details: maybe(fc.record({ type: maybe(fc.constantFrom(...STEP_TYPES)), message_creation: maybe(fc.record({ message_id: maybe(fc.constantFrom('msg_1', 'msg_2')) })), tool_calls: maybe(fc.array(toolCall, { maxLength: 3 })) })),
+    step_details: maybe(
+      fc.record({
+        type: maybe(fc.constantFrom(...STEP_TYPES)),
+        message_creation: maybe(fc.record({ message_id: maybe(fc.constantFrom('msg_1', 'msg_2')) })),
+        tool_calls: maybe(fc.array(toolCall, { maxLength: 3 })),
+      }),
+    ),
   });
 const runObject = (threadId: string, runId: string) =>
   fc.record({
@@ -173,7 +208,10 @@ const polledOp = fc.oneof(
 );
 const polledCase = fc.record({
   ops: fc.array(polledOp, { minLength: 1, maxLength: 25 }),
-  bodies: fc.array(fc.tuple(fc.nat(2), fc.nat(3)).chain(([t, r]) => runObject(THREADS[t]!, RUN_IDS[r]!)), { minLength: 8, maxLength: 8 }),
+  bodies: fc.array(
+    fc.tuple(fc.nat(2), fc.nat(3)).chain(([t, r]) => runObject(THREADS[t]!, RUN_IDS[r]!)),
+    { minLength: 8, maxLength: 8 },
+  ),
   steps: fc.array(fc.oneof(fc.constant('fail'), fc.record({ data: fc.array(stepObject(THREADS[0]!, RUN_IDS[0]!), { maxLength: 4 }), has_more: fc.boolean() })), { minLength: 1, maxLength: 3 }),
   maxEntities: fc.constantFrom(16, 10_000),
 });
@@ -200,7 +238,15 @@ it(`property: polled runs with random run/step objects — never throws, every s
             h.dispatcher.handle(call(client, 'post', '/threads', { id: thread, object: 'thread', created_at: 1 }));
             break;
           case 'message':
-            h.dispatcher.handle(call(client, 'post', `/threads/${thread}/messages`, { id: `msg_${op.text.length}`, role: 'user', content: [{ type: 'text', text: { value: op.text } }] }, { options: { body: { role: 'user', content: op.text } } }));
+            h.dispatcher.handle(
+              call(
+                client,
+                'post',
+                `/threads/${thread}/messages`,
+                { id: `msg_${op.text.length}`, role: 'user', content: [{ type: 'text', text: { value: op.text } }] },
+                { options: { body: { role: 'user', content: op.text } } },
+              ),
+            );
             break;
           case 'create':
             h.dispatcher.handle(call(client, 'post', `/threads/${thread}/runs`, body, { options: { body: { assistant_id: 'asst_1' } } }));
@@ -209,13 +255,19 @@ it(`property: polled runs with random run/step objects — never throws, every s
             h.dispatcher.handle(call(client, 'get', `/threads/${thread}/runs/${run}`, body));
             break;
           case 'submit':
-            h.dispatcher.handle(call(client, 'post', `/threads/${thread}/runs/${run}/submit_tool_outputs`, body, { options: { body: { tool_outputs: [{ tool_call_id: 'call_A', output: 'x' }, { tool_call_id: 'call_B' }] } } }));
+            h.dispatcher.handle(
+              call(client, 'post', `/threads/${thread}/runs/${run}/submit_tool_outputs`, body, {
+                options: { body: { tool_outputs: [{ tool_call_id: 'call_A', output: 'x' }, { tool_call_id: 'call_B' }] } },
+              }),
+            );
             break;
           case 'cancel':
             h.dispatcher.handle(call(client, 'post', `/threads/${thread}/runs/${run}/cancel`, body));
             break;
           case 'poll_error':
-            h.dispatcher.handle(call(client, 'get', `/threads/${thread}/runs/${run}`, undefined, { status: op.status, error: Object.assign(new Error('boom'), { status: op.status }), bodyRead: false }));
+            h.dispatcher.handle(
+              call(client, 'get', `/threads/${thread}/runs/${run}`, undefined, { status: op.status, error: Object.assign(new Error('boom'), { status: op.status }), bodyRead: false }),
+            );
             break;
           case 'sweep':
             h.dispatcher.runs.sweep(clock + 10 * 3_600_000);
@@ -234,11 +286,77 @@ it(`property: polled runs with random run/step objects — never throws, every s
 // ---- property 2: streamed runs (random event sequences, including submit streams) --------------------
 const streamEvent = (threadId: string, runId: string) =>
   fc.oneof(
-    fc.record({ event: fc.constantFrom('thread.run.created', 'thread.run.queued', 'thread.run.in_progress', 'thread.run.requires_action', 'thread.run.completed', 'thread.run.failed', 'thread.run.cancelled', 'thread.run.expired', 'thread.run.incomplete', 'thread.run.future'), data: runObject(threadId, runId) }),
-    fc.record({ event: fc.constantFrom('thread.run.step.created', 'thread.run.step.in_progress', 'thread.run.step.completed', 'thread.run.step.failed', 'thread.run.step.future'), data: stepObject(threadId, runId) }),
-    fc.record({ event: fc.constant('thread.run.step.delta'), data: fc.record({ id: maybe(fc.constantFrom('step_1', 'step_2')), object: fc.constant('thread.run.step.delta'), delta: maybe(fc.record({ step_details: maybe(fc.record({ type: maybe(fc.constantFrom(...STEP_TYPES)), tool_calls: maybe(fc.array(fc.record({ index: maybe(fc.nat(2)), id: maybe(fc.constantFrom('call_A', 'call_B')), type: maybe(fc.constantFrom(...TOOL_TYPES)), function: maybe(fc.record({ name: maybe(fc.string({ maxLength: 5 })), arguments: maybe(fc.string({ maxLength: 10 })) })), code_interpreter: maybe(fc.record({ input: maybe(fc.string({ maxLength: 10 })) })) }), { maxLength: 2 })) })) })) }) }),
-    fc.record({ event: fc.constantFrom('thread.message.created', 'thread.message.completed', 'thread.message.incomplete'), data: fc.record({ id: maybe(fc.constantFrom('msg_1', 'msg_2')), object: fc.constant('thread.message'), thread_id: maybe(fc.constant(threadId)), run_id: maybe(fc.constant(runId)), role: maybe(fc.constantFrom('assistant', 'user')), content: maybe(fc.array(fc.record({ type: maybe(fc.constantFrom('text', 'future_content')), text: maybe(fc.record({ value: maybe(fc.string({ maxLength: 20 })) })) }), { maxLength: 2 })) }) }),
-    fc.record({ event: fc.constant('thread.message.delta'), data: fc.record({ id: maybe(fc.constantFrom('msg_1', 'msg_2')), delta: maybe(fc.record({ content: maybe(fc.array(fc.record({ index: maybe(fc.nat(3)), type: maybe(fc.constant('text')), text: maybe(fc.record({ value: maybe(fc.string({ maxLength: 10 })) })) }), { maxLength: 2 })) })) }) }),
+    fc.record({
+      event: fc.constantFrom(
+        'thread.run.created',
+        'thread.run.queued',
+        'thread.run.in_progress',
+        'thread.run.requires_action',
+        'thread.run.completed',
+        'thread.run.failed',
+        'thread.run.cancelled',
+        'thread.run.expired',
+        'thread.run.incomplete',
+        'thread.run.future',
+      ),
+      data: runObject(threadId, runId),
+    }),
+    fc.record({
+      event: fc.constantFrom('thread.run.step.created', 'thread.run.step.in_progress', 'thread.run.step.completed', 'thread.run.step.failed', 'thread.run.step.future'),
+      data: stepObject(threadId, runId),
+    }),
+    fc.record({
+      event: fc.constant('thread.run.step.delta'),
+      data: fc.record({
+        id: maybe(fc.constantFrom('step_1', 'step_2')),
+        object: fc.constant('thread.run.step.delta'),
+        delta: maybe(
+          fc.record({
+            step_details: maybe(
+              fc.record({
+                type: maybe(fc.constantFrom(...STEP_TYPES)),
+                tool_calls: maybe(
+                  fc.array(
+                    fc.record({
+                      index: maybe(fc.nat(2)),
+                      id: maybe(fc.constantFrom('call_A', 'call_B')),
+                      type: maybe(fc.constantFrom(...TOOL_TYPES)),
+                      function: maybe(fc.record({ name: maybe(fc.string({ maxLength: 5 })), arguments: maybe(fc.string({ maxLength: 10 })) })),
+                      code_interpreter: maybe(fc.record({ input: maybe(fc.string({ maxLength: 10 })) })),
+                    }),
+                    { maxLength: 2 },
+                  ),
+                ),
+              }),
+            ),
+          }),
+        ),
+      }),
+    }),
+    fc.record({
+      event: fc.constantFrom('thread.message.created', 'thread.message.completed', 'thread.message.incomplete'),
+      data: fc.record({
+        id: maybe(fc.constantFrom('msg_1', 'msg_2')),
+        object: fc.constant('thread.message'),
+        thread_id: maybe(fc.constant(threadId)),
+        run_id: maybe(fc.constant(runId)),
+        role: maybe(fc.constantFrom('assistant', 'user')),
+        content: maybe(fc.array(fc.record({ type: maybe(fc.constantFrom('text', 'future_content')), text: maybe(fc.record({ value: maybe(fc.string({ maxLength: 20 })) })) }), { maxLength: 2 })),
+      }),
+    }),
+    fc.record({
+      event: fc.constant('thread.message.delta'),
+      data: fc.record({
+        id: maybe(fc.constantFrom('msg_1', 'msg_2')),
+        delta: maybe(
+          fc.record({
+            content: maybe(
+              fc.array(fc.record({ index: maybe(fc.nat(3)), type: maybe(fc.constant('text')), text: maybe(fc.record({ value: maybe(fc.string({ maxLength: 10 })) })) }), { maxLength: 2 }),
+            ),
+          }),
+        ),
+      }),
+    }),
     fc.record({ event: fc.constant('thread.created'), data: fc.record({ id: maybe(fc.constant(threadId)), object: fc.constant('thread') }) }),
     fc.record({ event: fc.constant('error'), data: maybe(fc.record({ error: maybe(fc.record({ code: maybe(fc.string({ maxLength: 6 })), message: maybe(fc.string({ maxLength: 10 })) })) })) }),
     fc.record({ event: fc.constantFrom('done', 'future.event', 'message'), data: fc.constantFrom('[DONE]', '{}', 'null') }),
@@ -250,9 +368,17 @@ const streamCase = fc.record({
       t: fc.nat(2),
       r: fc.nat(2),
       route: fc.constantFrom('create', 'create_and_run', 'submit'),
-      events: fc.array(fc.oneof({ weight: 10, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: rawData }), { maxLength: 20 }).chain((shape) =>
-        fc.tuple(...shape.map((raw) => (raw === null ? streamEvent(THREADS[0]!, RUN_IDS[0]!).map((e) => ({ event: e.event, data: typeof e.data === 'string' ? e.data : JSON.stringify(e.data) ?? 'null' })) : fc.constant({ event: 'thread.run.step.delta', data: raw })))),
-      ),
+      events: fc
+        .array(fc.oneof({ weight: 10, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: rawData }), { maxLength: 20 })
+        .chain((shape) =>
+          fc.tuple(
+            ...shape.map((raw) =>
+              raw === null
+                ? streamEvent(THREADS[0]!, RUN_IDS[0]!).map((e) => ({ event: e.event, data: typeof e.data === 'string' ? e.data : (JSON.stringify(e.data) ?? 'null') }))
+                : fc.constant({ event: 'thread.run.step.delta', data: raw }),
+            ),
+          ),
+        ),
       outcome: fc.constantFrom<StreamOutcome>('done', 'truncated', 'aborted', 'error'),
       error: fc.constantFrom(undefined, Object.assign(new TypeError('terminated'), { cause: { code: 'ECONNRESET' } }), new Error('x')),
     }),
@@ -270,7 +396,11 @@ it(`property: streamed runs with random event sequences — never throws, every 
         const thread = THREADS[s.t]!;
         const run = RUN_IDS[s.r]!;
         const path = s.route === 'create' ? `/threads/${thread}/runs` : s.route === 'create_and_run' ? '/threads/runs' : `/threads/${thread}/runs/${run}/submit_tool_outputs`;
-        const c = call(client, 'post', path, undefined, { stream: true, bodyRead: false, options: { method: 'post', path, stream: true, body: { assistant_id: 'asst_1', tool_outputs: [{ tool_call_id: 'call_A', output: 'ok' }] } } });
+        const c = call(client, 'post', path, undefined, {
+          stream: true,
+          bodyRead: false,
+          options: { method: 'post', path, stream: true, body: { assistant_id: 'asst_1', tool_outputs: [{ tool_call_id: 'call_A', output: 'ok' }] } },
+        });
         const sink = h.dispatcher.stream(c);
         assert.ok(sink, 'run streams get a sink');
         // The ids in the generated events name thread 0 / run 0; rewrite them to this stream's.
@@ -279,7 +409,8 @@ it(`property: streamed runs with random event sequences — never throws, every 
           sink.event({ event: e.event, data } as SSEEvent, (clock += 3));
         }
         sink.end(s.outcome, (clock += 3), s.outcome === 'error' ? s.error : undefined);
-        for (const [t, r] of polls) h.dispatcher.handle(call(client, 'get', `/threads/${THREADS[t]}/runs/${RUN_IDS[r]}`, { id: RUN_IDS[r], thread_id: THREADS[t], status: 'completed', object: 'thread.run' }));
+        for (const [t, r] of polls)
+          h.dispatcher.handle(call(client, 'get', `/threads/${THREADS[t]}/runs/${RUN_IDS[r]}`, { id: RUN_IDS[r], thread_id: THREADS[t], status: 'completed', object: 'thread.run' }));
       }
       await h.settle();
       h.dispatcher.runs.endAll('shutdown');
@@ -316,7 +447,14 @@ const outputItem = fc.record({
   error: maybe(fc.oneof(fc.string({ maxLength: 5 }), fc.record({ code: maybe(fc.string({ maxLength: 5 })) }))),
   result: maybe(fc.constant('iVBORw0KGgo=')),
 });
-const responseUsage = maybe(fc.record({ input_tokens: maybe(fc.nat(5000)), output_tokens: maybe(fc.nat(5000)), input_tokens_details: maybe(fc.record({ cached_tokens: maybe(fc.nat(100)) })), output_tokens_details: maybe(fc.record({ reasoning_tokens: maybe(fc.nat(100)) })) }));
+const responseUsage = maybe(
+  fc.record({
+    input_tokens: maybe(fc.nat(5000)),
+    output_tokens: maybe(fc.nat(5000)),
+    input_tokens_details: maybe(fc.record({ cached_tokens: maybe(fc.nat(100)) })),
+    output_tokens_details: maybe(fc.record({ reasoning_tokens: maybe(fc.nat(100)) })),
+  }),
+);
 const responseObject = fc.record({
   id: fc.oneof({ weight: 9, arbitrary: fc.constantFrom(...RESP_IDS) }, { weight: 1, arbitrary: junk }),
   object: fc.constant('response'),
@@ -338,8 +476,15 @@ const responseRequest = fc.record({
       fc.string({ maxLength: 20 }),
       fc.array(
         fc.oneof(
-          fc.record({ role: fc.constantFrom('user', 'assistant', 'system'), content: maybe(fc.oneof(fc.string({ maxLength: 10 }), fc.array(fc.record({ type: fc.constant('input_text'), text: maybe(fc.string({ maxLength: 10 })) }), { maxLength: 2 }))) }),
-          fc.record({ type: fc.constant('function_call_output'), call_id: maybe(fc.constantFrom('call_A', 'call_B')), output: maybe(fc.oneof(fc.string({ maxLength: 10 }), fc.json({ maxDepth: 1 }))) }),
+          fc.record({
+            role: fc.constantFrom('user', 'assistant', 'system'),
+            content: maybe(fc.oneof(fc.string({ maxLength: 10 }), fc.array(fc.record({ type: fc.constant('input_text'), text: maybe(fc.string({ maxLength: 10 })) }), { maxLength: 2 }))),
+          }),
+          fc.record({
+            type: fc.constant('function_call_output'),
+            call_id: maybe(fc.constantFrom('call_A', 'call_B')),
+            output: maybe(fc.oneof(fc.string({ maxLength: 10 }), fc.json({ maxDepth: 1 }))),
+          }),
         ),
         { maxLength: 3 },
       ),
@@ -352,10 +497,19 @@ const responseRequest = fc.record({
   instructions: maybe(fc.string({ maxLength: 10 })),
 });
 const responseEvent = fc.oneof(
-  fc.record({ event: fc.constantFrom('response.created', 'response.queued', 'response.in_progress', 'response.completed', 'response.failed', 'response.incomplete'), data: responseObject.map((response) => ({ type: 'x', response })) }),
+  fc.record({
+    event: fc.constantFrom('response.created', 'response.queued', 'response.in_progress', 'response.completed', 'response.failed', 'response.incomplete'),
+    data: responseObject.map((response) => ({ type: 'x', response })),
+  }),
   fc.record({ event: fc.constantFrom('response.output_item.added', 'response.output_item.done'), data: fc.record({ output_index: maybe(fc.nat(3)), item: maybe(outputItem) }) }),
-  fc.record({ event: fc.constantFrom('response.output_text.delta', 'response.function_call_arguments.delta', 'response.future.delta'), data: fc.record({ output_index: maybe(fc.nat(3)), delta: maybe(fc.string({ maxLength: 5 })) }) }),
-  fc.record({ event: fc.constantFrom('error', 'response.content_part.added', 'future.event', 'message'), data: fc.record({ type: maybe(fc.constantFrom('error', 'response.completed', 'response.output_text.delta')), code: maybe(fc.string({ maxLength: 5 })), output_index: maybe(fc.nat(3)) }) }),
+  fc.record({
+    event: fc.constantFrom('response.output_text.delta', 'response.function_call_arguments.delta', 'response.future.delta'),
+    data: fc.record({ output_index: maybe(fc.nat(3)), delta: maybe(fc.string({ maxLength: 5 })) }),
+  }),
+  fc.record({
+    event: fc.constantFrom('error', 'response.content_part.added', 'future.event', 'message'),
+    data: fc.record({ type: maybe(fc.constantFrom('error', 'response.completed', 'response.output_text.delta')), code: maybe(fc.string({ maxLength: 5 })), output_index: maybe(fc.nat(3)) }),
+  }),
 );
 const responseOp = fc.oneof(
   fc.record({ kind: fc.constantFrom('create', 'retrieve', 'cancel'), request: responseRequest, body: responseObject, error: fc.boolean() }),
@@ -363,11 +517,32 @@ const responseOp = fc.oneof(
     kind: fc.constant('stream'),
     request: responseRequest,
     retrieve: fc.boolean(),
-    events: fc.array(fc.oneof({ weight: 10, arbitrary: responseEvent.map((e) => ({ event: e.event, data: JSON.stringify(e.data) ?? 'null' })) }, { weight: 1, arbitrary: rawData.map((data) => ({ event: 'response.completed', data })) }), { maxLength: 15 }),
+    events: fc.array(
+      fc.oneof(
+        { weight: 10, arbitrary: responseEvent.map((e) => ({ event: e.event, data: JSON.stringify(e.data) ?? 'null' })) },
+        { weight: 1, arbitrary: rawData.map((data) => ({ event: 'response.completed', data })) },
+      ),
+      { maxLength: 15 },
+    ),
     outcome: fc.constantFrom<StreamOutcome>('done', 'truncated', 'aborted', 'error'),
   }),
-  fc.record({ kind: fc.constantFrom('conversation', 'items'), c: fc.nat(1), items: fc.array(fc.oneof(fc.record({ type: fc.constant('message'), role: fc.constantFrom('user', 'assistant'), content: fc.string({ maxLength: 10 }) }), fc.record({ type: fc.constant('function_call_output'), call_id: fc.constantFrom('call_A', 'call_B'), output: fc.string({ maxLength: 5 }) })), { maxLength: 3 }) }),
-  fc.record({ kind: fc.constantFrom('chat', 'embeddings'), body: fc.json({ maxDepth: 3 }).map((j) => JSON.parse(j) as unknown), stream: fc.array(fc.oneof(fc.json({ maxDepth: 3 }), fc.constant('[DONE]')), { maxLength: 5 }), outcome: fc.constantFrom<StreamOutcome>('done', 'truncated', 'aborted', 'error') }),
+  fc.record({
+    kind: fc.constantFrom('conversation', 'items'),
+    c: fc.nat(1),
+    items: fc.array(
+      fc.oneof(
+        fc.record({ type: fc.constant('message'), role: fc.constantFrom('user', 'assistant'), content: fc.string({ maxLength: 10 }) }),
+        fc.record({ type: fc.constant('function_call_output'), call_id: fc.constantFrom('call_A', 'call_B'), output: fc.string({ maxLength: 5 }) }),
+      ),
+      { maxLength: 3 },
+    ),
+  }),
+  fc.record({
+    kind: fc.constantFrom('chat', 'embeddings'),
+    body: fc.json({ maxDepth: 3 }).map((j) => JSON.parse(j) as unknown),
+    stream: fc.array(fc.oneof(fc.json({ maxDepth: 3 }), fc.constant('[DONE]')), { maxLength: 5 }),
+    outcome: fc.constantFrom<StreamOutcome>('done', 'truncated', 'aborted', 'error'),
+  }),
   fc.record({ kind: fc.constant('sweep') }),
 );
 
@@ -389,7 +564,11 @@ it(`property: responses, conversations, chat and embeddings with random objects 
           }
           case 'stream': {
             const path = op.retrieve ? `/responses/${RESP_IDS[1]}` : '/responses';
-            const c = call(client, op.retrieve ? 'get' : 'post', path, undefined, { stream: true, bodyRead: false, options: { method: op.retrieve ? 'get' : 'post', path, stream: true, body: op.retrieve ? undefined : op.request } });
+            const c = call(client, op.retrieve ? 'get' : 'post', path, undefined, {
+              stream: true,
+              bodyRead: false,
+              options: { method: op.retrieve ? 'get' : 'post', path, stream: true, body: op.retrieve ? undefined : op.request },
+            });
             const sink = h.dispatcher.stream(c);
             assert.ok(sink, 'response streams get a sink');
             for (const e of op.events) sink.event({ event: e.event, data: e.data } as SSEEvent, (clock += 3));
@@ -397,17 +576,29 @@ it(`property: responses, conversations, chat and embeddings with random objects 
             break;
           }
           case 'conversation':
-            h.dispatcher.handle(call(client, 'post', '/conversations', { id: CONVS[op.c], object: 'conversation' }, { options: { method: 'post', path: '/conversations', body: { items: op.items } } }));
+            h.dispatcher.handle(
+              call(client, 'post', '/conversations', { id: CONVS[op.c], object: 'conversation' }, { options: { method: 'post', path: '/conversations', body: { items: op.items } } }),
+            );
             break;
           case 'items':
-            h.dispatcher.handle(call(client, 'post', `/conversations/${CONVS[op.c]}/items`, { object: 'list', data: [] }, { options: { method: 'post', path: `/conversations/${CONVS[op.c]}/items`, body: { items: op.items } } }));
+            h.dispatcher.handle(
+              call(
+                client,
+                'post',
+                `/conversations/${CONVS[op.c]}/items`,
+                { object: 'list', data: [] },
+                { options: { method: 'post', path: `/conversations/${CONVS[op.c]}/items`, body: { items: op.items } } },
+              ),
+            );
             break;
           case 'chat':
           case 'embeddings': {
             const path = op.kind === 'chat' ? '/chat/completions' : '/embeddings';
             h.dispatcher.handle(call(client, 'post', path, op.body, { options: { method: 'post', path, body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] } } }));
             if (op.kind === 'chat') {
-              const sink = h.dispatcher.stream(call(client, 'post', path, undefined, { stream: true, bodyRead: false, options: { method: 'post', path, stream: true, body: { model: 'gpt-4o-mini' } } }))!;
+              const sink = h.dispatcher.stream(
+                call(client, 'post', path, undefined, { stream: true, bodyRead: false, options: { method: 'post', path, stream: true, body: { model: 'gpt-4o-mini' } } }),
+              )!;
               for (const d of op.stream) sink.event({ event: 'message', data: d }, (clock += 3));
               sink.end(op.outcome, (clock += 3), op.outcome === 'error' ? new Error('cut') : undefined);
             }
@@ -444,13 +635,20 @@ it('found by the properties: a response or run first seen with created_at 0 keep
 });
 
 // ---- property 3: the stream tap is transparent --------------------------------------------------------
-const sseText = fc.array(
-  fc.oneof(
-    fc.record({ event: fc.constantFrom('thread.run.created', 'thread.message.delta', 'done', 'error'), data: fc.oneof(fc.json({ maxDepth: 2 }), fc.constant('[DONE]'), fc.string({ maxLength: 20 })) }).map((e) => `event: ${e.event}\ndata: ${e.data.replace(/[\r\n]/g, ' ')}\n\n`),
-    fc.constantFrom(': comment\n', 'data: a\ndata: b\n\n', 'retry: 10\n', '\r\n', 'event: x\r\ndata: é€😀\r\n\r\n'),
-  ),
-  { maxLength: 12 },
-).map((parts) => Buffer.from(parts.join(''), 'utf8'));
+const sseText = fc
+  .array(
+    fc.oneof(
+      fc
+        .record({
+          event: fc.constantFrom('thread.run.created', 'thread.message.delta', 'done', 'error'),
+          data: fc.oneof(fc.json({ maxDepth: 2 }), fc.constant('[DONE]'), fc.string({ maxLength: 20 })),
+        })
+        .map((e) => `event: ${e.event}\ndata: ${e.data.replace(/[\r\n]/g, ' ')}\n\n`),
+      fc.constantFrom(': comment\n', 'data: a\ndata: b\n\n', 'retry: 10\n', '\r\n', 'event: x\r\ndata: é€😀\r\n\r\n'),
+    ),
+    { maxLength: 12 },
+  )
+  .map((parts) => Buffer.from(parts.join(''), 'utf8'));
 const tapCase = fc.record({ bytes: sseText, cuts: fc.array(fc.nat(), { maxLength: 12 }), kind: fc.constantFrom('web-reader', 'web-iterate', 'web-pipe', 'node'), cancelAfter: fc.option(fc.nat(6)) });
 
 function chunksOf(bytes: Buffer, cuts: number[]): Buffer[] {
@@ -477,9 +675,14 @@ it(`property: the stream tap gives the consumer the same bytes and its sink the 
                 c.close();
               },
             })
-          : Readable.from(chunks.map((c) => Buffer.from(c)), { objectMode: false });
+          : Readable.from(
+              chunks.map((c) => Buffer.from(c)),
+              { objectMode: false },
+            );
       const response = { body } as { body: unknown };
-      tapStream(response, sink, {}, (err) => { throw err; });
+      tapStream(response, sink, {}, (err) => {
+        throw err;
+      });
       const got: Buffer[] = [];
       let cancelled = false;
       // The three ways a web body is consumed: a reader (the tap watches its reads), async iteration (the
@@ -497,7 +700,8 @@ it(`property: the stream tap gives the consumer the same bytes and its sink the 
           got.push(Buffer.from(value));
         }
       } else if (kind === 'web-iterate') {
-        for await (const value of response.body as AsyncIterable<Uint8Array>) { // as Node's web streams are
+        for await (const value of response.body as AsyncIterable<Uint8Array>) {
+          // as Node's web streams are
           if (cancelAfter !== null && got.length === cancelAfter) {
             cancelled = true;
             break; // cancels the stream
@@ -535,7 +739,11 @@ it(`property: the stream tap gives the consumer the same bytes and its sink the 
         assert.ok(Buffer.concat(got).equals(bytes), 'the consumer got other bytes');
         const whole = new SSEDecoder();
         const reference = whole.push(bytes);
-        assert.deepEqual(events.map((e) => [e.event, e.data]), reference.map((e) => [e.event, e.data]), 'events differ from decoding the whole text');
+        assert.deepEqual(
+          events.map((e) => [e.event, e.data]),
+          reference.map((e) => [e.event, e.data]),
+          'events differ from decoding the whole text',
+        );
         assert.equal(ends[0], events.some((e) => e.event === 'done') ? 'done' : 'truncated');
       } else {
         assert.ok(Buffer.concat(got).equals(Buffer.concat(chunks.slice(0, got.length))), 'a prefix of the chunks');
@@ -551,7 +759,9 @@ it(`property: the stream tap gives the consumer the same bytes and its sink the 
 });
 
 it('the properties checked real trees (spans of every kind), and how many', () => {
-  console.log(`[properties] runs per property: polled ${RUNS.polled}, streamed ${RUNS.streamed}, responses ${RUNS.responses}, stream tap ${RUNS.tap}; total ${RUNS.polled + RUNS.streamed + RUNS.responses + RUNS.tap}`);
+  console.log(
+    `[properties] runs per property: polled ${RUNS.polled}, streamed ${RUNS.streamed}, responses ${RUNS.responses}, stream tap ${RUNS.tap}; total ${RUNS.polled + RUNS.streamed + RUNS.responses + RUNS.tap}`,
+  );
   console.log(`[properties] spans checked: ${JSON.stringify(Object.fromEntries(checked))}`);
   for (const p of ['polled', 'streamed']) {
     for (const kind of ['run spans', 'step spans']) assert.ok((checked.get(`${p} ${kind}`) ?? 0) > RUNS[p as 'polled'] / 20, `${p}: too few ${kind} checked`);

@@ -58,7 +58,11 @@ forEachCell((cell) => {
       const r = run.scenarios[c.file]!;
       assert.equal(r.error, undefined, `${c.shortName} threw: ${JSON.stringify(r.error)}`);
       assert.deepEqual(r.unhandled, [], c.shortName);
-      assert.deepEqual(r.diag.filter((d) => d.level === 'ERROR'), [], c.shortName);
+      assert.deepEqual(
+        r.diag.filter((d) => d.level === 'ERROR'),
+        [],
+        c.shortName,
+      );
       assert.deepEqual(
         r.result.calls.map((x: { status: number }) => x.status),
         c.interactions.map((i) => i.response.status),
@@ -154,7 +158,7 @@ forEachCell((cell) => {
     }
   });
 
-  it('file search session: the app\'s own step retrieve is a span in the thread trace with the step id', () => {
+  it("file search session: the app's own step retrieve is a span in the thread trace with the step id", () => {
     const c = byShortName('spec__fixtures__cassettes__assistant_file_search_step_retrieve');
     const r = run.scenarios[c.file]!;
     const spans: SpanJSON[] = all(r.spans, 'openai.threads.runs.steps.retrieve');
@@ -172,7 +176,10 @@ forEachCell((cell) => {
         const text = i.response.body.toString('utf8');
         if (!i.response.isSSE) return JSON.parse(text);
         // A stream's final `response.completed` event carries the whole response.
-        const done = text.split('\n').filter((l) => l.startsWith('data: ') && l.includes('"response.completed"')).pop();
+        const done = text
+          .split('\n')
+          .filter((l) => l.startsWith('data: ') && l.includes('"response.completed"'))
+          .pop();
         return JSON.parse(done!.slice(6)).response;
       });
 
@@ -191,11 +198,7 @@ forEachCell((cell) => {
         const tools = body.output.some((o: { type: string }) => o.type !== 'message' && o.type !== 'reasoning');
         assert.equal(span.name, `${tools ? 'invoke_agent' : 'chat'} ${body.model}`);
         const children = r.spans.filter((s) => s.parentSpanId === span.spanId);
-        assert.deepEqual(
-          children.map((s) => s.attributes['openai.item.id']).sort(),
-          body.output.map((o: { id: string }) => o.id).sort(),
-          c.shortName,
-        );
+        assert.deepEqual(children.map((s) => s.attributes['openai.item.id']).sort(), body.output.map((o: { id: string }) => o.id).sort(), c.shortName);
         assertWellFormed([span, ...children]);
         checked++;
       }

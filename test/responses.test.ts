@@ -45,7 +45,11 @@ forEachCell((cell) => {
       const seen = (x: ScenarioResult) => (x.result?.droppedAt ? { ...x.result, droppedAt: 0 } : x.result);
       assert.deepEqual(seen(a), seen(b), `${name}: the app saw something else with the instrumentation`);
       assert.deepEqual(a.unhandled, b.unhandled, name);
-      assert.deepEqual(a.diag.filter((d) => d.level === 'ERROR'), [], name);
+      assert.deepEqual(
+        a.diag.filter((d) => d.level === 'ERROR'),
+        [],
+        name,
+      );
       assertWellFormed(a.spans);
     }
   });
@@ -139,7 +143,11 @@ forEachCell((cell) => {
       assert.equal(item.attributes['spanlens.kind'], kind, script);
       assert.equal(item.attributes['spanlens.subtype'], subtype, script);
       assert.equal(span.name, `${kind === 'tool' ? 'invoke_agent' : 'chat'} gpt-4o-mini`, script);
-      assert.deepEqual(items(spans, span).map((s) => s.attributes['openai.item.type']), res[script].types, script);
+      assert.deepEqual(
+        items(spans, span).map((s) => s.attributes['openai.item.type']),
+        res[script].types,
+        script,
+      );
     }
     const mcp = responseSpan(spans, res.mcp.id);
     const mcpCall = items(spans, mcp).find((s) => s.attributes['openai.item.type'] === 'mcp_call')!;
@@ -309,43 +317,45 @@ forEachCell((cell) => {
 // Content policy on the new spans: off removes every text; the redaction hook sees every captured value.
 const CONTENT_FLOWS = scenarios.filter((s) => ['conversation', 'chain', 'tools', 'stream', 'stream-function', 'chat'].includes(s.name));
 
-forEachCell(
-  (cell) => {
-    it('content off: no message text, tool arguments or results, code, queries or summaries on any span', async () => {
-      const emulator = await fresh();
-      const run = await runCell(cell, { scenarios: CONTENT_FLOWS, baseURL: emulator.baseURL, instrumentationConfig: { captureContent: false } });
-      const spans = Object.values(run.scenarios).flatMap((s) => s.spans);
-      assert.ok(spans.length > 40, 'spans still emitted');
-      assert.deepEqual(contentValues(spans), []);
-      const dump = JSON.stringify(spans);
-      for (const phrase of ['Which city should I visit', 'I like museums', '"celsius"', 'Count to five', 'Tell me a short story', 'Weather in Oslo']) assert.ok(!dump.includes(phrase), `${phrase} leaked`);
-      for (const r of Object.values(run.scenarios)) for (const resp of r.result.responses ?? []) if (resp.text) assert.ok(!dump.includes(resp.text.slice(0, 24)), 'answer text leaked');
-    });
+forEachCell((cell) => {
+  it('content off: no message text, tool arguments or results, code, queries or summaries on any span', async () => {
+    const emulator = await fresh();
+    const run = await runCell(cell, { scenarios: CONTENT_FLOWS, baseURL: emulator.baseURL, instrumentationConfig: { captureContent: false } });
+    const spans = Object.values(run.scenarios).flatMap((s) => s.spans);
+    assert.ok(spans.length > 40, 'spans still emitted');
+    assert.deepEqual(contentValues(spans), []);
+    const dump = JSON.stringify(spans);
+    for (const phrase of ['Which city should I visit', 'I like museums', '"celsius"', 'Count to five', 'Tell me a short story', 'Weather in Oslo'])
+      assert.ok(!dump.includes(phrase), `${phrase} leaked`);
+    for (const r of Object.values(run.scenarios)) for (const resp of r.result.responses ?? []) if (resp.text) assert.ok(!dump.includes(resp.text.slice(0, 24)), 'answer text leaked');
+  });
 
-    it('a function call the app never answers: the response ends after toolOutputWaitMs, its tool span unsubmitted', async () => {
-      const emulator = await fresh();
-      const run = await runCell(cell, { scenarios: [{ name: 'u', module: MODULE, args: { flow: 'unanswered', waitMs: 300 } }], baseURL: emulator.baseURL, instrumentationConfig: { toolOutputWaitMs: 50 } });
-      const u = run.scenarios.u!;
-      const span = responseSpan(u.spans, u.result.id);
-      assert.deepEqual(span.attributes['gen_ai.response.finish_reasons'], ['tool_calls']);
-      const tool = one(u.spans, 'execute_tool get_weather');
-      assert.equal(tool.attributes['spanlens.tool.submitted'], false);
-      assert.equal(tool.attributes['gen_ai.tool.call.result'], undefined);
-      assert.ok(span.endMs - span.startMs < 300, 'the span ends at the response, not when the wait ran out');
+  it('a function call the app never answers: the response ends after toolOutputWaitMs, its tool span unsubmitted', async () => {
+    const emulator = await fresh();
+    const run = await runCell(cell, {
+      scenarios: [{ name: 'u', module: MODULE, args: { flow: 'unanswered', waitMs: 300 } }],
+      baseURL: emulator.baseURL,
+      instrumentationConfig: { toolOutputWaitMs: 50 },
     });
+    const u = run.scenarios.u!;
+    const span = responseSpan(u.spans, u.result.id);
+    assert.deepEqual(span.attributes['gen_ai.response.finish_reasons'], ['tool_calls']);
+    const tool = one(u.spans, 'execute_tool get_weather');
+    assert.equal(tool.attributes['spanlens.tool.submitted'], false);
+    assert.equal(tool.attributes['gen_ai.tool.call.result'], undefined);
+    assert.ok(span.endMs - span.startMs < 300, 'the span ends at the response, not when the wait ran out');
+  });
 
-    it('redaction hook and truncation apply to every captured value of the new spans', async () => {
-      const emulator = await fresh();
-      const run = await runCell(cell, { scenarios: CONTENT_FLOWS, baseURL: emulator.baseURL, env: { SPANLENS_TEST_CONFIG_MODULE: path.resolve(__dirname, 'scenarios/redacting-config.mjs') } });
-      const values = contentValues(Object.values(run.scenarios).flatMap((s) => s.spans));
-      assert.ok(values.length >= 20, `content captured (${values.length})`);
-      for (const [name, key, value] of values) {
-        for (const v of Array.isArray(value) ? value : [value]) {
-          assert.ok(String(v).startsWith(`[seen:${key}]`), `${name} ${key} did not pass the hook: ${String(v).slice(0, 80)}`);
-          assert.ok(String(v).length <= 64 + 40, `${name} ${key} not truncated`);
-        }
+  it('redaction hook and truncation apply to every captured value of the new spans', async () => {
+    const emulator = await fresh();
+    const run = await runCell(cell, { scenarios: CONTENT_FLOWS, baseURL: emulator.baseURL, env: { SPANLENS_TEST_CONFIG_MODULE: path.resolve(__dirname, 'scenarios/redacting-config.mjs') } });
+    const values = contentValues(Object.values(run.scenarios).flatMap((s) => s.spans));
+    assert.ok(values.length >= 20, `content captured (${values.length})`);
+    for (const [name, key, value] of values) {
+      for (const v of Array.isArray(value) ? value : [value]) {
+        assert.ok(String(v).startsWith(`[seen:${key}]`), `${name} ${key} did not pass the hook: ${String(v).slice(0, 80)}`);
+        assert.ok(String(v).length <= 64 + 40, `${name} ${key} not truncated`);
       }
-    });
-  },
-  spreadCells(),
-);
+    }
+  });
+}, spreadCells());

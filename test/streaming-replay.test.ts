@@ -22,7 +22,16 @@ function recorded(c: Cassette) {
   return sse.map((body) => {
     const events = [...body.matchAll(/^event: (.+)$/gm)].map((m) => m[1]!.trim());
     const datas = [...body.matchAll(/^data: (.+)$/gm)].map((m) => m[1]!);
-    const last = datas.map((d) => { try { return JSON.parse(d); } catch { return undefined; } }).filter((d) => d?.object === 'thread.run').at(-1);
+    const last = datas
+      .map((d) => {
+        try {
+          return JSON.parse(d);
+        } catch {
+          return undefined;
+        }
+      })
+      .filter((d) => d?.object === 'thread.run')
+      .at(-1);
     return { deltas: events.filter((e) => e === 'thread.message.delta').length, run: last };
   });
 }
@@ -58,7 +67,7 @@ forEachCell((cell) => {
     }
   });
 
-  it('openllmetry streams: run span with the stream\'s usage, chat spans per step summing to it, code and deltas', () => {
+  it("openllmetry streams: run span with the stream's usage, chat spans per step summing to it, code and deltas", () => {
     for (const c of streamed.filter((x) => x.shortName.includes('test_streaming'))) {
       const r = traced.scenarios[c.file]!;
       const [rec] = recorded(c);
@@ -70,7 +79,10 @@ forEachCell((cell) => {
       assert.equal(run.attributes['gen_ai.usage.input_tokens'], rec!.run.usage.prompt_tokens);
       assert.equal(run.attributes['gen_ai.usage.output_tokens'], rec!.run.usage.completion_tokens);
       assert.equal(run.attributes['spanlens.run.steps_missing'], undefined);
-      assert.deepEqual(run.events.map((e) => e.name), ['thread.run.queued', 'thread.run.in_progress', 'thread.run.completed']);
+      assert.deepEqual(
+        run.events.map((e) => e.name),
+        ['thread.run.queued', 'thread.run.in_progress', 'thread.run.completed'],
+      );
       const chats = childrenOf(trace, run).filter((s) => s.name === 'chat gpt-4o-mini');
       assert.equal(chats.length, 2);
       assert.equal(sumAttr(chats, 'gen_ai.usage.input_tokens'), rec!.run.usage.prompt_tokens);

@@ -90,7 +90,11 @@ forEachCell((cell) => {
       assert.equal(a.error, undefined, `${name}: ${JSON.stringify(a.error)}`);
       assert.deepEqual(a.result, b.result, `${name}: the app saw something else with the instrumentation`);
       assert.deepEqual(a.unhandled, b.unhandled, name);
-      assert.deepEqual(a.diag.filter((d) => d.level === 'ERROR'), [], name);
+      assert.deepEqual(
+        a.diag.filter((d) => d.level === 'ERROR'),
+        [],
+        name,
+      );
     }
     const steps = emulator.requests.filter((q) => q.method === 'GET' && /\/runs\/[^/]+\/steps$/.test(q.path));
     assert.deepEqual(steps, [], 'streamed runs make no extra requests');
@@ -109,7 +113,10 @@ forEachCell((cell) => {
       if (name !== 'tee') assert.equal(deltas.length, appEvents(r, 'thread.message.delta'), `${name}: delta events`);
       else assert.ok(deltas.length > 0);
       assert.ok(Number(message.attributes['gen_ai.response.time_to_first_chunk']) >= 0);
-      assert.ok(deltas.every((d, i) => i === 0 || d.timeMs >= deltas[i - 1]!.timeMs), 'deltas in order');
+      assert.ok(
+        deltas.every((d, i) => i === 0 || d.timeMs >= deltas[i - 1]!.timeMs),
+        'deltas in order',
+      );
       assert.ok(message.startMs <= deltas[0]!.timeMs && deltas.at(-1)!.timeMs <= message.endMs, 'deltas inside the chat span');
       assert.equal(run.attributes['spanlens.run.steps_missing'], undefined);
       assert.ok(run.events.some((e) => e.name === 'thread.run.completed'));
@@ -117,7 +124,12 @@ forEachCell((cell) => {
   });
 
   it('function calls in streams: one run span across the submit stream, tool span from requires_action to submit', () => {
-    for (const [name, calls] of [['function-helpers', 1], ['function-stream-true', 1], ['parallel-helpers', 2], ['createAndRun-stream-true', 1]] as const) {
+    for (const [name, calls] of [
+      ['function-helpers', 1],
+      ['function-stream-true', 1],
+      ['parallel-helpers', 2],
+      ['createAndRun-stream-true', 1],
+    ] as const) {
       const r = traced.scenarios[name]!;
       const { trace, run } = runOf(r);
       assert.equal(all(trace, /^invoke_agent /).length, 1, name);
@@ -133,7 +145,13 @@ forEachCell((cell) => {
         assert.ok(JSON.parse(String(t.attributes['gen_ai.tool.call.arguments'])), 'arguments assembled from deltas');
         assert.ok(Math.abs(t.startMs - requires.timeMs) < 1);
       }
-      assert.deepEqual(childrenOf(trace, run).filter((s) => s.name.startsWith('chat ')).map((c) => c.attributes['openai.step.type']).sort(), ['message_creation', 'tool_calls']);
+      assert.deepEqual(
+        childrenOf(trace, run)
+          .filter((s) => s.name.startsWith('chat '))
+          .map((c) => c.attributes['openai.step.type'])
+          .sort(),
+        ['message_creation', 'tool_calls'],
+      );
     }
   });
 
@@ -184,7 +202,9 @@ forEachCell((cell) => {
     const r = traced.scenarios['code-cut']!;
     const { trace, run } = runOf(r);
     assert.equal(run.attributes['spanlens.run.end_reason'], 'stream_error');
-    const deltas = (r.result.log as Array<{ event?: string; delta?: { step_details?: { tool_calls?: Array<{ code_interpreter?: { input?: string } }> } } }>).filter((e) => e.event === 'thread.run.step.delta');
+    const deltas = (r.result.log as Array<{ event?: string; delta?: { step_details?: { tool_calls?: Array<{ code_interpreter?: { input?: string } }> } } }>).filter(
+      (e) => e.event === 'thread.run.step.delta',
+    );
     assert.ok(deltas.length >= 2, `the cut falls among the step deltas (${deltas.length} seen)`);
     const seen = deltas.map((d) => d.delta?.step_details?.tool_calls?.[0]?.code_interpreter?.input ?? '').join('');
     assert.ok(seen.length > 0);
@@ -204,8 +224,14 @@ forEachCell((cell) => {
       assert.equal(message.attributes['openai.message.delta.count'], texts.length);
       const events = message.events.filter((e) => e.name === 'openai.message.delta');
       assert.equal(events.length, 128);
-      assert.deepEqual(events.map((e) => e.attributes['openai.message.delta.text']), texts.slice(0, 128));
-      assert.deepEqual(events.map((e) => e.attributes['openai.message.delta.size']), texts.slice(0, 128).map((t) => t.length));
+      assert.deepEqual(
+        events.map((e) => e.attributes['openai.message.delta.text']),
+        texts.slice(0, 128),
+      );
+      assert.deepEqual(
+        events.map((e) => e.attributes['openai.message.delta.size']),
+        texts.slice(0, 128).map((t) => t.length),
+      );
       const output = JSON.parse(String(message.attributes['gen_ai.output.messages']));
       assert.equal(output[0].parts[0].content, texts.join(''));
     }
@@ -228,7 +254,7 @@ forEachCell((cell) => {
     const cut = runOf(traced.scenarios.cut!).run;
     assert.equal(cut.attributes['spanlens.run.end_reason'], 'stream_error');
     assert.equal(cut.status.code, 'ERROR');
-    assert.notEqual(cut.attributes['error.type'], 'TypeError', 'the socket error, not fetch\'s generic TypeError');
+    assert.notEqual(cut.attributes['error.type'], 'TypeError', "the socket error, not fetch's generic TypeError");
     for (const name of ['truncate', 'asResponse-truncate']) {
       const truncated = runOf(traced.scenarios[name]!).run;
       assert.equal(truncated.attributes['spanlens.run.end_reason'], 'stream_truncated', name);
@@ -242,17 +268,20 @@ forEachCell((cell) => {
   });
 });
 
-forEachCell((cell) => {
-  it('messageDeltaSpans: each delta is a child span of the chat span, in order, inside it', async () => {
-    const emulator = await fresh();
-    const run = await runCell(cell, { scenarios: [{ name: 's', module: MODULE, args: { flow: 'stream' } }], baseURL: emulator.baseURL, instrumentationConfig: { messageDeltaSpans: true } });
-    const r = run.scenarios.s!;
-    const { trace } = runOf(r);
-    const chat = one(trace, 'chat gpt-4o-mini', { 'openai.step.type': 'message_creation' });
-    const deltas = childrenOf(trace, chat);
-    assert.equal(deltas.length, appEvents(r, 'thread.message.delta'));
-    assert.ok(deltas.every((d) => d.name === 'message_delta' && d.attributes['spanlens.kind'] === 'llm_delta'));
-    assert.equal(chat.events.filter((e) => e.name === 'openai.message.delta').length, 0);
-    assert.equal(deltas.map((d) => d.attributes['openai.message.delta.text']).join(''), JSON.parse(String(chat.attributes['gen_ai.output.messages']))[0].parts[0].content);
-  });
-}, CELLS.filter((c) => ['node20 openai4 otel2 cjs', 'node22 openai7 otel3 esm'].includes(cellName(c))));
+forEachCell(
+  (cell) => {
+    it('messageDeltaSpans: each delta is a child span of the chat span, in order, inside it', async () => {
+      const emulator = await fresh();
+      const run = await runCell(cell, { scenarios: [{ name: 's', module: MODULE, args: { flow: 'stream' } }], baseURL: emulator.baseURL, instrumentationConfig: { messageDeltaSpans: true } });
+      const r = run.scenarios.s!;
+      const { trace } = runOf(r);
+      const chat = one(trace, 'chat gpt-4o-mini', { 'openai.step.type': 'message_creation' });
+      const deltas = childrenOf(trace, chat);
+      assert.equal(deltas.length, appEvents(r, 'thread.message.delta'));
+      assert.ok(deltas.every((d) => d.name === 'message_delta' && d.attributes['spanlens.kind'] === 'llm_delta'));
+      assert.equal(chat.events.filter((e) => e.name === 'openai.message.delta').length, 0);
+      assert.equal(deltas.map((d) => d.attributes['openai.message.delta.text']).join(''), JSON.parse(String(chat.attributes['gen_ai.output.messages']))[0].parts[0].content);
+    });
+  },
+  CELLS.filter((c) => ['node20 openai4 otel2 cjs', 'node22 openai7 otel3 esm'].includes(cellName(c))),
+);

@@ -118,7 +118,11 @@ forEachCell((cell) => {
       assert.deepEqual(a.unhandled, b.unhandled, `${name}: unhandled rejections`);
       assert.deepEqual(a.unhandled, [], `${name}: unhandled rejections`);
       assert.deepEqual(consoleOf(a), consoleOf(b), `${name}: console output differs (the instrumentation must use diag)`);
-      assert.deepEqual(a.diag.filter((d) => d.level === 'ERROR'), [], `${name}: internal errors of the instrumentation`);
+      assert.deepEqual(
+        a.diag.filter((d) => d.level === 'ERROR'),
+        [],
+        `${name}: internal errors of the instrumentation`,
+      );
     }
     // The flows did what they say (so the differential compares something).
     const log = (name: string) => JSON.stringify(baseline.scenarios[name]!.result?.log);
@@ -149,7 +153,11 @@ forEachCell((cell) => {
     assertFailed(callSpan(s('http-400'), 'openai.threads.messages.create'), 'BadRequestError', 400);
     const creates = all(s('http-401'), 'openai.threads.create');
     assert.equal(creates.length, 2, 'the failed create and the retry by the app');
-    assertFailed(creates.find((x) => x.attributes['http.response.status_code'] === 401)!, 'AuthenticationError', 401);
+    assertFailed(
+      creates.find((x) => x.attributes['http.response.status_code'] === 401)!,
+      'AuthenticationError',
+      401,
+    );
     assertFailed(callSpan(s('http-409'), 'openai.threads.runs.create'), 'ConflictError', 409);
     assertFailed(callSpan(s('http-429-retries'), 'openai.threads.runs.create'), 'RateLimitError', 429);
     assertFailed(callSpan(s('http-503-list'), 'openai.threads.messages.list'), 'InternalServerError', 503);
@@ -162,8 +170,17 @@ forEachCell((cell) => {
       assert.equal(run.attributes['openai.run.status'], 'completed', `${n}: polling went on and the run finished`);
     }
     for (const n of ['http-429-recovers', 'http-503-recovers']) {
-      assert.ok(runSpans(s(n)).some((x) => x.attributes['openai.run.status'] === 'completed'), n);
-      assert.deepEqual(s(n).filter((x) => x.status.code === 'ERROR').map((x) => x.name), [], `${n}: a retried call that succeeded is not an error`);
+      assert.ok(
+        runSpans(s(n)).some((x) => x.attributes['openai.run.status'] === 'completed'),
+        n,
+      );
+      assert.deepEqual(
+        s(n)
+          .filter((x) => x.status.code === 'ERROR')
+          .map((x) => x.name),
+        [],
+        `${n}: a retried call that succeeded is not an error`,
+      );
     }
   });
 
@@ -171,7 +188,10 @@ forEachCell((cell) => {
     const s = (n: string) => traced.scenarios[n]!.spans;
     const [run] = runSpans(s('timeout-poll'));
     assert.ok(run);
-    assert.ok(run.events.some((e) => e.name === 'openai.run.poll_error'), 'the timed-out poll is on the run');
+    assert.ok(
+      run.events.some((e) => e.name === 'openai.run.poll_error'),
+      'the timed-out poll is on the run',
+    );
     assert.equal(run.attributes['openai.run.status'], 'completed');
     assertFailed(callSpan(s('reset-before-headers'), 'openai.threads.runs.create'), 'APIConnectionError');
     // Headers came, the body never did: the app got an error (openai 5–7), or its call never settled
@@ -180,7 +200,10 @@ forEachCell((cell) => {
     assert.equal(hung, cell.openai === 4, 'openai 4 hangs, 5–7 throw');
     const afterHeaders = all(s('reset-after-headers'), 'openai.threads.runs.create');
     if (!hung) assertFailed(afterHeaders[0]!, afterHeaders[0]!.attributes['error.type'] as string);
-    assert.ok(afterHeaders.every((x) => x.status.code === 'ERROR'), 'never a success');
+    assert.ok(
+      afterHeaders.every((x) => x.status.code === 'ERROR'),
+      'never a success',
+    );
     assert.ok(runSpans(s('slow-run')).every((x) => x.attributes['openai.run.status'] === 'completed'));
   });
 
@@ -203,7 +226,10 @@ forEachCell((cell) => {
   it('malformed JSON, unknown types, nulls, missing fields: no internal error, every span ended, the polls are truthful', () => {
     const s = (n: string) => traced.scenarios[n]!.spans;
     const [run] = runSpans(s('malformed-json-poll'));
-    assert.ok(run?.events.some((e) => e.name === 'openai.run.poll_error'), 'the poll the app saw fail is an error on the run');
+    assert.ok(
+      run?.events.some((e) => e.name === 'openai.run.poll_error'),
+      'the poll the app saw fail is an error on the run',
+    );
     for (const n of ['unknown-types-polled', 'unknown-types-stream', 'unknown-event-polled', 'unknown-event-stream', 'nulls-polled', 'nulls-stream', 'missing-polled', 'missing-stream']) {
       assertWellFormed(s(n));
       assert.ok(s(n).length > 0, n);
@@ -235,17 +261,14 @@ forEachCell((cell) => {
 // Content capture off, over every app flow of this suite (no fault): no message text, tool arguments or
 // results, code or retrieval results in any exported span. On a spread of cells (the content policy is
 // the same code in all of them).
-forEachCell(
-  (cell) => {
-    it(`content off: ${Object.keys(FLOWS).length} flows export no message text, tool arguments/results or code`, async () => {
-      const flows = Object.entries(FLOWS).map(([name, args]) => ({ name, module: MODULE, args }));
-      const run = await runCell(cell, { scenarios: flows, baseURL: (await fresh()).baseURL, instrumentationConfig: { captureContent: false }, timeoutMs: 240_000 });
-      const spans = Object.values(run.scenarios).flatMap((s) => s.spans);
-      assert.ok(runSpans(spans).length >= Object.keys(FLOWS).length - 1, 'the flows ran and were traced');
-      assert.deepEqual(contentValues(spans), []);
-      const dump = JSON.stringify(spans);
-      for (const text of ['What is the weather in Paris?', 'Weather in Oslo?', 'message 3', 'temp\\": 21', 'city\\":']) assert.ok(!dump.includes(text), `${text} exported with content off`);
-    });
-  },
-  spreadCells(),
-);
+forEachCell((cell) => {
+  it(`content off: ${Object.keys(FLOWS).length} flows export no message text, tool arguments/results or code`, async () => {
+    const flows = Object.entries(FLOWS).map(([name, args]) => ({ name, module: MODULE, args }));
+    const run = await runCell(cell, { scenarios: flows, baseURL: (await fresh()).baseURL, instrumentationConfig: { captureContent: false }, timeoutMs: 240_000 });
+    const spans = Object.values(run.scenarios).flatMap((s) => s.spans);
+    assert.ok(runSpans(spans).length >= Object.keys(FLOWS).length - 1, 'the flows ran and were traced');
+    assert.deepEqual(contentValues(spans), []);
+    const dump = JSON.stringify(spans);
+    for (const text of ['What is the weather in Paris?', 'Weather in Oslo?', 'message 3', 'temp\\": 21', 'city\\":']) assert.ok(!dump.includes(text), `${text} exported with content off`);
+  });
+}, spreadCells());

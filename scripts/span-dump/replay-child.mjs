@@ -37,7 +37,10 @@ const sdk = repoRequire('@opentelemetry/sdk-trace-base');
 const { AsyncLocalStorageContextManager } = repoRequire('@opentelemetry/context-async-hooks');
 
 const diag = [];
-const record = (level) => (...msg) => diag.push({ level, message: msg.map((m) => (typeof m === 'string' ? m : String(m))).join(' ') });
+const record =
+  (level) =>
+  (...msg) =>
+    diag.push({ level, message: msg.map((m) => (typeof m === 'string' ? m : String(m))).join(' ') });
 const noop = () => {};
 api.diag.setLogger({ error: record('ERROR'), warn: record('WARN'), info: noop, debug: noop, verbose: noop }, api.DiagLogLevel.WARN);
 const unhandled = [];

@@ -58,7 +58,9 @@ async function listAll(client: ClientLike, path: string, query: Record<string, u
         }),
       ),
     );
-    const data = arr(res?.data).map(obj).filter((x): x is Obj => x !== undefined);
+    const data = arr(res?.data)
+      .map(obj)
+      .filter((x): x is Obj => x !== undefined);
     out.push(...data);
     after = str(res?.last_id) ?? str(data[data.length - 1]?.id);
     if (res?.has_more !== true || !after) break;

@@ -17,7 +17,6 @@ export interface RunSteps {
   steps: Obj[];
 }
 
-
 /**
  * The one step-to-span mapping. Every model call of the run is a `chat {model}` span carrying that
  * step's usage (so the chat spans' usage adds up to the run's); every tool call is an
@@ -105,7 +104,9 @@ class RunEmission {
 
   /** The model deciding on tool calls (a chat span), then one span per call. */
   private toolCallsStep(view: StepView, start: number, end: number): void {
-    const calls = arr(obj(view.step.step_details)?.tool_calls).map(obj).filter((c): c is Obj => c !== undefined);
+    const calls = arr(obj(view.step.step_details)?.tool_calls)
+      .map(obj)
+      .filter((c): c is Obj => c !== undefined);
     const records = calls.map((c) => this.st.toolCalls.get(str(c.id) ?? ''));
     // The model's decision ends where the first tool starts (for function calls: requires_action seen).
     const decided = Math.min(end, ...records.map((r) => (r ? this.clamp(r.seenAt, start) : end)));
@@ -211,8 +212,14 @@ class RunEmission {
   private codeSpan(call: Obj, view: StepView, start: number, end: number): void {
     const ci = obj(call.code_interpreter);
     const outputs = arr(ci?.outputs).map(obj);
-    const logs = outputs.filter((o) => o?.type === 'logs').map((o) => str(o?.logs) ?? '').join('\n');
-    const images = outputs.filter((o) => o?.type === 'image').map((o) => str(obj(o?.image)?.file_id)).filter((x): x is string => !!x);
+    const logs = outputs
+      .filter((o) => o?.type === 'logs')
+      .map((o) => str(o?.logs) ?? '')
+      .join('\n');
+    const images = outputs
+      .filter((o) => o?.type === 'image')
+      .map((o) => str(obj(o?.image)?.file_id))
+      .filter((x): x is string => !!x);
     const attrs: Attributes = { ...this.base, ...view.attrs, ...toolAttributes('code', 'code_interpreter', str(call.id) ?? '') };
     if (images.length) attrs[A.codeImageFileIds] = images;
     setContent(attrs, A.codeInput, this.content.capture(A.codeInput, str(ci?.input)));
@@ -225,7 +232,9 @@ class RunEmission {
 
   private fileSearchSpan(call: Obj, view: StepView, start: number, end: number): void {
     const fs = obj(call.file_search);
-    const results = arr(fs?.results).map(obj).filter((r): r is Obj => r !== undefined);
+    const results = arr(fs?.results)
+      .map(obj)
+      .filter((r): r is Obj => r !== undefined);
     const stores = this.vectorStoreIds();
     const attrs: Attributes = {
       ...this.base,

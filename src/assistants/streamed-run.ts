@@ -101,7 +101,7 @@ function mergeDelta(target: Obj, delta: Obj, keepText: boolean): void {
       for (const item of value) {
         const o = obj(item);
         const index = num(o?.index);
-        const slot = index === undefined ? undefined : list.find((x) => num(obj(x)?.index) === index) ?? list[index];
+        const slot = index === undefined ? undefined : (list.find((x) => num(obj(x)?.index) === index) ?? list[index]);
         if (o && obj(slot)) mergeDelta(slot as Obj, o, keepText);
         else list.push(o ? { ...o } : item);
       }

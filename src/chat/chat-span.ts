@@ -15,7 +15,15 @@ export function chatCompletionSpan(env: Services, call: ObservedCall, route: Rou
   const request = obj(call.options?.body);
   const span = startGenAISpan(env, call, route, 'chat', request);
   if (call.error) markThrown(span, call.error);
-  else if (body) finishChat(env, span, call, request, body, arr(body.choices).map((c) => choiceOutput(obj(c), obj(obj(c)?.message))));
+  else if (body)
+    finishChat(
+      env,
+      span,
+      call,
+      request,
+      body,
+      arr(body.choices).map((c) => choiceOutput(obj(c), obj(obj(c)?.message))),
+    );
   span.end(call.endTime);
 }
 

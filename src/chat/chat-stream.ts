@@ -100,7 +100,10 @@ export class ChatStreamSink implements StreamSink {
     const outputs = [...this.choices.entries()]
       .sort((a, b) => a[0] - b[0])
       .map(([, c]) =>
-        choiceOutput({ finish_reason: c.finish }, { role: 'assistant', content: c.text, tool_calls: [...c.tools.values()].map((t) => ({ id: t.id, type: 'function', function: { name: t.name, arguments: t.arguments } })) }),
+        choiceOutput(
+          { finish_reason: c.finish },
+          { role: 'assistant', content: c.text, tool_calls: [...c.tools.values()].map((t) => ({ id: t.id, type: 'function', function: { name: t.name, arguments: t.arguments } })) },
+        ),
       );
     finishChat(this.env, span, this.call, this.request, body, outputs, at);
     const failed = this.errorChunk !== undefined || this.malformed !== undefined;

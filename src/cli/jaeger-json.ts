@@ -30,9 +30,7 @@ function toSpan(raw: unknown): TraceSpan {
     durationUs: typeof raw.duration === 'number' ? raw.duration : 0,
     attributes: tags(raw.tags),
   };
-  const parent = Array.isArray(raw.references)
-    ? raw.references.find((r) => isObject(r) && r.refType === 'CHILD_OF')
-    : undefined;
+  const parent = Array.isArray(raw.references) ? raw.references.find((r) => isObject(r) && r.refType === 'CHILD_OF') : undefined;
   const parentId = isObject(parent) ? normalizeId(parent.spanID, 8) : undefined;
   if (parentId) span.parentSpanId = parentId;
   return span;

@@ -15,10 +15,7 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 
 /** The spans of trace `traceId`; an empty list when the source has none (the caller reports "not found"). */
 export async function loadTrace(source: Source, traceId: string, options: LoadOptions = {}): Promise<TraceSpan[]> {
-  const spans =
-    source.kind === 'otlp-file'
-      ? readOtlpFile(source.path)
-      : await fetchTrace(source.kind, source.url, traceId, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  const spans = source.kind === 'otlp-file' ? readOtlpFile(source.path) : await fetchTrace(source.kind, source.url, traceId, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   return spans.filter((span) => span.traceId === traceId);
 }
 

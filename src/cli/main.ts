@@ -57,10 +57,7 @@ async function costCommand(command: CostCommand, io: CliIo): Promise<number> {
   }
   const report = buildCostReport(threadId, traceId, spans, pricing);
   if (!report) {
-    throw new CliError(
-      EXIT.NOT_FOUND,
-      `the trace of thread ${threadId} (trace id ${traceId}) in ${where} has ${spans.length} span(s) but no run spans (spanlens.kind=agent_step)`,
-    );
+    throw new CliError(EXIT.NOT_FOUND, `the trace of thread ${threadId} (trace id ${traceId}) in ${where} has ${spans.length} span(s) but no run spans (spanlens.kind=agent_step)`);
   }
   const warnings = new UnknownModelWarnings();
   for (const model of report.unpricedModels) {

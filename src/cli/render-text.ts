@@ -6,10 +6,7 @@ const TEXT_WIDTH = 60;
 /** The human report: one block per user message in thread order, then the thread totals. */
 export function renderText(report: ThreadCostReport, pricesNote: string): string {
   const { totals } = report;
-  const lines: string[] = [
-    `Thread ${report.threadId} · trace ${report.traceId} · ${plural(totals.runs, 'run')} · ${plural(totals.userMessages, 'user message')}`,
-    '',
-  ];
+  const lines: string[] = [`Thread ${report.threadId} · trace ${report.traceId} · ${plural(totals.runs, 'run')} · ${plural(totals.userMessages, 'user message')}`, ''];
   const rows = report.messages.flatMap((m) => m.runs.map((r) => runCells(m, r)));
   const widths = [0, 1, 2, 3].map((i) => Math.max(0, ...rows.map((cells) => cells[i].length)));
 
@@ -22,20 +19,11 @@ export function renderText(report: ThreadCostReport, pricesNote: string): string
       lines.push(`    ${padded.join('  ')}  ${cells[4]}`.trimEnd());
     }
     const unpriced = message.unpricedRuns > 0 ? ` + ${plural(message.unpricedRuns, 'run')} without a price` : '';
-    lines.push(
-      `    = ${tokenText(message.tokens)} · $${formatNanos(message.costNanos)}${unpriced} · running total $${formatNanos(message.runningTotalNanos)}`,
-      '',
-    );
+    lines.push(`    = ${tokenText(message.tokens)} · $${formatNanos(message.costNanos)}${unpriced} · running total $${formatNanos(message.runningTotalNanos)}`, '');
   }
 
-  const notes = [
-    totals.estimatedRuns > 0 ? `${totals.estimatedRuns} estimated from tokens` : '',
-    totals.unpricedRuns > 0 ? `${totals.unpricedRuns} without a price` : '',
-  ].filter(Boolean);
-  const incomplete =
-    totals.unpricedRuns > 0
-      ? `  (incomplete: no price for ${report.unpricedModels.map((m) => JSON.stringify(m)).join(', ')})`
-      : '';
+  const notes = [totals.estimatedRuns > 0 ? `${totals.estimatedRuns} estimated from tokens` : '', totals.unpricedRuns > 0 ? `${totals.unpricedRuns} without a price` : ''].filter(Boolean);
+  const incomplete = totals.unpricedRuns > 0 ? `  (incomplete: no price for ${report.unpricedModels.map((m) => JSON.stringify(m)).join(', ')})` : '';
   lines.push(
     'Thread totals',
     `  runs              ${totals.runs}${notes.length ? ` (${notes.join(', ')})` : ''}`,

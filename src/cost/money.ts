@@ -60,7 +60,9 @@ export function formatNanos(nanos: number, minDecimals = 2): string {
   const sign = nanos < 0 ? '-' : '';
   const abs = Math.abs(nanos);
   const whole = Math.floor(abs / NANOS_PER_USD);
-  let frac = String(abs - whole * NANOS_PER_USD).padStart(9, '0').replace(/0+$/, '');
+  let frac = String(abs - whole * NANOS_PER_USD)
+    .padStart(9, '0')
+    .replace(/0+$/, '');
   if (frac.length < minDecimals) frac = frac.padEnd(minDecimals, '0');
   return `${sign}${whole}${frac ? `.${frac}` : ''}`;
 }

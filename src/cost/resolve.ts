@@ -9,11 +9,7 @@ export function normalizeModelName(model: string): string {
   return model.trim().toLowerCase();
 }
 
-export function resolveModel(
-  model: string,
-  has: (name: string) => boolean,
-  aliases: Readonly<Record<string, string>>,
-): string | undefined {
+export function resolveModel(model: string, has: (name: string) => boolean, aliases: Readonly<Record<string, string>>): string | undefined {
   const name = normalizeModelName(model);
   if (!name) return undefined;
   const direct = lookup(name, has, aliases);

@@ -200,16 +200,8 @@ export class CallDispatcher {
   private callSpan(call: ObservedCall, route: Route, name = route.name, extra: Attributes = {}): void {
     const attrs = Object.assign(callAttributes(call, route), extra);
     if (call.stream) attrs['spanlens.stream'] = true;
-    const key = route.threadId
-      ? threadKey(route.threadId)
-      : route.conversationId
-        ? conversationKey(route.conversationId)
-        : route.responseId
-          ? this.responses.placementOf(route.responseId)
-          : undefined;
-    const span: Span = key
-      ? this.keyedSpan(call, key, name, attrs)
-      : this.env.tracer().startSpan(name, { kind: CLIENT, startTime: call.startTime, attributes: attrs }, call.ambient);
+    const key = route.threadId ? threadKey(route.threadId) : route.conversationId ? conversationKey(route.conversationId) : route.responseId ? this.responses.placementOf(route.responseId) : undefined;
+    const span: Span = key ? this.keyedSpan(call, key, name, attrs) : this.env.tracer().startSpan(name, { kind: CLIENT, startTime: call.startTime, attributes: attrs }, call.ambient);
     if (call.error) markThrown(span, call.error);
     span.end(call.endTime);
   }

@@ -1,10 +1,5 @@
 import { context, diag } from '@opentelemetry/api';
-import {
-  InstrumentationBase,
-  InstrumentationNodeModuleDefinition,
-  isWrapped,
-  type InstrumentationModuleDefinition,
-} from '@opentelemetry/instrumentation';
+import { InstrumentationBase, InstrumentationNodeModuleDefinition, isWrapped, type InstrumentationModuleDefinition } from '@opentelemetry/instrumentation';
 import type { OpenAIInstrumentationConfig } from '../config';
 import { ContentPolicy } from '../trace/content';
 import { CostModel } from '../cost/cost-model';
@@ -35,7 +30,7 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
   private dispatcher!: CallDispatcher;
   private pending!: Set<Promise<unknown>>;
   // `declare`: set by _updateMetricInstruments, which the base constructor already calls.
-  private declare instruments: Metrics | undefined;
+  declare private instruments: Metrics | undefined;
 
   constructor(config: OpenAIInstrumentationConfig = {}) {
     super(PACKAGE_NAME, PACKAGE_VERSION, config);
@@ -124,24 +119,30 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
       internalError: (err) => this._diag.error('spanlens: internal error while observing a call', err),
       owner: this,
     };
-    this._wrap(owner, 'makeRequest', (original: MakeRequest) =>
-      function patchedMakeRequest(this: ClientLike, options: unknown, retriesRemaining?: number | null, ...rest: unknown[]) {
-        // Retries re-enter makeRequest with a count: only the first attempt is a new call.
-        if (retriesRemaining != null || isTracingSuppressed(context.active())) {
-          return original.call(this, options, retriesRemaining, ...rest);
-        }
-        return observeRequest(this, options, () => original.call(this, options, retriesRemaining, ...rest), handlers);
-      } as MakeRequest,
+    this._wrap(
+      owner,
+      'makeRequest',
+      (original: MakeRequest) =>
+        function patchedMakeRequest(this: ClientLike, options: unknown, retriesRemaining?: number | null, ...rest: unknown[]) {
+          // Retries re-enter makeRequest with a count: only the first attempt is a new call.
+          if (retriesRemaining != null || isTracingSuppressed(context.active())) {
+            return original.call(this, options, retriesRemaining, ...rest);
+          }
+          return observeRequest(this, options, () => original.call(this, options, retriesRemaining, ...rest), handlers);
+        } as MakeRequest,
     );
     // `request` wraps makeRequest's promise in the APIPromise the app gets; its parser makes the Stream of a
     // streaming call, which is where stream events are observed (see stream-tap.ts).
     if (typeof owner.request === 'function') {
-      this._wrap(owner as Required<RequestOwner>, 'request', (original: Request) =>
-        function patchedRequest(this: ClientLike, ...args: unknown[]) {
-          const promise = original.apply(this, args);
-          watchParse(promise, handlers.internalError);
-          return promise;
-        } as Request,
+      this._wrap(
+        owner as Required<RequestOwner>,
+        'request',
+        (original: Request) =>
+          function patchedRequest(this: ClientLike, ...args: unknown[]) {
+            const promise = original.apply(this, args);
+            watchParse(promise, handlers.internalError);
+            return promise;
+          } as Request,
       );
     }
     return moduleExports;

@@ -21,7 +21,6 @@ const BODY_WAIT_MS = 5000;
 /** Bodies larger than this are not parsed a second time (v7 reads text and parses it itself). */
 const MAX_PARSE_CHARS = 16 * 1024 * 1024;
 
-
 /**
  * Runs `invoke` (the original makeRequest) and observes its outcome without changing it: the promise
  * the SDK gets settles with the same value or error, one microtask later. The body is observed lazily,
@@ -87,13 +86,10 @@ export function observeRequest<T>(client: ClientLike, optionsInput: unknown, inv
       // The options promise settled before the request was sent (or rejected, which is the error here).
       if (c.options || !isThenable(optionsInput)) report();
       else
-        optionsInput.then(
-          (o) => {
-            c.options = o as RequestOptionsLike;
-            report();
-          },
-          report,
-        );
+        optionsInput.then((o) => {
+          c.options = o as RequestOptionsLike;
+          report();
+        }, report);
       throw err;
     },
   );
@@ -165,7 +161,6 @@ function tapBody(call: ObservedCall, response: ResponseLike, report: () => void)
     });
   }
 }
-
 
 /**
  * Calls whose JSON body has not been read yet, reported without it once older than BODY_WAIT_MS. One

@@ -154,7 +154,17 @@ const ITEM_DETAILS = new Map<string, ItemDetails>([
       if (rec.firstDeltaAt !== undefined) d.attrs[A.timeToFirstChunk] = (Math.max(d.start, rec.firstDeltaAt) - d.start) / 1000;
     },
   ],
-  ['reasoning', (d, item) => put(d, A.reasoningSummary, arr(item.summary).map((p) => str(obj(p)?.text) ?? '').join('\n') || undefined)],
+  [
+    'reasoning',
+    (d, item) =>
+      put(
+        d,
+        A.reasoningSummary,
+        arr(item.summary)
+          .map((p) => str(obj(p)?.text) ?? '')
+          .join('\n') || undefined,
+      ),
+  ],
   ['function_call', functionCallDetails],
   ['custom_tool_call', functionCallDetails],
   [
@@ -170,14 +180,19 @@ const ITEM_DETAILS = new Map<string, ItemDetails>([
     (d, item) => {
       if (str(item.container_id)) d.attrs[A.containerId] = str(item.container_id)!;
       put(d, A.codeInput, str(item.code));
-      const logs = arr(item.outputs).map(obj).filter((o) => o?.type === 'logs').map((o) => str(o?.logs) ?? '');
+      const logs = arr(item.outputs)
+        .map(obj)
+        .filter((o) => o?.type === 'logs')
+        .map((o) => str(o?.logs) ?? '');
       put(d, A.codeOutput, logs.length ? logs.join('\n') : undefined);
     },
   ],
   [
     'file_search_call',
     (d, item, _rec, ctx) => {
-      const results = arr(item.results).map(obj).filter((r): r is Obj => r !== undefined);
+      const results = arr(item.results)
+        .map(obj)
+        .filter((r): r is Obj => r !== undefined);
       d.attrs[A.vectorStoreIds] = ctx.vectorStoreIds;
       if (ctx.vectorStoreIds.length) d.attrs[A.dataSourceId] = ctx.vectorStoreIds.join(',');
       d.attrs[A.resultCount] = results.length;

@@ -239,7 +239,11 @@ export class ResponseTracker {
     }
     this.chains.set(id, placement);
     // The user messages of the request's input are what this response answers.
-    if (request) this.store.recordRequestMessages(placement.ledger, inputItems(request.input).filter((i) => obj(i)?.role === 'user' && (obj(i)?.type ?? 'message') === 'message'));
+    if (request)
+      this.store.recordRequestMessages(
+        placement.ledger,
+        inputItems(request.input).filter((i) => obj(i)?.role === 'user' && (obj(i)?.type ?? 'message') === 'message'),
+      );
     const ledger = this.store.thread(placement.ledger);
     const st: ResponseState = {
       id,
@@ -274,7 +278,9 @@ export class ResponseTracker {
     this.responses.finish(st.id);
     const span = st.span;
     const status = st.status;
-    const output = arr(response.output).map(obj).filter((o): o is Obj => o !== undefined);
+    const output = arr(response.output)
+      .map(obj)
+      .filter((o): o is Obj => o !== undefined);
     const records = this.itemRecords(st, output);
     const items = records.map((r) => r.item);
     const agent = items.some(isToolItem);
@@ -284,7 +290,10 @@ export class ResponseTracker {
     span.setAttribute(A.responseStatus, status);
     span.setAttribute(A.responsePollCount, st.polls);
     if (st.model) span.setAttribute(A.responseModel, st.model);
-    const calls = items.filter((i) => i.type === 'function_call' || i.type === 'custom_tool_call').map((i) => str(i.call_id)).filter((c): c is string => !!c);
+    const calls = items
+      .filter((i) => i.type === 'function_call' || i.type === 'custom_tool_call')
+      .map((i) => str(i.call_id))
+      .filter((c): c is string => !!c);
     span.setAttribute(A.finishReasons, [status === 'completed' && calls.length ? 'tool_calls' : responseFinishReason(status, response)]);
     span.setAttributes(usageAttributes(response.usage));
     const tier = str(response.service_tier);

@@ -109,8 +109,10 @@ function tapWebStream(stream: ReadableStream<Uint8Array>, tap: BodyTap): Readabl
     return proto.cancel.call(stream, reason);
   });
   // Through the stream's own method when it is not watched (its own property here is this wrapper).
-  const via = (name: 'pipeTo' | 'pipeThrough' | 'tee') => (...args: unknown[]): unknown =>
-    (tap.bypass() ? (proto[name] as (...a: unknown[]) => unknown).apply(stream, args) : (pulled()[name] as (...a: unknown[]) => unknown)(...args));
+  const via =
+    (name: 'pipeTo' | 'pipeThrough' | 'tee') =>
+    (...args: unknown[]): unknown =>
+      tap.bypass() ? (proto[name] as (...a: unknown[]) => unknown).apply(stream, args) : (pulled()[name] as (...a: unknown[]) => unknown)(...args);
   own('pipeTo', via('pipeTo'));
   own('pipeThrough', via('pipeThrough'));
   own('tee', via('tee'));

@@ -333,15 +333,18 @@ function observeResponse(response: object, tap: StreamObservation): void {
         const pending = (original as (...a: unknown[]) => Promise<unknown>).apply(this, args);
         if (gets === bodyGets && tap.untouched && isThenable(pending)) {
           tap.reading();
-          pending.then((value) => {
-            // Whoever awaits text() may hold only its promise: the Response lives until the text is in.
-            void response;
-            try {
-              tap.observe(value instanceof ArrayBuffer ? new Uint8Array(value) : value);
-            } finally {
-              tap.done();
-            }
-          }, (err: unknown) => tap.failed(err));
+          pending.then(
+            (value) => {
+              // Whoever awaits text() may hold only its promise: the Response lives until the text is in.
+              void response;
+              try {
+                tap.observe(value instanceof ArrayBuffer ? new Uint8Array(value) : value);
+              } finally {
+                tap.done();
+              }
+            },
+            (err: unknown) => tap.failed(err),
+          );
         }
         return pending;
       },

@@ -1,13 +1,5 @@
 import { randomFillSync } from 'node:crypto';
-import {
-  ROOT_CONTEXT,
-  TraceFlags,
-  trace,
-  type Context,
-  type Span,
-  type SpanOptions,
-  type Tracer,
-} from '@opentelemetry/api';
+import { ROOT_CONTEXT, TraceFlags, trace, type Context, type Span, type SpanOptions, type Tracer } from '@opentelemetry/api';
 import { threadKey, type TraceKey } from './trace-ids';
 
 // The OTel API cannot choose a root span's trace id; only the SDK's IdGenerator can. With

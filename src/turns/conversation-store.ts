@@ -143,11 +143,7 @@ export class ConversationStore {
       const m = obj(raw);
       const text = messageText(m?.content);
       if (!m || text === undefined) continue;
-      this.addToHistory(
-        threadId,
-        { role: str(m.role) ?? 'user', text: this.content.enabled ? this.content.cap(text) : '', createdAt: Date.now() / 1000 },
-        true,
-      );
+      this.addToHistory(threadId, { role: str(m.role) ?? 'user', text: this.content.enabled ? this.content.cap(text) : '', createdAt: Date.now() / 1000 }, true);
     }
   }
 

@@ -27,21 +27,20 @@ export function addTurn(thread: ThreadState, cost: CostNanos | undefined): TurnT
  * The turn's cost and its thread's running figures on the turn's span: cumulative cost and turns, the
  * user messages it answers (request-body messages get a stable placeholder id) and the cost per message.
  */
-function setTurnAttributes(
-  env: Services,
-  span: Span,
-  thread: ThreadState,
-  turnId: string,
-  cost: CostNanos | undefined,
-  userMessages: HistoryMessage[],
-  totals: TurnTotals,
-): void {
+function setTurnAttributes(env: Services, span: Span, thread: ThreadState, turnId: string, cost: CostNanos | undefined, userMessages: HistoryMessage[], totals: TurnTotals): void {
   if (cost) span.setAttributes(costAttributes(cost));
   span.setAttribute(A.threadRunCount, totals.runCount);
   span.setAttribute(A.threadCostUsd, nanosToUsd(totals.costNanos));
-  span.setAttribute(A.userMessageIds, userMessages.map((m, i) => m.id ?? `${turnId}:request:${i}`));
+  span.setAttribute(
+    A.userMessageIds,
+    userMessages.map((m, i) => m.id ?? `${turnId}:request:${i}`),
+  );
   span.setAttribute(A.userMessageCount, userMessages.length);
-  if (env.content.enabled) span.setAttribute(A.userMessageTexts, userMessages.map((m) => env.content.capture(A.userMessageTexts, m.text) ?? ''));
+  if (env.content.enabled)
+    span.setAttribute(
+      A.userMessageTexts,
+      userMessages.map((m) => env.content.capture(A.userMessageTexts, m.text) ?? ''),
+    );
   if (cost && userMessages.length) span.setAttribute(A.costPerUserMessage, nanosToUsd(Math.round(cost.total / userMessages.length)));
   if (thread.userMessageCount) span.setAttribute(A.threadCostPerUserMessage, nanosToUsd(Math.round(totals.costNanos / thread.userMessageCount)));
 }

@@ -17,10 +17,7 @@
 //   node test/e2e/backends.mjs        build/refresh the cache and print versions, sizes and build times
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import {
-  closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync,
-  writeFileSync,
-} from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -138,7 +135,11 @@ function step(name, cmd, args, { cwd, env, deadline, logDir }) {
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
     }, timeoutMs);
     child.on('error', (err) => {
       clearTimeout(timer);
@@ -183,9 +184,17 @@ async function withLock(lockDir, fn) {
     } catch (err) {
       if (err.code !== 'EEXIST') throw err;
       let holder = NaN;
-      try { holder = Number(readFileSync(path.join(lockDir, 'pid'), 'utf8')); } catch { /* being written */ }
+      try {
+        holder = Number(readFileSync(path.join(lockDir, 'pid'), 'utf8'));
+      } catch {
+        /* being written */
+      }
       let age = 0;
-      try { age = Date.now() - statSync(lockDir).mtimeMs; } catch { /* just released */ }
+      try {
+        age = Date.now() - statSync(lockDir).mtimeMs;
+      } catch {
+        /* just released */
+      }
       if ((Number.isInteger(holder) && holder > 0 && !pidAlive(holder)) || (!Number.isInteger(holder) && age > 60_000)) {
         log(`removing stale build lock ${lockDir} (pid ${holder})`);
         rmSync(lockDir, { recursive: true, force: true });
@@ -231,7 +240,9 @@ async function ensureBackendsOnce() {
     log(
       `${reused ? 'reusing' : 'built'} ${dir}: collector ${VERSIONS.collector} (${mib(info.sizes.collector)}), ` +
         `jaeger ${VERSIONS.jaegerRelease} = ${VERSIONS.jaegerModule}@${VERSIONS.jaegerModuleVersion} ` +
-        `(${mib(info.sizes.jaeger)}), ${go.GOVERSION}; build times: ${Object.entries(info.buildMs).map(([k, v]) => `${k} ${sec(v)}`).join(', ')}` +
+        `(${mib(info.sizes.jaeger)}), ${go.GOVERSION}; build times: ${Object.entries(info.buildMs)
+          .map(([k, v]) => `${k} ${sec(v)}`)
+          .join(', ')}` +
         (reused ? ` (at ${info.builtAt})` : ''),
     );
     return info;
@@ -310,11 +321,19 @@ const running = new Map(); // pid -> ChildProcess
 
 function killAllSync() {
   for (const [pid] of running) {
-    try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
   }
   running.clear();
   for (const pgid of buildGroups) {
-    try { process.kill(-pgid, 'SIGKILL'); } catch { /* gone */ }
+    try {
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
   }
   buildGroups.clear();
 }
@@ -425,9 +444,7 @@ async function startProcess(name, { bin, args, makeEnv, portNames, ready, readyT
       if (Date.now() > deadline) break;
       await Promise.race([new Promise((r) => setTimeout(r, 200)), exitPromise]);
     }
-    const how = exited
-      ? `exited early (${exited.error?.message ?? exited.code ?? exited.signal})`
-      : `not ready after ${sec(readyTimeoutMs)} (${lastProblem})`;
+    const how = exited ? `exited early (${exited.error?.message ?? exited.code ?? exited.signal})` : `not ready after ${sec(readyTimeoutMs)} (${lastProblem})`;
     await stop();
     const tail = tailOf(logFile);
     if (exited && /address already in use/.test(tail) && attempt < 3) {
@@ -463,8 +480,7 @@ export async function startJaeger({ config = JAEGER_CONFIG, env = {} } = {}) {
       SPANLENS_JAEGER_HEALTH: `127.0.0.1:${p.health}`,
       ...env,
     }),
-    ready: async (p) =>
-      (await httpOk(`http://127.0.0.1:${p.health}/status`)) && (await httpOk(`http://127.0.0.1:${p.query}/api/services`)),
+    ready: async (p) => (await httpOk(`http://127.0.0.1:${p.health}/status`)) && (await httpOk(`http://127.0.0.1:${p.query}/api/services`)),
   });
 }
 

@@ -6,12 +6,7 @@
 // build fails this file with the reason.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import {
-  COLLECTOR_CONFIG,
-  ensureBackends,
-  startTracingStack,
-  validateConfig,
-} from './backends.mjs';
+import { COLLECTOR_CONFIG, ensureBackends, startTracingStack, validateConfig } from './backends.mjs';
 
 type Tag = { key: string; type: string; value: unknown };
 type JaegerSpan = {
@@ -69,12 +64,7 @@ function otlpPayload(nowMs: number) {
                 kind: 3,
                 startTimeUnixNano: ns(t0 + 400),
                 endTimeUnixNano: ns(t0 + 4_000),
-                attributes: [
-                  str('gen_ai.operation.name', 'invoke_agent'),
-                  str('openai.run.id', 'run_e2e'),
-                  int('gen_ai.usage.input_tokens', 120),
-                  dbl('spanlens.e2e.ratio', 0.25),
-                ],
+                attributes: [str('gen_ai.operation.name', 'invoke_agent'), str('openai.run.id', 'run_e2e'), int('gen_ai.usage.input_tokens', 120), dbl('spanlens.e2e.ratio', 0.25)],
                 events: [{ timeUnixNano: ns(t0 + 1_000), name: 'openai.run.poll', attributes: [str('openai.run.status', 'in_progress')] }],
                 status: { code: 1 }, // OK
               },
@@ -151,7 +141,10 @@ describe('e2e backends: collector (otel-collector-config.yaml) -> Jaeger v2', { 
     const tool = byName.get('execute_tool get_weather')!;
     assert.equal(root.spanID, ROOT_ID);
     assert.deepEqual(root.references, []);
-    for (const [child, id] of [[run, RUN_ID], [tool, TOOL_ID]] as const) {
+    for (const [child, id] of [
+      [run, RUN_ID],
+      [tool, TOOL_ID],
+    ] as const) {
       assert.equal(child.spanID, id);
       assert.deepEqual(child.references, [{ refType: 'CHILD_OF', traceID: TRACE_ID, spanID: ROOT_ID }]);
     }

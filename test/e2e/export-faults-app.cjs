@@ -9,7 +9,16 @@ const OpenAI = require('openai');
 const { startEmulator } = require('@spanlens/instrumentation-openai/testing');
 
 const diag = [];
-const record = (level) => (...msg) => diag.push({ level, message: msg.map((m) => (m instanceof Error ? `${m.name}: ${m.message}` : typeof m === 'string' ? m : JSON.stringify(m))).join(' ').slice(0, 500) });
+const record =
+  (level) =>
+  (...msg) =>
+    diag.push({
+      level,
+      message: msg
+        .map((m) => (m instanceof Error ? `${m.name}: ${m.message}` : typeof m === 'string' ? m : JSON.stringify(m)))
+        .join(' ')
+        .slice(0, 500),
+    });
 const noop = () => undefined;
 api.diag.setLogger({ error: record('ERROR'), warn: record('WARN'), info: noop, debug: noop, verbose: noop }, { logLevel: api.DiagLogLevel.WARN, suppressOverrideMessage: true });
 const unhandled = [];

@@ -32,10 +32,13 @@ describe('e2e: collector down at start, killed and restarted mid-run', { skip: S
   const messages: Record<string, unknown>[] = [];
   let waiters: Array<(m: Record<string, unknown>) => boolean> = [];
 
-  before(async () => {
-    await ensureBackends();
-    jaeger = await startJaeger();
-  }, { timeout: 35 * 60_000 });
+  before(
+    async () => {
+      await ensureBackends();
+      jaeger = await startJaeger();
+    },
+    { timeout: 35 * 60_000 },
+  );
   after(async () => {
     if (app && app.exitCode === null) app.kill('SIGKILL');
     await collector?.stop();

@@ -21,10 +21,13 @@ const tag = (s: JaegerSpan, key: string) => s.tags.find((t) => t.key === key)?.v
 
 describe('e2e: register entry -> Collector -> Jaeger', { skip: SKIP }, () => {
   let stack: Awaited<ReturnType<typeof startTracingStack>>;
-  before(async () => {
-    await ensureBackends();
-    stack = await startTracingStack();
-  }, { timeout: 35 * 60_000 });
+  before(
+    async () => {
+      await ensureBackends();
+      stack = await startTracingStack();
+    },
+    { timeout: 35 * 60_000 },
+  );
   after(async () => {
     await stack?.stop();
   });
@@ -42,7 +45,10 @@ describe('e2e: register entry -> Collector -> Jaeger', { skip: SKIP }, () => {
     const printed = spanLines(threadPart!);
     const trace: JaegerTrace = await stack.fetchTrace(threadTraceId(threadId), { minSpans: printed, timeoutMs: 30_000 });
     assert.equal(trace.spans.length, printed, 'every span the demo printed reached Jaeger');
-    assert.ok(trace.spans.every((s) => s.warnings === null), JSON.stringify(trace.spans.map((s) => s.warnings)));
+    assert.ok(
+      trace.spans.every((s) => s.warnings === null),
+      JSON.stringify(trace.spans.map((s) => s.warnings)),
+    );
     assert.equal(trace.spans.filter((s) => s.operationName === 'invoke_agent Support agent').length, 3);
     // The cost report, read back from this Jaeger: per user message, then totals that add up to the runs.
     const { stdout: report } = await run(process.execPath, ['dist/cjs/cli/main.js', 'cost', threadId, '--jaeger', `http://127.0.0.1:${stack.queryPort}`, '--json'], { cwd: ROOT, timeout: 30_000 });
@@ -52,15 +58,29 @@ describe('e2e: register entry -> Collector -> Jaeger', { skip: SKIP }, () => {
     assert.equal(parsed.totals.runs, 3);
     assert.equal(parsed.totals.userMessages, 3);
     assert.ok(Math.abs(parsed.totals.costUsd - runCost) < 1e-9, `${parsed.totals.costUsd} vs ${runCost}`);
-    assert.deepEqual(parsed.messages.map((m: { text: string }) => m.text), ['Plot the last week of revenue from this CSV.', 'Summarise the trend in one sentence.', "What was Saturday's revenue in EUR?"]);
+    assert.deepEqual(
+      parsed.messages.map((m: { text: string }) => m.text),
+      ['Plot the last week of revenue from this CSV.', 'Summarise the trend in one sentence.', "What was Saturday's revenue in EUR?"],
+    );
     const last = runs.sort((x, y) => Number(tag(x, 'spanlens.thread.run_count')) - Number(tag(y, 'spanlens.thread.run_count'))).at(-1)!;
     assert.ok(Math.abs(Number(tag(last, 'spanlens.thread.cost.usd')) - runCost) < 1e-9, 'the last run carries the thread total');
     const ids = new Set(trace.spans.map((s) => s.spanID));
     for (const s of trace.spans) for (const ref of s.references) assert.ok(ids.has(ref.spanID), `${s.operationName}: parent missing`);
     assert.deepEqual(
-      trace.spans.filter((s) => s.references.length === 0).map((s) => s.operationName).sort(),
-      ['invoke_agent Support agent', 'invoke_agent Support agent', 'invoke_agent Support agent', 'openai.threads.create', 'openai.threads.messages.create', 'openai.threads.messages.create', 'openai.threads.messages.create'],
-      'the thread\'s calls and runs are its roots',
+      trace.spans
+        .filter((s) => s.references.length === 0)
+        .map((s) => s.operationName)
+        .sort(),
+      [
+        'invoke_agent Support agent',
+        'invoke_agent Support agent',
+        'invoke_agent Support agent',
+        'openai.threads.create',
+        'openai.threads.messages.create',
+        'openai.threads.messages.create',
+        'openai.threads.messages.create',
+      ],
+      "the thread's calls and runs are its roots",
     );
 
     // The demo's Responses turn: the conversation's trace, whole and clean, and its cost report.
@@ -69,19 +89,28 @@ describe('e2e: register entry -> Collector -> Jaeger', { skip: SKIP }, () => {
     const convPrinted = spanLines(conversationPart!.split(/^The conversation/m)[0]!);
     const conv: JaegerTrace = await stack.fetchTrace(conversationTraceId(conversationId), { minSpans: convPrinted, timeoutMs: 30_000 });
     assert.equal(conv.spans.length, convPrinted);
-    assert.ok(conv.spans.every((s) => s.warnings === null), JSON.stringify(conv.spans.map((s) => s.warnings)));
+    assert.ok(
+      conv.spans.every((s) => s.warnings === null),
+      JSON.stringify(conv.spans.map((s) => s.warnings)),
+    );
     const convIds = new Set(conv.spans.map((s) => s.spanID));
     for (const s of conv.spans) for (const ref of s.references) assert.ok(convIds.has(ref.spanID), `${s.operationName}: parent missing`);
     const tool = conv.spans.find((s) => s.operationName === 'execute_tool convert_currency')!;
     assert.equal(tag(tool, 'gen_ai.tool.call.result'), JSON.stringify({ eur: 1740 }));
-    const { stdout: convReport } = await run(process.execPath, ['dist/cjs/cli/main.js', 'cost', conversationId, '--jaeger', `http://127.0.0.1:${stack.queryPort}`, '--json'], { cwd: ROOT, timeout: 30_000 });
+    const { stdout: convReport } = await run(process.execPath, ['dist/cjs/cli/main.js', 'cost', conversationId, '--jaeger', `http://127.0.0.1:${stack.queryPort}`, '--json'], {
+      cwd: ROOT,
+      timeout: 30_000,
+    });
     const convParsed = JSON.parse(convReport);
     const responses = conv.spans.filter((s) => tag(s, 'spanlens.kind') === 'agent_step');
     assert.equal(convParsed.totals.runs, 2);
     const convCost = responses.reduce((n, s) => n + Number(tag(s, 'spanlens.cost.usd')), 0);
     assert.ok(Math.abs(convParsed.totals.costUsd - convCost) < 1e-9, `${convParsed.totals.costUsd} vs ${convCost}`);
     // The tool-output response answers no new user message: both responses are charged to the one question.
-    assert.deepEqual(convParsed.messages.map((m: { text: string; runs: unknown[] }) => [m.text, m.runs.length]), [["What was Sunday's revenue in EUR?", 2]]);
+    assert.deepEqual(
+      convParsed.messages.map((m: { text: string; runs: unknown[] }) => [m.text, m.runs.length]),
+      [["What was Sunday's revenue in EUR?", 2]],
+    );
   });
 
   for (const [flag, app, expected] of [
@@ -105,7 +134,10 @@ describe('e2e: register entry -> Collector -> Jaeger', { skip: SKIP }, () => {
       const agent = spans.find((s) => s.operationName.startsWith('invoke_agent'))!;
       assert.deepEqual(agent.references, []);
       const chat = spans.find((s) => s.operationName.startsWith('chat'))!;
-      assert.deepEqual(chat.references.map((r) => [r.refType, r.spanID]), [['CHILD_OF', agent.spanID]]);
+      assert.deepEqual(
+        chat.references.map((r) => [r.refType, r.spanID]),
+        [['CHILD_OF', agent.spanID]],
+      );
       for (const s of spans) {
         assert.equal(s.warnings, null, `${s.operationName}: ${JSON.stringify(s.warnings)}`);
         assert.equal(tag(s, 'openai.thread.id'), threadId);

@@ -17,19 +17,7 @@ const API_KEY = 'sk-spanlens-test-SECRET-0123456789';
 const ORGANIZATION = 'org-spanlensSECRETorg0123';
 const PROJECT = 'proj_spanlensSECRETproj0123';
 /** What must never appear in an exported span (case-insensitive): the credentials and the header names. */
-const SECRET_PATTERNS = [
-  API_KEY,
-  'spanlens-test-SECRET',
-  ORGANIZATION,
-  PROJECT,
-  'SECRETorg',
-  'SECRETproj',
-  'authorization',
-  'bearer ',
-  'openai-organization',
-  'openai-project',
-  'x-api-key',
-];
+const SECRET_PATTERNS = [API_KEY, 'spanlens-test-SECRET', ORGANIZATION, PROJECT, 'SECRETorg', 'SECRETproj', 'authorization', 'bearer ', 'openai-organization', 'openai-project', 'x-api-key'];
 const PACKAGE_NAME = '@spanlens/instrumentation-openai';
 const COMPAT = path.resolve(__dirname, '../scenarios/compat.mjs');
 
@@ -68,7 +56,9 @@ function packageVersion(req, name) {
     try {
       const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
       if (pkg.name === name) return pkg.version;
-    } catch { /* no readable package.json here: look further up */ }
+    } catch {
+      /* no readable package.json here: look further up */
+    }
     const up = path.dirname(dir);
     if (up === dir) return undefined;
     dir = up;
@@ -179,7 +169,13 @@ async function runChild(io) {
   for (const method of ['log', 'info', 'warn', 'error', 'debug', 'trace']) {
     const original = console[method].bind(console);
     console[method] = (...msg) => {
-      (current.console ??= []).push({ method, text: msg.map((m) => (typeof m === 'string' ? m : safeStringify(m))).join(' ').slice(0, 2000) });
+      (current.console ??= []).push({
+        method,
+        text: msg
+          .map((m) => (typeof m === 'string' ? m : safeStringify(m)))
+          .join(' ')
+          .slice(0, 2000),
+      });
       original(...msg);
     };
   }
@@ -190,7 +186,10 @@ async function runChild(io) {
   const api = appRequire('@opentelemetry/api');
   const { AsyncLocalStorageContextManager } = appRequire('@opentelemetry/context-async-hooks');
 
-  const record = (level) => (...msg) => current.diag.push({ level, message: msg.map((m) => (typeof m === 'string' ? m : safeStringify(m))).join(' ') });
+  const record =
+    (level) =>
+    (...msg) =>
+      current.diag.push({ level, message: msg.map((m) => (typeof m === 'string' ? m : safeStringify(m))).join(' ') });
   const noop = () => {};
   api.diag.setLogger({ error: record('ERROR'), warn: record('WARN'), info: noop, debug: noop, verbose: noop }, api.DiagLogLevel.WARN);
 
@@ -262,8 +261,7 @@ async function runChild(io) {
   const codeConfig = configModule ? (await import(pathToFileURL(configModule).href)).default : {};
   // instrument: false runs the same app without the instrumentation (the baseline of differential tests);
   // not even constructed, since constructing one enables its require/import hooks.
-  const instrumentation =
-    args.instrument === false ? undefined : new pkg.OpenAIInstrumentation({ ...codeConfig, ...(args.instrumentationConfig ?? {}) });
+  const instrumentation = args.instrument === false ? undefined : new pkg.OpenAIInstrumentation({ ...codeConfig, ...(args.instrumentationConfig ?? {}) });
   if (instrumentation) otelInstrumentation.registerInstrumentations({ instrumentations: [instrumentation] });
   if (esmHook) await esmHook.ready();
 

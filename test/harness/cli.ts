@@ -27,38 +27,38 @@ if (!filter || modules.length === 0) {
 }
 
 async function main(): Promise<void> {
-let baseURL = values['base-url'];
-const server = createServer((req, res) => {
-  res.writeHead(200, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ object: 'list', data: [{ id: 'stub-model', object: 'model', created: 0, owned_by: 'spanlens' }], path: req.url }));
-});
-if (!baseURL) {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  baseURL = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
-}
-
-let failed = false;
-for (const cell of selectedCells(filter === 'all' ? '' : filter)) {
-  const started = Date.now();
-  try {
-    const run = await runCell(cell, {
-      baseURL,
-      scenarios: modules.map((m) => ({ name: path.basename(m), module: path.resolve(m), args: values.args ? JSON.parse(values.args) : undefined })),
-      instrumentationConfig: values.config ? JSON.parse(values.config) : undefined,
-      idGenerator: values['no-id-generator'] ? false : undefined,
-      esmHook: values['esm-hook'] as 'include' | 'all' | undefined,
-      timeoutMs: values['timeout-ms'] ? Number(values['timeout-ms']) : undefined,
-    });
-    console.log(`=== ${cellName(cell)} (${Date.now() - started} ms)`);
-    console.log(JSON.stringify(run, null, 2));
-  } catch (err) {
-    failed = true;
-    console.log(`=== ${cellName(cell)} FAILED`);
-    console.log(err instanceof Error ? err.message : err);
+  let baseURL = values['base-url'];
+  const server = createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ object: 'list', data: [{ id: 'stub-model', object: 'model', created: 0, owned_by: 'spanlens' }], path: req.url }));
+  });
+  if (!baseURL) {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    baseURL = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
   }
-}
-server.close();
-process.exit(failed ? 1 : 0);
+
+  let failed = false;
+  for (const cell of selectedCells(filter === 'all' ? '' : filter)) {
+    const started = Date.now();
+    try {
+      const run = await runCell(cell, {
+        baseURL,
+        scenarios: modules.map((m) => ({ name: path.basename(m), module: path.resolve(m), args: values.args ? JSON.parse(values.args) : undefined })),
+        instrumentationConfig: values.config ? JSON.parse(values.config) : undefined,
+        idGenerator: values['no-id-generator'] ? false : undefined,
+        esmHook: values['esm-hook'] as 'include' | 'all' | undefined,
+        timeoutMs: values['timeout-ms'] ? Number(values['timeout-ms']) : undefined,
+      });
+      console.log(`=== ${cellName(cell)} (${Date.now() - started} ms)`);
+      console.log(JSON.stringify(run, null, 2));
+    } catch (err) {
+      failed = true;
+      console.log(`=== ${cellName(cell)} FAILED`);
+      console.log(err instanceof Error ? err.message : err);
+    }
+  }
+  server.close();
+  process.exit(failed ? 1 : 0);
 }
 
 void main();

@@ -179,7 +179,12 @@ export async function runCell(cell: Cell, options: RunCellOptions): Promise<Cell
     const code = await new Promise<number | null>((resolve, reject) => {
       const timer = setTimeout(() => {
         if (child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
-        const last = stdout.trim().split('\n').filter((l) => l.startsWith('[child]')).at(-1) ?? 'before any scenario';
+        const last =
+          stdout
+            .trim()
+            .split('\n')
+            .filter((l) => l.startsWith('[child]'))
+            .at(-1) ?? 'before any scenario';
         reject(new CellError(`${cellName(cell)}${options.instrument === false ? ' (uninstrumented)' : ''}: child timed out after ${timeoutMs} ms (killed pid ${child.pid}), in ${last}`, output()));
       }, timeoutMs);
       child.on('error', (err) => {

@@ -66,11 +66,7 @@ export interface Cassette {
 
 const API_PREFIX = '/v1';
 const DROPPED_RESPONSE_HEADERS = new Set(['content-encoding', 'content-length', 'transfer-encoding', 'connection', 'keep-alive']);
-const NAME_PREFIXES = [
-  'packages__opentelemetry-instrumentation-openai__tests__traces__cassettes__',
-  'packages__opentelemetry-instrumentation-',
-  'spec__fixtures__cassettes__',
-];
+const NAME_PREFIXES = ['packages__opentelemetry-instrumentation-openai__tests__traces__cassettes__', 'packages__opentelemetry-instrumentation-', 'spec__fixtures__cassettes__'];
 
 // Ruby VCR marks bodies that are not valid UTF-8 text with the local tag `!binary` (base64 payload).
 const rubyBinaryTag: YAML.ScalarTag = {

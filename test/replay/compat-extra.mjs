@@ -7,8 +7,7 @@ export function compatExtra(client, major) {
   const vectorStores = () => client.vectorStores ?? client.beta.vectorStores;
   return {
     runs: {
-      update: (threadId, runId, body, opts) =>
-        v4 ? t.runs.update(threadId, runId, body, opts) : t.runs.update(runId, { thread_id: threadId, ...body }, opts),
+      update: (threadId, runId, body, opts) => (v4 ? t.runs.update(threadId, runId, body, opts) : t.runs.update(runId, { thread_id: threadId, ...body }, opts)),
     },
     vectorStores: {
       create: (body, opts) => vectorStores().create(body, opts),
@@ -21,10 +20,7 @@ export function compatExtra(client, major) {
     embeddings: { create: (body, opts) => client.embeddings.create(body, opts) },
     responses: {
       // `client.responses` exists from 4.87; before that fall back to the generic POST.
-      create: (body, opts) =>
-        client.responses
-          ? client.responses.create(body, opts)
-          : client.post('/responses', { body, ...opts, stream: body?.stream === true }),
+      create: (body, opts) => (client.responses ? client.responses.create(body, opts) : client.post('/responses', { body, ...opts, stream: body?.stream === true })),
     },
   };
 }

@@ -53,8 +53,7 @@ export function readPlan(file) {
     }
     const st = it.response.status;
     let contentType = '';
-    for (const [k, v] of Object.entries(it.response.headers ?? {}))
-      if (k.toLowerCase() === 'content-type') contentType = String(Array.isArray(v) ? v[0] : v);
+    for (const [k, v] of Object.entries(it.response.headers ?? {})) if (k.toLowerCase() === 'content-type') contentType = String(Array.isArray(v) ? v[0] : v);
     return {
       index,
       method: String(it.request.method).toUpperCase(),
@@ -116,12 +115,7 @@ export default async function drive(ctx) {
   const major = ctx.major ?? 6;
   const client = new ctx.OpenAI({ apiKey: 'sk-test-replay', baseURL: ctx.baseURL, maxRetries: 0 });
   // ctx.compat: the compat function (or the compat.mjs module namespace); imported when absent.
-  const compatFn =
-    typeof ctx.compat === 'function'
-      ? ctx.compat
-      : typeof ctx.compat?.compat === 'function'
-        ? ctx.compat.compat
-        : (await import('../scenarios/compat.mjs')).compat;
+  const compatFn = typeof ctx.compat === 'function' ? ctx.compat : typeof ctx.compat?.compat === 'function' ? ctx.compat.compat : (await import('../scenarios/compat.mjs')).compat;
   const c = compatFn(client, major);
   const x = compatExtra(client, major);
   const plan = readPlan(ctx.args.cassette);
@@ -226,9 +220,7 @@ export default async function drive(ctx) {
       } else {
         noteIds(data);
         if (data && typeof data === 'object')
-          call.result = Array.isArray(data.data)
-            ? { object: data.object ?? 'list', count: data.data.length }
-            : { object: data.object, id: data.id, status: data.status };
+          call.result = Array.isArray(data.data) ? { object: data.object ?? 'list', count: data.data.length } : { object: data.object, id: data.id, status: data.status };
       }
       call.ok = true;
     } catch (err) {

@@ -51,7 +51,15 @@ async function importMjs<T>(file: string): Promise<T> {
   return (await import(url)) as T;
 }
 
-const ERROR_CLASS: Record<number, string> = { 400: 'BadRequestError', 401: 'AuthenticationError', 403: 'PermissionDeniedError', 404: 'NotFoundError', 409: 'ConflictError', 422: 'UnprocessableEntityError', 429: 'RateLimitError' };
+const ERROR_CLASS: Record<number, string> = {
+  400: 'BadRequestError',
+  401: 'AuthenticationError',
+  403: 'PermissionDeniedError',
+  404: 'NotFoundError',
+  409: 'ConflictError',
+  422: 'UnprocessableEntityError',
+  429: 'RateLimitError',
+};
 
 /** What the SDK's stream should yield for a recorded SSE body: one name per event, `[DONE]` excluded. */
 function expectedEvents(body: Buffer): string[] {
@@ -144,7 +152,8 @@ describe('cassette loading', () => {
         assert.equal(header(it.response.headers, 'content-encoding'), undefined, where);
         assert.equal(header(it.response.headers, 'content-length'), undefined, where);
         assert.equal(header(it.response.headers, 'openai-poll-after-ms'), undefined, where);
-        if (it.response.isSSE) assert.match(it.response.body.toString('utf8'), /^(event|data): /, where); // chat streams: data lines only
+        if (it.response.isSSE)
+          assert.match(it.response.body.toString('utf8'), /^(event|data): /, where); // chat streams: data lines only
         else if (it.response.body.length) JSON.parse(it.response.body.toString('utf8')); // valid JSON everywhere
       }
     }
@@ -178,8 +187,7 @@ describe('replay server', () => {
       assert.equal(raw.headers['x-request-id'], header(rec.headers, 'x-request-id'));
       assert.equal(raw.headers['content-encoding'], undefined);
       assert.equal(raw.headers['transfer-encoding'], 'chunked');
-      for (const h of Object.keys(raw.headers))
-        assert.ok(h in rec.headers || ['transfer-encoding', 'connection', 'keep-alive'].includes(h), `header ${h} was not recorded`);
+      for (const h of Object.keys(raw.headers)) assert.ok(h in rec.headers || ['transfer-encoding', 'connection', 'keep-alive'].includes(h), `header ${h} was not recorded`);
 
       // The SSE run: read it raw and check it arrives in many pieces and reassembles exactly.
       for (let i = 1; i < 4; i++) {
@@ -252,8 +260,14 @@ describe('replay server', () => {
     assert.equal(ev.length, expectedEvents(body).length + 1); // + the `event: done` block
     const r1 = splitRandom(body, 3);
     assert.ok(Buffer.concat(r1).equals(body));
-    assert.deepEqual(r1.map((b) => b.length), splitRandom(body, 3).map((b) => b.length));
-    assert.notDeepEqual(r1.map((b) => b.length), splitRandom(body, 4).map((b) => b.length));
+    assert.deepEqual(
+      r1.map((b) => b.length),
+      splitRandom(body, 3).map((b) => b.length),
+    );
+    assert.notDeepEqual(
+      r1.map((b) => b.length),
+      splitRandom(body, 4).map((b) => b.length),
+    );
   });
 });
 
@@ -281,7 +295,10 @@ describe('every cassette through openai v6 via drive.mjs', () => {
 const requireHere = createRequire(path.join(HERE, 'replay.test.ts'));
 const OTHER_SDKS = [
   ...[4, 5, 7].map((n) => path.resolve(process.cwd(), `test/matrix/openai${n}/node_modules/openai`)),
-  ...(process.env.REPLAY_SDK_DIRS ?? '').split(',').filter(Boolean).map((d) => path.resolve(d)),
+  ...(process.env.REPLAY_SDK_DIRS ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((d) => path.resolve(d)),
 ].filter((dir, i, all) => existsSync(path.join(dir, 'package.json')) && all.indexOf(dir) === i);
 
 for (const dir of OTHER_SDKS) {

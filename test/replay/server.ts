@@ -159,15 +159,12 @@ export async function startReplayServer(cassette: Cassette, opts: ReplayServerOp
     served++;
     record.interaction = found.index;
     record.status = found.response.status;
-    if (firstUnused !== found.index)
-      warnings.push(`[${cassette.shortName}] ${label} served interaction #${found.index} out of order (first unused was #${firstUnused})`);
+    if (firstUnused !== found.index) warnings.push(`[${cassette.shortName}] ${label} served interaction #${found.index} out of order (first unused was #${firstUnused})`);
     if (extras.length) warnings.push(`[${cassette.shortName}] ${label}: extra query params not in the recording: ${extras.join(', ')}`);
     const recBody = found.request.body;
     if (recBody !== undefined || body !== undefined) {
       if (!isDeepStrictEqual(normaliseBody(recBody), normaliseBody(body)))
-        warnings.push(
-          `[${cassette.shortName}] ${label} (#${found.index}): request body differs from the recording: sent ${truncate(bodyText)} recorded ${truncate(found.request.rawBody ?? '')}`,
-        );
+        warnings.push(`[${cassette.shortName}] ${label} (#${found.index}): request body differs from the recording: sent ${truncate(bodyText)} recorded ${truncate(found.request.rawBody ?? '')}`);
     }
 
     const resp = found.response;
@@ -223,10 +220,7 @@ export async function startReplayServer(cassette: Cassette, opts: ReplayServerOp
 }
 
 /** Loose query comparison, see the header comment. */
-export function compareQuery(
-  recorded: URLSearchParams,
-  actual: URLSearchParams,
-): { ok: boolean; extra: string[]; problems: string[] } {
+export function compareQuery(recorded: URLSearchParams, actual: URLSearchParams): { ok: boolean; extra: string[]; problems: string[] } {
   const rec = groupQuery(recorded);
   const act = groupQuery(actual);
   const problems: string[] = [];
@@ -280,7 +274,6 @@ export function splitRandom(body: Buffer, seed: number): Buffer[] {
   }
   return out;
 }
-
 
 function pause(ms: number): Promise<void> {
   return new Promise((resolve) => (ms > 0 ? setTimeout(resolve, ms) : setImmediate(resolve)));

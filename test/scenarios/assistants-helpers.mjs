@@ -10,10 +10,13 @@ export default async function helpers(ctx) {
     metadata: { script: ctx.args.script ?? 'answer' },
   });
   if (flow === 'createAndRunPoll') {
-    const run = await api.threads.createAndRunPoll({
-      assistant_id: assistant.id,
-      thread: { messages: [{ role: 'user', content: 'Summarise our refund policy.' }] },
-    }, { pollIntervalMs: 5 });
+    const run = await api.threads.createAndRunPoll(
+      {
+        assistant_id: assistant.id,
+        thread: { messages: [{ role: 'user', content: 'Summarise our refund policy.' }] },
+      },
+      { pollIntervalMs: 5 },
+    );
     return { assistantId: assistant.id, threadId: run.thread_id, runId: run.id, status: run.status, usage: run.usage };
   }
   const thread = await api.threads.create({ messages: [{ role: 'user', content: 'Plot the last week of revenue from this CSV.' }] });

@@ -18,7 +18,10 @@ export default async function lifecycle(ctx) {
   const wrappedAfterDisable = owner.makeRequest.__wrapped === true;
   // Unpatched exactly: the SDK's own function back, with a method's descriptor, and nothing else left.
   const d = Object.getOwnPropertyDescriptor(owner, 'makeRequest');
-  const sibling = Object.getOwnPropertyDescriptor(owner, Reflect.ownKeys(owner).find((k) => k !== 'makeRequest' && k !== 'constructor' && typeof Object.getOwnPropertyDescriptor(owner, k).value === 'function'));
+  const sibling = Object.getOwnPropertyDescriptor(
+    owner,
+    Reflect.ownKeys(owner).find((k) => k !== 'makeRequest' && k !== 'constructor' && typeof Object.getOwnPropertyDescriptor(owner, k).value === 'function'),
+  );
   const unpatched = {
     sameFunction: owner.makeRequest === original,
     descriptor: { writable: d.writable, enumerable: d.enumerable, configurable: d.configurable },

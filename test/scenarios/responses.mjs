@@ -54,7 +54,14 @@ const FLOWS = {
     const r = await client.responses.parse({
       model: MODEL,
       input: 'A person, as JSON.',
-      text: { format: { type: 'json_schema', name: 'person', strict: true, schema: { type: 'object', properties: { name: { type: 'string' }, age: { type: 'number' } }, required: ['name', 'age'], additionalProperties: false } } },
+      text: {
+        format: {
+          type: 'json_schema',
+          name: 'person',
+          strict: true,
+          schema: { type: 'object', properties: { name: { type: 'string' }, age: { type: 'number' } }, required: ['name', 'age'], additionalProperties: false },
+        },
+      },
     });
     return { ...brief(r), parsed: r.output_parsed };
   },
@@ -132,7 +139,13 @@ const FLOWS = {
     let final;
     for await (const e of stream) if (e.type === 'response.completed') final = e.response;
     const call = final.output.find((o) => o.type === 'function_call');
-    const r2 = await client.responses.create({ model: MODEL, previous_response_id: final.id, tools: [weather], input: [{ type: 'function_call_output', call_id: call.call_id, output: '{"celsius":25}' }], stream: true });
+    const r2 = await client.responses.create({
+      model: MODEL,
+      previous_response_id: final.id,
+      tools: [weather],
+      input: [{ type: 'function_call_output', call_id: call.call_id, output: '{"celsius":25}' }],
+      stream: true,
+    });
     let answer;
     for await (const e of r2) if (e.type === 'response.completed') answer = e.response;
     return { first: brief(final), answer: brief(answer) };
@@ -244,7 +257,15 @@ const FLOWS = {
   },
 
   async chat({ client, major }) {
-    const plain = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hello!' }], temperature: 0.5, seed: 7 });
+    const plain = await client.chat.completions.create({
+      model: MODEL,
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'Hello!' },
+      ],
+      temperature: 0.5,
+      seed: 7,
+    });
     const stream = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'Count to five.' }], stream: true, stream_options: { include_usage: true } });
     const chunks = [];
     for await (const c of stream) chunks.push(c.choices[0]?.delta?.content ?? (c.usage ? 'usage' : ''));
@@ -260,9 +281,22 @@ const FLOWS = {
     const parsed = await completions.parse({
       model: MODEL,
       messages: [{ role: 'user', content: 'A person, as JSON.' }],
-      response_format: { type: 'json_schema', json_schema: { name: 'person', strict: true, schema: { type: 'object', properties: { name: { type: 'string' }, age: { type: 'number' } }, required: ['name', 'age'], additionalProperties: false } } },
+      response_format: {
+        type: 'json_schema',
+        json_schema: {
+          name: 'person',
+          strict: true,
+          schema: { type: 'object', properties: { name: { type: 'string' }, age: { type: 'number' } }, required: ['name', 'age'], additionalProperties: false },
+        },
+      },
     });
-    return { plain: { id: plain.id, text: plain.choices[0].message.content, usage: plain.usage }, chunks, content, parsed: parsed.choices[0].message.parsed, helper: { id: final.id, text: final.choices[0].message.content } };
+    return {
+      plain: { id: plain.id, text: plain.choices[0].message.content, usage: plain.usage },
+      chunks,
+      content,
+      parsed: parsed.choices[0].message.parsed,
+      helper: { id: final.id, text: final.choices[0].message.content },
+    };
   },
 
   async embeddings({ client }) {

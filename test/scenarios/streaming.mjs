@@ -10,8 +10,7 @@ export default async function streaming(ctx) {
   const headers = ctx.args.fault ? { 'x-emulator-fault': ctx.args.fault } : undefined;
   const assistant = await api.assistants.create({ name: 'Stream agent', model: 'gpt-4o-mini', instructions: 'Answer briefly.', tools, metadata: { script } });
   const question = { role: 'user', content: ctx.args.question ?? 'What is the weather in Paris today?' };
-  const outputsFor = (run) =>
-    run.required_action.submit_tool_outputs.tool_calls.map((c) => ({ tool_call_id: c.id, output: `{"temp": 21, "call": "${c.function.name}"}` }));
+  const outputsFor = (run) => run.required_action.submit_tool_outputs.tool_calls.map((c) => ({ tool_call_id: c.id, output: `{"temp": 21, "call": "${c.function.name}"}` }));
   // After the app aborts, what still arrives (events, how iteration ends) depends on network timing, with
   // or without tracing: the transcript stops there.
   let frozen = false;
@@ -172,4 +171,3 @@ export default async function streaming(ctx) {
   }
   return { threadId, assistantId: assistant.id, log };
 }
-

@@ -54,7 +54,13 @@ export default async function transparency(ctx) {
   const weather = { type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } };
   const outputsFor = (run) => (run?.required_action?.submit_tool_outputs?.tool_calls ?? []).map((c) => ({ tool_call_id: c.id, output: `{"temp": 21, "call": "${c.function?.name}"}` }));
 
-  const assistant = await api.assistants.create({ name: 'Transparent agent', model: 'gpt-4o-mini', instructions: 'Be brief.', tools: tools.length ? tools : script === 'function' ? [weather] : [], metadata: { script } });
+  const assistant = await api.assistants.create({
+    name: 'Transparent agent',
+    model: 'gpt-4o-mini',
+    instructions: 'Be brief.',
+    tools: tools.length ? tools : script === 'function' ? [weather] : [],
+    metadata: { script },
+  });
   let threadId;
 
   /** The app's own polling loop; a failed poll is logged and polling goes on (as robust apps do). */
@@ -81,7 +87,14 @@ export default async function transparency(ctx) {
       const run = await step('run', () => api.runs.create(threadId, { assistant_id: assistant.id }, on('run')));
       const final = await pollLoop(run);
       log.push({ final: final?.status });
-      await step('messages', async () => (await api.messages.list(threadId, { order: 'asc' }, on('list'))).data.map((m) => ({ id: m.id, role: m.role, text: m.content?.[0]?.text?.value?.slice(0, 200), length: m.content?.[0]?.text?.value?.length })));
+      await step('messages', async () =>
+        (await api.messages.list(threadId, { order: 'asc' }, on('list'))).data.map((m) => ({
+          id: m.id,
+          role: m.role,
+          text: m.content?.[0]?.text?.value?.slice(0, 200),
+          length: m.content?.[0]?.text?.value?.length,
+        })),
+      );
       break;
     }
     case 'helpers': {
@@ -149,7 +162,23 @@ export default async function transparency(ctx) {
       const thread = await api.threads.create({ messages: [{ role: 'user', content: 'Weather?' }] });
       threadId = thread.id;
       const stream = api.runs.stream(threadId, { assistant_id: assistant.id }, on('run'));
-      const names = ['connect', 'runStepCreated', 'runStepDelta', 'runStepDone', 'messageCreated', 'messageDelta', 'messageDone', 'textCreated', 'textDelta', 'textDone', 'toolCallCreated', 'toolCallDelta', 'toolCallDone', 'imageFileDone', 'end'];
+      const names = [
+        'connect',
+        'runStepCreated',
+        'runStepDelta',
+        'runStepDone',
+        'messageCreated',
+        'messageDelta',
+        'messageDone',
+        'textCreated',
+        'textDelta',
+        'textDone',
+        'toolCallCreated',
+        'toolCallDelta',
+        'toolCallDone',
+        'imageFileDone',
+        'end',
+      ];
       for (const name of names) stream.on(name, (a) => log.push({ on: name, id: a?.id ?? a?.value ?? null }));
       stream.on('error', (e) => log.push({ on: 'error', ...describe(e) }));
       let run;

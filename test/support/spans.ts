@@ -15,11 +15,7 @@ export function one(spans: SpanJSON[], name: string | RegExp, attrs: Record<stri
 }
 
 export function all(spans: SpanJSON[], name: string | RegExp, attrs: Record<string, unknown> = {}): SpanJSON[] {
-  return spans.filter(
-    (s) =>
-      (typeof name === 'string' ? s.name === name : name.test(s.name)) &&
-      Object.entries(attrs).every(([k, v]) => JSON.stringify(s.attributes[k]) === JSON.stringify(v)),
-  );
+  return spans.filter((s) => (typeof name === 'string' ? s.name === name : name.test(s.name)) && Object.entries(attrs).every(([k, v]) => JSON.stringify(s.attributes[k]) === JSON.stringify(v)));
 }
 
 /** Tree invariants: unique span ids, children inside their parent's interval, start <= end. */

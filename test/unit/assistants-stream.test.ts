@@ -31,8 +31,7 @@ async function runOf(threadId: string): Promise<{ trace: SpanJSON[]; run: SpanJS
   return { trace, run };
 }
 
-const deltaText = (e: AssistantStreamEvent) =>
-  e.event === 'thread.message.delta' ? (e.data.delta.content ?? []).map((p) => (p.type === 'text' ? (p.text?.value ?? '') : '')).join('') : undefined;
+const deltaText = (e: AssistantStreamEvent) => (e.event === 'thread.message.delta' ? (e.data.delta.content ?? []).map((p) => (p.type === 'text' ? (p.text?.value ?? '') : '')).join('') : undefined);
 
 it('runs.stream helper: one run span with usage, the answer on its chat span with one delta event per delta', async () => {
   const { assistantId, threadId } = await thread('answer');
@@ -55,11 +54,18 @@ it('runs.stream helper: one run span with usage, the answer on its chat span wit
   const message = one(chats, 'chat gpt-4o-mini', { 'openai.step.type': 'message_creation' });
   const events = message.events.filter((e) => e.name === 'openai.message.delta');
   assert.ok(deltas.length > 1);
-  assert.deepEqual(events.map((e) => e.attributes['openai.message.delta.text']), deltas);
+  assert.deepEqual(
+    events.map((e) => e.attributes['openai.message.delta.text']),
+    deltas,
+  );
   assert.ok(message.startMs <= events[0]!.timeMs && events.at(-1)!.timeMs <= message.endMs, 'deltas inside the chat span');
   assert.ok(Number(message.attributes['gen_ai.response.time_to_first_chunk']) >= 0);
   assert.equal((JSON.parse(String(message.attributes['gen_ai.output.messages'])) as Array<{ parts: Array<{ content: string }> }>)[0]!.parts[0]!.content, deltas.join(''));
-  assert.deepEqual(t.emulator.requests.filter((q) => q.path.endsWith('/steps')), [], 'streamed runs make no extra requests');
+  assert.deepEqual(
+    t.emulator.requests.filter((q) => q.path.endsWith('/steps')),
+    [],
+    'streamed runs make no extra requests',
+  );
 });
 
 it('stream: true with a function call: one run span across the submit stream, the tool span with assembled arguments and the result', async () => {
@@ -88,7 +94,13 @@ it('stream: true with a function call: one run span across the submit stream, th
   assert.equal(tool.attributes['gen_ai.tool.call.result'], '{"temp": 21}');
   assert.ok((JSON.parse(String(tool.attributes['gen_ai.tool.call.arguments'])) as { city?: string }).city, 'arguments assembled from deltas');
   assert.ok(Math.abs(tool.startMs - requires.timeMs) < 1);
-  assert.deepEqual(childrenOf(trace, run).filter((s) => s.name.startsWith('chat ')).map((c) => c.attributes['openai.step.type']).sort(), ['message_creation', 'tool_calls']);
+  assert.deepEqual(
+    childrenOf(trace, run)
+      .filter((s) => s.name.startsWith('chat '))
+      .map((c) => c.attributes['openai.step.type'])
+      .sort(),
+    ['message_creation', 'tool_calls'],
+  );
 });
 
 it('code interpreter stream: code input assembled from step deltas, outputs and image ids', async () => {
@@ -142,6 +154,9 @@ it('a raw body the app reads itself (asResponse) is decoded from its bytes: a lo
   const message = one(trace, 'chat gpt-4o-mini', { 'openai.step.type': 'message_creation' });
   assert.equal(message.attributes['openai.message.delta.count'], deltas.length);
   const events = message.events.filter((e) => e.name === 'openai.message.delta');
-  assert.deepEqual(events.map((e) => e.attributes['openai.message.delta.text']), deltas.slice(0, 128));
+  assert.deepEqual(
+    events.map((e) => e.attributes['openai.message.delta.text']),
+    deltas.slice(0, 128),
+  );
   assert.equal((JSON.parse(String(message.attributes['gen_ai.output.messages'])) as Array<{ parts: Array<{ content: string }> }>)[0]!.parts[0]!.content, deltas.join(''));
 });

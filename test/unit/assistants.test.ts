@@ -71,7 +71,11 @@ function threadTrace(spans: SpanJSON[], threadId: string, rootName = 'openai.thr
     assert.equal(s.attributes['gen_ai.conversation.id'], threadId);
     assert.equal(s.attributes['gen_ai.provider.name'], 'openai');
     assert.equal(s.attributes['server.port'], t.emulator.port);
-    if (s.parentSpanId) assert.ok(trace.some((p) => p.spanId === s.parentSpanId), `${s.name}: its parent is not in the trace`);
+    if (s.parentSpanId)
+      assert.ok(
+        trace.some((p) => p.spanId === s.parentSpanId),
+        `${s.name}: its parent is not in the trace`,
+      );
   }
   assertWellFormed(trace);
   return trace;
@@ -124,7 +128,11 @@ it('message creation: thread trace, run span with polls as events, usage and cos
   assert.equal(run.attributes['spanlens.thread.run_count'], 1);
 
   const polls = run.events.filter((e) => e.name === 'openai.run.poll');
-  assert.deepEqual(polls.map((e) => e.attributes['openai.run.status']), turn.statuses.slice(1), 'one poll event per retrieve');
+  assert.deepEqual(
+    polls.map((e) => e.attributes['openai.run.status']),
+    turn.statuses.slice(1),
+    'one poll event per retrieve',
+  );
   assert.equal(all(trace, 'openai.threads.runs.retrieve').length, 0, 'polls are events, not spans');
 
   const [chat, ...rest] = chatSteps(trace, run);
@@ -163,7 +171,12 @@ it('function call: execute_tool span from requires_action to submit, with argume
   assert.ok(requires && submit);
   assert.ok(Math.abs(tool.startMs - requires.timeMs) < 1, 'tool starts when requires_action is seen');
   assert.ok(Math.abs(tool.endMs - submit.timeMs) < 1, 'tool ends when outputs are submitted');
-  assert.deepEqual(chatSteps(trace, run).map((c) => c.attributes['openai.step.type']).sort(), ['message_creation', 'tool_calls']);
+  assert.deepEqual(
+    chatSteps(trace, run)
+      .map((c) => c.attributes['openai.step.type'])
+      .sort(),
+    ['message_creation', 'tool_calls'],
+  );
 });
 
 it('parallel function calls are sibling execute_tool spans of one step', async () => {
@@ -211,7 +224,10 @@ it('file search: retrieval span with the vector store and the results', async ()
 });
 
 it('failed and expired runs are errors with error.type; incomplete records its reason; an unanswered call is not submitted', async () => {
-  for (const [script, tools] of [['failed', []], ['expired', [weather]]] as const) {
+  for (const [script, tools] of [
+    ['failed', []],
+    ['expired', [weather]],
+  ] as const) {
     const turn = await polledTurn(script, [...tools], { neverSubmit: true });
     assert.equal(turn.run.status, script);
     const trace = threadTrace(await t.spans(), turn.threadId);

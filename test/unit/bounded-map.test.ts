@@ -26,7 +26,7 @@ it('evicts the least recently set or touched entry, also when the newest is touc
 
 it('evicts exactly as a plain LRU list would, over random sets, touches and deletes (eviction keeps one live cursor)', () => {
   let seed = 7;
-  const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648) % n);
+  const rand = (n: number) => (seed = (seed * 1103515245 + 12345) % 2147483648) % n;
   for (const max of [1, 2, 5, 40]) {
     const evicted: string[] = [];
     const m = new BoundedMap<string, number>(max, (k) => evicted.push(k));

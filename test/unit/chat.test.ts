@@ -17,7 +17,15 @@ it('plain chat: a chat span in the app span’s trace with parameters, usage, co
   const app = trace.getTracer('unit-app');
   const plain = await app.startActiveSpan('handle request', async (span) => {
     try {
-      return await t.client.chat.completions.create({ model: MODEL, messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hello!' }], temperature: 0.5, seed: 7 });
+      return await t.client.chat.completions.create({
+        model: MODEL,
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: 'Hello!' },
+        ],
+        temperature: 0.5,
+        seed: 7,
+      });
     } finally {
       span.end();
     }
@@ -66,7 +74,18 @@ it('runTools: the call that asked for the tool and the one that answered are cha
   const ran = t.client.chat.completions.runTools({
     model: MODEL,
     messages: [{ role: 'user', content: 'Weather in Oslo?' }],
-    tools: [{ type: 'function', function: { name: 'get_weather', description: 'Weather of a city', parameters: { type: 'object', properties: { city: { type: 'string' } } }, function: () => ({ celsius: 3 }), parse: JSON.parse } }],
+    tools: [
+      {
+        type: 'function',
+        function: {
+          name: 'get_weather',
+          description: 'Weather of a city',
+          parameters: { type: 'object', properties: { city: { type: 'string' } } },
+          function: () => ({ celsius: 3 }),
+          parse: JSON.parse,
+        },
+      },
+    ],
   });
   await ran.finalContent();
   const chats = all(await t.spans(), 'chat gpt-4o-mini');

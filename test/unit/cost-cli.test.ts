@@ -99,12 +99,7 @@ describe('spanlens cost --otlp-file', () => {
     assert.equal(report.threadId, 'thread_cost_demo');
     assert.equal(report.traceId, DEMO_TRACE);
     assert.deepEqual(
-      report.messages.map((m: { id: string; costUsd: number; runningTotalUsd: number; runs: { runId: string }[] }) => [
-        m.id,
-        m.costUsd,
-        m.runningTotalUsd,
-        m.runs.map((r) => r.runId).join(','),
-      ]),
+      report.messages.map((m: { id: string; costUsd: number; runningTotalUsd: number; runs: { runId: string }[] }) => [m.id, m.costUsd, m.runningTotalUsd, m.runs.map((r) => r.runId).join(',')]),
       [
         ['msg_1', 0.00010995, 0.00010995, 'run_1'],
         ['msg_2', 0.00336, 0.00346995, 'run_2'],
@@ -183,7 +178,10 @@ describe('spanlens cost --otlp-file', () => {
 
     const json = await run(['cost', 'thread_cost_demo', '--otlp-file', DEMO_FILE, '--models', '--json'], { SPANLENS_PRICING_FILE: path.join(tmp, 'none.json') });
     const models = JSON.parse(json.stdout).models as { model: string; source?: string }[];
-    assert.deepEqual(models.map((m) => m.model), ['ft:gpt-4o-mini-2024-07-18:acme::abc123', 'gpt-4', 'gpt-4-1106-preview', 'gpt-4o', 'gpt-4o-mini']);
+    assert.deepEqual(
+      models.map((m) => m.model),
+      ['ft:gpt-4o-mini-2024-07-18:acme::abc123', 'gpt-4', 'gpt-4-1106-preview', 'gpt-4o', 'gpt-4o-mini'],
+    );
   });
 
   it('a thread whose first run answers no user message, a run without usage, a retry', async () => {
@@ -228,23 +226,41 @@ describe('the report', () => {
 
   it('splits a run evenly across its messages, remainders to the first, so shares add up to the run', () => {
     // 0.00000001 USD (10 nano-dollars) over 3 messages: 4 + 3 + 3 nano-dollars; 10 output tokens: 4 + 3 + 3
-    const report = buildCostReport('t', DEMO_TRACE, [
-      span('run_a', 1, { 'spanlens.cost.usd': 0.00000001, 'gen_ai.usage.input_tokens': 0, 'gen_ai.usage.output_tokens': 10, 'spanlens.user_message.ids': ['m1', 'm2', 'm3'] }),
-    ], new Pricing({ env: {} }));
-    assert.deepEqual(report?.messages.map((m) => [m.id, m.costNanos, m.tokens.output]), [['m1', 4, 4], ['m2', 3, 3], ['m3', 3, 3]]);
+    const report = buildCostReport(
+      't',
+      DEMO_TRACE,
+      [span('run_a', 1, { 'spanlens.cost.usd': 0.00000001, 'gen_ai.usage.input_tokens': 0, 'gen_ai.usage.output_tokens': 10, 'spanlens.user_message.ids': ['m1', 'm2', 'm3'] })],
+      new Pricing({ env: {} }),
+    );
+    assert.deepEqual(
+      report?.messages.map((m) => [m.id, m.costNanos, m.tokens.output]),
+      [
+        ['m1', 4, 4],
+        ['m2', 3, 3],
+        ['m3', 3, 3],
+      ],
+    );
     assert.equal(report?.totals.costNanos, 10);
   });
 
   it('several runs for one message add up; a message id seen again joins its first entry', () => {
     // gpt-4o-mini 1000 out each: 1000 x 0.60 = 600 per 1M = 0.0006 per run, estimated; three runs, one message
     const usage = { 'gen_ai.request.model': 'gpt-4o-mini', 'gen_ai.usage.input_tokens': 0, 'gen_ai.usage.output_tokens': 1000 };
-    const report = buildCostReport('t', DEMO_TRACE, [
-      span('run_c', 3, { ...usage, 'spanlens.user_message.ids': ['m1'] }),
-      span('run_a', 1, { ...usage, 'spanlens.user_message.ids': ['m1'] }),
-      span('run_b', 2, { ...usage }), // no attribute at all: attributed like an empty list
-    ], new Pricing({ env: {} }));
+    const report = buildCostReport(
+      't',
+      DEMO_TRACE,
+      [
+        span('run_c', 3, { ...usage, 'spanlens.user_message.ids': ['m1'] }),
+        span('run_a', 1, { ...usage, 'spanlens.user_message.ids': ['m1'] }),
+        span('run_b', 2, { ...usage }), // no attribute at all: attributed like an empty list
+      ],
+      new Pricing({ env: {} }),
+    );
     assert.equal(report?.messages.length, 1);
-    assert.deepEqual(report?.messages[0].runs.map((r) => r.run.runId), ['run_a', 'run_b', 'run_c']);
+    assert.deepEqual(
+      report?.messages[0].runs.map((r) => r.run.runId),
+      ['run_a', 'run_b', 'run_c'],
+    );
     assert.equal(report?.messages[0].costNanos, 1_800_000);
     assert.equal(report?.totals.estimatedRuns, 3);
   });
@@ -257,10 +273,14 @@ describe('the report', () => {
 
   it('reads array attributes rendered as JSON strings; a cut-off one counts as absent', () => {
     const pricing = new Pricing({ env: {} });
-    const report = buildCostReport('t', DEMO_TRACE, [
-      span('run_a', 1, { 'spanlens.user_message.ids': '["m1","m2"]', 'spanlens.user_message.texts': '["first","sec' }),
-    ], pricing);
-    assert.deepEqual(report?.messages.map((m) => [m.id, m.text]), [['m1', undefined], ['m2', undefined]]);
+    const report = buildCostReport('t', DEMO_TRACE, [span('run_a', 1, { 'spanlens.user_message.ids': '["m1","m2"]', 'spanlens.user_message.texts': '["first","sec' })], pricing);
+    assert.deepEqual(
+      report?.messages.map((m) => [m.id, m.text]),
+      [
+        ['m1', undefined],
+        ['m2', undefined],
+      ],
+    );
   });
 
   it('no run spans: no report', () => {

@@ -190,7 +190,10 @@ describe('responses', () => {
     const plain = await client.responses.create({ model: MODEL, input: 'x' });
     await assert.rejects(client.responses.cancel(plain.id), (e: unknown) => e instanceof APIError && e.status === 400 && /background/.test(e.message));
     await assert.rejects(client.responses.create({ model: MODEL, input: 'x', metadata: { script: 'cancel' } }), (e: unknown) => e instanceof APIError && e.status === 400);
-    await assert.rejects(client.responses.create({ model: MODEL, input: 'x', metadata: { script: 'nope' } }), (e: unknown) => e instanceof APIError && /Unknown emulator script 'nope'/.test(e.message));
+    await assert.rejects(
+      client.responses.create({ model: MODEL, input: 'x', metadata: { script: 'nope' } }),
+      (e: unknown) => e instanceof APIError && /Unknown emulator script 'nope'/.test(e.message),
+    );
   });
 
   test('a streamed background cancel script waits, and the cancel ends the stream', async () => {
@@ -281,12 +284,18 @@ describe('responses', () => {
       (e: unknown) => e instanceof APIError && e.status === 400 && /No tool call found/.test(e.message),
     );
     // Manual history (no previous_response_id): the call in the input itself.
-    const manual = await client.responses.create({ model: MODEL, input: [{ role: 'user', content: 'weather in Oslo?' }, call, { type: 'function_call_output', call_id: call.call_id, output: 'snow' }] });
+    const manual = await client.responses.create({
+      model: MODEL,
+      input: [{ role: 'user', content: 'weather in Oslo?' }, call, { type: 'function_call_output', call_id: call.call_id, output: 'snow' }],
+    });
     assert.match(manual.output_text, /returned snow/);
 
     const parallel = await client.responses.create({ model: MODEL, input: 'Weather and time in Paris?', tools: [weatherTool, timeTool], metadata: { script: 'parallel_functions' } });
     const calls = parallel.output as OpenAI.Responses.ResponseFunctionToolCall[];
-    assert.deepEqual(calls.map((c) => c.name), ['get_weather', 'get_time']);
+    assert.deepEqual(
+      calls.map((c) => c.name),
+      ['get_weather', 'get_time'],
+    );
     assert.notEqual(calls[0]?.call_id, calls[1]?.call_id);
 
     const events = await collect(await client.responses.create({ model: MODEL, input: 'weather in Rome?', tools: [weatherTool], stream: true }));
@@ -308,7 +317,13 @@ describe('responses', () => {
     {
       script: 'code',
       items: ['code_interpreter_call', 'message'],
-      events: ['response.code_interpreter_call.in_progress', 'response.code_interpreter_call_code.delta', 'response.code_interpreter_call_code.done', 'response.code_interpreter_call.interpreting', 'response.code_interpreter_call.completed'],
+      events: [
+        'response.code_interpreter_call.in_progress',
+        'response.code_interpreter_call_code.delta',
+        'response.code_interpreter_call_code.done',
+        'response.code_interpreter_call.interpreting',
+        'response.code_interpreter_call.completed',
+      ],
       params: { tools: [{ type: 'code_interpreter', container: { type: 'auto' } }], include: ['code_interpreter_call.outputs'] },
     },
     {
@@ -332,7 +347,14 @@ describe('responses', () => {
     {
       script: 'mcp',
       items: ['mcp_list_tools', 'mcp_call', 'message'],
-      events: ['response.mcp_list_tools.in_progress', 'response.mcp_list_tools.completed', 'response.mcp_call.in_progress', 'response.mcp_call_arguments.delta', 'response.mcp_call_arguments.done', 'response.mcp_call.completed'],
+      events: [
+        'response.mcp_list_tools.in_progress',
+        'response.mcp_list_tools.completed',
+        'response.mcp_call.in_progress',
+        'response.mcp_call_arguments.delta',
+        'response.mcp_call_arguments.done',
+        'response.mcp_call.completed',
+      ],
       params: { tools: [{ type: 'mcp', server_label: 'deepwiki', server_url: 'https://mcp.deepwiki.com/mcp', require_approval: 'never', allowed_tools: ['ask_question'] }] },
     },
     {
@@ -348,7 +370,11 @@ describe('responses', () => {
       const params = { model: MODEL, input: 'Tell me about the tides in Brest', ...s.params } as OpenAI.Responses.ResponseCreateParamsNonStreaming;
       const r = await client.responses.create(params);
       assert.equal(r.status, 'completed');
-      assert.deepEqual(r.output.map((o) => o.type), s.items, 'chosen without metadata.script');
+      assert.deepEqual(
+        r.output.map((o) => o.type),
+        s.items,
+        'chosen without metadata.script',
+      );
       assertUsage(r);
       const events = await collect(await client.responses.create({ ...params, stream: true }));
       const names = events.map((e) => e.type);
@@ -357,7 +383,10 @@ describe('responses', () => {
       const last = events[events.length - 1];
       assert.equal(last?.type, 'response.completed');
       const streamed = last?.type === 'response.completed' ? last.response : null;
-      assert.deepEqual(streamed?.output.map((o) => o.type), s.items);
+      assert.deepEqual(
+        streamed?.output.map((o) => o.type),
+        s.items,
+      );
       // Every item's added/done pair surrounds its own events.
       for (let i = 0; i < s.items.length; i++) {
         const added = events.findIndex((e) => e.type === 'response.output_item.added' && e.output_index === i);
@@ -446,7 +475,10 @@ describe('responses', () => {
     assert.deepEqual(keys(failed.error ?? {}), ['code', 'message']);
     assert.equal(failed.error?.code, 'server_error');
     const fEvents = await collect(await client.responses.create({ model: MODEL, input: 'x', metadata: { script: 'failed' }, stream: true }));
-    assert.deepEqual(fEvents.map((e) => e.type), ['response.created', 'response.in_progress', 'response.failed']);
+    assert.deepEqual(
+      fEvents.map((e) => e.type),
+      ['response.created', 'response.in_progress', 'response.failed'],
+    );
 
     const inc = await client.responses.create({ model: MODEL, input: 'Explain everything', metadata: { script: 'incomplete' } });
     assert.equal(inc.status, 'incomplete');
@@ -461,7 +493,15 @@ describe('responses', () => {
   });
 
   test('input_items, delete, store: false', async () => {
-    const r = await client.responses.create({ model: MODEL, instructions: 'Be brief.', input: [{ role: 'user', content: 'One' }, { role: 'assistant', content: 'Two' }, { role: 'user', content: 'Three?' }] });
+    const r = await client.responses.create({
+      model: MODEL,
+      instructions: 'Be brief.',
+      input: [
+        { role: 'user', content: 'One' },
+        { role: 'assistant', content: 'Two' },
+        { role: 'user', content: 'Three?' },
+      ],
+    });
     assert.equal(r.instructions, 'Be brief.');
     const page = await client.responses.inputItems.list(r.id, { order: 'asc', limit: 2 });
     assert.equal(page.data.length, 2);
@@ -536,7 +576,10 @@ describe('conversations', () => {
     const conv = await client.conversations.create({});
     const r1 = await client.responses.create({ model: MODEL, input: 'What is the capital of France?', conversation: conv.id });
     assert.deepEqual(r1.conversation, { id: conv.id });
-    assert.deepEqual(keys(r1).filter((k) => k !== 'output_text'), [...SHAPES.response.keys, 'conversation'].sort());
+    assert.deepEqual(
+      keys(r1).filter((k) => k !== 'output_text'),
+      [...SHAPES.response.keys, 'conversation'].sort(),
+    );
     const r2 = await client.responses.create({ model: MODEL, input: 'What is the weather there?', conversation: { id: conv.id }, tools: [weatherTool] });
     const call = r2.output[0] as OpenAI.Responses.ResponseFunctionToolCall;
     assert.equal(call.type, 'function_call');
@@ -623,7 +666,13 @@ describe('chat completions', () => {
     const plain = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hi' }] });
     assert.equal(text, plain.choices[0]?.message.content);
     assert.ok((plain.usage?.prompt_tokens_details?.cached_tokens ?? -1) >= 0);
-    const raw = await (await fetch(`${emu.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'x' }], stream: true }) })).text();
+    const raw = await (
+      await fetch(`${emu.baseURL}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'x' }], stream: true }),
+      })
+    ).text();
     assert.match(raw, /^data: \{"id":"chatcmpl-/);
     assert.match(raw, /\n\ndata: \[DONE\]\n\n$/);
     assert.ok(!raw.includes('event:'));
@@ -636,7 +685,11 @@ describe('chat completions', () => {
       messages: [{ role: 'user', content: 'Extract: Alice is 30.' }],
       response_format: {
         type: 'json_schema',
-        json_schema: { name: 'Person', strict: true, schema: { type: 'object', properties: { name: { type: 'string' }, age: { type: 'integer' } }, required: ['name', 'age'], additionalProperties: false } },
+        json_schema: {
+          name: 'Person',
+          strict: true,
+          schema: { type: 'object', properties: { name: { type: 'string' }, age: { type: 'integer' } }, required: ['name', 'age'], additionalProperties: false },
+        },
       },
     });
     const person = parsed.choices[0]?.message.parsed as { name: string; age: number } | null;
@@ -672,7 +725,10 @@ describe('chat completions', () => {
     const calls = emu.requests.slice(before).filter((r) => r.path === '/v1/chat/completions');
     assert.equal(calls.length, 2);
     const second = calls[1]?.body as { messages: Array<{ role: string }> };
-    assert.deepEqual(second.messages.map((m) => m.role), ['user', 'assistant', 'tool']);
+    assert.deepEqual(
+      second.messages.map((m) => m.role),
+      ['user', 'assistant', 'tool'],
+    );
     const totals = await runner.totalUsage();
     assert.ok(totals.total_tokens > 0);
   });
@@ -696,7 +752,13 @@ describe('embeddings', () => {
     assert.deepEqual(keys(b.usage), SHAPES.embeddings.usage);
     assert.equal(b.data[0]?.embedding.length, SHAPES.embeddings.base64_float32_count);
     assert.deepEqual(b.usage, { prompt_tokens: 9, total_tokens: 9 });
-    const raw = await (await fetch(`${emu.baseURL}/embeddings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'text-embedding-ada-002', input, encoding_format: 'base64' }) })).json();
+    const raw = await (
+      await fetch(`${emu.baseURL}/embeddings`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'text-embedding-ada-002', input, encoding_format: 'base64' }),
+      })
+    ).json();
     assert.equal(Buffer.from(raw.data[0].embedding, 'base64').length, 1536 * 4);
 
     const f = await client.embeddings.create({ model: 'text-embedding-ada-002', input, encoding_format: 'float' });
@@ -710,7 +772,14 @@ describe('embeddings', () => {
     // Strings and token arrays mixed in one input: each element is taken on its own; the SDK's type has no mixed array.
     const mixed = ['one', 'two', [1, 2, 3]] as unknown as string[];
     const many = await client.embeddings.create({ model: 'text-embedding-3-small', input: mixed, dimensions: 256 });
-    assert.deepEqual(many.data.map((d) => [d.index, d.embedding.length]), [[0, 256], [1, 256], [2, 256]]);
+    assert.deepEqual(
+      many.data.map((d) => [d.index, d.embedding.length]),
+      [
+        [0, 256],
+        [1, 256],
+        [2, 256],
+      ],
+    );
     assert.equal(many.usage.prompt_tokens, 1 + 1 + 3);
     assert.notDeepEqual(many.data[0]?.embedding, many.data[1]?.embedding);
     const large = await client.embeddings.create({ model: 'text-embedding-3-large', input: 'x' });
@@ -800,7 +869,11 @@ describe('faults on the new routes', () => {
 
   test('the error event of a Responses stream: SDK-declared fields and the nested error', async () => {
     const raw = await (
-      await fetch(`${emu.baseURL}/responses`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-emulator-fault': 'error-event:2' }, body: JSON.stringify({ model: MODEL, input: 'x', stream: true }) })
+      await fetch(`${emu.baseURL}/responses`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-emulator-fault': 'error-event:2' },
+        body: JSON.stringify({ model: MODEL, input: 'x', stream: true }),
+      })
     ).text();
     const block = raw.split('\n\n').find((b) => b.startsWith('event: error'));
     assert.ok(block);

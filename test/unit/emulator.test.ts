@@ -222,7 +222,10 @@ describe('assistants emulator', () => {
     });
     assert.equal(run0.status, 'requires_action');
     const calls = run0.required_action?.submit_tool_outputs.tool_calls ?? [];
-    assert.deepEqual(calls.map((c) => c.function.name), ['get_weather', 'get_time']);
+    assert.deepEqual(
+      calls.map((c) => c.function.name),
+      ['get_weather', 'get_time'],
+    );
     const steps0 = await allSteps(client, run0);
     assert.equal(steps0.length, 1);
     const run = await client.beta.threads.runs.submitToolOutputsAndPoll(run0.id, {
@@ -248,7 +251,10 @@ describe('assistants emulator', () => {
     });
     assert.equal(run.status, 'completed');
     const steps = await allSteps(client, run);
-    assert.deepEqual(steps.map((s) => s.type), ['tool_calls', 'message_creation']);
+    assert.deepEqual(
+      steps.map((s) => s.type),
+      ['tool_calls', 'message_creation'],
+    );
     const call = (steps[0]?.step_details as OpenAI.Beta.Threads.Runs.ToolCallsStepDetails).tool_calls[0];
     assert.equal(call?.type, 'code_interpreter');
     if (call?.type !== 'code_interpreter') return;
@@ -262,7 +268,10 @@ describe('assistants emulator', () => {
     const file = await client.files.retrieve(fileId);
     assert.equal(file.purpose, 'assistants_output');
     const [answer] = (await client.beta.threads.messages.list(run.thread_id, { run_id: run.id })).data;
-    assert.deepEqual(answer?.content.map((c) => c.type), ['text', 'image_file']);
+    assert.deepEqual(
+      answer?.content.map((c) => c.type),
+      ['text', 'image_file'],
+    );
     const img = answer?.content[1];
     assert.equal(img?.type === 'image_file' && img.image_file.file_id, fileId);
     assertRunUsage(run, steps);
@@ -303,9 +312,15 @@ describe('assistants emulator', () => {
     assert.ok(results.length > 0);
     assert.equal(results[0]?.file_id, file.id);
     assert.equal(results[0]?.file_name, 'somatosensory.md');
-    assert.ok(results.every((r) => r.content === undefined), 'no content without include[]');
+    assert.ok(
+      results.every((r) => r.content === undefined),
+      'no content without include[]',
+    );
     const scores = results.map((r) => r.score);
-    assert.deepEqual([...scores].sort((a, b) => b - a), scores);
+    assert.deepEqual(
+      [...scores].sort((a, b) => b - a),
+      scores,
+    );
 
     const withContent = await allSteps(client, run, FS_CONTENT);
     const fsCall2 = (withContent[0]?.step_details as OpenAI.Beta.Threads.Runs.ToolCallsStepDetails).tool_calls[0];
@@ -415,7 +430,10 @@ describe('assistants emulator', () => {
     const updated = await client.beta.threads.runs.update(run.id, { thread_id: thread.id, metadata: { note: 'done' } });
     assert.deepEqual(updated.metadata, { note: 'done' });
     const runs = await client.beta.threads.runs.list(thread.id);
-    assert.deepEqual(runs.data.map((r) => r.id), [run.id]);
+    assert.deepEqual(
+      runs.data.map((r) => r.id),
+      [run.id],
+    );
   });
 
   test('second run on a thread: cached prompt tokens on the run usage', async () => {
@@ -440,12 +458,21 @@ describe('assistants emulator', () => {
     for await (const m of client.beta.threads.messages.list(thread.id, { order: 'asc', limit: 10 })) seen.push(m.id);
     assert.deepEqual(seen, ids);
     const desc = await client.beta.threads.messages.list(thread.id, { limit: 5 });
-    assert.deepEqual(desc.data.map((m) => m.id), ids.slice(20).reverse());
+    assert.deepEqual(
+      desc.data.map((m) => m.id),
+      ids.slice(20).reverse(),
+    );
     assert.equal(desc.has_more, true);
     const afterPage = await client.beta.threads.messages.list(thread.id, { order: 'asc', after: ids[22], limit: 5 });
-    assert.deepEqual(afterPage.data.map((m) => m.id), ids.slice(23));
+    assert.deepEqual(
+      afterPage.data.map((m) => m.id),
+      ids.slice(23),
+    );
     const beforePage = await client.beta.threads.messages.list(thread.id, { order: 'asc', before: ids[5], limit: 3 });
-    assert.deepEqual(beforePage.data.map((m) => m.id), ids.slice(2, 5));
+    assert.deepEqual(
+      beforePage.data.map((m) => m.id),
+      ids.slice(2, 5),
+    );
     const listReq = emu.requests.filter((r) => r.path === `/v1/threads/${thread.id}/messages` && r.method === 'GET');
     assert.equal(listReq[1]?.query['after'], ids[9]);
     await assert.rejects(client.beta.threads.messages.list(thread.id, { limit: 101 }), BadRequestError);
@@ -477,10 +504,7 @@ describe('assistants emulator', () => {
     );
     await assert.rejects(
       client.beta.threads.update(thread.id, { metadata: { modified: true as unknown as string } }),
-      (err: unknown) =>
-        err instanceof BadRequestError &&
-        apiMessage(err) === "Invalid type for 'metadata.modified': expected a string, but got a boolean instead." &&
-        err.code === 'invalid_type',
+      (err: unknown) => err instanceof BadRequestError && apiMessage(err) === "Invalid type for 'metadata.modified': expected a string, but got a boolean instead." && err.code === 'invalid_type',
     );
     const run = await client.beta.threads.runs.create(thread.id, { assistant_id: asst.id });
     await assert.rejects(

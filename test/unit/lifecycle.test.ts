@@ -41,12 +41,16 @@ it('TTL: a run and a background response not seen for runTtlMs end at the next s
   const bg = await t.client.responses.create({ model: 'gpt-4o-mini', input: 'Think forever.', background: true, metadata: { script: 'cancel' } });
   assert.deepEqual(all(t.finishedNow(), /^(invoke_agent|chat) /), [], 'both still open');
   const ended = await withClockAhead(5000, () =>
-    waitFor(() => {
-      const spans = t.finishedNow();
-      const run = spans.find((s) => s.attributes['openai.run.id'] === runId && s.name.startsWith('invoke_agent '));
-      const response = spans.find((s) => s.attributes['openai.response.id'] === bg.id && s.attributes['spanlens.kind'] === 'agent_step');
-      return run && response ? { run, response } : undefined;
-    }, 3000, 'the TTL sweep'),
+    waitFor(
+      () => {
+        const spans = t.finishedNow();
+        const run = spans.find((s) => s.attributes['openai.run.id'] === runId && s.name.startsWith('invoke_agent '));
+        const response = spans.find((s) => s.attributes['openai.response.id'] === bg.id && s.attributes['spanlens.kind'] === 'agent_step');
+        return run && response ? { run, response } : undefined;
+      },
+      3000,
+      'the TTL sweep',
+    ),
   );
   assert.equal(ended.run.traceId, threadTraceId(threadId));
   assert.equal(ended.run.attributes['spanlens.run.end_reason'], 'ttl');
@@ -64,8 +68,18 @@ it('bounded: beyond maxTrackedEntities the oldest open runs end, marked evicted,
     runs.push({ threadId: thread.id, runId: run.id });
   }
   const evicted = all(await t.spans(), /^invoke_agent /);
-  assert.deepEqual(evicted.map((s) => s.attributes['spanlens.run.end_reason']), ['evicted', 'evicted', 'evicted', 'evicted']);
-  assert.deepEqual(evicted.map((s) => s.attributes['openai.run.id']).sort(), runs.slice(0, 4).map((r) => r.runId).sort(), 'the oldest go first');
+  assert.deepEqual(
+    evicted.map((s) => s.attributes['spanlens.run.end_reason']),
+    ['evicted', 'evicted', 'evicted', 'evicted'],
+  );
+  assert.deepEqual(
+    evicted.map((s) => s.attributes['openai.run.id']).sort(),
+    runs
+      .slice(0, 4)
+      .map((r) => r.runId)
+      .sort(),
+    'the oldest go first',
+  );
   const reports = t.diag.filter((d) => d.level === 'WARN' && /more than 16 open runs tracked at once; evicted the oldest \(1 so far\)/.test(d.message));
   assert.equal(reports.length, 1, JSON.stringify(t.diag));
 
@@ -74,7 +88,13 @@ it('bounded: beyond maxTrackedEntities the oldest open runs end, marked evicted,
     const ended = all(await t.spans(), /^invoke_agent /);
     assert.equal(ended.length, 20, 'every started run span ended');
     const atShutdown = ended.filter((s) => s.attributes['spanlens.run.end_reason'] === 'shutdown');
-    assert.deepEqual(atShutdown.map((s) => s.attributes['openai.run.id']).sort(), runs.slice(4).map((r) => r.runId).sort());
+    assert.deepEqual(
+      atShutdown.map((s) => s.attributes['openai.run.id']).sort(),
+      runs
+        .slice(4)
+        .map((r) => r.runId)
+        .sort(),
+    );
     for (const s of atShutdown) assert.equal(s.traceId, threadTraceId(String(s.attributes['openai.thread.id'])));
   } finally {
     t.instrumentation.enable();

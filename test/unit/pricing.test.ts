@@ -318,9 +318,26 @@ describe('money', () => {
 describe('the bundled table', () => {
   it('covers the Assistants and Responses models, with a source and a date', () => {
     const p = bundled();
-    for (const model of ['gpt-4o', 'gpt-4o-mini', 'gpt-4.1', 'gpt-4.1-mini', 'gpt-4.1-nano', 'gpt-4-turbo', 'gpt-4',
-      'gpt-3.5-turbo', 'o1', 'o3', 'o3-mini', 'o4-mini', 'gpt-5', 'gpt-5-mini', 'gpt-5-nano', 'gpt-4-1106-preview',
-      'gpt-4-0125-preview', 'gpt-4o-2024-05-13']) {
+    for (const model of [
+      'gpt-4o',
+      'gpt-4o-mini',
+      'gpt-4.1',
+      'gpt-4.1-mini',
+      'gpt-4.1-nano',
+      'gpt-4-turbo',
+      'gpt-4',
+      'gpt-3.5-turbo',
+      'o1',
+      'o3',
+      'o3-mini',
+      'o4-mini',
+      'gpt-5',
+      'gpt-5-mini',
+      'gpt-5-nano',
+      'gpt-4-1106-preview',
+      'gpt-4-0125-preview',
+      'gpt-4o-2024-05-13',
+    ]) {
       assert.ok(p.price(model), model);
     }
     assert.match(PRICES_CHECKED_ON, /^\d{4}-\d{2}-\d{2}$/);
@@ -415,7 +432,12 @@ describe('the maintained source (@pydantic/genai-prices) with provenance', () =>
     // 200 x 2.5 = 500,000 nanos; 800 x 40 = 32,000,000; 100 x 10 = 1,000,000; 400 x 80 = 32,000,000
     const cost = p.costNanos('gpt-4o-audio-preview-2024-12-17', { input: 1000, audioInput: 800, output: 500, audioOutput: 400 });
     assert.deepEqual(cost, {
-      input: 32_500_000, output: 33_000_000, tools: 0, total: 65_500_000, source: `bundled@${PRICES_CHECKED_ON}`, pricedAs: 'gpt-4o-audio-preview',
+      input: 32_500_000,
+      output: 33_000_000,
+      tools: 0,
+      total: 65_500_000,
+      source: `bundled@${PRICES_CHECKED_ON}`,
+      pricedAs: 'gpt-4o-audio-preview',
     });
   });
 

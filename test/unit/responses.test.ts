@@ -9,7 +9,12 @@ import { all, assertWellFormed, childrenOf, inTrace, one } from '../support/span
 import { startTracing, type SpanJSON, type Tracing } from './support/tracing';
 
 const MODEL = 'gpt-4o-mini';
-const weather: FunctionTool = { type: 'function', name: 'get_weather', strict: true, parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false } };
+const weather: FunctionTool = {
+  type: 'function',
+  name: 'get_weather',
+  strict: true,
+  parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false },
+};
 
 let t: Tracing;
 before(async () => {
@@ -73,7 +78,12 @@ it('previous_response_id chain: one trace; the function call span carries the ou
   const r1 = await t.client.responses.create({ model: MODEL, input: 'What is the weather in Paris?', tools: [weather] });
   const call = r1.output.find((o) => o.type === 'function_call');
   assert.ok(call && call.type === 'function_call');
-  const r2 = await t.client.responses.create({ model: MODEL, previous_response_id: r1.id, tools: [weather], input: [{ type: 'function_call_output', call_id: call.call_id, output: '{"celsius":21}' }] });
+  const r2 = await t.client.responses.create({
+    model: MODEL,
+    previous_response_id: r1.id,
+    tools: [weather],
+    input: [{ type: 'function_call_output', call_id: call.call_id, output: '{"celsius":21}' }],
+  });
   const r3 = await t.client.responses.create({ model: MODEL, previous_response_id: r2.id, input: 'Thanks! And tomorrow?' });
   const spans = await t.spans();
   assertWellFormed(spans);
@@ -108,7 +118,11 @@ it('output items: each is a child span in the run-step vocabulary; tool fees are
   for (const [script, , , name, kind, subtype] of cases) {
     const span = responseSpan(spans, made[script]!.id);
     assert.equal(span.name, `${kind === 'tool' ? 'invoke_agent' : 'chat'} gpt-4o-mini`, script);
-    assert.deepEqual(items(spans, span).map((s) => s.attributes['openai.item.type']), made[script]!.output.map((o) => o.type), script);
+    assert.deepEqual(
+      items(spans, span).map((s) => s.attributes['openai.item.type']),
+      made[script]!.output.map((o) => o.type),
+      script,
+    );
     const item = items(spans, span).find((s) => s.attributes['spanlens.subtype'] === subtype);
     assert.ok(item, `${script}: a ${subtype} item`);
     assert.equal(item.attributes['spanlens.kind'], kind, script);

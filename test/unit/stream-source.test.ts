@@ -66,8 +66,14 @@ it('a Stream made before the body is read is the source: its events as the SDK y
   const got: unknown[] = [];
   for await (const v of iterate(stream)) got.push(v);
   assert.deepEqual(got, values);
-  assert.ok(got.every((v, i) => v === values[i]), 'the very same objects reach the app');
-  assert.deepEqual(items.map((i) => i.name), ['thread.run.created', 'message', 'response.created']);
+  assert.ok(
+    got.every((v, i) => v === values[i]),
+    'the very same objects reach the app',
+  );
+  assert.deepEqual(
+    items.map((i) => i.name),
+    ['thread.run.created', 'message', 'response.created'],
+  );
   assert.deepEqual(items[0]!.data, { id: 'run_1' });
   assert.equal(events.length, 0, 'no bytes decoded');
   assert.deepEqual(ends, [{ outcome: 'done', error: undefined }]);
@@ -89,9 +95,15 @@ it('a body read before any Stream is the source: its bytes are decoded, a later 
   adoptParsedStream({ response }, stream, (err) => assert.fail(String(err)));
   assert.equal(stream.iterator, factory, 'the Stream is not wrapped');
   while (!(await reader.read()).done);
-  assert.deepEqual(events.map((e) => e.event), ['thread.run.created', 'done']);
+  assert.deepEqual(
+    events.map((e) => e.event),
+    ['thread.run.created', 'done'],
+  );
   assert.equal(items.length, 0);
-  assert.deepEqual(ends.map((e) => e.outcome), ['done']);
+  assert.deepEqual(
+    ends.map((e) => e.outcome),
+    ['done'],
+  );
 });
 
 it("through the Stream: break and the request's abort end 'aborted', an error event is recorded before the error, anything else is an error", async () => {
@@ -104,19 +116,29 @@ it("through the Stream: break and the request's abort end 'aborted', an error ev
     await tick();
     return rec;
   };
-  const two = () => fakeStream([{ event: 'thread.run.created', data: { id: 'run_1' } }, { event: 'thread.run.queued', data: { id: 'run_1' } }]);
+  const two = () =>
+    fakeStream([
+      { event: 'thread.run.created', data: { id: 'run_1' } },
+      { event: 'thread.run.queued', data: { id: 'run_1' } },
+    ]);
 
   const broke = await run(two(), async (s) => {
     for await (const _ of s) break;
   });
-  assert.deepEqual(broke.ends.map((e) => e.outcome), ['aborted']);
+  assert.deepEqual(
+    broke.ends.map((e) => e.outcome),
+    ['aborted'],
+  );
 
   const abortable = two();
   const aborted = await run(abortable, async (s) => {
     abortable.controller.abort(); // the SDK then ends its iteration quietly
     for await (const _ of s);
   });
-  assert.deepEqual(aborted.ends.map((e) => e.outcome), ['aborted']);
+  assert.deepEqual(
+    aborted.ends.map((e) => e.outcome),
+    ['aborted'],
+  );
 
   // The SDK throws an APIError made from an error event's data (no HTTP status).
   const apiError = Object.assign(new Error('boom'), { error: { code: 'server_error', message: 'boom' }, status: undefined });
@@ -143,8 +165,14 @@ it('a parsed value that is not a Stream (or an untapped response) changes nothin
   adoptParsedStream(undefined, undefined, (err) => assert.fail(String(err)));
   const reader = (response.body as ReadableStream<Uint8Array>).getReader();
   while (!(await reader.read()).done);
-  assert.deepEqual(events.map((e) => e.event), ['thread.run.created', 'done']);
-  assert.deepEqual(ends.map((e) => e.outcome), ['done']);
+  assert.deepEqual(
+    events.map((e) => e.event),
+    ['thread.run.created', 'done'],
+  );
+  assert.deepEqual(
+    ends.map((e) => e.outcome),
+    ['done'],
+  );
 });
 
 it('the iteration observed is the one the app reads from, not an iterator it made and left', async () => {
@@ -157,8 +185,14 @@ it('the iteration observed is the one the app reads from, not an iterator it mad
   const got: unknown[] = [];
   for await (const v of iterate(stream)) got.push(v);
   assert.equal(got.length, 1);
-  assert.deepEqual(items.map((i) => i.name), ['thread.run.created']);
-  assert.deepEqual(ends.map((e) => e.outcome), ['done']);
+  assert.deepEqual(
+    items.map((i) => i.name),
+    ['thread.run.created'],
+  );
+  assert.deepEqual(
+    ends.map((e) => e.outcome),
+    ['done'],
+  );
 });
 
 it('a stream dropped unread ends once its Response is collected, at the time its headers came', async () => {
@@ -171,7 +205,10 @@ it('a stream dropped unread ends once its Response is collected, at the time its
     void response.body; // the SDK's debug logger touches it; nobody reads it
   })();
   await collectGarbage({ times: 20, until: () => ends.length > 0 });
-  assert.deepEqual(ends.map((e) => e.outcome), ['abandoned']);
+  assert.deepEqual(
+    ends.map((e) => e.outcome),
+    ['abandoned'],
+  );
   assert.ok(Math.abs(ends[0]!.at - tapped) < 50, 'ended when it was last seen, not when collected');
 });
 
@@ -185,8 +222,14 @@ it('a raw body read by an app that holds only its reader outlives its Response: 
   await collectGarbage({ times: 20, until: () => ends.length > 0 });
   assert.equal(ends.length, 0, 'the Response is gone, the body is still being read');
   while (!(await reader.read()).done);
-  assert.deepEqual(events.map((e) => e.event), ['thread.run.created', 'done']);
-  assert.deepEqual(ends.map((e) => e.outcome), ['done']);
+  assert.deepEqual(
+    events.map((e) => e.event),
+    ['thread.run.created', 'done'],
+  );
+  assert.deepEqual(
+    ends.map((e) => e.outcome),
+    ['done'],
+  );
 });
 
 it("a dropped Stream ends abandoned with its Response, even while the body lives on (openai 7's abort signal holds it)", async () => {
@@ -200,7 +243,10 @@ it("a dropped Stream ends abandoned with its Response, even while the body lives
     adoptParsedStream({ response }, stream, failOnError);
   })();
   await collectGarbage({ times: 20, until: () => ends.length > 0 });
-  assert.deepEqual(ends.map((e) => e.outcome), ['abandoned']);
+  assert.deepEqual(
+    ends.map((e) => e.outcome),
+    ['abandoned'],
+  );
   assert.equal((bodies[0] as ReadableStream).locked, false, 'the tap never read the body itself');
 });
 
@@ -218,8 +264,14 @@ it("disabling the instrumentation ends its streams still open, once, and no othe
   while (!(await reader.read()).done);
   endOpenStreams(OWNER);
   endOpenStreams(OWNER);
-  assert.deepEqual(a.ends.map((e) => e.outcome), ['shutdown']);
-  assert.deepEqual(b.ends.map((e) => e.outcome), ['done']);
+  assert.deepEqual(
+    a.ends.map((e) => e.outcome),
+    ['shutdown'],
+  );
+  assert.deepEqual(
+    b.ends.map((e) => e.outcome),
+    ['done'],
+  );
   assert.deepEqual(other.ends, []);
 });
 
@@ -238,7 +290,10 @@ it('a sink that throws is reported, never thrown into the app, and still ends on
   };
   const response = { body: webBody() } as { body: unknown };
   tapStream(response, sink, OWNER, (err) => errors.push(err));
-  const values = [{ event: 'thread.run.created', data: { id: 'run_1' } }, { event: 'thread.run.queued', data: { id: 'run_1' } }];
+  const values = [
+    { event: 'thread.run.created', data: { id: 'run_1' } },
+    { event: 'thread.run.queued', data: { id: 'run_1' } },
+  ];
   const stream = fakeStream(values);
   adoptParsedStream({ response }, stream, failOnError);
   const got: unknown[] = [];
@@ -246,5 +301,8 @@ it('a sink that throws is reported, never thrown into the app, and still ends on
   await tick();
   assert.deepEqual(got, values);
   assert.equal(ends, 1);
-  assert.deepEqual(errors.map((e) => (e as Error).message), ['sink bug', 'sink bug', 'end bug']);
+  assert.deepEqual(
+    errors.map((e) => (e as Error).message),
+    ['sink bug', 'sink bug', 'end bug'],
+  );
 });

@@ -99,30 +99,9 @@ export interface Emulator {
 }
 
 /** The scripted behaviours a run can follow (`metadata.script` on the run or the assistant). */
-export type EmulatorScript =
-  | 'answer'
-  | 'long_answer'
-  | 'function'
-  | 'parallel_functions'
-  | 'code'
-  | 'file_search'
-  | 'failed'
-  | 'expired'
-  | 'incomplete'
-  | 'cancel';
+export type EmulatorScript = 'answer' | 'long_answer' | 'function' | 'parallel_functions' | 'code' | 'file_search' | 'failed' | 'expired' | 'incomplete' | 'cancel';
 
-export const EMULATOR_SCRIPTS: readonly EmulatorScript[] = [
-  'answer',
-  'long_answer',
-  'function',
-  'parallel_functions',
-  'code',
-  'file_search',
-  'failed',
-  'expired',
-  'incomplete',
-  'cancel',
-];
+export const EMULATOR_SCRIPTS: readonly EmulatorScript[] = ['answer', 'long_answer', 'function', 'parallel_functions', 'code', 'file_search', 'failed', 'expired', 'incomplete', 'cancel'];
 
 /**
  * The scripted behaviours of a Responses API request (`POST /responses`), chosen by `metadata.script`
@@ -153,19 +132,7 @@ export const EMULATOR_SCRIPTS: readonly EmulatorScript[] = [
  * same way (`metadata.script`, else tool_choice / tools; a request ending with `role: tool` messages
  * answers).
  */
-export type ResponseScript =
-  | 'answer'
-  | 'function'
-  | 'parallel_functions'
-  | 'code'
-  | 'file_search'
-  | 'web_search'
-  | 'reasoning'
-  | 'mcp'
-  | 'image'
-  | 'failed'
-  | 'incomplete'
-  | 'cancel';
+export type ResponseScript = 'answer' | 'function' | 'parallel_functions' | 'code' | 'file_search' | 'web_search' | 'reasoning' | 'mcp' | 'image' | 'failed' | 'incomplete' | 'cancel';
 
 export const RESPONSE_SCRIPTS: readonly ResponseScript[] = [
   'answer',

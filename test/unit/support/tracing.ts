@@ -44,8 +44,10 @@ export async function startTracing(config: OpenAIInstrumentationConfig = {}, emu
   if (active) throw new Error('startTracing: one per test file (the require hook patches openai once per process)');
   active = true;
   const messages: Tracing['diag'] = [];
-  const record = (level: 'WARN' | 'ERROR') => (message: string, ...args: unknown[]) =>
-    void messages.push({ level, message: [message, ...args.map((a) => (a instanceof Error ? a.message : String(a)))].join(' ') });
+  const record =
+    (level: 'WARN' | 'ERROR') =>
+    (message: string, ...args: unknown[]) =>
+      void messages.push({ level, message: [message, ...args.map((a) => (a instanceof Error ? a.message : String(a)))].join(' ') });
   const noop = () => undefined;
   const logger: DiagLogger = { error: record('ERROR'), warn: record('WARN'), info: noop, debug: noop, verbose: noop };
   diag.setLogger(logger, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });

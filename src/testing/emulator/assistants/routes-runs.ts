@@ -113,9 +113,7 @@ export function runRoutes(deps: Deps): Route[] {
       const include = includes(req.query);
       const assistantId = v.requiredString(body, 'assistant_id');
       const params = runParams(body, deps, false);
-      const additional: ParsedMessage[] = (v.optionalArray(body, 'additional_messages') ?? []).map((m, i) =>
-        entities.parseMessage(m, `additional_messages[${i}]`),
-      );
+      const additional: ParsedMessage[] = (v.optionalArray(body, 'additional_messages') ?? []).map((m, i) => entities.parseMessage(m, `additional_messages[${i}]`));
       const assistant = store.assistant(assistantId);
       const m = engine.createRun(rec, assistant, params, { include, additionalMessages: additional, threadCreated: false });
       return stream ? runStream(m, 0) : m.run;

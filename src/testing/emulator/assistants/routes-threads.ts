@@ -40,9 +40,7 @@ export function threadRoutes({ store, entities, engine }: Deps): Route[] {
       const list = runId ? rec.messages.filter((m) => m.run_id === runId) : rec.messages;
       return paginate(list, req.query);
     }),
-    route('GET', '/threads/:thread_id/messages/:message_id', (req) =>
-      store.message(param(req, 'thread_id'), param(req, 'message_id')),
-    ),
+    route('GET', '/threads/:thread_id/messages/:message_id', (req) => store.message(param(req, 'thread_id'), param(req, 'message_id'))),
     route('POST', '/threads/:thread_id/messages/:message_id', (req) => {
       const message = store.message(param(req, 'thread_id'), param(req, 'message_id'));
       const body = asBody(req.body);

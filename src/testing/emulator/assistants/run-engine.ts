@@ -28,12 +28,7 @@ export class RunEngine {
    * Creates a queued run on the thread: checks the thread is free and can be run, picks the script,
    * appends `additionalMessages`, and logs thread.run.created / thread.run.queued.
    */
-  createRun(
-    rec: ThreadRecord,
-    assistant: WireAssistant,
-    params: RunParams,
-    options: { include: string[]; additionalMessages: ParsedMessage[]; threadCreated: boolean },
-  ): RunMachine {
+  createRun(rec: ThreadRecord, assistant: WireAssistant, params: RunParams, options: { include: string[]; additionalMessages: ParsedMessage[]; threadCreated: boolean }): RunMachine {
     const { store } = this.ctx;
     const active = store.activeRun(rec.thread.id);
     if (active) throw badRequest(`Thread ${rec.thread.id} already has an active run ${active.id}.`);

@@ -567,4 +567,3 @@ export class RunMachine {
     this.waiting = 'cancel';
   }
 }
-

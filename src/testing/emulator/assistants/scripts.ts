@@ -1,15 +1,6 @@
 import type OpenAI from 'openai';
 import { badRequest } from '../engine/errors';
-import {
-  answerText,
-  codeInterpreter,
-  functionArguments,
-  longAnswerText,
-  quote,
-  searchChunk,
-  searchScore,
-  toolAnswerText,
-} from '../engine/generate';
+import { answerText, codeInterpreter, functionArguments, longAnswerText, quote, searchChunk, searchScore, toolAnswerText } from '../engine/generate';
 import { hashInt } from '../engine/ids';
 import { EMULATOR_SCRIPTS, type EmulatorScript } from '../options';
 import type { Stage } from '../engine/stage';
@@ -26,11 +17,7 @@ export function chooseScript(run: WireRun, assistant: WireAssistant): EmulatorSc
   const explicit = run.metadata?.['script'] ?? assistant.metadata?.['script'];
   if (explicit !== undefined) {
     if (!(EMULATOR_SCRIPTS as readonly string[]).includes(explicit)) {
-      throw badRequest(
-        `Unknown emulator script '${explicit}' in metadata.script. Expected one of: ${EMULATOR_SCRIPTS.join(', ')}.`,
-        'metadata.script',
-        'invalid_value',
-      );
+      throw badRequest(`Unknown emulator script '${explicit}' in metadata.script. Expected one of: ${EMULATOR_SCRIPTS.join(', ')}.`, 'metadata.script', 'invalid_value');
     }
     return explicit as EmulatorScript;
   }

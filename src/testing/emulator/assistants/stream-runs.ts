@@ -67,7 +67,10 @@ async function streamRun(out: SseWriter, m: RunMachine, from: number, fault: Str
         await out.settle();
         if (out.closed || m.step()) continue;
         if (!m.awaitingCancel) break;
-        await out.flushThenWait(() => m.awaitingCancel, (wake) => m.onChange(wake));
+        await out.flushThenWait(
+          () => m.awaitingCancel,
+          (wake) => m.onChange(wake),
+        );
       }
     }
     if (fault && sent === fault.events) {

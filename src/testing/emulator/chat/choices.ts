@@ -26,9 +26,7 @@ export function isObject(x: unknown): x is Body {
 function contentText(content: unknown): string {
   if (typeof content === 'string') return content;
   if (Array.isArray(content)) {
-    return content
-      .map((p) => (isObject(p) && typeof p['text'] === 'string' ? p['text'] : isObject(p) && typeof p['refusal'] === 'string' ? p['refusal'] : ''))
-      .join(' ');
+    return content.map((p) => (isObject(p) && typeof p['text'] === 'string' ? p['text'] : isObject(p) && typeof p['refusal'] === 'string' ? p['refusal'] : '')).join(' ');
   }
   return '';
 }
@@ -43,11 +41,7 @@ export function chooseScript(body: Body, messages: Body[], tools: Body[]): ChatS
   const explicit = metadata?.['script'];
   if (explicit !== undefined) {
     if (!(CHAT_SCRIPTS as readonly string[]).includes(explicit)) {
-      throw badRequest(
-        `Unknown emulator script '${explicit}' in metadata.script for chat completions. Expected one of: ${CHAT_SCRIPTS.join(', ')}.`,
-        'metadata.script',
-        'invalid_value',
-      );
+      throw badRequest(`Unknown emulator script '${explicit}' in metadata.script for chat completions. Expected one of: ${CHAT_SCRIPTS.join(', ')}.`, 'metadata.script', 'invalid_value');
     }
     return explicit as ChatScript;
   }
@@ -127,4 +121,3 @@ export function makeChoice(ids: IdFactory, seed: number, body: Body, script: Cha
   }
   return { content: text, toolCalls: [], finish: 'stop', completion: tokens(text) };
 }
-

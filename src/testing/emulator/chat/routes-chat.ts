@@ -64,7 +64,7 @@ function parseRequest(raw: unknown): ChatRequest {
   const maxTokens = v.optionalInteger(body, 'max_completion_tokens', 1) ?? v.optionalInteger(body, 'max_tokens', 1) ?? null;
   const stream = v.optionalBoolean(body, 'stream') === true;
   const streamOptions = v.optionalObject(body, 'stream_options');
-  if (streamOptions && !stream) throw badRequest('The \'stream_options\' parameter is only allowed when \'stream\' is enabled.', 'stream_options', 'invalid_value');
+  if (streamOptions && !stream) throw badRequest("The 'stream_options' parameter is only allowed when 'stream' is enabled.", 'stream_options', 'invalid_value');
   return { body, model, messages, tools, n, maxTokens, stream, includeUsage: streamOptions?.['include_usage'] === true };
 }
 
@@ -84,7 +84,6 @@ function promptTokens(seenPrefixes: Map<string, number>, messages: Body[], tools
   for (const [key, value] of prefixes) seenPrefixes.set(key, value);
   return { prompt, cached: Math.min(prompt, Math.floor(cached / 16) * 16) };
 }
-
 
 function chatUsage(seed: number, r: ChatRequest, choices: Choice[], prompt: number, cached: number): WireChatUsage {
   const reasoning = /^(o\d|gpt-5)/.test(r.model) ? 64 * (1 + (hashInt(seed, 'chat-reasoning', question(r.messages)) % 3)) : 0;

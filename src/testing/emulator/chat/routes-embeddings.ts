@@ -76,10 +76,7 @@ export function embeddingRoutes(seed: number): Route[] {
         total += input.tokens;
         // A shortened embedding is the full one cut and renormalised, as the API documents.
         const vector = embeddingVector(seed, model, input.text, dimensions);
-        const embedding =
-          format === 'base64'
-            ? Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength).toString('base64')
-            : Array.from(vector, (x) => Number(x.toPrecision(9)));
+        const embedding = format === 'base64' ? Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength).toString('base64') : Array.from(vector, (x) => Number(x.toPrecision(9)));
         return { object: 'embedding' as const, index, embedding };
       });
       const result: WireEmbeddingList = { object: 'list', data, model, usage: { prompt_tokens: total, total_tokens: total } };

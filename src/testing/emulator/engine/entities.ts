@@ -1,15 +1,6 @@
 import { badRequest, invalidType, invalidValue, missingParam } from './errors';
 import { nowSeconds, type Store, type ThreadRecord } from './store';
-import type {
-  AssistantTool,
-  MessageContent,
-  ToolResources,
-  WireAssistant,
-  WireFile,
-  WireMessage,
-  WireVectorStore,
-  WireVectorStoreFile,
-} from './types';
+import type { AssistantTool, MessageContent, ToolResources, WireAssistant, WireFile, WireMessage, WireVectorStore, WireVectorStoreFile } from './types';
 import * as v from './validate';
 
 // Builders of the plain entities (assistants, threads, messages, vector stores, files) with the field
@@ -37,7 +28,10 @@ export class Entities {
       top_p: v.optionalNumber(body, 'top_p', 0, 1) ?? 1.0,
       temperature: v.optionalNumber(body, 'temperature', 0, 2) ?? 1.0,
       reasoning_effort: v.optionalString(body, 'reasoning_effort') ?? null,
-      tool_resources: defaultResources(tools, v.toolResources(body, 'tool_resources', (ids) => this.inlineStore(ids))),
+      tool_resources: defaultResources(
+        tools,
+        v.toolResources(body, 'tool_resources', (ids) => this.inlineStore(ids)),
+      ),
       metadata: v.metadata(body) ?? {},
       response_format: (body['response_format'] as WireAssistant['response_format']) ?? 'auto',
     };
@@ -57,9 +51,7 @@ export class Entities {
     if (v.has(body, 'response_format')) assistant.response_format = body['response_format'] as WireAssistant['response_format'];
     if (v.has(body, 'metadata')) assistant.metadata = v.metadata(body) ?? {};
     if (v.has(body, 'tool_resources') || v.has(body, 'tools')) {
-      const given = v.has(body, 'tool_resources')
-        ? v.toolResources(body, 'tool_resources', (ids) => this.inlineStore(ids))
-        : (assistant.tool_resources ?? undefined);
+      const given = v.has(body, 'tool_resources') ? v.toolResources(body, 'tool_resources', (ids) => this.inlineStore(ids)) : (assistant.tool_resources ?? undefined);
       assistant.tool_resources = defaultResources(assistant.tools, given ?? undefined);
     }
     return assistant;
@@ -244,10 +236,7 @@ function parseContent(raw: unknown, param: string): MessageContent[] {
         return { type: 'image_url', image_url: img as { url: string } };
       }
       default:
-        throw invalidValue(
-          `${pp}.type`,
-          `Invalid value: '${String(p['type'])}'. Supported values are: 'text', 'image_file', and 'image_url'.`,
-        );
+        throw invalidValue(`${pp}.type`, `Invalid value: '${String(p['type'])}'. Supported values are: 'text', 'image_file', and 'image_url'.`);
     }
   });
 }

@@ -34,11 +34,7 @@ export function missingParam(param: string): ApiError {
 }
 
 export function invalidType(param: string, expected: string, got: unknown): ApiError {
-  return badRequest(
-    `Invalid type for '${param}': expected ${expected}, but got ${describe(got)} instead.`,
-    param,
-    'invalid_type',
-  );
+  return badRequest(`Invalid type for '${param}': expected ${expected}, but got ${describe(got)} instead.`, param, 'invalid_type');
 }
 
 export function invalidValue(param: string, message: string): ApiError {

@@ -68,7 +68,9 @@ export class IdFactory {
    * not shift the Assistants ids.
    */
   hexId(prefix: string): string {
-    const hex = digest('spanlens-emulator', this.seed, 'hex', prefix, this.next(`hex:${prefix}`)).toString('hex').slice(0, 50);
+    const hex = digest('spanlens-emulator', this.seed, 'hex', prefix, this.next(`hex:${prefix}`))
+      .toString('hex')
+      .slice(0, 50);
     return prefix + (/[0-9]/.test(hex) ? hex : '0' + hex.slice(1));
   }
 

@@ -1,15 +1,6 @@
 import { notFound } from './errors';
 import type { IdFactory, IdKind } from './ids';
-import type {
-  WireAssistant,
-  WireFile,
-  WireMessage,
-  WireRun,
-  WireStep,
-  WireThread,
-  WireVectorStore,
-  WireVectorStoreFile,
-} from './types';
+import type { WireAssistant, WireFile, WireMessage, WireRun, WireStep, WireThread, WireVectorStore, WireVectorStoreFile } from './types';
 
 /** Whole unix seconds, like every timestamp of the real API. */
 export function nowSeconds(): number {
@@ -117,11 +108,5 @@ export class Store {
 }
 
 export function isTerminal(status: WireRun['status']): boolean {
-  return (
-    status === 'completed' ||
-    status === 'failed' ||
-    status === 'cancelled' ||
-    status === 'expired' ||
-    status === 'incomplete'
-  );
+  return status === 'completed' || status === 'failed' || status === 'cancelled' || status === 'expired' || status === 'incomplete';
 }

@@ -144,18 +144,12 @@ export function tools(body: Body, key = 'tools'): AssistantTool[] | undefined {
         const name = fn['name'];
         if (typeof name !== 'string' || name === '') throw missingParam(`${param}.function.name`);
         if (!/^[a-zA-Z0-9_-]{1,64}$/.test(name)) {
-          throw invalidValue(
-            `${param}.function.name`,
-            `Invalid '${param}.function.name': string does not match pattern. Expected a string that matches the pattern '^[a-zA-Z0-9_-]+$'.`,
-          );
+          throw invalidValue(`${param}.function.name`, `Invalid '${param}.function.name': string does not match pattern. Expected a string that matches the pattern '^[a-zA-Z0-9_-]+$'.`);
         }
         return { type: 'function', function: fn as unknown as { name: string } };
       }
       default:
-        throw invalidValue(
-          `${param}.type`,
-          `Invalid value: '${String(tool['type'])}'. Supported values are: 'code_interpreter', 'function', and 'file_search'.`,
-        );
+        throw invalidValue(`${param}.type`, `Invalid value: '${String(tool['type'])}'. Supported values are: 'code_interpreter', 'function', and 'file_search'.`);
     }
   });
 }
@@ -164,11 +158,7 @@ export function tools(body: Body, key = 'tools'): AssistantTool[] | undefined {
  * Tool resources; `file_search.vector_stores` (the create-a-store-inline helper of thread and assistant
  * creation) is turned into ids through `createVectorStore`.
  */
-export function toolResources(
-  body: Body,
-  key = 'tool_resources',
-  createVectorStore?: (fileIds: string[]) => string,
-): ToolResources | undefined {
+export function toolResources(body: Body, key = 'tool_resources', createVectorStore?: (fileIds: string[]) => string): ToolResources | undefined {
   const v = optionalObject(body, key);
   if (v === undefined || v === null) return undefined;
   const out: ToolResources = {};

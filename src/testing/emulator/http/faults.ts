@@ -117,7 +117,10 @@ export function chooseFault(request: FaultRequest, option: EmulatorOptions['faul
 export function statusFault(status: number): { error: ApiError; headers: Record<string, string> } {
   switch (status) {
     case 401:
-      return { error: new ApiError(401, 'Incorrect API key provided: sk-***. You can find your API key at https://platform.openai.com/account/api-keys.', 'invalid_request_error', null, 'invalid_api_key'), headers: {} };
+      return {
+        error: new ApiError(401, 'Incorrect API key provided: sk-***. You can find your API key at https://platform.openai.com/account/api-keys.', 'invalid_request_error', null, 'invalid_api_key'),
+        headers: {},
+      };
     case 429:
       return {
         error: new ApiError(429, 'Rate limit reached for requests. Please try again in 0s. (emulated fault)', 'requests', null, 'rate_limit_exceeded'),
@@ -152,7 +155,21 @@ export function isFirstAttempt(headers: Record<string, string | undefined>): boo
   return !(Number(headers['x-stainless-retry-count'] ?? 0) >= 1);
 }
 
-const NULLED = new Set(['usage', 'step_details', 'content', 'delta', 'required_action', 'metadata', 'tool_resources', 'last_error', 'incomplete_details', 'function', 'code_interpreter', 'file_search', 'text']);
+const NULLED = new Set([
+  'usage',
+  'step_details',
+  'content',
+  'delta',
+  'required_action',
+  'metadata',
+  'tool_resources',
+  'last_error',
+  'incomplete_details',
+  'function',
+  'code_interpreter',
+  'file_search',
+  'text',
+]);
 const REMOVED = new Set(['thread_id', 'run_id', 'assistant_id', 'model', 'created_at', 'completed_at', 'object']);
 
 /** A copy of a JSON value changed by the mutation (the emulator's own state is never touched). */

@@ -37,18 +37,10 @@ export function paginate<T extends { id: string }>(itemsAsc: readonly T[], query
       throw badRequest(`Invalid 'limit': expected an integer, but got '${limitRaw}' instead.`, 'limit', 'invalid_type');
     }
     if (limit < 1) {
-      throw badRequest(
-        `Invalid 'limit': integer below minimum value. Expected a value >= 1, but got ${limit} instead.`,
-        'limit',
-        'integer_below_min_value',
-      );
+      throw badRequest(`Invalid 'limit': integer below minimum value. Expected a value >= 1, but got ${limit} instead.`, 'limit', 'integer_below_min_value');
     }
     if (limit > 100) {
-      throw badRequest(
-        `Invalid 'limit': integer above maximum value. Expected a value <= 100, but got ${limit} instead.`,
-        'limit',
-        'integer_above_max_value',
-      );
+      throw badRequest(`Invalid 'limit': integer above maximum value. Expected a value <= 100, but got ${limit} instead.`, 'limit', 'integer_above_max_value');
     }
   }
   const ordered = order === 'asc' ? [...itemsAsc] : [...itemsAsc].reverse();

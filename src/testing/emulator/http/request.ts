@@ -57,10 +57,7 @@ export function recordedBody(raw: Buffer, contentType: string): unknown {
   if (isMultipart(contentType)) {
     const summary: Record<string, unknown> = {};
     for (const part of parseMultipart(raw, contentType)) {
-      summary[part.name] =
-        part.filename !== undefined
-          ? { filename: part.filename, bytes: part.data.length, content_type: part.contentType ?? null }
-          : part.data.toString('utf8');
+      summary[part.name] = part.filename !== undefined ? { filename: part.filename, bytes: part.data.length, content_type: part.contentType ?? null } : part.data.toString('utf8');
     }
     return summary;
   }

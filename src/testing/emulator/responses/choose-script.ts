@@ -30,11 +30,7 @@ export function chooseResponseScript(
   const explicit = metadata?.['script'];
   if (explicit !== undefined) {
     if (!(RESPONSE_SCRIPTS as readonly string[]).includes(explicit)) {
-      throw badRequest(
-        `Unknown emulator script '${explicit}' in metadata.script. Expected one of: ${RESPONSE_SCRIPTS.join(', ')}.`,
-        'metadata.script',
-        'invalid_value',
-      );
+      throw badRequest(`Unknown emulator script '${explicit}' in metadata.script. Expected one of: ${RESPONSE_SCRIPTS.join(', ')}.`, 'metadata.script', 'invalid_value');
     }
     return explicit as ResponseScript;
   }
@@ -72,4 +68,3 @@ export function chooseResponseScript(
   if (reasoning && (reasoning['effort'] || reasoning['summary'])) return 'reasoning';
   return 'answer';
 }
-

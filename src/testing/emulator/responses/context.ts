@@ -62,4 +62,3 @@ export function lastUserQuestion(items: readonly StoredItem[]): string {
   }
   return '';
 }
-

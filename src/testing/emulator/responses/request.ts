@@ -140,4 +140,3 @@ export function conversationId(body: Body): string | undefined {
 export function listed(items: readonly StoredItem[]): Listed[] {
   return items as Listed[];
 }
-

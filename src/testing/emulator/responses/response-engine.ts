@@ -39,4 +39,3 @@ export class ResponseEngine {
     return [...m.history, ...m.inputItems, ...clone(m.response.output)];
   }
 }
-

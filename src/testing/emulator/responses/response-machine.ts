@@ -29,8 +29,7 @@ function obfuscation(seed: number, itemId: string, n: number, delta: string): st
   return out;
 }
 
-export const SERVER_ERROR_MESSAGE =
-  'An error occurred while processing your request. You can retry your request, or contact us through our help center at help.openai.com if the error persists.';
+export const SERVER_ERROR_MESSAGE = 'An error occurred while processing your request. You can retry your request, or contact us through our help center at help.openai.com if the error persists.';
 
 export class ResponseMachine {
   readonly events: ResponseEvent[] = [];
@@ -337,4 +336,3 @@ function annotationEnd(a: Annotation, text: string): number {
   if ('index' in a) return Math.min(a.index, text.length);
   return text.length;
 }
-

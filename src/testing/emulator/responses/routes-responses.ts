@@ -20,11 +20,7 @@ function priorItems(engine: ResponseEngine, body: Body): { previous: string | nu
   const previous = v.optionalString(body, 'previous_response_id') ?? null;
   const convId = conversationId(body);
   if (previous && convId) {
-    throw badRequest(
-      "Mutually exclusive parameters: Ensure you are only providing one of: 'previous_response_id' or 'conversation'.",
-      null,
-      'mutually_exclusive_parameters',
-    );
+    throw badRequest("Mutually exclusive parameters: Ensure you are only providing one of: 'previous_response_id' or 'conversation'.", null, 'mutually_exclusive_parameters');
   }
   const conversation: ConversationRecord | null = convId ? engine.conversation(convId) : null;
   const history: StoredItem[] = previous ? engine.chain(previous) : conversation ? structuredClone(conversation.items) : [];

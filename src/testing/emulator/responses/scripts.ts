@@ -2,17 +2,7 @@ import { answerText, codeInterpreter, functionArguments, longAnswerText, quote, 
 import { hashInt } from '../engine/ids';
 import { endsWithToolOutputs } from './choose-script';
 import type { ResponseMachine } from './response-machine';
-import type {
-  Annotation,
-  CodeInterpreterItem,
-  FileSearchItem,
-  FunctionCallItem,
-  ImageGenerationItem,
-  McpCallItem,
-  McpListToolsItem,
-  ReasoningItem,
-  WebSearchItem,
-} from './types';
+import type { Annotation, CodeInterpreterItem, FileSearchItem, FunctionCallItem, ImageGenerationItem, McpCallItem, McpListToolsItem, ReasoningItem, WebSearchItem } from './types';
 import type { Stage } from '../engine/stage';
 import { tokens } from '../engine/usage';
 

@@ -40,7 +40,10 @@ export function responseStream(m: ResponseMachine, startingAfter: number): SseRe
         if (out.closed) return null;
         if (m.step()) continue;
         if (!m.awaitingCancel) return null;
-        await out.flushThenWait(() => m.awaitingCancel, (wake) => m.onChange(wake));
+        await out.flushThenWait(
+          () => m.awaitingCancel,
+          (wake) => m.onChange(wake),
+        );
         if (out.closed) return null;
       }
     };
