@@ -32,9 +32,8 @@ export interface OpenAIInstrumentationConfig extends InstrumentationConfig {
    */
   threadCost?: 'process' | 'api';
   /**
-   * Responses API: a response that ends in function calls keeps its spans open until the app sends the
-   * function_call_output items (so the tool spans carry the results), at most this long. Default 60000;
-   * 0 ends such responses at once, without results.
+   * @deprecated No longer used (accepted so existing configs keep working). A response that ends in
+   * function calls now ends at once; the app's function_call_output makes an `execute_tool` span of its own.
    */
   toolOutputWaitMs?: number;
   /** Most runs, threads and assistants kept in memory at once (oldest evicted). Default 10000. */

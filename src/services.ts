@@ -17,6 +17,4 @@ export interface Services {
   threadCost: 'process' | 'api';
   maxEntities: number;
   runTtlMs: number;
-  /** How long a response ending in function calls waits for their outputs before its spans end. */
-  toolOutputWaitMs: number;
 }

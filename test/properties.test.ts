@@ -148,7 +148,6 @@ function harness(): Harness {
     threadCost: 'process',
     maxEntities: 16,
     runTtlMs: 3_600_000,
-    toolOutputWaitMs: 60_000,
   };
   const settle = async () => {
     while (pending.size) await Promise.allSettled([...pending]);

@@ -94,7 +94,6 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
       threadCost: config.threadCost === 'api' ? 'api' : 'process',
       maxEntities: Math.max(16, config.maxTrackedEntities ?? 10_000),
       runTtlMs: Math.max(1000, config.runTtlMs ?? 3_600_000),
-      toolOutputWaitMs: Math.max(0, config.toolOutputWaitMs ?? 60_000),
     };
     this.dispatcher?.endAll('reconfigured');
     this.dispatcher = new CallDispatcher(env);

@@ -1,8 +1,8 @@
-import { ROOT_CONTEXT, trace, type Attributes, type Span } from '@opentelemetry/api';
+import { ROOT_CONTEXT, trace, type Attributes, type Span, type SpanContext } from '@opentelemetry/api';
 import { A } from '../trace/attributes';
 import type { GenAIMessage, Part } from '../trace/genai-messages';
 import { arr, obj, str, type Obj } from '../util/json';
-import { CLIENT, INTERNAL } from '../trace/call-attributes';
+import { INTERNAL } from '../trace/call-attributes';
 import type { Services } from '../services';
 import type { ContentPolicy } from '../trace/content';
 import { markApiError } from '../trace/errors';
@@ -14,17 +14,12 @@ export interface ItemRecord {
   start?: number;
   end?: number;
   deltas: number;
-  firstDeltaAt?: number;
-  /** function_call: the output the app sent back (a later request's function_call_output). */
-  output?: string;
-  outputAt?: number;
 }
 
 /** What the item mapping needs to know about the response the items belong to. */
 interface ItemContext {
   span: Span;
   base: Attributes;
-  model: string;
   /** Vector store ids of the request's file_search tools. */
   vectorStoreIds: string[];
   start: number;
@@ -69,16 +64,22 @@ function shapeOf(item: Obj): ItemShape {
   return type.endsWith('_call') ? { name: `execute_tool ${type.slice(0, -5)}`, kind: 'tool', subtype: type.slice(0, -5), tool: type.slice(0, -5) } : { name: type, kind: 'item', subtype: type };
 }
 
-/** Is this an item the model hands to a tool (so the response "runs tools")? */
-export const isToolItem = (item: Obj): boolean => shapeOf(item).kind === 'tool';
+/** A function_call (or custom_tool_call) item and its ended span, for the app's tool work later. */
+export interface CallItem {
+  item: Obj;
+  span: SpanContext;
+}
 
 /**
  * The one output-item-to-span mapping: each item of a response is a child span of the response span,
  * in the spanlens.kind / spanlens.subtype vocabulary of run steps. Streamed items carry their client-clock
  * times; items of a non-streamed response split its interval in order (marked `estimated`, so nothing
- * collapses to an instant). Every child lies inside the response span's interval.
+ * collapses to an instant). Every child lies inside the response span's interval. Item spans are INTERNAL:
+ * derived from the response, with no request of their own, they never pose as inference operations.
+ * Returns the function call items with their spans.
  */
-export function emitItemSpans(env: Services, ctx: ItemContext, records: ItemRecord[]): void {
+export function emitItemSpans(env: Services, ctx: ItemContext, records: ItemRecord[]): CallItem[] {
+  const calls: CallItem[] = [];
   const tracer = env.tracer();
   const parent = trace.setSpan(ROOT_CONTEXT, ctx.span);
   const lo = ctx.start;
@@ -92,12 +93,14 @@ export function emitItemSpans(env: Services, ctx: ItemContext, records: ItemReco
     const streamed = rec.start !== undefined && rec.end !== undefined;
     const start = clamp(rec.start ?? lo + i * slice);
     const end = Math.max(start, clamp(rec.end ?? lo + (i + 1) * slice));
-    const draft: ItemDraft = { attrs: itemAttributes(ctx, item, shape, streamed), content: env.content, start };
+    const draft: ItemDraft = { attrs: itemAttributes(ctx, item, shape, streamed), content: env.content };
     ITEM_DETAILS.get(str(item.type) ?? '')?.(draft, item, rec, ctx);
-    const span = tracer.startSpan(shape.name, { kind: shape.kind === 'llm' ? CLIENT : INTERNAL, startTime: start, attributes: draft.attrs }, parent);
+    const span = tracer.startSpan(shape.name, { kind: INTERNAL, startTime: start, attributes: draft.attrs }, parent);
     markItemError(span, item);
     span.end(end);
+    if (item.type === 'function_call' || item.type === 'custom_tool_call') calls.push({ item, span: span.spanContext() });
   }
+  return calls;
 }
 
 /** What every item span carries: identity, status, timing and, for tools, the GenAI tool attributes. */
@@ -124,7 +127,6 @@ function itemAttributes(ctx: ItemContext, item: Obj, shape: ItemShape, streamed:
 interface ItemDraft {
   attrs: Attributes;
   content: ContentPolicy;
-  start: number;
 }
 
 /** Sets a content attribute if the content policy lets it through. */
@@ -135,23 +137,18 @@ function put(d: ItemDraft, key: string, value: unknown): void {
 
 type ItemDetails = (d: ItemDraft, item: Obj, rec: ItemRecord, ctx: ItemContext) => void;
 
-const functionCallDetails: ItemDetails = (d, item, rec, ctx) => {
-  put(d, A.toolArguments, str(item.arguments) ?? str(item.input));
-  put(d, A.toolResult, rec.output);
-  d.attrs['spanlens.tool.submitted'] = rec.output !== undefined;
-  if (rec.outputAt !== undefined) d.attrs[A.toolOutputWaited] = Math.max(0, Math.round(rec.outputAt - ctx.end));
-};
+// The result is not known when the response completes: the app's function_call_output makes a span of its
+// own (tool-outputs.ts), linked to this one.
+const functionCallDetails: ItemDetails = (d, item) => put(d, A.toolArguments, str(item.arguments) ?? str(item.input));
 
 /** What an item's span says beyond its identity, per item type (other types: identity only). */
 const ITEM_DETAILS = new Map<string, ItemDetails>([
   [
     'message',
-    (d, item, rec, ctx) => {
-      d.attrs[A.operation] = 'chat';
-      d.attrs[A.responseModel] = ctx.model;
+    // Time to first chunk is the response's (from its request); the item counts its deltas.
+    (d, item, rec) => {
       put(d, A.outputMessages, [outputMessage(item)]);
       if (rec.deltas) d.attrs[A.deltaCount] = rec.deltas;
-      if (rec.firstDeltaAt !== undefined) d.attrs[A.timeToFirstChunk] = (Math.max(d.start, rec.firstDeltaAt) - d.start) / 1000;
     },
   ],
   [

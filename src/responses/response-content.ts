@@ -31,6 +31,30 @@ export function inputItems(input: unknown): unknown[] {
   return typeof input === 'string' ? [{ role: 'user', content: input }] : arr(input);
 }
 
+const isUserMessage = (item: Obj | undefined): boolean => item?.role === 'user' && (item.type ?? 'message') === 'message';
+
+/**
+ * The user messages a create request carries for the first time: what its response answers. A request
+ * that continues server-side state (`previous_response_id`, `conversation`) sends only new items, so all
+ * its user messages count. A stateless request resends the whole history (the Agents SDK, LangChain):
+ * only the user messages after the last item the model or a tool produced are new; earlier ones were
+ * answered by earlier responses, and a tool-loop continuation (ending in outputs) carries none.
+ */
+export function newUserMessages(request: Obj, continues: boolean): Obj[] {
+  const items = inputItems(request.input).map(obj);
+  let from = 0;
+  if (!continues) {
+    for (let i = items.length - 1; i >= 0; i--) {
+      const item = items[i];
+      // Instructions (system / developer messages) neither answer nor ask.
+      if (isUserMessage(item) || item?.role === 'system' || item?.role === 'developer') continue;
+      from = i + 1;
+      break;
+    }
+  }
+  return items.slice(from).filter((i): i is Obj => isUserMessage(i));
+}
+
 /** A Responses `input` (a string or items) as GenAI input messages. */
 function inputMessages(input: unknown): GenAIMessage[] {
   if (typeof input === 'string') return [textMessage('user', input)];

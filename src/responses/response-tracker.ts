@@ -2,9 +2,9 @@ import type { Attributes } from '@opentelemetry/api';
 import { A } from '../trace/attributes';
 import { BoundedMap } from '../util/bounded-map';
 import { arr, obj, secondsToMs, str, type Obj } from '../util/json';
-import { emitItemSpans, isToolItem, type ItemRecord } from './output-item-spans';
+import { emitItemSpans, type CallItem, type ItemRecord } from './output-item-spans';
 import type { ObservedCall } from '../calls/observed-call';
-import { CLIENT, ambientLinks, requestParameters, serverAttributes } from '../trace/call-attributes';
+import { CLIENT, ambientLinks, serverAttributes } from '../trace/call-attributes';
 import type { Services } from '../services';
 import { startKeyedSpan } from '../trace/trace-roots';
 import { conversationKey, type TraceKey } from '../trace/trace-ids';
@@ -14,7 +14,9 @@ import { TurnTracker, type TurnState } from '../turns/turn-tracker';
 import { usageAttributes } from '../cost/usage';
 import { apiErrorType, markApiError } from '../trace/errors';
 import { RESPONSE_STATUSES, responseFinishReason } from './response-statuses';
-import { inputItems, setResponseContent } from './response-content';
+import { inputItems, newUserMessages, setResponseContent } from './response-content';
+import { identityAttributes, responseStartAttributes, type ResponseIdentity } from './response-attributes';
+import { PendingToolCalls } from './tool-outputs';
 
 /** Where a response's span lives: a conversation's trace, a response chain's trace, or the app's. */
 interface Placement {
@@ -22,6 +24,8 @@ interface Placement {
   /** The conversation-store entry its running figures go to: the conversation id, or the chain's first response id. */
   ledger: string;
   conversationId?: string;
+  /** It continues a response chain (previous_response_id): the ledger is then the chain's id. */
+  chained?: boolean;
 }
 
 /** Everything known about one response while its span is open. */
@@ -31,22 +35,15 @@ interface ResponseState extends TurnState {
   placement: Placement;
   request?: Obj;
   polls: number;
+  /** The response's (dated) model, as the API reports it. */
   model?: string;
+  requestModel?: string;
   background: boolean;
   userMessages: HistoryMessage[];
   /** Output items by index as a stream showed them (added → done), with times. */
   streamed?: Map<number, ItemRecord>;
   terminalInStream: boolean;
   firstChunkAt?: number;
-  /** Set when finished but held open for the function_call_output the app sends next. */
-  held?: Held;
-}
-
-interface Held {
-  records: ItemRecord[];
-  endTime: number;
-  waiting: Set<string>;
-  timer: ReturnType<typeof setTimeout>;
 }
 
 type ResponseVia = 'create' | 'poll' | 'cancel' | 'stream';
@@ -55,17 +52,16 @@ type ResponseVia = 'create' | 'poll' | 'cancel' | 'stream';
  * The Responses API's state machine. A response is one span, open from its create call (or the first
  * time it is seen) to the terminal status it is seen in: a plain create, a background response's polls
  * (events on the span), a cancel, or a stream's `response.completed`. Output items become child spans
- * (output-item-spans.ts). A response that ends in function calls stays open (its spans unexported) until
- * the app sends the function_call_output items, so the tool spans carry their results; at most
- * `toolOutputWaitMs`, then it ends without them. A background response outlives a broken stream (it goes
- * on on the server: the app may resume or poll it).
+ * (output-item-spans.ts). A response that ends in function calls ends like any other; the app's
+ * function_call_output later makes a tool span of its own (tool-outputs.ts). A background response outlives
+ * a broken stream (it goes on on the server: the app may resume or poll it).
  */
 export class ResponseTracker {
   private readonly responses: TurnTracker<ResponseState>;
   /** Response id → its trace (so a response continuing it by previous_response_id joins the trace). */
   private readonly chains: BoundedMap<string, Placement>;
-  /** call_id → the held response whose function call it answers. */
-  private readonly pendingCalls: BoundedMap<string, ResponseState>;
+  /** Function calls of completed responses, until the app sends their outputs. */
+  private readonly toolCalls: PendingToolCalls;
   /** Code interpreter containers already charged (a container is billed once per session). */
   private readonly containers: BoundedMap<string, true>;
 
@@ -75,17 +71,15 @@ export class ResponseTracker {
   ) {
     this.responses = new TurnTracker<ResponseState>(env, {
       noun: 'open responses',
-      // A held response ends as finished, without the tool outputs it waited for.
-      close: (st, reason) => (st.held ? this.release(st) : this.endUnfinished(st, reason)),
-      outlivesStream: (st, outcome) => st.held !== undefined || (st.background && outcome !== 'error'),
-      ttlExempt: (st) => st.held !== undefined,
+      close: (st, reason) => this.endUnfinished(st, reason),
+      outlivesStream: (st, outcome) => st.background && outcome !== 'error',
     });
     this.chains = new BoundedMap(env.maxEntities);
-    this.pendingCalls = new BoundedMap(env.maxEntities, (_id, st) => this.release(st));
+    this.toolCalls = new PendingToolCalls(env);
     this.containers = new BoundedMap(env.maxEntities);
   }
 
-  /** A create request's function_call_output items: they answer held function calls. */
+  /** A create request's function_call_output items: the app's tool work for earlier function calls. */
   onRequest(request: Obj | undefined, at: number): void {
     if (request) this.onItems(undefined, inputItems(request.input), at);
   }
@@ -93,32 +87,17 @@ export class ResponseTracker {
   /**
    * Items added to a conversation (conversations.create / items.create, ledger = the conversation) or
    * sent as a response's input: user messages count for the ledger's next response, tool outputs
-   * release the response waiting for them.
+   * make the tool spans of the calls they answer.
    */
   onItems(ledger: string | undefined, items: unknown[], at: number): void {
     const users: Obj[] = [];
     for (const raw of items) {
       const item = obj(raw);
       if (!item) continue;
-      if (item.type === 'function_call_output' || item.type === 'custom_tool_call_output') this.onToolOutput(item, at);
+      if (item.type === 'function_call_output' || item.type === 'custom_tool_call_output') this.toolCalls.output(item, at);
       else if ((item.type === undefined || item.type === 'message') && item.role === 'user') users.push(item);
     }
     if (ledger && users.length) this.store.recordRequestMessages(ledger, users);
-  }
-
-  private onToolOutput(item: Obj, at: number): void {
-    const callId = str(item.call_id);
-    const st = callId ? this.pendingCalls.peek(callId) : undefined;
-    if (!callId || !st?.held) return;
-    const rec = st.held.records.find((r) => str(r.item.call_id) === callId);
-    if (rec && rec.output === undefined) {
-      const output = item.output;
-      rec.output = typeof output === 'string' ? output : JSON.stringify(output ?? null);
-      rec.outputAt = at;
-    }
-    st.held.waiting.delete(callId);
-    this.pendingCalls.delete(callId);
-    if (st.held.waiting.size === 0) this.release(st);
   }
 
   /** A response object seen in a create, retrieve or cancel answer, or in a stream event. */
@@ -166,10 +145,7 @@ export class ResponseTracker {
     st.firstChunkAt ??= at;
     st.lastSeen = at;
     const rec = index === undefined ? undefined : st.streamed?.get(index);
-    if (rec && text) {
-      rec.deltas++;
-      rec.firstDeltaAt ??= at;
-    }
+    if (rec && text) rec.deltas++;
   }
 
   /** An `error` event in a response stream. */
@@ -199,7 +175,7 @@ export class ResponseTracker {
     this.responses.sweep(at);
   }
 
-  /** Shutdown: held responses end without their tool outputs, open ones end marked. */
+  /** Shutdown: open responses end marked. */
   endAll(reason: string): void {
     this.responses.endAll(reason);
   }
@@ -209,28 +185,10 @@ export class ResponseTracker {
     const placement = this.place(response, request, id);
     const created = via === 'create' ? call.startTime : (secondsToMs(response.created_at) ?? call.startTime);
     const startTime = Math.min(created, call.startTime);
-    const model = str(response.model) ?? str(request?.model);
-    const attributes: Attributes = {
-      ...serverAttributes(call.client),
-      [A.kind]: 'agent_step',
-      [A.operation]: 'chat',
-      [A.openaiResponseId]: id,
-      [A.responseId]: id,
-    };
-    if (placement.conversationId) {
-      attributes[A.conversationIdOpenAI] = placement.conversationId;
-      attributes[A.conversationId] = placement.conversationId;
-    } else {
-      attributes[A.conversationId] = placement.ledger;
-    }
-    if (model) attributes[A.requestModel] = str(request?.model) ?? model;
-    const previous = str(response.previous_response_id) ?? str(request?.previous_response_id);
-    if (previous) attributes[A.previousResponseId] = previous;
-    const background = response.background === true || request?.background === true;
-    if (background) attributes[A.responseBackground] = true;
+    const attributes = responseStartAttributes(call.client, identity(id, placement), request, response);
     if (via !== 'create') attributes[A.responseObservedFrom] = via;
-    requestParameters(request, attributes);
-    const name = `chat ${model ?? 'unknown'}`;
+    const requestModel = attributes[A.requestModel] as string | undefined;
+    const name = `chat ${requestModel ?? 'unknown'}`;
     const options = { kind: CLIENT, startTime, attributes, links: placement.key ? ambientLinks(call) : [] };
     const span = placement.key ? startKeyedSpan(this.env.tracer(), placement.key, name, options).span : this.env.tracer().startSpan(name, options, call.ambient);
     if (!placement.key) {
@@ -238,12 +196,8 @@ export class ResponseTracker {
       placement.key = { traceId: ctx.traceId, fallbackParentSpanId: ctx.spanId };
     }
     this.chains.set(id, placement);
-    // The user messages of the request's input are what this response answers.
-    if (request)
-      this.store.recordRequestMessages(
-        placement.ledger,
-        inputItems(request.input).filter((i) => obj(i)?.role === 'user' && (obj(i)?.type ?? 'message') === 'message'),
-      );
+    // The user messages this response answers: those its request carries for the first time.
+    if (request) this.store.recordRequestMessages(placement.ledger, newUserMessages(request, placement.conversationId !== undefined || placement.chained === true));
     const ledger = this.store.thread(placement.ledger);
     const st: ResponseState = {
       id,
@@ -255,8 +209,9 @@ export class ResponseTracker {
       lastSeen: call.endTime,
       status: '',
       polls: 0,
-      model,
-      background,
+      model: str(response.model),
+      requestModel,
+      background: attributes[A.responseBackground] === true,
       userMessages: ledger.pendingUser.splice(0),
       terminalInStream: false,
     };
@@ -270,8 +225,9 @@ export class ResponseTracker {
     if (conversationId) return { key: conversationKey(conversationId), ledger: conversationId, conversationId };
     const previous = str(response.previous_response_id) ?? str(request?.previous_response_id);
     const chain = previous ? this.chains.peek(previous) : undefined;
-    if (chain) return { key: chain.key, ledger: chain.ledger };
-    return { ledger: previous ?? id };
+    if (chain) return { key: chain.key, ledger: chain.ledger, chained: true };
+    // A chain whose earlier turns another process saw: the response it continues is the chain's id here.
+    return previous ? { ledger: previous, chained: true } : { ledger: id };
   }
 
   private finish(st: ResponseState, response: Obj, endTime: number): void {
@@ -283,18 +239,12 @@ export class ResponseTracker {
       .filter((o): o is Obj => o !== undefined);
     const records = this.itemRecords(st, output);
     const items = records.map((r) => r.item);
-    const agent = items.some(isToolItem);
-    const model = st.model ?? 'unknown';
-    span.updateName(`${agent ? 'invoke_agent' : 'chat'} ${model}`);
-    span.setAttribute(A.operation, agent ? 'invoke_agent' : 'chat');
+    // Name and operation were set at the start (what the sampler saw): the output does not change them.
     span.setAttribute(A.responseStatus, status);
     span.setAttribute(A.responsePollCount, st.polls);
     if (st.model) span.setAttribute(A.responseModel, st.model);
-    const calls = items
-      .filter((i) => i.type === 'function_call' || i.type === 'custom_tool_call')
-      .map((i) => str(i.call_id))
-      .filter((c): c is string => !!c);
-    span.setAttribute(A.finishReasons, [status === 'completed' && calls.length ? 'tool_calls' : responseFinishReason(status, response)]);
+    const calls = items.some((i) => i.type === 'function_call' || i.type === 'custom_tool_call');
+    span.setAttribute(A.finishReasons, [status === 'completed' && calls ? 'tool_calls' : responseFinishReason(status, response)]);
     span.setAttributes(usageAttributes(response.usage));
     const tier = str(response.service_tier);
     if (tier) span.setAttribute(A.serviceTier, tier);
@@ -304,44 +254,25 @@ export class ResponseTracker {
     if (RESPONSE_STATUSES.failed(status)) markApiError(span, response.error, status, `response ${status}`);
     setResponseContent(this.env.content, span, st.request, items, status);
     this.account(st, response, items);
-    if (status === 'completed' && calls.length && this.env.toolOutputWaitMs > 0) {
-      const timer = setTimeout(() => this.release(st), this.env.toolOutputWaitMs);
-      timer.unref?.();
-      st.held = { records, endTime, waiting: new Set(calls), timer };
-      this.responses.hold(st.id, st); // held: ended by release, endAll or eviction
-      for (const c of calls) this.pendingCalls.set(c, st);
-      return;
-    }
-    this.emit(st, records, endTime);
+    const callItems = this.emit(st, records, endTime);
+    // The app's tool work for these calls gets its span when it sends their outputs (tool-outputs.ts).
+    if (status !== 'completed' || !calls) return;
+    const base = this.childBase(st);
+    for (const c of callItems) this.toolCalls.add(c.item, c.span, st.placement.key!, Math.max(endTime, st.startTime), base);
   }
 
-  /** A held response ends: its tool outputs arrived, the wait ran out, or the process shuts down. */
-  private release(st: ResponseState): void {
-    const held = st.held;
-    if (!held) return;
-    st.held = undefined;
-    clearTimeout(held.timer);
-    for (const c of held.waiting) if (this.pendingCalls.peek(c) === st) this.pendingCalls.delete(c);
-    this.responses.release(st.id);
-    this.emit(st, held.records, held.endTime);
-  }
-
-  private emit(st: ResponseState, records: ItemRecord[], endTime: number): void {
+  /** The item spans, then the response span, end; returns the function call items with their spans. */
+  private emit(st: ResponseState, records: ItemRecord[], endTime: number): CallItem[] {
     const end = Math.max(endTime, st.startTime);
     try {
-      emitItemSpans(this.env, { span: st.span, base: this.childBase(st), model: st.model ?? 'unknown', vectorStoreIds: vectorStores(st.request), start: st.startTime, end }, records);
+      return emitItemSpans(this.env, { span: st.span, base: this.childBase(st), vectorStoreIds: vectorStores(st.request), start: st.startTime, end }, records);
     } finally {
       st.span.end(end);
     }
   }
 
   private childBase(st: ResponseState): Attributes {
-    const base: Attributes = { ...serverAttributes(st.call.client), [A.openaiResponseId]: st.id };
-    if (st.placement.conversationId) {
-      base[A.conversationIdOpenAI] = st.placement.conversationId;
-      base[A.conversationId] = st.placement.conversationId;
-    }
-    return base;
+    return { ...serverAttributes(st.call.client), [A.responseId]: st.id, ...identityAttributes(identity(st.id, st.placement)) };
   }
 
   /** Streamed items keep their times; a non-streamed response's items come from its output. */
@@ -378,8 +309,8 @@ export class ResponseTracker {
       totals: addTurn(ledger, cost),
       userMessages: st.userMessages,
       usage: response.usage,
-      model: st.model,
-      operation: items.some(isToolItem) ? 'invoke_agent' : 'chat',
+      model: st.requestModel ?? st.model,
+      operation: 'chat',
       errorType: RESPONSE_STATUSES.failed(st.status) ? apiErrorType(response.error, st.status) : undefined,
     });
   }
@@ -393,6 +324,10 @@ export class ResponseTracker {
     const records = st.streamed ? [...st.streamed.entries()].sort((a, b) => a[0] - b[0]).map(([, r]) => r) : [];
     this.emit(st, records, Math.max(st.lastSeen, st.startTime));
   }
+}
+
+function identity(id: string, p: Placement): ResponseIdentity {
+  return { id, conversationId: p.conversationId, chainId: p.chained ? p.ledger : undefined };
 }
 
 /** `conversation` as a request sends it (id or {id}) or a response reports it ({id}). */

@@ -103,6 +103,9 @@ export const A = {
   // Price provenance: genai-prices@<version>, override or bundled@<date checked>; the price entry matched.
   costSource: 'spanlens.cost.source',
   costPricedAs: 'spanlens.cost.priced_as',
+  requestStream: 'gen_ai.request.stream',
+  apiType: 'openai.api.type',
+  requestServiceTier: 'openai.request.service_tier',
 } as const;
 
 export const PROVIDER = 'openai';

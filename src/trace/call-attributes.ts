@@ -44,7 +44,7 @@ export function callAttributes(call: ObservedCall, route: Route): Attributes {
     attrs[A.conversationIdOpenAI] = route.conversationId;
     attrs[A.conversationId] = route.conversationId;
   }
-  if (route.responseId) attrs[A.openaiResponseId] = route.responseId;
+  if (route.responseId) attrs[A.responseId] = route.responseId;
   if (route.itemId) attrs[A.itemId] = route.itemId;
   return attrs;
 }

@@ -14,8 +14,7 @@ import { apiErrorType, markApiError, markThrown } from '../trace/errors';
  *
  * A kind keeps a `TurnTracker<S>` for its states (S extends TurnState) and gives it a `TurnKind<S>`:
  * - `close(st, reason)`: end a turn the tracker dropped (it is already out of the open map);
- * - `outlivesStream(st, outcome)`, optional: the turn stays open when its stream ends early;
- * - `ttlExempt(st)`, optional: the TTL sweep leaves the turn alone.
+ * - `outlivesStream(st, outcome)`, optional: the turn stays open when its stream ends early.
  * The kind calls `open` when a turn is first seen, `finish` at its terminal status, `closed` from its
  * `close`; streams go through `claim` / `streamError` / `streamEnd`. Accounting: turn-accounting.ts.
  */
@@ -39,7 +38,6 @@ interface TurnKind<S extends TurnState> {
   readonly noun: string;
   close(st: S, reason: string): void;
   outlivesStream?(st: S, outcome: string): boolean;
-  ttlExempt?(st: S): boolean;
 }
 
 /** The open and recently finished turns of one kind, by id. */
@@ -88,16 +86,6 @@ export class TurnTracker<S extends TurnState> {
     this.finished.set(id, true);
   }
 
-  /** A finished turn kept open for something after its end (ended later by the kind's `close`). */
-  hold(id: string, st: S): void {
-    this.active.set(id, st);
-  }
-
-  /** A held turn ended. */
-  release(id: string): void {
-    this.active.delete(id);
-  }
-
   /** The kind closed a turn (see TurnKind.close). */
   closed(id: string): void {
     this.finished.set(id, true);
@@ -136,7 +124,7 @@ export class TurnTracker<S extends TurnState> {
   /** Ends turns not seen for runTtlMs. */
   sweep(at = now()): void {
     for (const [id, st] of [...this.active.entries()]) {
-      if (!this.kind.ttlExempt?.(st) && at - st.lastSeen > this.env.runTtlMs) {
+      if (at - st.lastSeen > this.env.runTtlMs) {
         this.active.delete(id);
         this.kind.close(st, 'ttl');
       }

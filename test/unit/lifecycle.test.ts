@@ -45,7 +45,7 @@ it('TTL: a run and a background response not seen for runTtlMs end at the next s
       () => {
         const spans = t.finishedNow();
         const run = spans.find((s) => s.attributes['openai.run.id'] === runId && s.name.startsWith('invoke_agent '));
-        const response = spans.find((s) => s.attributes['openai.response.id'] === bg.id && s.attributes['spanlens.kind'] === 'agent_step');
+        const response = spans.find((s) => s.attributes['gen_ai.response.id'] === bg.id && s.attributes['spanlens.kind'] === 'agent_step');
         return run && response ? { run, response } : undefined;
       },
       3000,

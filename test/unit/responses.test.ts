@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, it } from 'node:test';
 import type { FunctionTool, Response, ResponseCreateParamsNonStreaming } from 'openai/resources/responses/responses';
 import { conversationTraceId } from '../../src/index';
+import { newUserMessages } from '../../src/responses/response-content';
 import { all, assertWellFormed, childrenOf, inTrace, one } from '../support/spans';
 import { startTracing, type SpanJSON, type Tracing } from './support/tracing';
 
@@ -23,11 +24,18 @@ before(async () => {
 after(() => t.close());
 beforeEach(() => t.reset());
 
-const responseSpan = (spans: SpanJSON[], id: string) => one(spans, /^(chat|invoke_agent) /, { 'openai.response.id': id });
+const responseSpan = (spans: SpanJSON[], id: string) => one(spans, /^chat /, { 'gen_ai.response.id': id, 'spanlens.kind': 'agent_step' });
 const items = (spans: SpanJSON[], parent: SpanJSON) => childrenOf(spans, parent).sort((a, b) => a.startMs - b.startMs);
 
 it('plain response: a chat span with usage, cost, parameters and one message item', async () => {
-  const res = await t.client.responses.create({ model: MODEL, input: 'What is the capital of France?', temperature: 0.2, max_output_tokens: 200 });
+  const res = await t.client.responses.create({
+    model: MODEL,
+    input: 'What is the capital of France?',
+    temperature: 0.2,
+    max_output_tokens: 200,
+    service_tier: 'auto',
+    text: { format: { type: 'text' } },
+  });
   const spans = await t.spans();
   assertWellFormed(spans);
   const span = responseSpan(spans, res.id);
@@ -35,6 +43,16 @@ it('plain response: a chat span with usage, cost, parameters and one message ite
   assert.equal(span.kind, 'CLIENT');
   assert.equal(span.parentSpanId, undefined);
   assert.equal(span.attributes['spanlens.kind'], 'agent_step');
+  assert.equal(span.attributes['gen_ai.operation.name'], 'chat');
+  assert.equal(span.attributes['openai.api.type'], 'responses');
+  assert.equal(span.attributes['gen_ai.request.model'], MODEL);
+  assert.equal(span.attributes['gen_ai.response.model'], res.model);
+  assert.equal(span.attributes['openai.response.id'], undefined, 'gen_ai.response.id only');
+  assert.equal(span.attributes['gen_ai.conversation.id'], undefined, 'a standalone response is no conversation');
+  assert.equal(span.attributes['gen_ai.request.stream'], undefined);
+  assert.equal(span.attributes['openai.request.service_tier'], 'auto');
+  assert.equal(span.attributes['openai.response.service_tier'], res.service_tier);
+  assert.equal(span.attributes['gen_ai.output.type'], 'text');
   assert.equal(span.attributes['openai.response.status'], 'completed');
   assert.equal(span.attributes['gen_ai.usage.input_tokens'], res.usage!.input_tokens);
   assert.equal(span.attributes['gen_ai.usage.output_tokens'], res.usage!.output_tokens);
@@ -48,6 +66,9 @@ it('plain response: a chat span with usage, cost, parameters and one message ite
   const [message, ...rest] = items(spans, span);
   assert.equal(rest.length, 0);
   assert.equal(message!.name, 'message');
+  assert.equal(message!.kind, 'INTERNAL', 'derived from the response: no inference operation of its own');
+  assert.equal(message!.attributes['gen_ai.operation.name'], undefined);
+  assert.equal(message!.attributes['gen_ai.response.id'], res.id);
   assert.equal(message!.attributes['spanlens.item.timing'], 'estimated');
   assert.ok(String(message!.attributes['gen_ai.output.messages']).includes(JSON.stringify(res.output_text).slice(1, 20)));
 });
@@ -74,10 +95,14 @@ it('conversation: one trace, the create call and each response its roots; user m
   assert.ok(Math.abs(Number(s2.attributes['spanlens.thread.cost.usd']) - total) < 1e-12);
 });
 
-it('previous_response_id chain: one trace; the function call span carries the output the app sent', async () => {
+it('previous_response_id chain: one trace; the response ends at once, the app’s tool work is its own span linked to the call', async () => {
   const r1 = await t.client.responses.create({ model: MODEL, input: 'What is the weather in Paris?', tools: [weather] });
   const call = r1.output.find((o) => o.type === 'function_call');
   assert.ok(call && call.type === 'function_call');
+  // Exported before the app does anything about the call: nothing is held back.
+  const early = responseSpan(t.finishedNow(), r1.id);
+  assert.equal(early.name, 'chat gpt-4o-mini');
+  one(childrenOf(t.finishedNow(), early), 'execute_tool get_weather');
   const r2 = await t.client.responses.create({
     model: MODEL,
     previous_response_id: r1.id,
@@ -88,18 +113,64 @@ it('previous_response_id chain: one trace; the function call span carries the ou
   const spans = await t.spans();
   assertWellFormed(spans);
   const [s1, s2, s3] = [r1, r2, r3].map((r) => responseSpan(spans, r.id));
-  assert.equal(s1!.name, 'invoke_agent gpt-4o-mini');
+  assert.equal(s1!.name, 'chat gpt-4o-mini');
+  assert.equal(s1!.attributes['gen_ai.operation.name'], 'chat');
   assert.equal(s1!.parentSpanId, undefined);
   assert.equal(s2!.traceId, s1!.traceId);
   assert.equal(s3!.traceId, s1!.traceId);
   assert.deepEqual(s1!.attributes['gen_ai.response.finish_reasons'], ['tool_calls']);
   assert.equal(s2!.attributes['openai.response.previous_id'], r1.id);
   assert.equal(s3!.attributes['spanlens.thread.run_count'], 3);
-  const tool = one(spans, 'execute_tool get_weather', { 'gen_ai.tool.call.id': call.call_id });
-  assert.equal(tool.parentSpanId, s1!.spanId);
-  assert.equal(tool.attributes['gen_ai.tool.call.arguments'], call.arguments);
-  assert.equal(tool.attributes['gen_ai.tool.call.result'], '{"celsius":21}');
-  assert.equal(tool.attributes['spanlens.tool.submitted'], true);
+  // The chain's id is its first response's: on every response after the first (the first was standalone then).
+  assert.equal(s1!.attributes['gen_ai.conversation.id'], undefined);
+  assert.equal(s2!.attributes['gen_ai.conversation.id'], r1.id);
+  assert.equal(s3!.attributes['gen_ai.conversation.id'], r1.id);
+  // The model's call: an item of the response, with its arguments.
+  const item = one(childrenOf(spans, s1!), 'execute_tool get_weather');
+  assert.equal(item.kind, 'INTERNAL');
+  assert.equal(item.attributes['gen_ai.tool.call.id'], call.call_id);
+  assert.equal(item.attributes['gen_ai.tool.call.arguments'], call.arguments);
+  assert.equal(item.attributes['gen_ai.tool.call.result'], undefined);
+  // The app's tool work: from the response's completion to the output's submission, with the result.
+  const work = one(spans, 'execute_tool get_weather', { 'gen_ai.tool.call.result': '{"celsius":21}' });
+  assert.equal(work.traceId, s1!.traceId);
+  assert.notEqual(work.parentSpanId, s1!.spanId);
+  assert.equal(work.kind, 'INTERNAL');
+  assert.equal(work.attributes['gen_ai.operation.name'], 'execute_tool');
+  assert.equal(work.attributes['gen_ai.tool.name'], 'get_weather');
+  assert.equal(work.attributes['gen_ai.tool.call.id'], call.call_id);
+  assert.equal(work.attributes['gen_ai.tool.call.arguments'], call.arguments);
+  assert.equal(work.attributes['gen_ai.response.id'], r1.id);
+  assert.deepEqual(work.links, [{ traceId: item.traceId, spanId: item.spanId, attributes: { 'spanlens.link': 'tool_call' } }]);
+  assert.ok(Math.abs(work.startMs - s1!.endMs) < 1, 'starts when the response completed');
+  assert.ok(work.endMs <= s2!.startMs + 1, 'ends when the app sent the output');
+  assert.equal(all(spans, 'execute_tool get_weather').length, 2);
+});
+
+it('a function call answered through a conversation’s items.create: the tool span is in the conversation trace, once', async () => {
+  const conv = await t.client.conversations.create({});
+  const r1 = await t.client.responses.create({ model: MODEL, conversation: conv.id, input: 'Weather in Oslo?', tools: [weather] });
+  const call = r1.output.find((o) => o.type === 'function_call');
+  assert.ok(call && call.type === 'function_call');
+  const output = { type: 'function_call_output' as const, call_id: call.call_id, output: '{"celsius":3}' };
+  await t.client.conversations.items.create(conv.id, { items: [output] });
+  await t.client.responses.create({ model: MODEL, conversation: conv.id, input: 'Thanks.', tools: [weather] });
+  const trace = inTrace(await t.spans(), conversationTraceId(conv.id));
+  const work = one(trace, 'execute_tool get_weather', { 'gen_ai.tool.call.result': '{"celsius":3}' });
+  assert.equal(work.parentSpanId, undefined);
+  assert.equal(work.attributes['gen_ai.conversation.id'], conv.id);
+  assert.equal(responseSpan(trace, r1.id).attributes['gen_ai.conversation.id'], conv.id);
+});
+
+it('a function call the app never answers: the response and its call are exported at once, no tool span ever', async () => {
+  const r = await t.client.responses.create({ model: MODEL, input: 'Weather in Bern?', tools: [weather] });
+  const spans = t.finishedNow();
+  const span = responseSpan(spans, r.id);
+  assert.deepEqual(span.attributes['gen_ai.response.finish_reasons'], ['tool_calls']);
+  const [item] = childrenOf(spans, span);
+  assert.equal(item!.name, 'execute_tool get_weather');
+  assert.ok(item!.attributes['gen_ai.tool.call.arguments']);
+  assert.equal(all(spans, 'execute_tool get_weather').length, 1);
 });
 
 it('output items: each is a child span in the run-step vocabulary; tool fees are costed', async () => {
@@ -117,7 +188,12 @@ it('output items: each is a child span in the run-step vocabulary; tool fees are
   assertWellFormed(spans);
   for (const [script, , , name, kind, subtype] of cases) {
     const span = responseSpan(spans, made[script]!.id);
-    assert.equal(span.name, `${kind === 'tool' ? 'invoke_agent' : 'chat'} gpt-4o-mini`, script);
+    assert.equal(span.name, 'chat gpt-4o-mini', script);
+    assert.equal(span.attributes['gen_ai.operation.name'], 'chat', script);
+    for (const s of items(spans, span)) {
+      assert.equal(s.kind, 'INTERNAL', `${script} ${s.name}`);
+      assert.ok(s.attributes['gen_ai.operation.name'] === undefined || s.attributes['gen_ai.operation.name'] === 'execute_tool', `${script} ${s.name}`);
+    }
     assert.deepEqual(
       items(spans, span).map((s) => s.attributes['openai.item.type']),
       made[script]!.output.map((o) => o.type),
@@ -151,8 +227,13 @@ it('streamed: the items timed by the client clock, deltas counted, time to first
   assert.equal(responses.length, 2);
   for (const span of responses) {
     assert.equal(span.attributes['openai.response.status'], 'completed');
-    assert.ok(Number(span.attributes['gen_ai.response.time_to_first_chunk']) >= 0);
+    assert.equal(span.attributes['gen_ai.request.stream'], true);
+    // Measured from the request: the first delta comes after the created / in_progress events and the item's start.
+    const ttfc = Number(span.attributes['gen_ai.response.time_to_first_chunk']) * 1000;
+    const [first] = items(spans, span);
+    assert.ok(ttfc > 0 && span.startMs + ttfc >= first!.startMs, `ttfc ${ttfc} ms from the request`);
     const [message] = items(spans, span);
+    assert.equal(message!.attributes['gen_ai.response.time_to_first_chunk'], undefined, 'the response’s, not the item’s');
     assert.equal(message!.attributes['spanlens.item.timing'], undefined);
     assert.ok(message!.startMs >= span.startMs && message!.endMs <= span.endMs);
   }
@@ -223,4 +304,49 @@ it('failed → ERROR with error.type; incomplete → its reason; an HTTP 500 is 
   const http = one(spans, 'openai.responses.create', { 'http.response.status_code': 500 });
   assert.equal(http.status.code, 'ERROR');
   assert.equal(http.attributes['error.type'], 'InternalServerError');
+});
+
+it('resent histories (the Agents SDK’s stateless turns): each user message counts once, in the turn that first carried it', async () => {
+  const q1 = { role: 'user' as const, content: 'What is the weather in Paris?' };
+  const r1 = await t.client.responses.create({ model: MODEL, instructions: 'You are a weather bot.', input: [q1], tools: [weather] });
+  const call = r1.output.find((o) => o.type === 'function_call');
+  assert.ok(call && call.type === 'function_call');
+  // The tool-loop continuation resends the question with the call and its output, as the Agents SDK does.
+  const history = [
+    q1,
+    { type: 'function_call' as const, id: call.id, call_id: call.call_id, name: call.name, arguments: call.arguments, status: 'completed' as const },
+    { type: 'function_call_output' as const, call_id: call.call_id, output: '{"celsius":21}' },
+  ];
+  const r2 = await t.client.responses.create({ model: MODEL, instructions: 'You are a weather bot.', input: history, tools: [weather] });
+  const answer = r2.output.find((o) => o.type === 'message');
+  assert.ok(answer && answer.type === 'message');
+  const q2 = { role: 'user' as const, content: 'And tomorrow?' };
+  const r3 = await t.client.responses.create({ model: MODEL, instructions: 'You are a weather bot.', input: [...history, answer, q2], tools: [weather] });
+  const spans = await t.spans();
+  const [s1, s2, s3] = [r1, r2, r3].map((r) => responseSpan(spans, r.id));
+  assert.equal(s1!.attributes['spanlens.user_message.count'], 1);
+  assert.deepEqual(s1!.attributes['spanlens.user_message.texts'], [q1.content]);
+  assert.equal(s2!.attributes['spanlens.user_message.count'], 0, 'a tool-loop continuation answers no new question');
+  assert.equal(s2!.attributes['spanlens.cost_per_user_message.usd'], undefined);
+  assert.equal(s3!.attributes['spanlens.user_message.count'], 1);
+  assert.deepEqual(s3!.attributes['spanlens.user_message.texts'], [q2.content]);
+  // The resent function_call_output made one tool span, not one per resend.
+  assert.equal(all(spans, 'execute_tool get_weather', { 'gen_ai.tool.call.result': '{"celsius":21}' }).length, 1);
+});
+
+it('newUserMessages: real-shaped inputs (stateless resends, continuations of server state)', () => {
+  const user = (text: string) => ({ type: 'message', role: 'user', content: [{ type: 'input_text', text }] });
+  const texts = (input: unknown, continues = false) => newUserMessages({ input }, continues).map((m) => JSON.stringify(m.content));
+  const assistant = { type: 'message', id: 'msg_1', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: 'Sunny.', annotations: [] }] };
+  const fc = { type: 'function_call', id: 'fc_1', call_id: 'call_1', name: 'get_weather', arguments: '{}', status: 'completed' };
+  const fco = { type: 'function_call_output', call_id: 'call_1', output: 'ok' };
+  assert.deepEqual(newUserMessages({ input: 'Hi' }, false), [{ role: 'user', content: 'Hi' }]);
+  assert.equal(texts([{ role: 'developer', content: 'Be brief.' }, user('a'), user('b')]).length, 2, 'a first turn of two messages');
+  assert.equal(texts([user('a'), fc, fco]).length, 0, 'a tool-loop continuation');
+  assert.deepEqual(texts([user('a'), fc, fco, assistant, user('b')]), [JSON.stringify([{ type: 'input_text', text: 'b' }])]);
+  assert.equal(texts([user('a'), { type: 'reasoning', id: 'rs_1', summary: [] }, assistant, { role: 'system', content: 'Note.' }, user('b')]).length, 1, 'instructions between do not reset');
+  assert.equal(texts([user('a'), { type: 'item_reference', id: 'msg_0' }, user('b')]).length, 1, 'a referenced item was answered before');
+  assert.equal(texts([fco, user('b')], true).length, 1, 'previous_response_id / conversation: the input is new');
+  assert.equal(texts([user('a'), assistant, user('b')], true).length, 2, 'previous_response_id / conversation: every user message in it is new');
+  assert.equal(texts(null).length, 0);
 });

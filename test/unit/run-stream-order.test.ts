@@ -31,7 +31,6 @@ it('a first stream ending after the submit stream took over does not end the run
     threadCost: 'process',
     maxEntities: 100,
     runTtlMs: 60_000,
-    toolOutputWaitMs: 60_000,
   };
   const store = new ConversationStore(100, content);
   const runs = new RunTracker(env, store);

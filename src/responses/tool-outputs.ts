@@ -1,0 +1,70 @@
+import type { Attributes, SpanContext } from '@opentelemetry/api';
+import { A } from '../trace/attributes';
+import { BoundedMap } from '../util/bounded-map';
+import { str, type Obj } from '../util/json';
+import { INTERNAL } from '../trace/call-attributes';
+import type { Services } from '../services';
+import { startKeyedSpan } from '../trace/trace-roots';
+import type { TraceKey } from '../trace/trace-ids';
+
+/** A function call of a completed response, waiting for the app's function_call_output. */
+interface PendingCall {
+  /** The trace of the response that made the call (its conversation's, chain's or the app's). */
+  key: TraceKey;
+  /** The function_call item span: the tool span links to it. */
+  item: SpanContext;
+  name: string;
+  /** Captured (content policy applied) arguments, if content capture is on. */
+  args?: string;
+  completedAt: number;
+  /** Attributes the response's spans share (server, response id, conversation). */
+  base: Attributes;
+}
+
+/**
+ * The app's own tool work for a response's function calls. The response's spans end when it completes;
+ * when the app later sends a `function_call_output` (the next request's input, or a conversation's
+ * items.create), a new `execute_tool {name}` span covers the time from the response's completion to that
+ * submission, with the result, in the response's trace, linked to the function_call item span. Nothing
+ * waits: a call never answered simply makes no tool span. At most maxEntities calls are remembered.
+ */
+export class PendingToolCalls {
+  private readonly calls: BoundedMap<string, PendingCall>;
+
+  constructor(private readonly env: Services) {
+    this.calls = new BoundedMap(env.maxEntities);
+  }
+
+  /** A completed response's function_call item (its span already ended). */
+  add(item: Obj, span: SpanContext, key: TraceKey, completedAt: number, base: Attributes): void {
+    const callId = str(item.call_id);
+    if (!callId) return;
+    const name = str(item.name) ?? 'function';
+    this.calls.set(callId, { key, item: span, name, args: this.env.content.capture(A.toolArguments, str(item.arguments) ?? str(item.input)), completedAt, base });
+  }
+
+  /** A function_call_output the app sent at `at`: the tool span of its call (once per call id). */
+  output(item: Obj, at: number): void {
+    const callId = str(item.call_id);
+    const call = callId === undefined ? undefined : this.calls.peek(callId);
+    if (!callId || !call) return;
+    this.calls.delete(callId);
+    const attributes: Attributes = {
+      ...call.base,
+      [A.kind]: 'tool',
+      [A.subtype]: 'function',
+      [A.operation]: 'execute_tool',
+      [A.toolName]: call.name,
+      [A.toolType]: 'function',
+      [A.toolCallId]: callId,
+    };
+    if (call.args !== undefined) attributes[A.toolArguments] = call.args;
+    const output = item.output;
+    const result = this.env.content.capture(A.toolResult, typeof output === 'string' ? output : JSON.stringify(output ?? null));
+    if (result !== undefined) attributes[A.toolResult] = result;
+    const startTime = Math.min(call.completedAt, at);
+    const links = [{ context: call.item, attributes: { 'spanlens.link': 'tool_call' } }];
+    const { span } = startKeyedSpan(this.env.tracer(), call.key, `execute_tool ${call.name}`, { kind: INTERNAL, startTime, attributes, links });
+    span.end(Math.max(startTime, at));
+  }
+}
