@@ -22,7 +22,7 @@ after(async () => {
   await Promise.all(emulators.map((e) => e.close()));
 });
 
-const responseSpan = (spans: SpanJSON[], id: string) => one(spans, /^(chat|invoke_agent) /, { 'openai.response.id': id });
+const responseSpan = (spans: SpanJSON[], id: string) => one(spans, /^chat /, { 'gen_ai.response.id': id, 'spanlens.kind': 'agent_step' });
 const items = (spans: SpanJSON[], parent: SpanJSON) => childrenOf(spans, parent).sort((a, b) => a.startMs - b.startMs);
 
 forEachCell((cell) => {
@@ -57,7 +57,9 @@ forEachCell((cell) => {
   it('metrics: token usage, duration and cost per response, chat call and embeddings call, by operation', () => {
     const metric = (name: string) => traced.metrics.find((m) => m.name === name && m.scope === '@spanlens/instrumentation-openai')!;
     const ops = (name: string) => new Set(metric(name).points.map((p) => p.attributes['gen_ai.operation.name']));
-    for (const op of ['chat', 'invoke_agent', 'embeddings']) {
+    // A response is an inference operation (chat) whatever its output; no Assistants runs in these flows.
+    assert.ok(!ops('gen_ai.client.operation.duration').has('invoke_agent'));
+    for (const op of ['chat', 'embeddings']) {
       assert.ok(ops('gen_ai.client.operation.duration').has(op), `duration for ${op}`);
       assert.ok(ops('gen_ai.client.token.usage').has(op), `tokens for ${op}`);
     }
@@ -109,21 +111,28 @@ forEachCell((cell) => {
     assert.ok(all(trace, 'openai.conversations.items.list').length >= 1, 'the app’s item listing is in the conversation trace');
   });
 
-  it('chain: previous_response_id joins the first response’s trace; the function call span carries the output the app sent', () => {
+  it('chain: previous_response_id joins the first response’s trace; the app’s tool work is a span of its own, linked to the call', () => {
     const { responses, call } = r('chain').result;
     const spans = r('chain').spans;
     const [s1, s2, s3] = responses.map((x: { id: string }) => responseSpan(spans, x.id));
     assert.equal(s2!.traceId, s1!.traceId);
     assert.equal(s3!.traceId, s1!.traceId);
-    assert.equal(s1!.name, 'invoke_agent gpt-4o-mini');
+    assert.equal(s1!.name, 'chat gpt-4o-mini');
     assert.deepEqual(s1!.attributes['gen_ai.response.finish_reasons'], ['tool_calls']);
-    assert.equal(s2!.attributes['openai.response.previous_id'], s1!.attributes['openai.response.id']);
-    const tool = one(spans, 'execute_tool get_weather', { 'gen_ai.tool.call.id': call.id });
-    assert.equal(tool.parentSpanId, s1!.spanId);
-    assert.equal(tool.attributes['gen_ai.tool.call.arguments'], call.arguments);
-    assert.equal(tool.attributes['gen_ai.tool.call.result'], JSON.stringify({ celsius: 21 }));
-    assert.equal(tool.attributes['spanlens.tool.submitted'], true);
-    assert.ok(Number(tool.attributes['spanlens.tool.output_wait_ms']) >= 0);
+    assert.equal(s2!.attributes['openai.response.previous_id'], s1!.attributes['gen_ai.response.id']);
+    assert.equal(s1!.attributes['gen_ai.conversation.id'], undefined);
+    assert.equal(s3!.attributes['gen_ai.conversation.id'], s1!.attributes['gen_ai.response.id'], 'the chain’s id: its first response’s');
+    const item = one(childrenOf(spans, s1!), 'execute_tool get_weather', { 'gen_ai.tool.call.id': call.id });
+    assert.equal(item.attributes['gen_ai.tool.call.arguments'], call.arguments);
+    assert.equal(item.attributes['gen_ai.tool.call.result'], undefined);
+    const work = one(spans, 'execute_tool get_weather', { 'gen_ai.tool.call.id': call.id, 'gen_ai.tool.call.result': JSON.stringify({ celsius: 21 }) });
+    assert.equal(work.traceId, s1!.traceId);
+    assert.equal(work.attributes['gen_ai.tool.call.arguments'], call.arguments);
+    assert.deepEqual(
+      work.links.map((l) => l.spanId),
+      [item.spanId],
+    );
+    assert.ok(work.startMs >= s1!.endMs - 1 && work.endMs <= s2!.startMs + 1, 'from the response’s completion to the output’s submission');
     assert.equal(s3!.attributes['spanlens.thread.run_count'], 3);
   });
 
@@ -142,7 +151,8 @@ forEachCell((cell) => {
       const item = one(items(spans, span), name);
       assert.equal(item.attributes['spanlens.kind'], kind, script);
       assert.equal(item.attributes['spanlens.subtype'], subtype, script);
-      assert.equal(span.name, `${kind === 'tool' ? 'invoke_agent' : 'chat'} gpt-4o-mini`, script);
+      assert.equal(span.name, 'chat gpt-4o-mini', script);
+      assert.equal(item.kind, 'INTERNAL', script);
       assert.deepEqual(
         items(spans, span).map((s) => s.attributes['openai.item.type']),
         res[script].types,
@@ -175,6 +185,7 @@ forEachCell((cell) => {
     assert.equal(responses.length, 2);
     for (const span of responses) {
       assert.ok(Number(span.attributes['gen_ai.response.time_to_first_chunk']) >= 0);
+      assert.equal(span.attributes['gen_ai.request.stream'], true);
       assert.equal(span.attributes['openai.response.status'], 'completed');
       const [message] = items(spans, span);
       assert.equal(message!.attributes['spanlens.item.timing'], undefined);
@@ -184,7 +195,8 @@ forEachCell((cell) => {
     const fn = r('stream-function');
     const first = responseSpan(fn.spans, fn.result.first.id);
     assert.equal(responseSpan(fn.spans, fn.result.answer.id).traceId, first.traceId);
-    assert.equal(one(fn.spans, 'execute_tool get_weather').attributes['gen_ai.tool.call.result'], '{"celsius":25}');
+    assert.equal(one(childrenOf(fn.spans, first), 'execute_tool get_weather').attributes['gen_ai.tool.call.result'], undefined);
+    one(fn.spans, 'execute_tool get_weather', { 'gen_ai.tool.call.result': '{"celsius":25}' });
   });
 
   it('parse: the structured answer is the message item’s output', () => {
@@ -200,7 +212,7 @@ forEachCell((cell) => {
     assert.equal(span.attributes['openai.response.status'], 'completed');
     assert.equal(span.attributes['spanlens.response.end_reason'], undefined);
     assert.equal(span.attributes['openai.response.background'], true);
-    assert.equal(all(r('resume').spans, /^(chat|invoke_agent) /, { 'spanlens.kind': 'agent_step' }).length, 1);
+    assert.equal(all(r('resume').spans, /^chat /, { 'spanlens.kind': 'agent_step' }).length, 1);
   });
 
   it('a stream the app breaks off ends its response span, marked stream_aborted', () => {
@@ -330,7 +342,7 @@ forEachCell((cell) => {
     for (const r of Object.values(run.scenarios)) for (const resp of r.result.responses ?? []) if (resp.text) assert.ok(!dump.includes(resp.text.slice(0, 24)), 'answer text leaked');
   });
 
-  it('a function call the app never answers: the response ends after toolOutputWaitMs, its tool span unsubmitted', async () => {
+  it('a function call the app never answers: the response and its call item end with the response, no tool span (toolOutputWaitMs accepted, unused)', async () => {
     const emulator = await fresh();
     const run = await runCell(cell, {
       scenarios: [{ name: 'u', module: MODULE, args: { flow: 'unanswered', waitMs: 300 } }],
@@ -341,9 +353,10 @@ forEachCell((cell) => {
     const span = responseSpan(u.spans, u.result.id);
     assert.deepEqual(span.attributes['gen_ai.response.finish_reasons'], ['tool_calls']);
     const tool = one(u.spans, 'execute_tool get_weather');
-    assert.equal(tool.attributes['spanlens.tool.submitted'], false);
+    assert.equal(tool.parentSpanId, span.spanId);
+    assert.ok(tool.attributes['gen_ai.tool.call.arguments']);
     assert.equal(tool.attributes['gen_ai.tool.call.result'], undefined);
-    assert.ok(span.endMs - span.startMs < 300, 'the span ends at the response, not when the wait ran out');
+    assert.ok(span.endMs - span.startMs < 300, 'the span ends at the response, not when a wait ran out');
   });
 
   it('redaction hook and truncation apply to every captured value of the new spans', async () => {

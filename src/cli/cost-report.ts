@@ -68,8 +68,9 @@ export interface ThreadCostReport {
 
 const KIND = 'spanlens.kind';
 const RUN_ID = 'openai.run.id';
-// A Responses API response is a conversation's turn, as a run is a thread's.
-const RESPONSE_ID = 'openai.response.id';
+// A Responses API response is a conversation's turn, as a run is a thread's (openai.response.id: before 0.2).
+const RESPONSE_ID = 'gen_ai.response.id';
+const OLD_RESPONSE_ID = 'openai.response.id';
 const COST = 'spanlens.cost.usd';
 const INPUT = 'gen_ai.usage.input_tokens';
 const CACHED = 'gen_ai.usage.cache_read.input_tokens';
@@ -179,7 +180,7 @@ function readRun(span: TraceSpan, pricing: Pricing): RunSpan {
     costNanos = priced?.total;
   }
   const cost: RunCost = {
-    runId: stringAttr(span, RUN_ID) ?? stringAttr(span, RESPONSE_ID) ?? `(span ${span.spanId})`,
+    runId: stringAttr(span, RUN_ID) ?? stringAttr(span, RESPONSE_ID) ?? stringAttr(span, OLD_RESPONSE_ID) ?? `(span ${span.spanId})`,
     status: stringAttr(span, 'openai.run.status') ?? stringAttr(span, 'openai.response.status'),
     model,
     startUs: span.startUs,

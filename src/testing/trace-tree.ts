@@ -21,7 +21,7 @@ function details(s: SpanLike): string {
     a['openai.step.id'] ??
     a['openai.item.id'] ??
     a['openai.run.id'] ??
-    a['openai.response.id'] ??
+    (a['spanlens.kind'] === 'agent_step' ? a['gen_ai.response.id'] : undefined) ??
     (a['spanlens.thread.created'] ? a['openai.thread.id'] : undefined) ??
     (a['spanlens.conversation.created'] ? a['openai.conversation.id'] : undefined) ??
     a['gen_ai.agent.id'];

@@ -101,7 +101,7 @@ const FLOWS = {
   },
 
   async unanswered({ client, sleep, args }) {
-    // A function call the app never answers: the response's spans end after toolOutputWaitMs.
+    // A function call the app never answers: the response's spans end with it, no tool span follows.
     const r = await client.responses.create({ model: MODEL, input: 'Weather in Bern?', tools: [weather] });
     await sleep(args.waitMs ?? 0);
     return brief(r);
