@@ -241,7 +241,7 @@ export class RunMachine {
     stampStepEnd(step, status, nowSeconds());
     if (status === 'completed') {
       this.completionUsed += completion;
-      step.usage = makeUsage(this.stepPrompt.get(step.id) ?? 0, completion);
+      step.usage = makeUsage(this.stepPrompt.get(step.id) ?? 0, completion, this.stepCached.get(step.id) ?? 0);
     }
     this.log(`thread.run.step.${status}` as StreamEventName, clone(step));
   }
@@ -315,13 +315,7 @@ export class RunMachine {
   // ---- endings -----------------------------------------------------------------------------------
 
   private usage(): WireRun['usage'] {
-    const steps = this.ctx.store.runSteps(this.run.id);
-    let cached = 0;
-    for (const s of steps) if (s.usage) cached += this.stepCached.get(s.id) ?? 0;
-    return sumUsage(
-      steps.map((s) => s.usage),
-      this.cachePrefix === null ? null : cached,
-    );
+    return sumUsage(this.ctx.store.runSteps(this.run.id).map((s) => s.usage));
   }
 
   complete(): void {
