@@ -3,7 +3,8 @@ import { badRequest, invalidType, invalidValue, missingParam } from '../engine/e
 import { paginate, queryList, type Query } from '../http/pagination';
 import { route, type ApiRequest, type Route } from '../http/router';
 import type { Deps } from './deps';
-import type { RunMachine, RunParams, ToolOutput } from './run-machine';
+import type { RunMachine } from './run-machine';
+import type { RunParams, ToolOutput } from './run-objects';
 import { FILE_SEARCH_CONTENT, stepView } from './step-view';
 import { runStream } from './stream-runs';
 import type { WireRun } from '../engine/types';
@@ -75,93 +76,108 @@ function toolOutputs(body: v.Body): ToolOutput[] {
   });
 }
 
-export function runRoutes(deps: Deps): Route[] {
+const param = (req: ApiRequest, name: string) => req.params[name] as string;
+
+function machineOf({ store, engine }: Deps, req: ApiRequest): RunMachine {
+  const run = store.run(param(req, 'thread_id'), param(req, 'run_id'));
+  const m = engine.machine(run.id);
+  if (!m) throw new Error(`run ${run.id} has no state machine`);
+  return m;
+}
+
+/** POST /threads/runs: a new thread and its first run; the thread goes again when the run is refused. */
+function createThreadAndRun(deps: Deps, req: ApiRequest): unknown {
   const { store, entities, engine } = deps;
-  const p = (req: ApiRequest, name: string) => req.params[name] as string;
+  const body = v.asBody(req.body);
+  const stream = wantsStream(body);
+  const include = includes(req.query);
+  const assistantId = v.requiredString(body, 'assistant_id');
+  const params = runParams(body, deps, true);
+  const threadBody = v.optionalObject(body, 'thread') ?? {};
+  const assistant = store.assistant(assistantId);
+  const rec = entities.createThread(threadBody);
+  try {
+    const m = engine.createRun(rec, assistant, params, { include, additionalMessages: [], threadCreated: true });
+    return stream ? runStream(m, 0) : m.run;
+  } catch (err) {
+    store.threads.delete(rec.thread.id);
+    throw err;
+  }
+}
 
-  const machineOf = (req: ApiRequest): RunMachine => {
-    const run = store.run(p(req, 'thread_id'), p(req, 'run_id'));
-    const m = engine.machine(run.id);
-    if (!m) throw new Error(`run ${run.id} has no state machine`);
-    return m;
-  };
+function createRun(deps: Deps, req: ApiRequest): unknown {
+  const { store, entities, engine } = deps;
+  const rec = store.thread(param(req, 'thread_id'));
+  const body = v.asBody(req.body);
+  const stream = wantsStream(body);
+  const include = includes(req.query);
+  const assistantId = v.requiredString(body, 'assistant_id');
+  const params = runParams(body, deps, false);
+  const additional: ParsedMessage[] = (v.optionalArray(body, 'additional_messages') ?? []).map((m, i) => entities.parseMessage(m, `additional_messages[${i}]`));
+  const assistant = store.assistant(assistantId);
+  const m = engine.createRun(rec, assistant, params, { include, additionalMessages: additional, threadCreated: false });
+  return stream ? runStream(m, 0) : m.run;
+}
 
+function modifyRun({ store }: Deps, req: ApiRequest): WireRun {
+  const run = store.run(param(req, 'thread_id'), param(req, 'run_id'));
+  const body = v.asBody(req.body);
+  // Recorded real-API behaviour: a run that is being worked on cannot be modified.
+  if (run.status === 'queued' || run.status === 'in_progress' || run.status === 'cancelling') {
+    throw badRequest(`Cannot update run with status '${run.status}'.`);
+  }
+  if (v.has(body, 'metadata')) run.metadata = v.metadata(body) ?? {};
+  return run;
+}
+
+function submitOutputs(deps: Deps, req: ApiRequest): unknown {
+  const m = machineOf(deps, req);
+  const body = v.asBody(req.body);
+  const stream = wantsStream(body);
+  // The stream of a submit starts with what the outputs set off: the tool_calls step completing.
+  const from = m.transitions.length;
+  m.submitToolOutputs(toolOutputs(body));
+  return stream ? runStream(m, from) : m.run;
+}
+
+function stepRoutes({ store }: Deps): Route[] {
   return [
-    // createAndRun: must precede POST /threads/:thread_id.
-    route('POST', '/threads/runs', (req) => {
-      const body = v.asBody(req.body);
-      const stream = wantsStream(body);
-      const include = includes(req.query);
-      const assistantId = v.requiredString(body, 'assistant_id');
-      const params = runParams(body, deps, true);
-      const threadBody = v.optionalObject(body, 'thread') ?? {};
-      const assistant = store.assistant(assistantId);
-      const rec = entities.createThread(threadBody);
-      try {
-        const m = engine.createRun(rec, assistant, params, { include, additionalMessages: [], threadCreated: true });
-        return stream ? runStream(m, 0) : m.run;
-      } catch (err) {
-        store.threads.delete(rec.thread.id);
-        throw err;
-      }
-    }),
-
-    route('POST', '/threads/:thread_id/runs', (req) => {
-      const rec = store.thread(p(req, 'thread_id'));
-      const body = v.asBody(req.body);
-      const stream = wantsStream(body);
-      const include = includes(req.query);
-      const assistantId = v.requiredString(body, 'assistant_id');
-      const params = runParams(body, deps, false);
-      const additional: ParsedMessage[] = (v.optionalArray(body, 'additional_messages') ?? []).map((m, i) => entities.parseMessage(m, `additional_messages[${i}]`));
-      const assistant = store.assistant(assistantId);
-      const m = engine.createRun(rec, assistant, params, { include, additionalMessages: additional, threadCreated: false });
-      return stream ? runStream(m, 0) : m.run;
-    }),
-    route('GET', '/threads/:thread_id/runs', (req) => {
-      const rec = store.thread(p(req, 'thread_id'));
-      const runs = rec.runIds.map((id) => store.runs.get(id)).filter((r): r is WireRun => r !== undefined);
-      return paginate(runs, req.query);
-    }),
-    route('GET', '/threads/:thread_id/runs/:run_id', (req) => {
-      const m = machineOf(req);
-      m.poll();
-      return m.run;
-    }),
-    route('POST', '/threads/:thread_id/runs/:run_id', (req) => {
-      const run = store.run(p(req, 'thread_id'), p(req, 'run_id'));
-      const body = v.asBody(req.body);
-      // Recorded real-API behaviour: a run that is being worked on cannot be modified.
-      if (run.status === 'queued' || run.status === 'in_progress' || run.status === 'cancelling') {
-        throw badRequest(`Cannot update run with status '${run.status}'.`);
-      }
-      if (v.has(body, 'metadata')) run.metadata = v.metadata(body) ?? {};
-      return run;
-    }),
-    route('POST', '/threads/:thread_id/runs/:run_id/cancel', (req) => {
-      const m = machineOf(req);
-      m.cancel();
-      return m.run;
-    }),
-    route('POST', '/threads/:thread_id/runs/:run_id/submit_tool_outputs', (req) => {
-      const m = machineOf(req);
-      const body = v.asBody(req.body);
-      const stream = wantsStream(body);
-      // The stream of a submit starts with what the outputs set off: the tool_calls step completing.
-      const from = m.transitions.length;
-      m.submitToolOutputs(toolOutputs(body));
-      return stream ? runStream(m, from) : m.run;
-    }),
-
     route('GET', '/threads/:thread_id/runs/:run_id/steps', (req) => {
-      const run = store.run(p(req, 'thread_id'), p(req, 'run_id'));
+      const run = store.run(param(req, 'thread_id'), param(req, 'run_id'));
       const withContent = includes(req.query).length > 0;
       const page = paginate(store.runSteps(run.id), req.query);
       return { ...page, data: page.data.map((s) => stepView(s, withContent)) };
     }),
     route('GET', '/threads/:thread_id/runs/:run_id/steps/:step_id', (req) => {
-      const step = store.step(p(req, 'thread_id'), p(req, 'run_id'), p(req, 'step_id'));
+      const step = store.step(param(req, 'thread_id'), param(req, 'run_id'), param(req, 'step_id'));
       return stepView(step, includes(req.query).length > 0);
     }),
+  ];
+}
+
+export function runRoutes(deps: Deps): Route[] {
+  const { store } = deps;
+  return [
+    // createAndRun: must precede POST /threads/:thread_id.
+    route('POST', '/threads/runs', (req) => createThreadAndRun(deps, req)),
+    route('POST', '/threads/:thread_id/runs', (req) => createRun(deps, req)),
+    route('GET', '/threads/:thread_id/runs', (req) => {
+      const rec = store.thread(param(req, 'thread_id'));
+      const runs = rec.runIds.map((id) => store.runs.get(id)).filter((r): r is WireRun => r !== undefined);
+      return paginate(runs, req.query);
+    }),
+    route('GET', '/threads/:thread_id/runs/:run_id', (req) => {
+      const m = machineOf(deps, req);
+      m.poll();
+      return m.run;
+    }),
+    route('POST', '/threads/:thread_id/runs/:run_id', (req) => modifyRun(deps, req)),
+    route('POST', '/threads/:thread_id/runs/:run_id/cancel', (req) => {
+      const m = machineOf(deps, req);
+      m.cancel();
+      return m.run;
+    }),
+    route('POST', '/threads/:thread_id/runs/:run_id/submit_tool_outputs', (req) => submitOutputs(deps, req)),
+    ...stepRoutes(deps),
   ];
 }

@@ -2,8 +2,10 @@ import type { ParsedMessage } from '../engine/entities';
 import { badRequest } from '../engine/errors';
 import { nowSeconds, type ThreadRecord } from '../engine/store';
 import type { WireAssistant, WireRun } from '../engine/types';
-import { clone, RUN_TTL_SECONDS, RunMachine, type EngineContext, type RunParams } from './run-machine';
-import { chooseScript } from './scripts';
+import { clone } from '../engine/stage';
+import { RunMachine } from './run-machine';
+import { RUN_TTL_SECONDS, type EngineContext, type RunParams } from './run-objects';
+import { chooseScript, scriptStages } from './scripts';
 
 // The run machines of one emulator, by run id, and the creation of a run (run-machine.ts runs it).
 
@@ -79,6 +81,7 @@ export class RunEngine {
     rec.runIds.push(run.id);
     store.runSteps(run.id);
     const machine = new RunMachine(this.ctx, run, rec, assistant, script, options.include, hadPreviousRun, options.threadCreated);
+    machine.load(scriptStages(machine));
     this.machines.set(run.id, machine);
     return machine;
   }

@@ -1,26 +1,26 @@
-import type { Entities } from '../engine/entities';
 import { badRequest } from '../engine/errors';
-import { lastUserText, tokenPieces, truncateToTokens } from '../engine/generate';
+import { lastUserText, truncateToTokens } from '../engine/generate';
 import type { EmulatorScript } from '../options';
-import type { Stage } from '../engine/stage';
-import { scriptStages } from './scripts';
-import { isTerminal, nowSeconds, type Store, type ThreadRecord } from '../engine/store';
-import type {
-  AssistantTool,
-  MessageContent,
-  Metadata,
-  RequiredToolCall,
-  RunStatus,
-  StreamEventName,
-  TextAnnotation,
-  ToolCall,
-  ToolResources,
-  WireAssistant,
-  WireMessage,
-  WireRun,
-  WireStep,
-} from '../engine/types';
+import { clone, StageQueue, type Stage } from '../engine/stage';
+import { isTerminal, nowSeconds, type ThreadRecord } from '../engine/store';
+import type { MessageContent, RequiredToolCall, RunStatus, StreamEventName, TextAnnotation, ToolCall, WireAssistant, WireMessage, WireRun, WireStep } from '../engine/types';
 import { makeUsage, promptTokens, sumUsage, tokens } from '../engine/usage';
+import {
+  matchToolOutputs,
+  messageDeltas,
+  newRunMessage,
+  newStepObject,
+  RUN_TTL_SECONDS,
+  SERVER_ERROR,
+  stampStepEnd,
+  stepDeltaData,
+  toolCallDeltas,
+  writeToolOutputs,
+  type AfterOutputs,
+  type EngineContext,
+  type ToolOutput,
+  type Transition,
+} from './run-objects';
 
 // The run state machine. A script (scripts.ts) is a list of stages; each stage mutates the run, its
 // steps and its messages and logs every change as a transition named like the Assistants SSE event it
@@ -28,57 +28,10 @@ import { makeUsage, promptTokens, sumUsage, tokens } from '../engine/usage';
 // snapshot of the object. Polling runs one stage per `pollsPerStatus` retrieves; a streamed request runs
 // the stages itself (step()) and writes the logged transitions as SSE events in the same order.
 
-export interface Transition {
-  event: StreamEventName;
-  data: unknown;
-}
-
-export interface EngineContext {
-  store: Store;
-  entities: Entities;
-  seed: number;
-  pollsPerStatus: number;
-}
-
-/** Run fields a create / createAndRun request may set (already validated). */
-export interface RunParams {
-  model?: string | null;
-  instructions?: string | null;
-  additional_instructions?: string | null;
-  tools?: AssistantTool[];
-  tool_resources?: ToolResources;
-  metadata?: Metadata;
-  temperature?: number | null;
-  top_p?: number | null;
-  max_completion_tokens?: number | null;
-  max_prompt_tokens?: number | null;
-  truncation_strategy?: WireRun['truncation_strategy'];
-  response_format?: WireRun['response_format'];
-  tool_choice?: WireRun['tool_choice'];
-  parallel_tool_calls?: boolean;
-  reasoning_effort?: string | null;
-}
-
-export interface ToolOutput {
-  tool_call_id: string;
-  output: string;
-}
-
-/** What a script wants to happen once tool outputs arrive. */
-export type AfterOutputs = (results: ReadonlyArray<{ call: RequiredToolCall; output: string }>) => Stage[];
-
-export const RUN_TTL_SECONDS = 600;
-const SERVER_ERROR = { code: 'server_error' as const, message: 'Sorry, something went wrong.' };
-
-export function clone<T>(x: T): T {
-  return structuredClone(x);
-}
-
 export class RunMachine {
   readonly transitions: Transition[] = [];
-  private stages: Stage[] = [];
+  private readonly stages = new StageQueue();
   private waiting: 'tool_outputs' | 'cancel' | null = null;
-  private observations = 1;
   private afterOutputs: AfterOutputs | null = null;
   private pendingCalls: RequiredToolCall[] = [];
   private pendingStep: WireStep | null = null;
@@ -121,7 +74,11 @@ export class RunMachine {
     if (threadCreated) this.log('thread.created', clone(thread.thread));
     this.log('thread.run.created', clone(run));
     this.log('thread.run.queued', clone(run));
-    this.stages = scriptStages(this);
+  }
+
+  /** Sets the script's stages (built by `scripts.ts`, which drives this machine). */
+  load(stages: Stage[]): void {
+    this.stages.load(stages);
   }
 
   // ---- driving -----------------------------------------------------------------------------------
@@ -133,41 +90,24 @@ export class RunMachine {
   /** A GET retrieve: shows the current stage `pollsPerStatus` times, then runs the next one. */
   poll(): void {
     if (isTerminal(this.run.status) || this.waiting === 'cancel' || this.streaming) return;
-    const p = this.ctx.pollsPerStatus;
     if (this.waiting === 'tool_outputs') {
-      if (this.script !== 'expired') return;
-      if (p <= 0 || this.observations >= p) this.expire();
-      else this.observations++;
+      if (this.script === 'expired' && this.stages.seenEnough(this.ctx.pollsPerStatus)) this.expire();
       return;
     }
-    if (p <= 0) {
-      this.drain();
-      return;
-    }
-    if (this.observations >= p) {
-      this.advance();
-      this.observations = 1;
-    } else {
-      this.observations++;
-    }
+    this.stages.poll(this.ctx.pollsPerStatus, () => this.drain());
   }
 
   /** Runs stages until the run waits (tool outputs, a cancel) or ends; returns the new transitions. */
   drain(): Transition[] {
     const from = this.transitions.length;
-    while (!isTerminal(this.run.status) && this.waiting === null && this.stages.length > 0) this.advance();
+    while (!isTerminal(this.run.status) && this.waiting === null && !this.stages.empty) this.stages.advance();
     return this.transitions.slice(from);
-  }
-
-  private advance(): void {
-    const stage = this.stages.shift();
-    if (stage) stage();
   }
 
   /** Runs the next stage unless the run waits or has ended; false when there was nothing to run. */
   step(): boolean {
-    if (isTerminal(this.run.status) || this.waiting !== null || this.stages.length === 0) return false;
-    this.advance();
+    if (isTerminal(this.run.status) || this.waiting !== null || this.stages.empty) return false;
+    this.stages.advance();
     return true;
   }
 
@@ -190,25 +130,9 @@ export class RunMachine {
     if (this.run.status !== 'requires_action' || this.waiting !== 'tool_outputs' || !this.pendingStep) {
       throw badRequest(`Runs in status "${this.run.status}" do not accept tool outputs.`);
     }
-    const expected = this.pendingCalls.map((c) => c.id);
-    const got = outputs.map((o) => o.tool_call_id);
-    const sameSet = got.length === expected.length && new Set(got).size === got.length && got.every((id) => expected.includes(id));
-    if (!sameSet) {
-      const fmt = (ids: string[]) => `[${ids.map((id) => `'${id}'`).join(', ')}]`;
-      throw badRequest(`Expected tool outputs for call_ids ${fmt(expected)}, got ${fmt(got)}`, 'tool_outputs');
-    }
     const step = this.pendingStep;
-    const results = this.pendingCalls.map((call) => {
-      const output = outputs.find((o) => o.tool_call_id === call.id)?.output ?? '';
-      return { call, output };
-    });
-    if (step.step_details.type === 'tool_calls') {
-      for (const tc of step.step_details.tool_calls) {
-        if (tc.type !== 'function') continue;
-        const r = results.find((x) => x.call.id === tc.id);
-        if (r) tc.function.output = r.output;
-      }
-    }
+    const results = matchToolOutputs(this.pendingCalls, outputs);
+    writeToolOutputs(step, results);
     let completion = 0;
     for (const r of results) {
       completion += 3 + tokens(r.call.function.name) + tokens(r.call.function.arguments);
@@ -222,8 +146,7 @@ export class RunMachine {
     this.waiting = null;
     this.run.required_action = null;
     this.setStatus('queued');
-    this.stages = next;
-    this.observations = 1;
+    this.stages.load(next);
   }
 
   cancel(): void {
@@ -236,8 +159,7 @@ export class RunMachine {
     this.afterOutputs = null;
     this.run.required_action = null;
     this.setStatus('cancelling');
-    this.stages = [() => this.cancelled()];
-    this.observations = 1;
+    this.stages.load([() => this.cancelled()]);
     this.changed();
   }
 
@@ -285,25 +207,7 @@ export class RunMachine {
   }
 
   private newStep(type: WireStep['type'], details: WireStep['step_details']): WireStep {
-    const step: WireStep = {
-      id: this.ctx.store.newId('step'),
-      object: 'thread.run.step',
-      created_at: nowSeconds(),
-      run_id: this.run.id,
-      assistant_id: this.run.assistant_id,
-      thread_id: this.run.thread_id,
-      type,
-      status: 'in_progress',
-      cancelled_at: null,
-      completed_at: null,
-      expires_at: this.expiresAt,
-      expired_at: null,
-      failed_at: null,
-      last_error: null,
-      step_details: details,
-      usage: null,
-      metadata: null,
-    };
+    const step = newStepObject(this.run, this.ctx.store.newId('step'), this.expiresAt, type, details);
     this.promptForStep(step.id);
     this.ctx.store.runSteps(this.run.id).push(step);
     this.log('thread.run.step.created', clone(step));
@@ -317,61 +221,27 @@ export class RunMachine {
     return step;
   }
 
-  /**
-   * Adds tool calls to a tool_calls step, logged as step deltas the way the real stream sends them: a
-   * first delta with the id and empty fields, then the code input / function arguments a token or so
-   * at a time (recorded for code_interpreter). A file_search delta carries `file_search: {}` only (the
-   * SDK documents it as always empty); the results are in the step snapshots.
-   */
+  /** Adds tool calls to a tool_calls step, logged as step deltas the way the real stream sends them. */
   addToolCalls(step: WireStep, calls: ToolCall[]): void {
     if (step.step_details.type !== 'tool_calls') return;
     const list = step.step_details.tool_calls;
     for (const call of calls) {
       const index = list.length;
       list.push(call);
-      if (call.type === 'function') {
-        this.stepDelta(step, { index, id: call.id, type: 'function', function: { name: call.function.name, arguments: '', output: null } });
-        for (const piece of tokenPieces(call.function.arguments)) {
-          this.stepDelta(step, { index, type: 'function', function: { arguments: piece } });
-        }
-      } else if (call.type === 'code_interpreter') {
-        this.stepDelta(step, { index, id: call.id, type: 'code_interpreter', code_interpreter: { input: '', outputs: [] } });
-        for (const piece of tokenPieces(call.code_interpreter.input)) {
-          this.stepDelta(step, { index, type: 'code_interpreter', code_interpreter: { input: piece } });
-        }
-      } else {
-        this.stepDelta(step, { index, id: call.id, type: 'file_search', file_search: {} });
-      }
+      for (const delta of toolCallDeltas(index, call)) this.log('thread.run.step.delta', stepDeltaData(step.id, delta));
     }
-  }
-
-  private stepDelta(step: WireStep, toolCall: Record<string, unknown>): void {
-    this.log('thread.run.step.delta', {
-      id: step.id,
-      object: 'thread.run.step.delta',
-      delta: { step_details: { type: 'tool_calls', tool_calls: [toolCall] } },
-    });
   }
 
   /** Logs a change of a tool call already in the step (e.g. code interpreter outputs). */
   toolCallDelta(step: WireStep, index: number, delta: Record<string, unknown>): void {
-    this.stepDelta(step, { index, ...delta });
+    this.log('thread.run.step.delta', stepDeltaData(step.id, { index, ...delta }));
   }
 
   finishStep(step: WireStep, status: 'completed' | 'failed' | 'cancelled' | 'expired', completion = 0): void {
-    const now = nowSeconds();
-    step.status = status;
+    stampStepEnd(step, status, nowSeconds());
     if (status === 'completed') {
-      step.completed_at = now;
       this.completionUsed += completion;
-      step.usage = makeUsage(this.stepPrompt.get(step.id) ?? 0, completion);
-    } else if (status === 'failed') {
-      step.failed_at = now;
-      step.last_error = { ...SERVER_ERROR };
-    } else if (status === 'cancelled') {
-      step.cancelled_at = now;
-    } else {
-      step.expired_at = now;
+      step.usage = makeUsage(this.stepPrompt.get(step.id) ?? 0, completion, this.stepCached.get(step.id) ?? 0);
     }
     this.log(`thread.run.step.${status}` as StreamEventName, clone(step));
   }
@@ -390,22 +260,7 @@ export class RunMachine {
   beginMessage(): void {
     const messageId = this.ctx.store.newId('msg');
     const step = this.newStep('message_creation', { type: 'message_creation', message_creation: { message_id: messageId } });
-    const message: WireMessage = {
-      id: messageId,
-      object: 'thread.message',
-      created_at: nowSeconds(),
-      assistant_id: this.run.assistant_id,
-      thread_id: this.run.thread_id,
-      run_id: this.run.id,
-      status: 'in_progress',
-      incomplete_details: null,
-      incomplete_at: null,
-      completed_at: null,
-      role: 'assistant',
-      content: [],
-      attachments: [],
-      metadata: {},
-    };
+    const message = newRunMessage(this.run, messageId);
     this.thread.messages.push(message);
     this.log('thread.message.created', clone(message));
     this.log('thread.message.in_progress', clone(message));
@@ -451,53 +306,16 @@ export class RunMachine {
     else this.complete();
   }
 
-  /**
-   * Logs the text as message deltas of a few words each; a citation marker comes in its own delta with
-   * its annotation (so every text delta has a `value`), the first delta carries `annotations: []` as
-   * recorded, and extra content parts (images) follow as deltas of their own index.
-   */
+  /** Logs the text as message deltas (see `messageDeltas`) and sets the message's content. */
   private writeText(message: WireMessage, value: string, annotations: TextAnnotation[], extra: MessageContent[]): void {
-    const pieces: Array<{ value: string; annotations?: unknown[] }> = [];
-    const words = (text: string) => {
-      const list = text.split(/(?<=\s)/);
-      for (let i = 0; i < list.length; i += 4) pieces.push({ value: list.slice(i, i + 4).join('') });
-    };
-    let pos = 0;
-    const sorted = annotations.map((a, index) => ({ a, index })).sort((x, y) => x.a.start_index - y.a.start_index);
-    for (const { a, index } of sorted) {
-      if (a.start_index > pos) words(value.slice(pos, a.start_index));
-      pieces.push({ value: value.slice(a.start_index, a.end_index), annotations: [{ index, ...clone(a) }] });
-      pos = a.end_index;
-    }
-    if (pos < value.length || pieces.length === 0) words(value.slice(pos));
-    pieces.forEach((piece, i) => {
-      const text = i === 0 && !piece.annotations ? { value: piece.value, annotations: [] } : piece;
-      this.log('thread.message.delta', {
-        id: message.id,
-        object: 'thread.message.delta',
-        delta: { content: [{ index: 0, type: 'text', text }] },
-      });
-    });
-    extra.forEach((part, j) => {
-      this.log('thread.message.delta', {
-        id: message.id,
-        object: 'thread.message.delta',
-        delta: { content: [{ index: j + 1, ...clone(part) }] },
-      });
-    });
+    for (const delta of messageDeltas(message.id, value, annotations, extra)) this.log('thread.message.delta', delta);
     message.content = [{ type: 'text', text: { value, annotations } }, ...extra];
   }
 
   // ---- endings -----------------------------------------------------------------------------------
 
   private usage(): WireRun['usage'] {
-    const steps = this.ctx.store.runSteps(this.run.id);
-    let cached = 0;
-    for (const s of steps) if (s.usage) cached += this.stepCached.get(s.id) ?? 0;
-    return sumUsage(
-      steps.map((s) => s.usage),
-      this.cachePrefix === null ? null : cached,
-    );
+    return sumUsage(this.ctx.store.runSteps(this.run.id).map((s) => s.usage));
   }
 
   complete(): void {

@@ -35,40 +35,32 @@ export function chooseScript(run: WireRun, assistant: WireAssistant): EmulatorSc
   return 'answer';
 }
 
+/** The stages of each script, by name. */
+const RUN_SCRIPTS: Record<EmulatorScript, (m: RunMachine) => Stage[]> = {
+  answer: (m) => answer(m),
+  long_answer: (m) => answer(m, LONG_ANSWER_REPEATS),
+  function: (m) => functions(m, 1),
+  expired: (m) => functions(m, 1),
+  parallel_functions: (m) => functions(m, 2),
+  code,
+  file_search: fileSearch,
+  failed: (m) => [() => startMessage(m), () => m.fail()],
+  incomplete,
+  cancel: (m) => [
+    () => {
+      startMessage(m);
+      m.waitForCancel();
+    },
+  ],
+};
+
 export function scriptStages(m: RunMachine): Stage[] {
-  switch (m.script) {
-    case 'answer':
-      return answer(m);
-    case 'long_answer':
-      return answer(m, LONG_ANSWER_REPEATS);
-    case 'function':
-    case 'expired':
-      return functions(m, 1);
-    case 'parallel_functions':
-      return functions(m, 2);
-    case 'code':
-      return code(m);
-    case 'file_search':
-      return fileSearch(m);
-    case 'failed':
-      return [
-        () => {
-          m.setStatus('in_progress');
-          m.beginMessage();
-        },
-        () => m.fail(),
-      ];
-    case 'incomplete':
-      return incomplete(m);
-    case 'cancel':
-      return [
-        () => {
-          m.setStatus('in_progress');
-          m.beginMessage();
-          m.waitForCancel();
-        },
-      ];
-  }
+  return RUN_SCRIPTS[m.script](m);
+}
+
+function startMessage(m: RunMachine): void {
+  m.setStatus('in_progress');
+  m.beginMessage();
 }
 
 /** 'long_answer': the long answer this many times, about 400 message deltas (more than a span holds events). */

@@ -1,7 +1,7 @@
 import { STREAM_ERROR, type StreamFault } from '../http/faults';
-import type { RunMachine, Transition } from './run-machine';
-import { encodeRaw } from '../http/sse';
-import { SseReply } from '../http/sse-reply';
+import type { RunMachine } from './run-machine';
+import type { Transition } from './run-objects';
+import { injectFault, SseReply, type OutEvent } from '../http/sse-reply';
 import type { SseWriter } from '../http/sse-writer';
 import { FILE_SEARCH_CONTENT, stepView } from './step-view';
 import type { WireStep } from '../engine/types';
@@ -14,17 +14,15 @@ export function runStream(machine: RunMachine, from: number): SseReply {
   return new SseReply([machine.run.id, from], (out, fault, onFault) => streamRun(out, machine, from, fault, onFault));
 }
 
-interface OutEvent {
-  name: string;
-  data: unknown;
-}
+const DONE_EVENT: OutEvent = { name: 'done', data: '[DONE]', raw: true };
+const ERROR_EVENT: OutEvent = { name: 'error', data: STREAM_ERROR };
 
 /**
  * A transition as the stream sends it: step snapshots lose file_search result content unless the run
  * was created with `include[]`; an incomplete run ends with an event *named* `thread.run.completed`
  * whose data has `status: "incomplete"` (recorded from the real API; the SDK takes either as final).
  */
-function outEvent(t: Transition, includeContent: boolean): OutEvent {
+function outEvent(t: Transition, includeContent: boolean): { name: string; data: unknown } {
   if (t.event === 'thread.run.incomplete') return { name: 'thread.run.completed', data: t.data };
   if (t.event.startsWith('thread.run.step.') && t.event !== 'thread.run.step.delta') {
     return { name: t.event, data: stepView(t.data as WireStep, includeContent) };
@@ -53,7 +51,7 @@ async function streamRun(out: SseWriter, m: RunMachine, from: number, fault: Str
         const event = outEvent(t, includeContent);
         if (fault && sent === fault.events) {
           onFault(fault);
-          await inject(out, fault, event);
+          await injectFault(out, fault, event, ERROR_EVENT);
           return;
         }
         cursor++;
@@ -75,7 +73,7 @@ async function streamRun(out: SseWriter, m: RunMachine, from: number, fault: Str
     }
     if (fault && sent === fault.events) {
       onFault(fault);
-      await inject(out, fault, { name: 'done', data: null });
+      await injectFault(out, fault, DONE_EVENT, ERROR_EVENT);
       return;
     }
     await out.done();
@@ -84,35 +82,6 @@ async function streamRun(out: SseWriter, m: RunMachine, from: number, fault: Str
     if (m.streamOwner === owner) {
       m.streamOwner = null;
       m.drain();
-    }
-  }
-}
-
-async function inject(out: SseWriter, fault: StreamFault, next: OutEvent): Promise<void> {
-  switch (fault.kind) {
-    case 'cut-after':
-      await out.cut();
-      return;
-    case 'cut-mid-event': {
-      const bytes = encodeRaw(next.name, next.name === 'done' ? '[DONE]' : JSON.stringify(next.data));
-      await out.send(bytes.subarray(0, Math.max(1, Math.floor(bytes.length / 2))));
-      await out.flush();
-      await out.cut();
-      return;
-    }
-    case 'truncate':
-      await out.end();
-      return;
-    case 'error-event':
-      await out.event('error', STREAM_ERROR);
-      await out.end();
-      return;
-    case 'malformed-json': {
-      const data = next.name === 'done' ? '[DONE]' : JSON.stringify(next.data);
-      // Cut where the JSON (or the done sentinel) can't parse; a cut `[DONE]` is no longer the sentinel.
-      await out.send(encodeRaw(next.name, data.slice(0, Math.max(1, Math.floor(data.length / 2)))));
-      await out.end();
-      return;
     }
   }
 }

@@ -9,19 +9,15 @@ import type { WireChatChunk, WireChatUsage } from './types';
 
 export function streamChunks(o: { id: string; created: number; model: string; fingerprint: string; choices: Choice[]; usage: WireChatUsage | null; seed: number }): WireChatChunk[] {
   const chunks: WireChatChunk[] = [];
-  const chunk = (index: number, delta: WireChatChunk['choices'][number]['delta'], finish: Choice['finish'] | null): void => {
-    const c: WireChatChunk = {
-      id: o.id,
-      object: 'chat.completion.chunk',
-      created: o.created,
-      model: o.model,
-      service_tier: 'default',
-      system_fingerprint: o.fingerprint,
-      choices: [{ index, delta, logprobs: null, finish_reason: finish }],
-    };
-    if (o.usage) c.usage = null;
+  // `usage` is null on every chunk but the last when usage was asked for, absent otherwise.
+  const push = (choices: WireChatChunk['choices'], usage: WireChatUsage | null | undefined): void => {
+    const c: WireChatChunk = { id: o.id, object: 'chat.completion.chunk', created: o.created, model: o.model, service_tier: 'default', system_fingerprint: o.fingerprint, choices };
+    if (usage !== undefined) c.usage = usage;
     c.obfuscation = obfuscation(o.seed, o.id, chunks.length);
     chunks.push(c);
+  };
+  const chunk = (index: number, delta: WireChatChunk['choices'][number]['delta'], finish: Choice['finish'] | null): void => {
+    push([{ index, delta, logprobs: null, finish_reason: finish }], o.usage ? null : undefined);
   };
   o.choices.forEach((choice, index) => {
     if (choice.toolCalls.length > 0) {
@@ -36,19 +32,7 @@ export function streamChunks(o: { id: string; created: number; model: string; fi
     }
     chunk(index, {}, choice.finish);
   });
-  if (o.usage) {
-    chunks.push({
-      id: o.id,
-      object: 'chat.completion.chunk',
-      created: o.created,
-      model: o.model,
-      service_tier: 'default',
-      system_fingerprint: o.fingerprint,
-      choices: [],
-      usage: o.usage,
-      obfuscation: obfuscation(o.seed, o.id, chunks.length),
-    });
-  }
+  if (o.usage) push([], o.usage);
   return chunks;
 }
 

@@ -4,7 +4,8 @@ import type OpenAI from 'openai';
 // recorded real API differs from the SDK's declaration the difference is spelled out here:
 // - runs carry `tool_resources` and `reasoning_effort` (not declared by the SDK), and `instructions`
 //   is null when neither the assistant nor the run set any;
-// - run and step usage may carry `prompt_token_details.cached_tokens`;
+// - run and step usage carry `prompt_token_details.cached_tokens` (sic: the Assistants name, where chat
+//   says `prompt_tokens_details`) and `completion_tokens_details.reasoning_tokens`, as recorded;
 // - run steps carry `expires_at` (the SDK declares only `expired_at`; the emulator sends both);
 // - vector stores created without a name have `name: null` and `expires_after: null`; files have
 //   `status_details: null`.
@@ -23,7 +24,8 @@ export interface WireUsage {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
-  prompt_token_details?: { cached_tokens: number };
+  prompt_token_details: { cached_tokens: number };
+  completion_tokens_details: { reasoning_tokens: number };
 }
 
 export type AssistantTool = OpenAI.Beta.AssistantTool;

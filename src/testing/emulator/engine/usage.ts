@@ -37,20 +37,27 @@ export function promptTokens(parts: PromptParts): number {
   return n;
 }
 
-export function makeUsage(prompt: number, completion: number): WireUsage {
-  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+/** Run step usage in the recorded key order; the emulator's runs never reason, so reasoning is 0. */
+export function makeUsage(prompt: number, completion: number, cached = 0): WireUsage {
+  return {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: prompt + completion,
+    prompt_token_details: { cached_tokens: Math.min(cached, prompt) },
+    completion_tokens_details: { reasoning_tokens: 0 },
+  };
 }
 
-/** Σ of the step usages (steps without usage count zero); cached tokens are added when given. */
-export function sumUsage(usages: ReadonlyArray<WireUsage | null>, cachedTokens: number | null): WireUsage {
+/** A run's usage: Σ of its step usages (steps without usage count zero). */
+export function sumUsage(usages: ReadonlyArray<WireUsage | null>): WireUsage {
   let prompt = 0;
   let completion = 0;
+  let cached = 0;
   for (const u of usages) {
     if (!u) continue;
     prompt += u.prompt_tokens;
     completion += u.completion_tokens;
+    cached += u.prompt_token_details.cached_tokens;
   }
-  const usage = makeUsage(prompt, completion);
-  if (cachedTokens !== null) usage.prompt_token_details = { cached_tokens: Math.min(cachedTokens, prompt) };
-  return usage;
+  return makeUsage(prompt, completion, cached);
 }

@@ -3,9 +3,8 @@ import type { SseWriter } from './sse-writer';
 
 // SSE answers. A route returns an SseReply; the server opens the response and calls `write`. `pump`
 // (used by the Responses and Chat streams; run streams have their own loop) writes a sequence of
-// events and applies the stream faults exactly as the run streams do: after `fault.events` events the
-// connection is cut (cut-after), the response ends (truncate), an error event is written (error-event)
-// or the next event goes out with its data cut in half (malformed-json).
+// events and applies the stream faults (`injectFault`, which the run streams use too) after
+// `fault.events` events.
 
 /** One SSE event: `event: <name>` + `data:` line, or (name null) a `data:` line only, as chat streams frame them. */
 export interface OutEvent {
@@ -55,7 +54,7 @@ export async function pump(out: SseWriter, next: () => Promise<OutEvent | null>,
     if (out.closed) return;
     if (fault && sent === fault.events) {
       options.onFault(fault);
-      await inject(out, fault, event, options.errorEvent(sent));
+      await injectFault(out, fault, event, options.errorEvent(sent));
       return;
     }
     if (!event) break;
@@ -65,11 +64,25 @@ export async function pump(out: SseWriter, next: () => Promise<OutEvent | null>,
   await out.end();
 }
 
-async function inject(out: SseWriter, fault: StreamFault, next: OutEvent | null, errorEvent: OutEvent): Promise<void> {
+/**
+ * Applies a stream fault in place of `next` (null: in place of the end): cut the connection (after half
+ * of `next`'s bytes for cut-mid-event), end the response, write `errorEvent`, or write `next` with its
+ * data cut in half. Shared by `pump` and the run streams.
+ */
+export async function injectFault(out: SseWriter, fault: StreamFault, next: OutEvent | null, errorEvent: OutEvent): Promise<void> {
   switch (fault.kind) {
     case 'cut-after':
       await out.cut();
       return;
+    case 'cut-mid-event': {
+      if (next) {
+        const bytes = encodeOut(next);
+        await out.send(bytes.subarray(0, Math.max(1, Math.floor(bytes.length / 2))));
+        await out.flush();
+      }
+      await out.cut();
+      return;
+    }
     case 'truncate':
       await out.end();
       return;
@@ -80,6 +93,7 @@ async function inject(out: SseWriter, fault: StreamFault, next: OutEvent | null,
     case 'malformed-json': {
       if (next) {
         const data = next.raw ? String(next.data) : JSON.stringify(next.data);
+        // Cut where the JSON (or the done sentinel) can't parse; a cut `[DONE]` is no longer the sentinel.
         await out.send(encodeText(next.name, data.slice(0, Math.max(1, Math.floor(data.length / 2)))));
       }
       await out.end();

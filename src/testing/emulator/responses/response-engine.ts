@@ -1,11 +1,8 @@
 import { ApiError } from '../engine/errors';
+import { clone } from '../engine/stage';
 import type { ConversationRecord } from './context';
 import type { ResponseMachine } from './response-machine';
 import type { StoredItem } from './types';
-
-function clone<T>(x: T): T {
-  return structuredClone(x);
-}
 
 /** The machines of the responses and the conversations, by id. */
 export class ResponseEngine {

@@ -1,12 +1,11 @@
 import { badRequest } from '../engine/errors';
 import { tokenPieces, truncateToTokens } from '../engine/generate';
 import { hashInt } from '../engine/ids';
-import type { Stage } from '../engine/stage';
+import { clone, StageQueue, type Stage } from '../engine/stage';
 import { nowSeconds } from '../engine/store';
 import { tokens } from '../engine/usage';
 import type { ResponseScript } from '../options';
 import { itemTokens, PER_REQUEST_OVERHEAD, type ConversationRecord, type ResponseContext } from './context';
-import { responseScriptStages } from './scripts';
 import type { Annotation, OutputItem, OutputMessage, ResponseEvent, ResponseEventBody, StoredItem, WireResponse } from './types';
 
 // The Responses API state machine, built like the run engine: a script (responses-scripts.ts) is a
@@ -15,10 +14,6 @@ import type { Annotation, OutputItem, OutputMessage, ResponseEvent, ResponseEven
 // `sequence_number` (its index in the log). A streamed request writes the log as SSE while it runs the
 // stages; a background response runs one stage per `pollsPerStatus` GET retrieves; any other request
 // runs them all before answering. A GET with `stream=true` replays the log (from `starting_after`).
-
-function clone<T>(x: T): T {
-  return structuredClone(x);
-}
 
 /** Random-looking padding the real stream adds to deltas (`obfuscation`), here seeded. */
 function obfuscation(seed: number, itemId: string, n: number, delta: string): string {
@@ -33,9 +28,8 @@ export const SERVER_ERROR_MESSAGE = 'An error occurred while processing your req
 
 export class ResponseMachine {
   readonly events: ResponseEvent[] = [];
-  private stages: Stage[] = [];
+  private readonly stages = new StageQueue();
   private waitingForCancel = false;
-  private observations = 1;
   private readonly listeners = new Set<() => void>();
   /** Output tokens generated so far (texts, arguments, code, queries, reasoning). */
   private outputTokens = 0;
@@ -59,7 +53,11 @@ export class ResponseMachine {
   ) {
     this.lifecycle('response.created');
     if (response.background) this.lifecycle('response.queued');
-    this.stages = responseScriptStages(this);
+  }
+
+  /** Sets the script's stages (built by `responses/scripts.ts`, which drives this machine). */
+  load(stages: Stage[]): void {
+    this.stages.load(stages);
   }
 
   get seed(): number {
@@ -88,31 +86,17 @@ export class ResponseMachine {
   /** A GET retrieve of a background response: shows each stage `pollsPerStatus` times, then advances. */
   poll(): void {
     if (this.ended || this.waitingForCancel || this.streaming) return;
-    const p = this.ctx.pollsPerStatus;
-    if (p <= 0) {
-      this.drain();
-      return;
-    }
-    if (this.observations >= p) {
-      this.advance();
-      this.observations = 1;
-    } else {
-      this.observations++;
-    }
+    this.stages.poll(this.ctx.pollsPerStatus, () => this.drain());
   }
 
   drain(): void {
-    while (!this.ended && !this.waitingForCancel && this.stages.length > 0) this.advance();
+    while (!this.ended && !this.waitingForCancel && !this.stages.empty) this.stages.advance();
   }
 
   step(): boolean {
-    if (this.ended || this.waitingForCancel || this.stages.length === 0) return false;
-    this.advance();
+    if (this.ended || this.waitingForCancel || this.stages.empty) return false;
+    this.stages.advance();
     return true;
-  }
-
-  private advance(): void {
-    this.stages.shift()?.();
   }
 
   onChange(fn: () => void): () => void {
@@ -127,7 +111,7 @@ export class ResponseMachine {
     if (this.response.status === 'cancelled') return;
     if (this.ended) throw badRequest(`Cannot cancel a response with status '${this.response.status}'.`, null, 'invalid_request');
     this.waitingForCancel = false;
-    this.stages = [];
+    this.stages.clear();
     for (const item of this.response.output) {
       if ('status' in item && item.status === 'in_progress') (item as { status: string }).status = 'incomplete';
     }

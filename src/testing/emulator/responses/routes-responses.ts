@@ -8,6 +8,7 @@ import { conversationId, echoTools, includeList, listed, parseItems, textFormat,
 import { lastUserQuestion, type ConversationRecord, type ResponseContext } from './context';
 import type { ResponseEngine } from './response-engine';
 import { ResponseMachine } from './response-machine';
+import { responseScriptStages } from './scripts';
 import { chooseResponseScript } from './choose-script';
 import { responseStream } from './stream';
 import type { StoredItem, WireResponse } from './types';
@@ -108,6 +109,7 @@ function create(ctx: ResponseContext, engine: ResponseEngine, req: ApiRequest): 
   if (conversation) response.conversation = { id: conversation.conversation.id };
   const question = lastUserQuestion([...history, ...inputItems]);
   const m = new ResponseMachine(ctx, response, inputItems, history, conversation, script, include, { tools, textFormat: format, question });
+  m.load(responseScriptStages(m));
   engine.machines.set(response.id, m);
   if (stream) return responseStream(m, -1);
   if (!background) m.drain();

@@ -2,6 +2,7 @@ import { answerText, codeInterpreter, functionArguments, longAnswerText, quote, 
 import { hashInt } from '../engine/ids';
 import { endsWithToolOutputs } from './choose-script';
 import type { ResponseMachine } from './response-machine';
+import type { ResponseScript } from '../options';
 import type { Annotation, CodeInterpreterItem, FileSearchItem, FunctionCallItem, ImageGenerationItem, McpCallItem, McpListToolsItem, ReasoningItem, WebSearchItem } from './types';
 import type { Stage } from '../engine/stage';
 import { tokens } from '../engine/usage';
@@ -18,46 +19,36 @@ function isObject(x: unknown): x is Body {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 
+/** The stages of each script, by name. */
+const RESPONSE_SCRIPT_STAGES: Record<ResponseScript, (m: ResponseMachine) => Stage[]> = {
+  answer: (m) => [() => m.start(), () => m.finishWithMessage(answerFor(m))],
+  function: (m) => functions(m, 1),
+  parallel_functions: (m) => functions(m, 2),
+  code,
+  file_search: fileSearch,
+  web_search: webSearch,
+  reasoning,
+  mcp,
+  image,
+  failed: (m) => [() => m.start(), () => m.fail()],
+  incomplete: (m) => [() => m.start(), () => finishCut(m)],
+  cancel: (m) => [
+    () => m.start(),
+    () => {
+      m.openMessage();
+      m.waitForCancel();
+    },
+  ],
+};
+
 export function responseScriptStages(m: ResponseMachine): Stage[] {
-  switch (m.script) {
-    case 'answer':
-      return [() => m.start(), () => m.finishWithMessage(answerFor(m))];
-    case 'function':
-      return functions(m, 1);
-    case 'parallel_functions':
-      return functions(m, 2);
-    case 'code':
-      return code(m);
-    case 'file_search':
-      return fileSearch(m);
-    case 'web_search':
-      return webSearch(m);
-    case 'reasoning':
-      return reasoning(m);
-    case 'mcp':
-      return mcp(m);
-    case 'image':
-      return image(m);
-    case 'failed':
-      return [() => m.start(), () => m.fail()];
-    case 'incomplete':
-      return [
-        () => m.start(),
-        () => {
-          const text = longAnswerText(m.seed, m.question);
-          // Always cut: max_output_tokens if set, else 16 tokens.
-          m.finishWithMessage(text, [], Math.max(1, Math.min(m.response.max_output_tokens ?? 16, tokens(text) - 1)));
-        },
-      ];
-    case 'cancel':
-      return [
-        () => m.start(),
-        () => {
-          m.openMessage();
-          m.waitForCancel();
-        },
-      ];
-  }
+  return RESPONSE_SCRIPT_STAGES[m.script](m);
+}
+
+/** The `incomplete` script's answer: always cut, at max_output_tokens if set, else at 16 tokens. */
+function finishCut(m: ResponseMachine): void {
+  const text = longAnswerText(m.seed, m.question);
+  m.finishWithMessage(text, [], Math.max(1, Math.min(m.response.max_output_tokens ?? 16, tokens(text) - 1)));
 }
 
 /** The text of the answer: JSON for a json_schema / json_object format, the tool results, or prose. */
