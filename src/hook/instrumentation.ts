@@ -1,4 +1,4 @@
-import { context, diag } from '@opentelemetry/api';
+import { context, diag, trace, type TracerProvider } from '@opentelemetry/api';
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, isWrapped, type InstrumentationModuleDefinition } from '@opentelemetry/instrumentation';
 import type { OpenAIInstrumentationConfig } from '../config';
 import { ContentPolicy } from '../trace/content';
@@ -10,6 +10,7 @@ import { endOpenStreams, watchParse } from '../streams/stream-tap';
 import type { Services } from '../services';
 import { isTracingSuppressed } from '../trace/suppress';
 import { CallDispatcher } from './dispatch';
+import { watchProviderFlush } from './provider-flush';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version';
 
 /** openai majors whose request layer this package knows (4: APIClient in core; 5–7: OpenAI in client). */
@@ -31,6 +32,9 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
   private pending!: Set<Promise<unknown>>;
   // `declare`: set by _updateMetricInstruments, which the base constructor already calls.
   declare private instruments: Metrics | undefined;
+  /** The provider given to us (else the global one), and whether its flushes already finish our work first. */
+  private provider?: TracerProvider;
+  private providerWatched = false;
 
   constructor(config: OpenAIInstrumentationConfig = {}) {
     super(PACKAGE_NAME, PACKAGE_VERSION, config);
@@ -40,6 +44,31 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
   override setConfig(config: OpenAIInstrumentationConfig = {}): void {
     super.setConfig(config);
     if (this.dispatcher) this.reset();
+  }
+
+  override setTracerProvider(tracerProvider: TracerProvider): void {
+    super.setTracerProvider(tracerProvider);
+    this.provider = tracerProvider;
+    this.providerWatched = false;
+  }
+
+  /**
+   * Before the provider flushes (sdk.shutdown(), forceFlush()): background work finishes, and at shutdown
+   * what is still open ends marked `shutdown`, so a standard shutdown loses no finished work. Checked at
+   * calls until an SDK provider is there (NodeSDK registers it after the instrumentations).
+   */
+  private watchProvider(): void {
+    this.providerWatched = watchProviderFlush(
+      this.provider ?? trace.getTracerProvider(),
+      async (final) => {
+        if (final) {
+          this.dispatcher?.endAll('shutdown');
+          endOpenStreams(this);
+        }
+        await this.flush();
+      },
+      this._diag ?? diag,
+    );
   }
 
   protected override _updateMetricInstruments(): void {
@@ -113,8 +142,14 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
     loadedOpenAI = { exports: moduleExports, version: moduleVersion };
     if (isWrapped(owner.makeRequest)) return moduleExports; // this build (CJS or ESM) is patched already
     const handlers: CallHandlers = {
-      done: (call) => this.dispatcher.handle(call),
-      stream: (call) => this.dispatcher.stream(call),
+      done: (call) => {
+        if (!this.providerWatched) this.watchProvider();
+        this.dispatcher.handle(call);
+      },
+      stream: (call) => {
+        if (!this.providerWatched) this.watchProvider();
+        return this.dispatcher.stream(call);
+      },
       internalError: (err) => this._diag.error('spanlens: internal error while observing a call', err),
       owner: this,
     };

@@ -2,7 +2,8 @@
 // Assistants runs (polled and streamed), responses (one ending in a function call the app never answers,
 // one answered), a streamed response, chat calls; then only `await sdk.shutdown()`, which flushes the
 // processor but never calls the instrumentation's disable(). Every finished operation must be exported:
-// nothing may wait for something after its end. What is still open at shutdown is not (README: Responses).
+// nothing may wait for something after its end, and background work (a finished run's steps fetch) is
+// waited for. What is still open at shutdown ends then, marked `shutdown`, and is exported too.
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import type { ExportResult } from '@opentelemetry/core';
@@ -94,6 +95,10 @@ async function runApp(client: OpenAIType): Promise<void> {
   const slow = await api.assistants.create({ name: 'Slow agent', model: MODEL, metadata: { script: 'cancel' } });
   const slowThread = await api.threads.create();
   app.openRun = (await api.threads.runs.create(slowThread.id, { assistant_id: slow.id })).id;
+  // Finished last, just before shutdown: its span ends after the steps fetch that follows.
+  const last = await api.threads.create({ messages: [{ role: 'user', content: 'And of Spain?' }] });
+  app.lastRun = (await api.threads.runs.createAndPoll(last.id, { assistant_id: assistant.id })).id;
+  app.lastThread = last.id;
 }
 
 const response = (id: string) => one(exported, /^chat /, { 'gen_ai.response.id': id, 'spanlens.kind': 'agent_step' });
@@ -124,6 +129,7 @@ it('polled and streamed runs are exported in their threads’ traces, with their
   for (const [thread, run] of [
     [app.polledThread!, app.polledRun!],
     [app.streamedThread!, app.streamedRun!],
+    [app.lastThread!, app.lastRun!],
   ]) {
     const trace = inTrace(exported, threadTraceId(thread));
     const span = one(trace, 'invoke_agent Lifecycle agent', { 'openai.run.id': run });
@@ -132,7 +138,9 @@ it('polled and streamed runs are exported in their threads’ traces, with their
   }
 });
 
-it('what is still open at shutdown is not exported (NodeSDK never calls disable(): see the README)', () => {
-  assert.equal(all(exported, /^chat /, { 'gen_ai.response.id': app.background! }).length, 0);
-  assert.equal(all(exported, /^invoke_agent /, { 'openai.run.id': app.openRun! }).length, 0);
+it('what is still open at shutdown ends then, marked shutdown, and is exported (NodeSDK never calls disable())', () => {
+  const background = one(exported, /^chat /, { 'gen_ai.response.id': app.background! });
+  assert.equal(background.attributes['spanlens.response.end_reason'], 'shutdown');
+  const run = one(exported, /^invoke_agent /, { 'openai.run.id': app.openRun! });
+  assert.equal(run.attributes['spanlens.run.end_reason'], 'shutdown');
 });
