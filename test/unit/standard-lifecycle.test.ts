@@ -13,7 +13,7 @@ import type OpenAIType from 'openai';
 import type { FunctionTool } from 'openai/resources/responses/responses';
 import { OpenAIInstrumentation, ThreadTraceIdGenerator, threadTraceId } from '../../src/index';
 import { startEmulator, type Emulator } from '../../src/testing/index';
-import { all, childrenOf, inTrace, one } from '../support/spans';
+import { childrenOf, inTrace, one } from '../support/spans';
 import { API_KEY, spanToJSON, type SpanJSON } from './support/tracing';
 
 /** Keeps what it is given (the SDK's InMemorySpanExporter forgets everything at shutdown). */
