@@ -92,7 +92,7 @@ forEachCell(
       assert.equal(runB.attributes['openai.run.id'], ra.result.runId);
       assert.equal(runB.attributes['spanlens.run.observed_from'], 'poll');
       assert.equal(runB.parentSpanId, undefined, 'a root of the thread trace in process B too');
-      assert.equal(runB.attributes['openai.run.status'], 'completed');
+      assert.equal(runB.attributes['spanlens.run.status'], 'completed');
       // Process A never saw the run finish: its run span ends at A's shutdown (the harness disables the
       // instrumentation last), in the same trace.
       assert.equal(one(inTrace(ra.spans, traceId), 'openai.threads.create').parentSpanId, undefined);
@@ -111,7 +111,7 @@ forEachCell(
       assert.equal(ttl.error, undefined);
       const ttlRun = one(inTrace(ttl.spans, threadTraceId(ttl.result.threadId)), /^invoke_agent /);
       assert.equal(ttlRun.attributes['spanlens.run.end_reason'], 'ttl');
-      assert.equal(ttlRun.attributes['openai.run.status'], 'in_progress');
+      assert.equal(ttlRun.attributes['spanlens.run.status'], 'in_progress');
       const sd = run.scenarios.shutdown!;
       assert.equal(sd.error, undefined);
       const sdRun = one(inTrace(sd.spans, threadTraceId(sd.result.threadId)), /^invoke_agent /);

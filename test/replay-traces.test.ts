@@ -90,13 +90,13 @@ forEachCell((cell) => {
       assert.equal(span.parentSpanId, undefined, name);
       assert.ok(span.startMs >= root.startMs);
       assert.equal(span.attributes['openai.run.id'], runId);
-      assert.equal(span.attributes['openai.run.status'], 'completed');
+      assert.equal(span.attributes['spanlens.run.status'], 'completed');
       assert.equal(span.attributes['gen_ai.request.model'], 'gpt-4o-mini');
       assert.equal(span.attributes['gen_ai.usage.input_tokens'], prompt, name);
       assert.equal(span.attributes['gen_ai.usage.output_tokens'], completion, name);
       assert.equal(span.attributes['gen_ai.usage.cache_read.input_tokens'], 0, name);
       assert.equal(span.events.filter((e) => e.name === 'openai.run.poll').length, polls, name);
-      assert.equal(span.attributes['openai.run.poll_count'], polls);
+      assert.equal(span.attributes['spanlens.run.poll_count'], polls);
       // The recordings hold no steps list: the instrumentation's own fetch failed, the span says so.
       assert.equal(span.attributes['spanlens.run.steps_missing'], true, name);
       // An existing assistant's name is known only if this process saw it (an earlier session did).
@@ -144,7 +144,7 @@ forEachCell((cell) => {
     assert.equal(runs.length, 4);
     for (const s of runs) {
       assert.equal(s.attributes['spanlens.run.end_reason'], 'shutdown');
-      assert.equal(s.attributes['openai.run.status'], 'queued');
+      assert.equal(s.attributes['spanlens.run.status'], 'queued');
     }
     const errors = all(r.spans, 'openai.threads.runs.create', { 'http.response.status_code': 400 });
     assert.equal(errors.length, 2);
@@ -193,7 +193,7 @@ forEachCell((cell) => {
         assert.equal(span.attributes['gen_ai.response.model'], body.model);
         assert.equal(span.attributes['gen_ai.usage.input_tokens'], body.usage.input_tokens);
         assert.equal(span.attributes['gen_ai.usage.output_tokens'], body.usage.output_tokens);
-        assert.equal(span.attributes['openai.response.status'], body.status);
+        assert.equal(span.attributes['spanlens.response.status'], body.status);
         assert.ok(Number(span.attributes['spanlens.cost.usd']) > 0, `${c.shortName}: no cost for ${body.model}`);
         const tools = body.output.some((o: { type: string }) => o.type !== 'message' && o.type !== 'reasoning');
         assert.equal(span.name, `${tools ? 'invoke_agent' : 'chat'} ${body.model}`);
@@ -231,7 +231,7 @@ forEachCell((cell) => {
       assert.ok(Number(span.attributes['gen_ai.response.time_to_first_chunk']) >= 0);
       const message = one(r.spans, 'message', { 'openai.response.id': body.id });
       assert.equal(message.attributes['spanlens.item.timing'], undefined);
-      assert.ok(Number(message.attributes['openai.message.delta.count']) > 0);
+      assert.ok(Number(message.attributes['spanlens.message.delta.count']) > 0);
       assert.match(String(message.attributes['gen_ai.output.messages']), new RegExp(body.output[0].content[0].text.slice(0, 8).replace(/[+]/g, '\\+')));
     }
   });

@@ -54,7 +54,7 @@ it('TTL: a run and a background response not seen for runTtlMs end at the next s
   );
   assert.equal(ended.run.traceId, threadTraceId(threadId));
   assert.equal(ended.run.attributes['spanlens.run.end_reason'], 'ttl');
-  assert.equal(ended.run.attributes['openai.run.status'], 'in_progress');
+  assert.equal(ended.run.attributes['spanlens.run.status'], 'in_progress');
   assert.equal(ended.response.attributes['spanlens.response.end_reason'], 'ttl');
 });
 

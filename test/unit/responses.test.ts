@@ -35,7 +35,7 @@ it('plain response: a chat span with usage, cost, parameters and one message ite
   assert.equal(span.kind, 'CLIENT');
   assert.equal(span.parentSpanId, undefined);
   assert.equal(span.attributes['spanlens.kind'], 'agent_step');
-  assert.equal(span.attributes['openai.response.status'], 'completed');
+  assert.equal(span.attributes['spanlens.response.status'], 'completed');
   assert.equal(span.attributes['gen_ai.usage.input_tokens'], res.usage!.input_tokens);
   assert.equal(span.attributes['gen_ai.usage.output_tokens'], res.usage!.output_tokens);
   assert.equal(span.attributes['gen_ai.request.temperature'], 0.2);
@@ -60,7 +60,7 @@ it('conversation: one trace, the create call and each response its roots; user m
   const trace = inTrace(await t.spans(), conversationTraceId(conv.id));
   assertWellFormed(trace);
   assert.equal(one(trace, 'openai.conversations.create', { 'spanlens.conversation.created': true }).parentSpanId, undefined);
-  one(trace, 'openai.conversations.items.create', { 'openai.conversation.id': conv.id });
+  one(trace, 'openai.conversations.items.create', { 'gen_ai.conversation.id': conv.id });
   const [s1, s2] = [responseSpan(trace, r1.id), responseSpan(trace, r2.id)];
   for (const s of [s1, s2]) {
     assert.equal(s.parentSpanId, undefined);
@@ -93,7 +93,7 @@ it('previous_response_id chain: one trace; the function call span carries the ou
   assert.equal(s2!.traceId, s1!.traceId);
   assert.equal(s3!.traceId, s1!.traceId);
   assert.deepEqual(s1!.attributes['gen_ai.response.finish_reasons'], ['tool_calls']);
-  assert.equal(s2!.attributes['openai.response.previous_id'], r1.id);
+  assert.equal(s2!.attributes['spanlens.response.previous_id'], r1.id);
   assert.equal(s3!.attributes['spanlens.thread.run_count'], 3);
   const tool = one(spans, 'execute_tool get_weather', { 'gen_ai.tool.call.id': call.call_id });
   assert.equal(tool.parentSpanId, s1!.spanId);
@@ -119,7 +119,7 @@ it('output items: each is a child span in the run-step vocabulary; tool fees are
     const span = responseSpan(spans, made[script]!.id);
     assert.equal(span.name, `${kind === 'tool' ? 'invoke_agent' : 'chat'} gpt-4o-mini`, script);
     assert.deepEqual(
-      items(spans, span).map((s) => s.attributes['openai.item.type']),
+      items(spans, span).map((s) => s.attributes['spanlens.item.type']),
       made[script]!.output.map((o) => o.type),
       script,
     );
@@ -150,13 +150,13 @@ it('streamed: the items timed by the client clock, deltas counted, time to first
   const responses = all(spans, /^chat /, { 'spanlens.kind': 'agent_step' });
   assert.equal(responses.length, 2);
   for (const span of responses) {
-    assert.equal(span.attributes['openai.response.status'], 'completed');
+    assert.equal(span.attributes['spanlens.response.status'], 'completed');
     assert.ok(Number(span.attributes['gen_ai.response.time_to_first_chunk']) >= 0);
     const [message] = items(spans, span);
     assert.equal(message!.attributes['spanlens.item.timing'], undefined);
     assert.ok(message!.startMs >= span.startMs && message!.endMs <= span.endMs);
   }
-  assert.equal(one(items(spans, responseSpan(spans, final.id)), 'message').attributes['openai.message.delta.count'], deltas);
+  assert.equal(one(items(spans, responseSpan(spans, final.id)), 'message').attributes['spanlens.message.delta.count'], deltas);
 });
 
 it('a stream the app breaks off ends its span stream_aborted; a cut stream is an error', async () => {
@@ -197,14 +197,14 @@ it('background: one span across the polls (events); a cancel ends it cancelled',
   assert.equal(cancelled.status, 'cancelled');
   const spans = await t.spans();
   const span = responseSpan(spans, r.id);
-  assert.equal(span.attributes['openai.response.background'], true);
-  assert.equal(span.attributes['openai.response.status'], 'completed');
+  assert.equal(span.attributes['spanlens.response.background'], true);
+  assert.equal(span.attributes['spanlens.response.status'], 'completed');
   assert.ok(statuses.length > 2, 'polled more than once');
   assert.deepEqual(span.events.filter((e) => e.name === 'openai.response.poll').length, statuses.length - 1);
-  assert.equal(span.attributes['openai.response.poll_count'], statuses.length - 1);
+  assert.equal(span.attributes['spanlens.response.poll_count'], statuses.length - 1);
   assert.equal(all(spans, 'openai.responses.retrieve').length, 0, 'polls are events, not spans');
   const cs = responseSpan(spans, c.id);
-  assert.equal(cs.attributes['openai.response.status'], 'cancelled');
+  assert.equal(cs.attributes['spanlens.response.status'], 'cancelled');
   assert.ok(cs.events.some((e) => e.name === 'openai.response.cancel'));
   assert.deepEqual(cs.attributes['gen_ai.response.finish_reasons'], ['cancelled']);
 });
@@ -214,11 +214,11 @@ it('failed → ERROR with error.type; incomplete → its reason; an HTTP 500 is 
   await t.client.responses.create({ model: MODEL, input: 'x', max_output_tokens: 16, metadata: { script: 'incomplete' } });
   await assert.rejects(t.client.responses.create({ model: MODEL, input: 'x' }, { headers: { 'x-emulator-fault': 'status:500' } }), (e: Error) => e.constructor.name === 'InternalServerError');
   const spans = await t.spans();
-  const failed = one(spans, /^chat /, { 'openai.response.status': 'failed' });
+  const failed = one(spans, /^chat /, { 'spanlens.response.status': 'failed' });
   assert.equal(failed.status.code, 'ERROR');
   assert.ok(failed.attributes['error.type']);
-  const incomplete = one(spans, /^chat /, { 'openai.response.status': 'incomplete' });
-  assert.equal(incomplete.attributes['openai.run.incomplete_reason'], 'max_output_tokens');
+  const incomplete = one(spans, /^chat /, { 'spanlens.response.status': 'incomplete' });
+  assert.equal(incomplete.attributes['spanlens.run.incomplete_reason'], 'max_output_tokens');
   assert.deepEqual(incomplete.attributes['gen_ai.response.finish_reasons'], ['length']);
   const http = one(spans, 'openai.responses.create', { 'http.response.status_code': 500 });
   assert.equal(http.status.code, 'ERROR');
