@@ -114,8 +114,7 @@ export class ChatStreamSink implements StreamSink {
     if (outcome === 'done' && !this.done && !(this.choices.size > 0 && [...this.choices.values()].every((c) => c.finish))) outcome = 'truncated';
     const ended = failed || (!this.done && outcome !== 'done');
     // An error chunk is the API's word on the failure; without one the thrown error says what broke.
-    const errorType =
-      ended && outcome === 'error' ? (this.errorChunk ? apiErrorType(this.errorChunk, 'stream_error') : error === undefined ? 'stream_error' : thrownErrorType(error)) : undefined;
+    const errorType = ended && outcome === 'error' ? (this.errorChunk ? apiErrorType(this.errorChunk, 'stream_error') : error === undefined ? 'stream_error' : thrownErrorType(error)) : undefined;
     const body: Obj = { id: this.id, model: this.model, usage: this.usage, system_fingerprint: this.fingerprint, service_tier: this.tier };
     // A choice the stream never finished says how the stream ended instead (error, aborted, truncated).
     const noFinish = outcome === 'done' ? undefined : outcome;

@@ -4,6 +4,9 @@
 /** Keys whose strings identify or classify (schema consts, roles, ids): never shortened. */
 const KEPT = new Set(['type', 'role', 'id', 'name', 'finish_reason', 'modality', 'mime_type', 'file_id', 'uri']);
 
+/** Text kept per string when choosing which of the latest list entries to keep. */
+const KEEP = 64;
+
 export const marker = (cut: number): string => `…[truncated ${cut} chars]`;
 
 /** A copy of `value` with every shortenable string longer than `limit` cut to `limit` and marked. */
@@ -29,7 +32,7 @@ function longestString(value: unknown, cap: number): number {
 /**
  * The JSON of `value` in at most `max` characters where possible: the longest string length that fits
  * (binary search), else the oldest entries of a top-level list dropped (the latest messages matter most),
- * else the smallest form (still valid JSON, a little over `max`: its size is bounded by the structure).
+ * else the smallest form (still valid JSON, a little over `max`: its size is bounded by one entry's shape).
  * Only called for values over the cap, so the repeated serialisation is off the common path.
  */
 export function fitJSON(value: unknown, max: number): string | undefined {
@@ -47,14 +50,30 @@ export function fitJSON(value: unknown, max: number): string | undefined {
     }
     if (best !== undefined) return best;
     const smallest = shorten(value, 0);
-    if (!Array.isArray(smallest)) return JSON.stringify(smallest);
-    // Keep the latest entries that fit (each serialised once): `[` + entries joined by `,` + `]`.
-    const parts = smallest.map((v) => JSON.stringify(v) ?? 'null');
-    let first = parts.length - 1;
-    let size = 2 + parts[first]!.length;
-    while (first > 0 && size + 1 + parts[first - 1]!.length <= max) size += 1 + parts[--first]!.length;
-    return `[${parts.slice(first).join(',')}]`;
+    if (!Array.isArray(smallest) || !Array.isArray(value)) return JSON.stringify(smallest);
+    // The latest entries that fit with some text each (else emptied), then as much of their text as fits.
+    const withText = latestThatFit(
+      value.map((v) => shorten(v, KEEP)),
+      max,
+    );
+    const first = withText < value.length ? withText : latestThatFit(smallest, max);
+    if (first >= value.length) return `[${JSON.stringify(smallest[smallest.length - 1]) ?? 'null'}]`;
+    return first > 0 ? fitJSON(value.slice(first), max) : JSON.stringify(smallest);
   } catch {
     return undefined;
   }
+}
+
+/** Index of the first of the latest entries whose JSON list fits `max` (each entry serialised once); the length when none does. */
+function latestThatFit(list: unknown[], max: number): number {
+  let first = list.length - 1;
+  let size = 2 + (JSON.stringify(list[first]) ?? 'null').length;
+  if (size > max) return list.length;
+  for (let next = first - 1; next >= 0; next--) {
+    const n = (JSON.stringify(list[next]) ?? 'null').length + 1;
+    if (size + n > max) break;
+    size += n;
+    first = next;
+  }
+  return first;
 }
