@@ -75,7 +75,7 @@ function threadTrace(spans: SpanJSON[], threadId: string, rootName = 'openai.thr
 }
 
 function runSpan(trace: SpanJSON[], runId: string): SpanJSON {
-  const run = one(trace, /^invoke_agent /, { 'openai.run.id': runId });
+  const run = one(trace, /^invoke_agent\b/, { 'openai.run.id': runId });
   assert.equal(run.kind, 'CLIENT');
   assert.equal(run.attributes['spanlens.kind'], 'agent_step');
   assert.equal(run.attributes['gen_ai.operation.name'], 'invoke_agent');
@@ -257,7 +257,7 @@ forEachCell((cell) => {
     assert.equal(r.result.status, 'completed');
     const { trace } = threadTrace(r.spans, r.result.threadId);
     const span = runSpan(trace, r.result.runId);
-    assert.equal(all(trace, /^invoke_agent /).length, 1);
+    assert.equal(all(trace, /^invoke_agent\b/).length, 1);
     assert.equal(all(trace, /^execute_tool /).length, r.result.rounds.flat().length);
     assertUsage(span, r.result.usage);
   });
@@ -288,7 +288,7 @@ forEachCell((cell) => {
     for (const t of r.result.threads) {
       const { trace } = threadTrace(r.spans, t.threadId);
       traceIds.add(trace[0]!.traceId);
-      const runs = all(trace, /^invoke_agent /);
+      const runs = all(trace, /^invoke_agent\b/);
       assert.deepEqual(runs.map((s) => s.attributes['openai.run.id']).sort(), t.runs.map((x: { id: string }) => x.id).sort());
       for (const x of t.runs) assertUsage(runSpan(trace, x.id), x.usage);
     }

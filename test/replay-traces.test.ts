@@ -86,7 +86,7 @@ forEachCell((cell) => {
       const trace = inTrace(r.spans, threadTraceId(threadId));
       const root = one(trace, 'openai.threads.create');
       assert.equal(root.parentSpanId, undefined);
-      const span = one(trace, /^invoke_agent /);
+      const span = one(trace, /^invoke_agent\b/);
       assert.equal(span.parentSpanId, undefined, name);
       assert.ok(span.startMs >= root.startMs);
       assert.equal(span.attributes['openai.run.id'], runId);
@@ -140,7 +140,7 @@ forEachCell((cell) => {
   it('Ruby sessions: runs never seen to finish end at shutdown, marked; API errors are ERROR spans', () => {
     const c = byShortName('spec__fixtures__cassettes__runs_create');
     const r = run.scenarios[c.file]!;
-    const runs = all(r.spans, /^invoke_agent /);
+    const runs = all(r.spans, /^invoke_agent\b/);
     assert.equal(runs.length, 4);
     for (const s of runs) {
       assert.equal(s.attributes['spanlens.run.end_reason'], 'shutdown');
@@ -150,7 +150,7 @@ forEachCell((cell) => {
     assert.equal(errors.length, 2);
     for (const e of errors) assert.equal(e.status.code, 'ERROR');
     const cancel = run.scenarios[byShortName('spec__fixtures__cassettes__runs_cancel').file]!;
-    const cancelled = all(cancel.spans, /^invoke_agent /);
+    const cancelled = all(cancel.spans, /^invoke_agent\b/);
     assert.equal(cancelled.length, 4);
     for (const s of cancelled) {
       assert.equal(s.attributes['spanlens.run.observed_from'], 'cancel');
@@ -210,7 +210,7 @@ forEachCell((cell) => {
     const c = byShortName('test_responses__test_responses_tool_calls');
     const r = run.scenarios[c.file]!;
     for (const body of recordedBodies(c, '/responses')) {
-      const span = one(r.spans, /^invoke_agent /, { 'openai.response.id': body.id });
+      const span = one(r.spans, /^invoke_agent\b/, { 'openai.response.id': body.id });
       assert.deepEqual(span.attributes['gen_ai.response.finish_reasons'], ['tool_calls']);
       for (const call of body.output.filter((o: { type: string }) => o.type === 'function_call')) {
         const tool = one(r.spans, `execute_tool ${call.name}`, { 'gen_ai.tool.call.id': call.call_id });

@@ -132,7 +132,7 @@ forEachCell((cell) => {
     ] as const) {
       const r = traced.scenarios[name]!;
       const { trace, run } = runOf(r);
-      assert.equal(all(trace, /^invoke_agent /).length, 1, name);
+      assert.equal(all(trace, /^invoke_agent\b/).length, 1, name);
       assert.equal(run.attributes['spanlens.run.status'], 'completed', name);
       const tools = all(trace, /^execute_tool get_/);
       assert.equal(tools.length, calls, name);

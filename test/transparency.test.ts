@@ -94,7 +94,7 @@ function callSpan(spans: SpanJSON[], name: string): SpanJSON {
   assert.equal(found.length, 1, `${name}: ${spans.map((s) => s.name).join(', ')}`);
   return found[0]!;
 }
-const runSpans = (spans: SpanJSON[]) => all(spans, /^invoke_agent /);
+const runSpans = (spans: SpanJSON[]) => all(spans, /^invoke_agent\b/);
 function assertFailed(span: SpanJSON, errorType: string, status?: number): void {
   assert.equal(span.status.code, 'ERROR', `${span.name}: status ${JSON.stringify(span.status)}`);
   assert.equal(span.attributes['error.type'], errorType, span.name);

@@ -84,7 +84,7 @@ it('stream: true with a function call: one run span across the submit stream, th
   await drain(await runs.create(threadId, { assistant_id: assistantId, stream: true }));
   assert.ok(seen.includes('thread.run.completed'));
   const { trace, run } = await runOf(threadId);
-  assert.equal(all(trace, /^invoke_agent /).length, 1);
+  assert.equal(all(trace, /^invoke_agent\b/).length, 1);
   assert.equal(run.attributes['spanlens.run.status'], 'completed');
   const requires = run.events.find((e) => e.name === 'thread.run.requires_action');
   assert.ok(requires);

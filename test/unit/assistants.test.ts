@@ -82,7 +82,7 @@ function threadTrace(spans: SpanJSON[], threadId: string, rootName = 'openai.thr
 }
 
 function runSpan(trace: SpanJSON[], runId: string): SpanJSON {
-  const run = one(trace, /^invoke_agent /, { 'openai.run.id': runId });
+  const run = one(trace, /^invoke_agent\b/, { 'openai.run.id': runId });
   assert.equal(run.kind, 'CLIENT');
   assert.equal(run.parentSpanId, undefined, 'a run is a root of the thread trace');
   assert.equal(run.attributes['spanlens.kind'], 'agent_step');
@@ -264,7 +264,7 @@ it('createAndRunPoll and cancel: the create_and_run call and the run are roots; 
   const final = await api.threads.runs.poll(started.id, { thread_id: run.thread_id }, { pollIntervalMs: 1 });
   assert.equal(final.status, 'cancelled');
   spans = await t.spans();
-  const cancelled = one(inTrace(spans, threadTraceId(run.thread_id)), /^invoke_agent /, { 'openai.run.id': started.id });
+  const cancelled = one(inTrace(spans, threadTraceId(run.thread_id)), /^invoke_agent\b/, { 'openai.run.id': started.id });
   assert.equal(cancelled.attributes['spanlens.run.status'], 'cancelled');
   assert.ok(cancelled.events.some((e) => e.name === 'openai.run.cancel'));
   assert.notEqual(cancelled.status.code, 'ERROR');
