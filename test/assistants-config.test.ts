@@ -51,7 +51,7 @@ forEachCell((cell) => {
     const create = one(trace, 'openai.threads.create');
     assert.equal(create.parentSpanId, threadRootSpanId(r.result.threadId));
     assert.ok(trace.every((s) => s.spanId !== threadRootSpanId(r.result.threadId)));
-    assert.equal(one(trace, /^invoke_agent /).parentSpanId, threadRootSpanId(r.result.threadId));
+    assert.equal(one(trace, /^invoke_agent\b/).parentSpanId, threadRootSpanId(r.result.threadId));
   });
 }, spreadCells());
 
@@ -88,11 +88,11 @@ forEachCell(
       assert.equal(rb.error, undefined);
       assert.equal(rb.result.status, 'completed');
       const traceId = threadTraceId(ra.result.threadId);
-      const runB = one(inTrace(rb.spans, traceId), /^invoke_agent /);
+      const runB = one(inTrace(rb.spans, traceId), /^invoke_agent\b/);
       assert.equal(runB.attributes['openai.run.id'], ra.result.runId);
       assert.equal(runB.attributes['spanlens.run.observed_from'], 'poll');
       assert.equal(runB.parentSpanId, undefined, 'a root of the thread trace in process B too');
-      assert.equal(runB.attributes['openai.run.status'], 'completed');
+      assert.equal(runB.attributes['spanlens.run.status'], 'completed');
       // Process A never saw the run finish: its run span ends at A's shutdown (the harness disables the
       // instrumentation last), in the same trace.
       assert.equal(one(inTrace(ra.spans, traceId), 'openai.threads.create').parentSpanId, undefined);
@@ -109,12 +109,12 @@ forEachCell(
       });
       const ttl = run.scenarios.ttl!;
       assert.equal(ttl.error, undefined);
-      const ttlRun = one(inTrace(ttl.spans, threadTraceId(ttl.result.threadId)), /^invoke_agent /);
+      const ttlRun = one(inTrace(ttl.spans, threadTraceId(ttl.result.threadId)), /^invoke_agent\b/);
       assert.equal(ttlRun.attributes['spanlens.run.end_reason'], 'ttl');
-      assert.equal(ttlRun.attributes['openai.run.status'], 'in_progress');
+      assert.equal(ttlRun.attributes['spanlens.run.status'], 'in_progress');
       const sd = run.scenarios.shutdown!;
       assert.equal(sd.error, undefined);
-      const sdRun = one(inTrace(sd.spans, threadTraceId(sd.result.threadId)), /^invoke_agent /);
+      const sdRun = one(inTrace(sd.spans, threadTraceId(sd.result.threadId)), /^invoke_agent\b/);
       assert.equal(sdRun.attributes['spanlens.run.end_reason'], 'shutdown');
       assert.equal(sd.result.wrappedBefore, true);
       assert.equal(sd.result.wrappedAfterDisable, false);
@@ -137,7 +137,7 @@ forEachCell(
       });
       const b = run.scenarios.b!;
       assert.equal(b.error, undefined);
-      const runs = all(b.spans, /^invoke_agent /);
+      const runs = all(b.spans, /^invoke_agent\b/);
       assert.equal(runs.length, 20, 'every started run span ended');
       const reasons = runs.map((s) => s.attributes['spanlens.run.end_reason']);
       assert.equal(reasons.filter((x) => x === 'evicted').length, 4);
@@ -169,7 +169,7 @@ forEachCell(
       };
       const close = (a: unknown, b: number) => assert.ok(Math.abs(Number(a) - b) < 1e-9, `${String(a)} != ${b}`);
       const trace = inTrace(c.spans, threadTraceId(c.result.threadId));
-      const spanOf = (id: string) => one(trace, /^invoke_agent /, { 'openai.run.id': id });
+      const spanOf = (id: string) => one(trace, /^invoke_agent\b/, { 'openai.run.id': id });
       const [r1, r2, r3, r4] = c.result.runs as Array<{ id: string; usage: Parameters<typeof usd>[0] }>;
       const [c1, c2, c3] = [usd(r1!.usage), usd(r2!.usage), usd(r3!.usage)];
       const s1 = spanOf(r1!.id);
@@ -230,7 +230,7 @@ forEachCell(
         })
       ).scenarios.b!;
       const local = (await runCell(cell, { scenarios: [{ name: 'c', module: split, args: { question: 'third, process C', thread } }], baseURL: emulator.baseURL })).scenarios.c!;
-      const runOf = (r: typeof a) => one(inTrace(r.spans, threadTraceId(a.result.threadId)), /^invoke_agent /, { 'openai.run.id': r.result.runId });
+      const runOf = (r: typeof a) => one(inTrace(r.spans, threadTraceId(a.result.threadId)), /^invoke_agent\b/, { 'openai.run.id': r.result.runId });
       const costA = Number(runOf(a).attributes['spanlens.cost.usd']);
       const costB = Number(runOf(b).attributes['spanlens.cost.usd']);
       const costC = Number(runOf(local).attributes['spanlens.cost.usd']);

@@ -75,7 +75,7 @@ function threadTrace(spans: SpanJSON[], threadId: string, rootName = 'openai.thr
 }
 
 function runSpan(trace: SpanJSON[], runId: string): SpanJSON {
-  const run = one(trace, /^invoke_agent /, { 'openai.run.id': runId });
+  const run = one(trace, /^invoke_agent\b/, { 'openai.run.id': runId });
   assert.equal(run.kind, 'CLIENT');
   assert.equal(run.attributes['spanlens.kind'], 'agent_step');
   assert.equal(run.attributes['gen_ai.operation.name'], 'invoke_agent');
@@ -118,13 +118,13 @@ forEachCell((cell) => {
     assert.equal(span.attributes['gen_ai.agent.id'], r.result.assistantId);
     assert.equal(span.attributes['gen_ai.agent.name'], 'Support agent');
     assert.equal(span.attributes['gen_ai.request.model'], 'gpt-4o-mini');
-    assert.equal(span.attributes['openai.run.status'], 'completed');
+    assert.equal(span.attributes['spanlens.run.status'], 'completed');
     assert.equal(span.status.code, 'UNSET');
     assertUsage(span, r.result.usage);
     const polls = span.events.filter((e) => e.name === 'openai.run.poll');
     assert.equal(polls.length, r.result.statuses.length - 1, 'one poll event per retrieve');
     assert.deepEqual(
-      polls.map((e) => e.attributes['openai.run.status']),
+      polls.map((e) => e.attributes['spanlens.run.status']),
       r.result.statuses.slice(1),
     );
     assert.equal(all(trace, 'openai.threads.runs.retrieve').length, 0, 'polls are events, not spans');
@@ -148,7 +148,7 @@ forEachCell((cell) => {
     assert.ok(chat);
     assert.equal(chat.name, 'chat gpt-4o-mini');
     assert.equal(chat.attributes['spanlens.kind'], 'llm');
-    assert.equal(chat.attributes['openai.step.type'], 'message_creation');
+    assert.equal(chat.attributes['spanlens.step.type'], 'message_creation');
     assert.match(String(chat.attributes['openai.step.id']), /^step_/);
     const assistantMsg = r.result.messages.find((m: { role: string }) => m.role === 'assistant');
     assert.equal(chat.attributes['openai.message.id'], assistantMsg.id);
@@ -165,7 +165,7 @@ forEachCell((cell) => {
     const r = ok(run, 'function');
     const { trace } = threadTrace(r.spans, r.result.threadId);
     const span = runSpan(trace, r.result.runId);
-    assert.equal(span.attributes['openai.run.status'], 'completed');
+    assert.equal(span.attributes['spanlens.run.status'], 'completed');
     const tool = one(trace, 'execute_tool get_weather');
     assert.equal(tool.parentSpanId, span.spanId);
     assert.equal(tool.attributes['spanlens.kind'], 'tool');
@@ -180,7 +180,7 @@ forEachCell((cell) => {
     assert.ok(Math.abs(tool.startMs - requires.timeMs) < 1, 'tool starts when requires_action is seen');
     assert.ok(Math.abs(tool.endMs - submit.timeMs) < 1, 'tool ends when outputs are submitted');
     const chats = assertChatUsageSums(trace, span);
-    assert.deepEqual(chats.map((c) => c.attributes['openai.step.type']).sort(), ['message_creation', 'tool_calls']);
+    assert.deepEqual(chats.map((c) => c.attributes['spanlens.step.type']).sort(), ['message_creation', 'tool_calls']);
   });
 
   it('parallel function calls are sibling execute_tool spans', () => {
@@ -202,14 +202,14 @@ forEachCell((cell) => {
       const r = ok(run, name);
       assert.equal(r.result.status, status);
       const span = runSpan(threadTrace(r.spans, r.result.threadId).trace, r.result.runId);
-      assert.equal(span.attributes['openai.run.status'], status);
+      assert.equal(span.attributes['spanlens.run.status'], status);
       assert.equal(span.status.code, 'ERROR');
       assert.ok(span.attributes['error.type'], `${name} has error.type`);
     }
     const r = ok(run, 'incomplete');
     const span = runSpan(threadTrace(r.spans, r.result.threadId).trace, r.result.runId);
-    assert.equal(span.attributes['openai.run.status'], 'incomplete');
-    assert.ok(span.attributes['openai.run.incomplete_reason']);
+    assert.equal(span.attributes['spanlens.run.status'], 'incomplete');
+    assert.ok(span.attributes['spanlens.run.incomplete_reason']);
     assertUsage(span, r.result.usage);
   });
 
@@ -257,7 +257,7 @@ forEachCell((cell) => {
     assert.equal(r.result.status, 'completed');
     const { trace } = threadTrace(r.spans, r.result.threadId);
     const span = runSpan(trace, r.result.runId);
-    assert.equal(all(trace, /^invoke_agent /).length, 1);
+    assert.equal(all(trace, /^invoke_agent\b/).length, 1);
     assert.equal(all(trace, /^execute_tool /).length, r.result.rounds.flat().length);
     assertUsage(span, r.result.usage);
   });
@@ -277,7 +277,7 @@ forEachCell((cell) => {
     const r = ok(run, 'cancel');
     assert.equal(r.result.status, 'cancelled');
     const span = runSpan(threadTrace(r.spans, r.result.threadId).trace, r.result.runId);
-    assert.equal(span.attributes['openai.run.status'], 'cancelled');
+    assert.equal(span.attributes['spanlens.run.status'], 'cancelled');
     assert.ok(span.events.some((e) => e.name === 'openai.run.cancel'));
     assert.notEqual(span.status.code, 'ERROR');
   });
@@ -288,7 +288,7 @@ forEachCell((cell) => {
     for (const t of r.result.threads) {
       const { trace } = threadTrace(r.spans, t.threadId);
       traceIds.add(trace[0]!.traceId);
-      const runs = all(trace, /^invoke_agent /);
+      const runs = all(trace, /^invoke_agent\b/);
       assert.deepEqual(runs.map((s) => s.attributes['openai.run.id']).sort(), t.runs.map((x: { id: string }) => x.id).sort());
       for (const x of t.runs) assertUsage(runSpan(trace, x.id), x.usage);
     }

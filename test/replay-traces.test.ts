@@ -86,17 +86,17 @@ forEachCell((cell) => {
       const trace = inTrace(r.spans, threadTraceId(threadId));
       const root = one(trace, 'openai.threads.create');
       assert.equal(root.parentSpanId, undefined);
-      const span = one(trace, /^invoke_agent /);
+      const span = one(trace, /^invoke_agent\b/);
       assert.equal(span.parentSpanId, undefined, name);
       assert.ok(span.startMs >= root.startMs);
       assert.equal(span.attributes['openai.run.id'], runId);
-      assert.equal(span.attributes['openai.run.status'], 'completed');
+      assert.equal(span.attributes['spanlens.run.status'], 'completed');
       assert.equal(span.attributes['gen_ai.request.model'], 'gpt-4o-mini');
       assert.equal(span.attributes['gen_ai.usage.input_tokens'], prompt, name);
       assert.equal(span.attributes['gen_ai.usage.output_tokens'], completion, name);
       assert.equal(span.attributes['gen_ai.usage.cache_read.input_tokens'], 0, name);
       assert.equal(span.events.filter((e) => e.name === 'openai.run.poll').length, polls, name);
-      assert.equal(span.attributes['openai.run.poll_count'], polls);
+      assert.equal(span.attributes['spanlens.run.poll_count'], polls);
       // The recordings hold no steps list: the instrumentation's own fetch failed, the span says so.
       assert.equal(span.attributes['spanlens.run.steps_missing'], true, name);
       // An existing assistant's name is known only if this process saw it (an earlier session did).
@@ -140,17 +140,17 @@ forEachCell((cell) => {
   it('Ruby sessions: runs never seen to finish end at shutdown, marked; API errors are ERROR spans', () => {
     const c = byShortName('spec__fixtures__cassettes__runs_create');
     const r = run.scenarios[c.file]!;
-    const runs = all(r.spans, /^invoke_agent /);
+    const runs = all(r.spans, /^invoke_agent\b/);
     assert.equal(runs.length, 4);
     for (const s of runs) {
       assert.equal(s.attributes['spanlens.run.end_reason'], 'shutdown');
-      assert.equal(s.attributes['openai.run.status'], 'queued');
+      assert.equal(s.attributes['spanlens.run.status'], 'queued');
     }
     const errors = all(r.spans, 'openai.threads.runs.create', { 'http.response.status_code': 400 });
     assert.equal(errors.length, 2);
     for (const e of errors) assert.equal(e.status.code, 'ERROR');
     const cancel = run.scenarios[byShortName('spec__fixtures__cassettes__runs_cancel').file]!;
-    const cancelled = all(cancel.spans, /^invoke_agent /);
+    const cancelled = all(cancel.spans, /^invoke_agent\b/);
     assert.equal(cancelled.length, 4);
     for (const s of cancelled) {
       assert.equal(s.attributes['spanlens.run.observed_from'], 'cancel');
@@ -193,7 +193,7 @@ forEachCell((cell) => {
         assert.equal(span.attributes['gen_ai.response.model'], body.model);
         assert.equal(span.attributes['gen_ai.usage.input_tokens'], body.usage.input_tokens);
         assert.equal(span.attributes['gen_ai.usage.output_tokens'], body.usage.output_tokens);
-        assert.equal(span.attributes['openai.response.status'], body.status);
+        assert.equal(span.attributes['spanlens.response.status'], body.status);
         assert.ok(Number(span.attributes['spanlens.cost.usd']) > 0, `${c.shortName}: no cost for ${body.model}`);
         const tools = body.output.some((o: { type: string }) => o.type !== 'message' && o.type !== 'reasoning');
         assert.equal(span.name, `${tools ? 'invoke_agent' : 'chat'} ${body.model}`);
@@ -210,7 +210,7 @@ forEachCell((cell) => {
     const c = byShortName('test_responses__test_responses_tool_calls');
     const r = run.scenarios[c.file]!;
     for (const body of recordedBodies(c, '/responses')) {
-      const span = one(r.spans, /^invoke_agent /, { 'openai.response.id': body.id });
+      const span = one(r.spans, /^invoke_agent\b/, { 'openai.response.id': body.id });
       assert.deepEqual(span.attributes['gen_ai.response.finish_reasons'], ['tool_calls']);
       for (const call of body.output.filter((o: { type: string }) => o.type === 'function_call')) {
         const tool = one(r.spans, `execute_tool ${call.name}`, { 'gen_ai.tool.call.id': call.call_id });
@@ -231,7 +231,7 @@ forEachCell((cell) => {
       assert.ok(Number(span.attributes['gen_ai.response.time_to_first_chunk']) >= 0);
       const message = one(r.spans, 'message', { 'openai.response.id': body.id });
       assert.equal(message.attributes['spanlens.item.timing'], undefined);
-      assert.ok(Number(message.attributes['openai.message.delta.count']) > 0);
+      assert.ok(Number(message.attributes['spanlens.message.delta.count']) > 0);
       assert.match(String(message.attributes['gen_ai.output.messages']), new RegExp(body.output[0].content[0].text.slice(0, 8).replace(/[+]/g, '\\+')));
     }
   });

@@ -104,7 +104,7 @@ forEachCell((cell) => {
     assert.equal(s1!.attributes['spanlens.user_message.count'], 2);
     assert.equal(s2!.attributes['spanlens.user_message.count'], 2);
     assert.deepEqual(s2!.attributes['spanlens.user_message.texts'], ['I like museums.', 'And in Italy?']);
-    one(trace, 'openai.conversations.items.create', { 'openai.conversation.id': conversationId });
+    one(trace, 'openai.conversations.items.create', { 'gen_ai.conversation.id': conversationId });
     assert.equal(s2!.attributes['spanlens.thread.run_count'], 2);
     const total = Number(s1!.attributes['spanlens.cost.usd']) + Number(s2!.attributes['spanlens.cost.usd']);
     assert.ok(Math.abs(Number(s2!.attributes['spanlens.thread.cost.usd']) - total) < 1e-9);
@@ -119,7 +119,7 @@ forEachCell((cell) => {
     assert.equal(s3!.traceId, s1!.traceId);
     assert.equal(s1!.name, 'chat gpt-4o-mini');
     assert.deepEqual(s1!.attributes['gen_ai.response.finish_reasons'], ['tool_calls']);
-    assert.equal(s2!.attributes['openai.response.previous_id'], s1!.attributes['gen_ai.response.id']);
+    assert.equal(s2!.attributes['spanlens.response.previous_id'], s1!.attributes['gen_ai.response.id']);
     assert.equal(s1!.attributes['gen_ai.conversation.id'], undefined);
     assert.equal(s3!.attributes['gen_ai.conversation.id'], s1!.attributes['gen_ai.response.id'], 'the chain’s id: its first response’s');
     const item = one(childrenOf(spans, s1!), 'execute_tool get_weather', { 'gen_ai.tool.call.id': call.id });
@@ -154,13 +154,13 @@ forEachCell((cell) => {
       assert.equal(span.name, 'chat gpt-4o-mini', script);
       assert.equal(item.kind, 'INTERNAL', script);
       assert.deepEqual(
-        items(spans, span).map((s) => s.attributes['openai.item.type']),
+        items(spans, span).map((s) => s.attributes['spanlens.item.type']),
         res[script].types,
         script,
       );
     }
     const mcp = responseSpan(spans, res.mcp.id);
-    const mcpCall = items(spans, mcp).find((s) => s.attributes['openai.item.type'] === 'mcp_call')!;
+    const mcpCall = items(spans, mcp).find((s) => s.attributes['spanlens.item.type'] === 'mcp_call')!;
     assert.equal(mcpCall.attributes['spanlens.subtype'], 'mcp');
     assert.equal(mcpCall.attributes['spanlens.mcp.server_label'], 'docs');
     const code = one(spans, 'execute_tool code_interpreter');
@@ -186,12 +186,12 @@ forEachCell((cell) => {
     for (const span of responses) {
       assert.ok(Number(span.attributes['gen_ai.response.time_to_first_chunk']) >= 0);
       assert.equal(span.attributes['gen_ai.request.stream'], true);
-      assert.equal(span.attributes['openai.response.status'], 'completed');
+      assert.equal(span.attributes['spanlens.response.status'], 'completed');
       const [message] = items(spans, span);
       assert.equal(message!.attributes['spanlens.item.timing'], undefined);
-      assert.ok(Number(message!.attributes['openai.message.delta.count']) > 0);
+      assert.ok(Number(message!.attributes['spanlens.message.delta.count']) > 0);
     }
-    assert.equal(Number(one(items(spans, responseSpan(spans, res.final.id)), 'message').attributes['openai.message.delta.count']), res.deltas);
+    assert.equal(Number(one(items(spans, responseSpan(spans, res.final.id)), 'message').attributes['spanlens.message.delta.count']), res.deltas);
     const fn = r('stream-function');
     const first = responseSpan(fn.spans, fn.result.first.id);
     assert.equal(responseSpan(fn.spans, fn.result.answer.id).traceId, first.traceId);
@@ -209,9 +209,9 @@ forEachCell((cell) => {
   it('a background stream left early and resumed with retrieve(stream): one span, ended by the resumed stream', () => {
     const res = r('resume').result;
     const span = responseSpan(r('resume').spans, res.final.id);
-    assert.equal(span.attributes['openai.response.status'], 'completed');
+    assert.equal(span.attributes['spanlens.response.status'], 'completed');
     assert.equal(span.attributes['spanlens.response.end_reason'], undefined);
-    assert.equal(span.attributes['openai.response.background'], true);
+    assert.equal(span.attributes['spanlens.response.background'], true);
     assert.equal(all(r('resume').spans, /^chat /, { 'spanlens.kind': 'agent_step' }).length, 1);
   });
 
@@ -227,10 +227,10 @@ forEachCell((cell) => {
     const span = responseSpan(spans, res.final.id);
     const polls = span.events.filter((e) => e.name === 'openai.response.poll');
     assert.equal(polls.length, res.statuses.length - 1);
-    assert.equal(span.attributes['openai.response.background'], true);
-    assert.equal(span.attributes['openai.response.poll_count'], res.statuses.length - 1);
+    assert.equal(span.attributes['spanlens.response.background'], true);
+    assert.equal(span.attributes['spanlens.response.poll_count'], res.statuses.length - 1);
     const cancelled = responseSpan(spans, res.cancelled.id);
-    assert.equal(cancelled.attributes['openai.response.status'], 'cancelled');
+    assert.equal(cancelled.attributes['spanlens.response.status'], 'cancelled');
     assert.ok(cancelled.events.some((e) => e.name === 'openai.response.cancel'));
     assert.deepEqual(cancelled.attributes['gen_ai.response.finish_reasons'], ['cancelled']);
   });
@@ -238,12 +238,12 @@ forEachCell((cell) => {
   it('failures: failed → ERROR with error.type; incomplete → reason; HTTP errors and cut streams are truthful spans', () => {
     const res = r('failures').result;
     const spans = r('failures').spans;
-    const failed = all(spans, /^chat /, { 'openai.response.status': 'failed' });
+    const failed = all(spans, /^chat /, { 'spanlens.response.status': 'failed' });
     assert.equal(failed.length, 1);
     assert.equal(failed[0]!.status.code, 'ERROR');
     assert.ok(failed[0]!.attributes['error.type']);
-    const incomplete = one(spans, /^chat /, { 'openai.response.status': 'incomplete' });
-    assert.equal(incomplete.attributes['openai.run.incomplete_reason'], 'max_output_tokens');
+    const incomplete = one(spans, /^chat /, { 'spanlens.response.status': 'incomplete' });
+    assert.equal(incomplete.attributes['spanlens.run.incomplete_reason'], 'max_output_tokens');
     assert.deepEqual(incomplete.attributes['gen_ai.response.finish_reasons'], ['length']);
     assert.equal(res['status 500'].name, 'InternalServerError');
     const http500 = one(spans, 'openai.responses.create', { 'http.response.status_code': 500 });
@@ -256,7 +256,7 @@ forEachCell((cell) => {
     assert.equal(res['reset before headers'].name, 'APIConnectionError');
     assert.equal(one(spans, 'openai.responses.create', { 'error.type': 'APIConnectionError' }).status.code, 'ERROR');
     const truncated = one(spans, /^chat /, { 'spanlens.response.end_reason': 'stream_truncated' });
-    assert.equal(truncated.attributes['openai.response.status'], 'in_progress');
+    assert.equal(truncated.attributes['spanlens.response.status'], 'in_progress');
     const chatErrors = all(spans, 'chat gpt-4o-mini', { 'spanlens.stream.end_reason': 'error' });
     assert.equal(chatErrors.length, 3, 'the cut chat stream, the one with a malformed chunk, the one with an error chunk');
     for (const s of chatErrors) assert.equal(s.status.code, 'ERROR');
@@ -302,7 +302,7 @@ forEachCell((cell) => {
 
   it('a stream the app drops unfinished ends its span once collected: chat never read, a response left mid-way', () => {
     const { result, spans } = r('abandoned');
-    const chat = one(spans, 'chat gpt-4o-mini', { 'spanlens.stream': true });
+    const chat = one(spans, 'chat gpt-4o-mini', { 'gen_ai.request.stream': true });
     assert.equal(chat.status.code, 'UNSET', 'the app dropped it: not an error');
     assert.equal(chat.attributes['http.response.status_code'], 200);
     const response = responseSpan(spans, result.responseId);

@@ -75,7 +75,7 @@ forEachCell((cell) => {
       const trace = inTrace(r.spans, threadTraceId(threadId));
       assertWellFormed(trace);
       const run = one(trace, 'invoke_agent Math Tutor');
-      assert.equal(run.attributes['openai.run.status'], 'completed');
+      assert.equal(run.attributes['spanlens.run.status'], 'completed');
       assert.equal(run.attributes['gen_ai.usage.input_tokens'], rec!.run.usage.prompt_tokens);
       assert.equal(run.attributes['gen_ai.usage.output_tokens'], rec!.run.usage.completion_tokens);
       assert.equal(run.attributes['spanlens.run.steps_missing'], undefined);
@@ -89,12 +89,12 @@ forEachCell((cell) => {
       const code = one(trace, 'execute_tool code_interpreter');
       assert.match(String(code.attributes['spanlens.code.input']), /sympy|solve|=/);
       assert.ok(code.endMs - code.startMs > 0, 'streamed step timed by the client clock');
-      const message = one(chats, 'chat gpt-4o-mini', { 'openai.step.type': 'message_creation' });
+      const message = one(chats, 'chat gpt-4o-mini', { 'spanlens.step.type': 'message_creation' });
       const deltas = message.events.filter((e) => e.name === 'openai.message.delta');
       assert.equal(deltas.length, rec!.deltas, `${c.shortName}: one event per thread.message.delta`);
       assert.ok(Number(message.attributes['gen_ai.response.time_to_first_chunk']) >= 0);
       const text = JSON.parse(String(message.attributes['gen_ai.output.messages']))[0].parts[0].content as string;
-      assert.equal(text, deltas.map((d) => d.attributes['openai.message.delta.text']).join(''), 'full text = the deltas');
+      assert.equal(text, deltas.map((d) => d.attributes['spanlens.message.delta.text']).join(''), 'full text = the deltas');
       assert.ok(text.length > 10);
     }
   });
@@ -104,9 +104,9 @@ forEachCell((cell) => {
     const r = traced.scenarios[c.file]!;
     const runs = all(r.spans, /^invoke_agent /);
     assert.equal(runs.length, 2);
-    const byStatus = Object.fromEntries(runs.map((s) => [s.attributes['openai.run.status'], s]));
+    const byStatus = Object.fromEntries(runs.map((s) => [s.attributes['spanlens.run.status'], s]));
     assert.ok(byStatus.incomplete, 'the v2 stream: status from the data, not the event name');
-    assert.equal(byStatus.incomplete.attributes['openai.run.incomplete_reason'], 'max_prompt_tokens');
+    assert.equal(byStatus.incomplete.attributes['spanlens.run.incomplete_reason'], 'max_prompt_tokens');
     assert.equal(byStatus.incomplete.attributes['gen_ai.usage.output_tokens'], 16);
     for (const s of runs) assert.equal(childrenOf(r.spans, s).filter((x) => x.name.startsWith('chat ')).length, 1);
     assert.equal(all(r.spans, 'openai.threads.runs.create', { 'http.response.status_code': 400 }).length, 2);

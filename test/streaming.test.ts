@@ -104,11 +104,11 @@ forEachCell((cell) => {
     for (const name of ['stream', 'createAndStream', 'create-stream-true', 'withResponse', 'toReadableStream', 'tee', 'asResponse', 'body-reader']) {
       const r = traced.scenarios[name]!;
       const { trace, run } = runOf(r);
-      assert.equal(run.attributes['openai.run.status'], 'completed', name);
+      assert.equal(run.attributes['spanlens.run.status'], 'completed', name);
       assert.ok(Number(run.attributes['gen_ai.usage.input_tokens']) > 0, name);
       const chats = childrenOf(trace, run).filter((s) => s.name === 'chat gpt-4o-mini');
       assert.equal(sumAttr(chats, 'gen_ai.usage.output_tokens'), run.attributes['gen_ai.usage.output_tokens'], name);
-      const message = one(chats, 'chat gpt-4o-mini', { 'openai.step.type': 'message_creation' });
+      const message = one(chats, 'chat gpt-4o-mini', { 'spanlens.step.type': 'message_creation' });
       const deltas = message.events.filter((e) => e.name === 'openai.message.delta');
       if (name !== 'tee') assert.equal(deltas.length, appEvents(r, 'thread.message.delta'), `${name}: delta events`);
       else assert.ok(deltas.length > 0);
@@ -132,8 +132,8 @@ forEachCell((cell) => {
     ] as const) {
       const r = traced.scenarios[name]!;
       const { trace, run } = runOf(r);
-      assert.equal(all(trace, /^invoke_agent /).length, 1, name);
-      assert.equal(run.attributes['openai.run.status'], 'completed', name);
+      assert.equal(all(trace, /^invoke_agent\b/).length, 1, name);
+      assert.equal(run.attributes['spanlens.run.status'], 'completed', name);
       const tools = all(trace, /^execute_tool get_/);
       assert.equal(tools.length, calls, name);
       const requires = run.events.find((e) => e.name === 'thread.run.requires_action');
@@ -148,7 +148,7 @@ forEachCell((cell) => {
       assert.deepEqual(
         childrenOf(trace, run)
           .filter((s) => s.name.startsWith('chat '))
-          .map((c) => c.attributes['openai.step.type'])
+          .map((c) => c.attributes['spanlens.step.type'])
           .sort(),
         ['message_creation', 'tool_calls'],
       );
@@ -165,15 +165,15 @@ forEachCell((cell) => {
 
   it('failed, cancelled and incomplete streams end the run with the status in the data', () => {
     const failed = runOf(traced.scenarios.failed!).run;
-    assert.equal(failed.attributes['openai.run.status'], 'failed');
+    assert.equal(failed.attributes['spanlens.run.status'], 'failed');
     assert.equal(failed.status.code, 'ERROR');
     const cancelled = runOf(traced.scenarios.cancelled!).run;
-    assert.equal(cancelled.attributes['openai.run.status'], 'cancelled');
+    assert.equal(cancelled.attributes['spanlens.run.status'], 'cancelled');
     assert.notEqual(cancelled.status.code, 'ERROR');
     assert.ok(cancelled.events.some((e) => e.name === 'thread.run.cancelled'));
     const incomplete = runOf(traced.scenarios.incomplete!).run;
-    assert.equal(incomplete.attributes['openai.run.status'], 'incomplete');
-    assert.ok(incomplete.attributes['openai.run.incomplete_reason']);
+    assert.equal(incomplete.attributes['spanlens.run.status'], 'incomplete');
+    assert.ok(incomplete.attributes['spanlens.run.incomplete_reason']);
   });
 
   it('createAndRun streams: the create_and_run call and the run are roots of the thread trace', () => {
@@ -193,7 +193,7 @@ forEachCell((cell) => {
       const { trace, run } = runOf(r);
       assert.equal(run.attributes['spanlens.run.end_reason'], 'stream_aborted', name);
       assert.notEqual(run.status.code, 'ERROR', name);
-      assert.notEqual(run.attributes['openai.run.status'], 'completed', name);
+      assert.notEqual(run.attributes['spanlens.run.status'], 'completed', name);
       for (const s of childrenOf(trace, run)) assert.ok(s.endMs <= run.endMs + 0.001, `${name}: ${s.name} ends inside the run`);
     }
   });
@@ -217,19 +217,19 @@ forEachCell((cell) => {
     for (const name of ['long', 'asResponse-long']) {
       const r = traced.scenarios[name]!;
       const { trace, run } = runOf(r);
-      assert.equal(run.attributes['openai.run.status'], 'completed', name);
+      assert.equal(run.attributes['spanlens.run.status'], 'completed', name);
       const texts = appDeltaTexts(r);
       assert.ok(texts.length > 300, `${name}: a long stream (${texts.length} deltas)`);
-      const message = one(trace, 'chat gpt-4o-mini', { 'openai.step.type': 'message_creation' });
-      assert.equal(message.attributes['openai.message.delta.count'], texts.length);
+      const message = one(trace, 'chat gpt-4o-mini', { 'spanlens.step.type': 'message_creation' });
+      assert.equal(message.attributes['spanlens.message.delta.count'], texts.length);
       const events = message.events.filter((e) => e.name === 'openai.message.delta');
       assert.equal(events.length, 128);
       assert.deepEqual(
-        events.map((e) => e.attributes['openai.message.delta.text']),
+        events.map((e) => e.attributes['spanlens.message.delta.text']),
         texts.slice(0, 128),
       );
       assert.deepEqual(
-        events.map((e) => e.attributes['openai.message.delta.size']),
+        events.map((e) => e.attributes['spanlens.message.delta.size']),
         texts.slice(0, 128).map((t) => t.length),
       );
       const output = JSON.parse(String(message.attributes['gen_ai.output.messages']));
@@ -244,8 +244,8 @@ forEachCell((cell) => {
     const texts = appDeltaTexts(r);
     assert.ok(texts.length > 128, `the cut falls past the recorded deltas (${texts.length} seen)`);
     assert.ok(!(r.result.log as Array<{ event?: string }>).some((e) => e.event === 'thread.message.completed'), 'the message never completed');
-    const message = one(trace, 'chat gpt-4o-mini', { 'openai.step.type': 'message_creation' });
-    assert.equal(message.attributes['openai.message.delta.count'], texts.length);
+    const message = one(trace, 'chat gpt-4o-mini', { 'spanlens.step.type': 'message_creation' });
+    assert.equal(message.attributes['spanlens.message.delta.count'], texts.length);
     const output = JSON.parse(String(message.attributes['gen_ai.output.messages']));
     assert.equal(output[0].parts[0].content, texts.join(''));
   });
@@ -275,12 +275,12 @@ forEachCell(
       const run = await runCell(cell, { scenarios: [{ name: 's', module: MODULE, args: { flow: 'stream' } }], baseURL: emulator.baseURL, instrumentationConfig: { messageDeltaSpans: true } });
       const r = run.scenarios.s!;
       const { trace } = runOf(r);
-      const chat = one(trace, 'chat gpt-4o-mini', { 'openai.step.type': 'message_creation' });
+      const chat = one(trace, 'chat gpt-4o-mini', { 'spanlens.step.type': 'message_creation' });
       const deltas = childrenOf(trace, chat);
       assert.equal(deltas.length, appEvents(r, 'thread.message.delta'));
       assert.ok(deltas.every((d) => d.name === 'message_delta' && d.attributes['spanlens.kind'] === 'llm_delta'));
       assert.equal(chat.events.filter((e) => e.name === 'openai.message.delta').length, 0);
-      assert.equal(deltas.map((d) => d.attributes['openai.message.delta.text']).join(''), JSON.parse(String(chat.attributes['gen_ai.output.messages']))[0].parts[0].content);
+      assert.equal(deltas.map((d) => d.attributes['spanlens.message.delta.text']).join(''), JSON.parse(String(chat.attributes['gen_ai.output.messages']))[0].parts[0].content);
     });
   },
   CELLS.filter((c) => ['node20 openai4 otel2 cjs', 'node22 openai7 otel3 esm'].includes(cellName(c))),

@@ -94,7 +94,7 @@ function callSpan(spans: SpanJSON[], name: string): SpanJSON {
   assert.equal(found.length, 1, `${name}: ${spans.map((s) => s.name).join(', ')}`);
   return found[0]!;
 }
-const runSpans = (spans: SpanJSON[]) => all(spans, /^invoke_agent /);
+const runSpans = (spans: SpanJSON[]) => all(spans, /^invoke_agent\b/);
 function assertFailed(span: SpanJSON, errorType: string, status?: number): void {
   assert.equal(span.status.code, 'ERROR', `${span.name}: status ${JSON.stringify(span.status)}`);
   assert.equal(span.attributes['error.type'], errorType, span.name);
@@ -167,11 +167,11 @@ forEachCell((cell) => {
       const errors = run.events.filter((e) => e.name === 'openai.run.poll_error');
       assert.equal(errors.length, 1, `${n}: one poll_error event`);
       assert.equal(errors[0]!.attributes['http.response.status_code'], n === 'http-404-poll' ? 404 : 500);
-      assert.equal(run.attributes['openai.run.status'], 'completed', `${n}: polling went on and the run finished`);
+      assert.equal(run.attributes['spanlens.run.status'], 'completed', `${n}: polling went on and the run finished`);
     }
     for (const n of ['http-429-recovers', 'http-503-recovers']) {
       assert.ok(
-        runSpans(s(n)).some((x) => x.attributes['openai.run.status'] === 'completed'),
+        runSpans(s(n)).some((x) => x.attributes['spanlens.run.status'] === 'completed'),
         n,
       );
       assert.deepEqual(
@@ -192,7 +192,7 @@ forEachCell((cell) => {
       run.events.some((e) => e.name === 'openai.run.poll_error'),
       'the timed-out poll is on the run',
     );
-    assert.equal(run.attributes['openai.run.status'], 'completed');
+    assert.equal(run.attributes['spanlens.run.status'], 'completed');
     assertFailed(callSpan(s('reset-before-headers'), 'openai.threads.runs.create'), 'APIConnectionError');
     // Headers came, the body never did: the app got an error (openai 5–7), or its call never settled
     // (openai 4: node-fetch waits forever); either way the call is not reported as a success.
@@ -204,7 +204,7 @@ forEachCell((cell) => {
       afterHeaders.every((x) => x.status.code === 'ERROR'),
       'never a success',
     );
-    assert.ok(runSpans(s('slow-run')).every((x) => x.attributes['openai.run.status'] === 'completed'));
+    assert.ok(runSpans(s('slow-run')).every((x) => x.attributes['spanlens.run.status'] === 'completed'));
   });
 
   it('broken streams end the run span as stream_error or stream_truncated, with ERROR when the app got an error', () => {
@@ -238,7 +238,7 @@ forEachCell((cell) => {
     const unknown = s('unknown-types-polled');
     const [r] = runSpans(unknown);
     assert.ok(r && unknown.some((x) => x.parentSpanId === r.spanId), 'step spans for unknown step types');
-    assert.ok(runSpans(s('unknown-event-stream')).every((x) => x.attributes['openai.run.status'] === 'completed'));
+    assert.ok(runSpans(s('unknown-event-stream')).every((x) => x.attributes['spanlens.run.status'] === 'completed'));
     // Run objects without thread_id still make a run span: the thread comes from the request path.
     assert.ok(runSpans(s('missing-polled')).length >= 1, 'a polled run without thread_id in its objects still has its span');
   });

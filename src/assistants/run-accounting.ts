@@ -24,7 +24,7 @@ export async function accountRun(env: Services, store: ConversationStore, st: Ru
       env.diag.debug(`spanlens: run list of thread ${st.threadId} not fetched: ${String(err)}`);
       return undefined;
     });
-    st.span.setAttribute(A.threadCostSource, fromApi ? 'api' : 'process');
+    if (cost) st.span.setAttribute(A.threadCostSource, fromApi ? 'api' : 'process');
     if (fromApi) totals = fromApi;
   }
   accountTurn(env, st, {
@@ -35,6 +35,7 @@ export async function accountRun(env: Services, store: ConversationStore, st: Ru
     userMessages: st.userMessages,
     usage: run.usage,
     model: st.model,
+    client: st.client,
     assistantId: st.assistantId,
     errorType: RUN_STATUSES.failed(st.status) ? apiErrorType(run.last_error, st.status) : undefined,
   });

@@ -80,7 +80,7 @@ export class RunStreamSink extends TurnStreamSink {
 
   private messageDelta(delta: Obj, at: number): void {
     const id = str(delta.id);
-    if (this.turnId && id) this.runs.onMessageDelta(this.turnId, id, delta, at);
+    if (this.turnId && id) this.runs.onMessageDelta(this.turnId, id, delta, at, this.call.startTime);
   }
 
   private handle(name: string, data: Obj, at: number): void {

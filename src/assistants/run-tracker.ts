@@ -9,7 +9,8 @@ import { startThreadSpan } from '../trace/trace-roots';
 import { usageAttributes } from '../cost/usage';
 import type { HistoryMessage, ConversationStore } from '../turns/conversation-store';
 import { TurnTracker, type TurnState } from '../turns/turn-tracker';
-import { markApiError } from '../trace/errors';
+import { apiErrorType, markApiError, thrownErrorType } from '../trace/errors';
+import { chunkTimer, recordOperation } from '../cost/metrics';
 import { holdStepDelta, newStreamedRun, recordStreamStep, streamedSteps, type StreamedRun } from './streamed-run';
 import { RUN_STATUSES } from './run-statuses';
 import { fetchRunSteps } from './run-fetch';
@@ -42,6 +43,8 @@ export interface RunState extends TurnState {
   userMessages: HistoryMessage[];
   /** Seen through a stream: step objects as streamed (deltas merged) and client-clock step times. */
   stream?: StreamedRun;
+  /** error.type of the stream that broke the run (an error event, a thrown error), for its metrics. */
+  errorType?: string;
 }
 
 type RunVia = 'create' | 'poll' | 'submit' | 'cancel' | 'stream';
@@ -123,16 +126,29 @@ export class RunTracker {
     st.lastSeen = at;
   }
 
-  /** `thread.message.delta`: held for the message's chat span (see MessageDeltaLog). */
-  onMessageDelta(runId: string, messageId: string, delta: Obj, at: number): void {
+  /**
+   * `thread.message.delta`: held for the message's chat span (see MessageDeltaLog), with the start of the
+   * request whose stream brought its first delta (time to first chunk counts from the request); each
+   * delta is an output chunk of the run on the streaming metrics.
+   */
+  onMessageDelta(runId: string, messageId: string, delta: Obj, at: number, requestStart: number): void {
     const st = this.runs.peek(runId);
     if (!st) return;
-    this.streamed(st).deltas.add(messageId, delta, at);
+    const s = this.streamed(st);
+    if (!s.requestStarts.has(messageId)) s.requestStarts.set(messageId, requestStart);
+    s.deltas.add(messageId, delta, at);
+    if (s.timer === undefined) {
+      const key = { operation: 'invoke_agent', requestModel: st.model, responseModel: st.model, client: st.client, assistantId: st.assistantId };
+      s.timer = chunkTimer(this.env.metrics(), key, requestStart) ?? null;
+    }
+    s.timer?.chunk(at);
     st.lastSeen = at;
   }
 
   /** An `error` event in the stream: the run span records it (the stream's end decides the rest). */
   onStreamError(runId: string, data: Obj | undefined, at: number): void {
+    const st = this.runs.peek(runId);
+    if (st) st.errorType ??= apiErrorType(obj(data?.error) ?? data, 'stream_error');
     this.runs.streamError(runId, data, at);
   }
 
@@ -142,6 +158,8 @@ export class RunTracker {
    * marked with how the stream ended.
    */
   onStreamEnd(runId: string, outcome: string, at: number, error: unknown, stream: object): void {
+    const st = this.runs.peek(runId);
+    if (st && outcome === 'error' && error !== undefined) st.errorType ??= thrownErrorType(error);
     this.runs.streamEnd(runId, outcome, at, error, stream);
   }
 
@@ -205,10 +223,13 @@ export class RunTracker {
     };
     if (assistantId) attributes[A.agentId] = assistantId;
     if (assistant?.name) attributes[A.agentName] = assistant.name;
+    if (assistant?.description) attributes[A.agentDescription] = assistant.description;
     const model = str(run.model);
     if (model) attributes[A.requestModel] = model;
+    if (call.stream) attributes[A.requestStream] = true;
     if (via !== 'create') attributes[A.runObservedFrom] = via;
-    const { span } = startThreadSpan(this.env.tracer(), threadId, `invoke_agent ${assistant?.name ?? assistantId ?? 'assistant'}`, {
+    // The conventions: `invoke_agent {gen_ai.agent.name}`, `invoke_agent` alone when the agent has no name.
+    const { span } = startThreadSpan(this.env.tracer(), threadId, assistant?.name ? `invoke_agent ${assistant.name}` : 'invoke_agent', {
       kind: CLIENT,
       startTime: Math.min(created, call.startTime),
       attributes,
@@ -244,7 +265,7 @@ export class RunTracker {
       const fn = obj(c.function);
       st.toolCalls.set(id, { id, name: str(fn?.name) ?? 'function', arguments: str(fn?.arguments), seenAt: at });
     }
-    st.span.addEvent('openai.run.requires_action', { 'gen_ai.tool.call.ids': ids }, at);
+    st.span.addEvent('openai.run.requires_action', { [A.toolCallIds]: ids }, at);
   }
 
   private finish(st: RunState, run: Obj, endTime: number): void {
@@ -286,14 +307,21 @@ export class RunTracker {
     this.updateName(st);
     emitStepSpans(this.env, this.store, st, this.streamedSteps(st), st.lastSeen);
     st.span.end(Math.max(st.lastSeen, st.startTime));
+    // A run whose stream failed is a finished, failed operation; one merely not seen to finish is not.
+    const metrics = st.errorType ? this.env.metrics() : undefined;
+    if (metrics) {
+      const seconds = Math.max(0, st.lastSeen - st.startTime) / 1000;
+      recordOperation(metrics, { requestModel: st.model, responseModel: st.model, client: st.client, assistantId: st.assistantId, errorType: st.errorType, seconds });
+    }
   }
 
   private updateName(st: RunState): void {
-    const name = st.assistantId ? this.store.assistants.peek(st.assistantId)?.name : undefined;
-    if (name) {
-      st.span.updateName(`invoke_agent ${name}`);
-      st.span.setAttribute(A.agentName, name);
+    const assistant = st.assistantId ? this.store.assistants.peek(st.assistantId) : undefined;
+    if (assistant?.name) {
+      st.span.updateName(`invoke_agent ${assistant.name}`);
+      st.span.setAttribute(A.agentName, assistant.name);
     }
+    if (assistant?.description) st.span.setAttribute(A.agentDescription, assistant.description);
   }
 
   /** The run's steps: as streamed when its stream showed the end, else fetched. */

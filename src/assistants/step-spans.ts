@@ -1,6 +1,6 @@
 import { ROOT_CONTEXT, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import { A } from '../trace/attributes';
-import { textMessage, instructionsParts, type GenAIMessage, type Part } from '../trace/genai-messages';
+import { finishReason, instructionsParts, serverToolCallPart, serverToolResponsePart, textMessage, toolCallPart, toolResponsePart, type GenAIMessage, type Part } from '../trace/genai-messages';
 import { arr, obj, secondsToMs, str, type Obj } from '../util/json';
 import type { MessageDelta } from './message-deltas';
 import type { RunState, ToolCallRecord } from './run-tracker';
@@ -95,11 +95,15 @@ class RunEmission {
         deltas = log.recorded(messageId);
         extra[A.deltaCount] = count;
         text ??= log.text(messageId);
+        // Time to first chunk counts from the request whose stream brought the message (the run's create
+        // or a submit), not from the step.
+        const from = this.st.stream?.requestStarts.get(messageId);
+        if (deltas.length && from !== undefined) extra[A.timeToFirstChunk] = Math.max(0, deltas[0]!.at - from) / 1000;
       }
     }
     const status = str(view.step.status) ?? 'completed';
     const finish = RUN_STATUSES.finishReason(status);
-    this.chatSpan(view, start, end, textMessage('assistant', text ?? '', finish), finish, extra, deltas);
+    this.chatSpan(view, start, end, textMessage('assistant', text ?? '', finishReason(finish)), finish, extra, deltas);
   }
 
   /** The model deciding on tool calls (a chat span), then one span per call. */
@@ -110,11 +114,11 @@ class RunEmission {
     const records = calls.map((c) => this.st.toolCalls.get(str(c.id) ?? ''));
     // The model's decision ends where the first tool starts (for function calls: requires_action seen).
     const decided = Math.min(end, ...records.map((r) => (r ? this.clamp(r.seenAt, start) : end)));
-    const parts: Part[] = calls.map((c) => toolCallPart(c));
+    const parts: Part[] = calls.map(stepToolCallPart);
     // Server-side tools (code, file search) run inside the step with no visible hand-over: the model
     // call spans the step. Function calls hand over when requires_action is seen.
     const decisionEnd = calls.some((c) => c.type === 'function') ? Math.max(start, decided) : end;
-    this.chatSpan(view, start, decisionEnd, { role: 'assistant', parts, finish_reason: 'tool_calls' }, 'tool_calls');
+    this.chatSpan(view, start, decisionEnd, { role: 'assistant', parts, finish_reason: finishReason('tool_calls') }, 'tool_calls');
     for (let i = 0; i < calls.length; i++) this.toolCallSpan(calls[i]!, records[i], view, start, end);
   }
 
@@ -166,7 +170,6 @@ class RunEmission {
     setContent(attrs, A.systemInstructions, content.capture(A.systemInstructions, instructions ? instructionsParts(instructions) : undefined));
     setContent(attrs, A.inputMessages, content.capture(A.inputMessages, this.history));
     setContent(attrs, A.outputMessages, content.capture(A.outputMessages, [output]));
-    if (deltas.length) attrs[A.timeToFirstChunk] = (Math.max(start, deltas[0]!.at) - start) / 1000;
     const span = this.tracer.startSpan(`chat ${model}`, { kind: CLIENT, startTime: start, attributes: attrs }, this.parent);
     this.emitDeltas(span, deltas, start, end);
     markStepError(span, step);
@@ -201,12 +204,12 @@ class RunEmission {
       ...this.base,
       ...view?.attrs,
       ...toolAttributes('function', name, id),
-      'spanlens.tool.submitted': rec ? rec.submittedAt !== undefined : output !== undefined,
+      [A.toolSubmitted]: rec ? rec.submittedAt !== undefined : output !== undefined,
     };
     setContent(attrs, A.toolArguments, this.content.capture(A.toolArguments, str(fn?.arguments) ?? rec?.arguments));
     setContent(attrs, A.toolResult, this.content.capture(A.toolResult, output));
     this.tracer.startSpan(`execute_tool ${name}`, { kind: INTERNAL, startTime: start, attributes: attrs }, this.parent).end(end);
-    this.history.push({ role: 'tool', parts: [{ type: 'tool_call_response', id, response: output ?? null }] });
+    this.history.push({ role: 'tool', parts: [toolResponsePart(id, output)] });
   }
 
   private codeSpan(call: Obj, view: StepView, start: number, end: number): void {
@@ -227,7 +230,8 @@ class RunEmission {
     const span = this.tracer.startSpan('execute_tool code_interpreter', { kind: INTERNAL, startTime: start, attributes: attrs }, this.parent);
     markStepError(span, view.step);
     span.end(end);
-    this.history.push({ role: 'tool', parts: [{ type: 'tool_call_response', id: str(call.id) ?? '', response: logs }] });
+    const result = { logs, ...(images.length ? { image_file_ids: images } : {}) };
+    this.history.push({ role: 'tool', parts: [serverToolResponsePart(str(call.id) ?? '', 'code_interpreter', result)] });
   }
 
   private fileSearchSpan(call: Obj, view: StepView, start: number, end: number): void {
@@ -249,7 +253,7 @@ class RunEmission {
     const span = this.tracer.startSpan('execute_tool file_search', { kind: INTERNAL, startTime: start, attributes: attrs }, this.parent);
     markStepError(span, view.step);
     span.end(end);
-    this.history.push({ role: 'tool', parts: [{ type: 'tool_call_response', id: str(call.id) ?? '', response: summary.map((r) => r.file_id) }] });
+    this.history.push({ role: 'tool', parts: [serverToolResponsePart(str(call.id) ?? '', 'file_search', { file_ids: summary.map((r) => r.file_id) })] });
   }
 
   /** The vector stores file_search could read: the thread's and the assistant's, each once. */
@@ -316,11 +320,17 @@ function toolAttributes(subtype: string, name: string, id: string): Attributes {
   };
 }
 
-function toolCallPart(call: Obj): Part {
+/** A step's tool call as a message part: the app's functions are tool calls, the rest ran on OpenAI's side. */
+function stepToolCallPart(call: Obj): Part {
   const fn = obj(call.function);
   const type = str(call.type) ?? 'tool';
-  const args = fn ? str(fn.arguments) : type === 'code_interpreter' ? str(obj(call.code_interpreter)?.input) : undefined;
-  return { type: 'tool_call', id: str(call.id) ?? '', name: str(fn?.name) ?? type, ...(args !== undefined ? { arguments: args } : {}) };
+  const id = str(call.id) ?? '';
+  if (type === 'function') return toolCallPart(id, str(fn?.name) ?? 'function', str(fn?.arguments));
+  if (type === 'code_interpreter') {
+    const code = str(obj(call.code_interpreter)?.input);
+    return serverToolCallPart(id, type, code !== undefined ? { code } : {});
+  }
+  return serverToolCallPart(id, type);
 }
 
 function stepEnd(step: Obj): number | undefined {

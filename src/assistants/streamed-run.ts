@@ -2,6 +2,7 @@ import { num, obj, str, type Obj } from '../util/json';
 import type { Services } from '../services';
 import { MAX_DELTA_EVENTS, MAX_DELTA_SPANS, MessageDeltaLog } from './message-deltas';
 import type { RunSteps } from './step-spans';
+import type { ChunkTimer } from '../cost/metrics';
 
 /** Step statuses at which a step is still running. */
 const STEP_OPEN = new Set(['in_progress', '']);
@@ -23,11 +24,15 @@ export interface StreamedRun {
   pendingChars?: number;
   /** Terminal status seen in a stream (so no steps request is needed). */
   terminalInStream: boolean;
+  /** Per message id: the start of the request whose stream brought its first delta (time to first chunk). */
+  requestStarts: Map<string, number>;
+  /** The run's streaming metrics (null: no meter; undefined: no output chunk yet). */
+  timer?: ChunkTimer | null;
 }
 
 export function newStreamedRun(env: Services): StreamedRun {
   const deltas = new MessageDeltaLog(env.messageDeltaSpans ? MAX_DELTA_SPANS : MAX_DELTA_EVENTS, env.content);
-  return { steps: new Map(), stepTimes: new Map(), deltas, terminalInStream: false };
+  return { steps: new Map(), stepTimes: new Map(), deltas, terminalInStream: false, requestStarts: new Map() };
 }
 
 /**

@@ -8,7 +8,8 @@ import type { Services } from '../services';
 import type { SSEEvent } from '../streams/sse';
 import { appOutcome, type StreamOutcome, type StreamSink } from '../streams/stream-tap';
 import { choiceOutput, finishChat } from './chat-span';
-import { startGenAISpan } from './genai-call';
+import { callKey, startGenAISpan } from './genai-call';
+import { chunkTimer, type ChunkTimer } from '../cost/metrics';
 
 /**
  * A streamed chat completion: chunks are merged per choice (text capped, tool call arguments joined),
@@ -24,6 +25,7 @@ export class ChatStreamSink implements StreamSink {
   private fingerprint?: string;
   private tier?: string;
   private firstAt?: number;
+  private timer?: ChunkTimer;
   private done = false;
   /** A chunk whose data did not parse: the SDK throws that SyntaxError into the app's iteration. */
   private malformed?: unknown;
@@ -37,7 +39,17 @@ export class ChatStreamSink implements StreamSink {
   ) {
     this.request = obj(call.options?.body);
     this.span = startGenAISpan(env, call, route, 'chat', this.request);
-    this.span.setAttribute('spanlens.stream', true);
+    // A stream the SDK opened without `stream: true` in the body (a helper) still is one.
+    this.span.setAttribute(A.requestStream, true);
+  }
+
+  /** An output chunk (text or tool call piece): the first is timed on the span, each one on the metrics. */
+  private outputChunk(at: number): void {
+    if (this.firstAt === undefined) {
+      this.firstAt = at;
+      this.timer = chunkTimer(this.env.metrics(), callKey('chat', this.call, this.model), this.call.startTime);
+    }
+    this.timer?.chunk(at);
   }
 
   event(e: SSEEvent, at: number): void {
@@ -74,15 +86,15 @@ export class ChatStreamSink implements StreamSink {
       let choice = this.choices.get(index);
       if (!choice) this.choices.set(index, (choice = { text: '', tools: new Map() }));
       const text = str(delta?.content) ?? str(delta?.refusal);
+      const tools = arr(delta?.tool_calls);
+      if (text || tools.length) this.outputChunk(at);
       if (text) {
-        this.firstAt ??= at;
         if (keep && choice.text.length < this.env.content.maxLength) choice.text += text;
       }
-      for (const t of arr(delta?.tool_calls)) {
+      for (const t of tools) {
         const tc = obj(t);
         const i = num(tc?.index) ?? choice.tools.size;
         const fn = obj(tc?.function);
-        this.firstAt ??= at;
         const cur = choice.tools.get(i) ?? { id: '', name: '', arguments: '' };
         cur.id = str(tc?.id) ?? cur.id;
         cur.name = str(fn?.name) ?? cur.name;
@@ -96,27 +108,29 @@ export class ChatStreamSink implements StreamSink {
   end(outcome: StreamOutcome, at: number, error?: unknown): void {
     const span = this.span;
     if (this.firstAt !== undefined) span.setAttribute(A.timeToFirstChunk, Math.max(0, this.firstAt - this.call.startTime) / 1000);
+    const failed = this.errorChunk !== undefined || this.malformed !== undefined;
+    [outcome, error] = appOutcome(outcome, error, this.errorChunk !== undefined, this.malformed);
+    // Seen through the SDK's Stream, `[DONE]` is not: a clean end is complete when every choice finished.
+    if (outcome === 'done' && !this.done && !(this.choices.size > 0 && [...this.choices.values()].every((c) => c.finish))) outcome = 'truncated';
+    const ended = failed || (!this.done && outcome !== 'done');
+    // An error chunk is the API's word on the failure; without one the thrown error says what broke.
+    const errorType = ended && outcome === 'error' ? (this.errorChunk ? apiErrorType(this.errorChunk, 'stream_error') : error === undefined ? 'stream_error' : thrownErrorType(error)) : undefined;
     const body: Obj = { id: this.id, model: this.model, usage: this.usage, system_fingerprint: this.fingerprint, service_tier: this.tier };
+    // A choice the stream never finished says how the stream ended instead (error, aborted, truncated).
+    const noFinish = outcome === 'done' ? undefined : outcome;
     const outputs = [...this.choices.entries()]
       .sort((a, b) => a[0] - b[0])
       .map(([, c]) =>
         choiceOutput(
           { finish_reason: c.finish },
           { role: 'assistant', content: c.text, tool_calls: [...c.tools.values()].map((t) => ({ id: t.id, type: 'function', function: { name: t.name, arguments: t.arguments } })) },
+          noFinish,
         ),
       );
-    finishChat(this.env, span, this.call, this.request, body, outputs, at);
-    const failed = this.errorChunk !== undefined || this.malformed !== undefined;
-    [outcome, error] = appOutcome(outcome, error, this.errorChunk !== undefined, this.malformed);
-    // Seen through the SDK's Stream, `[DONE]` is not: a clean end is complete when every choice finished.
-    if (outcome === 'done' && !this.done && !(this.choices.size > 0 && [...this.choices.values()].every((c) => c.finish))) outcome = 'truncated';
-    if (failed || (!this.done && outcome !== 'done')) {
-      span.setAttribute('spanlens.stream.end_reason', outcome);
-      if (outcome === 'error') {
-        // An error chunk is the API's word on the failure; without one the thrown error says what broke.
-        const type = this.errorChunk ? apiErrorType(this.errorChunk, 'stream_error') : error === undefined ? 'stream_error' : thrownErrorType(error);
-        markError(span, type, str(this.errorChunk?.message) ?? str((error as { message?: unknown } | null)?.message) ?? 'stream failed');
-      }
+    finishChat(this.env, span, this.call, this.request, body, outputs, at, errorType);
+    if (ended) {
+      span.setAttribute(A.streamEndReason, outcome);
+      if (errorType) markError(span, errorType, str(this.errorChunk?.message) ?? str((error as { message?: unknown } | null)?.message) ?? 'stream failed');
     }
     span.end(at);
   }

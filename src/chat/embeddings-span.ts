@@ -5,7 +5,7 @@ import type { ObservedCall } from '../calls/observed-call';
 import type { Route } from '../calls/routes';
 import { markThrown } from '../trace/errors';
 import type { Services } from '../services';
-import { measureCall, startGenAISpan } from './genai-call';
+import { callKey, measureCall, measureFailedCall, startGenAISpan } from './genai-call';
 
 /** `embeddings {model}`. */
 export function embeddingsSpan(env: Services, call: ObservedCall, route: Route, body: Obj | undefined): void {
@@ -13,8 +13,10 @@ export function embeddingsSpan(env: Services, call: ObservedCall, route: Route, 
   const span = startGenAISpan(env, call, route, 'embeddings', request);
   const format = str(request?.encoding_format);
   if (format) span.setAttribute(A.encodingFormats, [format]);
-  if (call.error) markThrown(span, call.error);
-  else if (body) {
+  if (call.error) {
+    markThrown(span, call.error);
+    measureFailedCall(env, 'embeddings', call);
+  } else if (body) {
     const model = str(body.model) ?? str(request?.model);
     if (model) span.setAttribute(A.responseModel, model);
     const first = obj(arr(body.data)[0])?.embedding;
@@ -25,7 +27,7 @@ export function embeddingsSpan(env: Services, call: ObservedCall, route: Route, 
     if (usage.prompt_tokens !== undefined) span.setAttribute(A.inputTokens, usage.prompt_tokens);
     const cost = env.cost.of(model, { ...usage, completion_tokens: 0 });
     if (cost) span.setAttributes(costAttributes(cost));
-    measureCall(env, 'embeddings', model, call, { input: usage.prompt_tokens }, cost?.total);
+    measureCall(env, callKey('embeddings', call, model), call, { input: usage.prompt_tokens }, cost?.total);
   }
   span.end(call.endTime);
 }

@@ -68,9 +68,11 @@ export interface ThreadCostReport {
 
 const KIND = 'spanlens.kind';
 const RUN_ID = 'openai.run.id';
-// A Responses API response is a conversation's turn, as a run is a thread's (openai.response.id: before 0.2).
+// A Responses API response is a conversation's turn, as a run is a thread's. Traces recorded before the
+// semconv migration name it (and the statuses) by the old keys: both are read.
 const RESPONSE_ID = 'gen_ai.response.id';
-const OLD_RESPONSE_ID = 'openai.response.id';
+const RESPONSE_ID_OLD = 'openai.response.id';
+const STATUS = ['spanlens.run.status', 'spanlens.response.status', 'openai.run.status', 'openai.response.status'];
 const COST = 'spanlens.cost.usd';
 const INPUT = 'gen_ai.usage.input_tokens';
 const CACHED = 'gen_ai.usage.cache_read.input_tokens';
@@ -180,8 +182,8 @@ function readRun(span: TraceSpan, pricing: Pricing): RunSpan {
     costNanos = priced?.total;
   }
   const cost: RunCost = {
-    runId: stringAttr(span, RUN_ID) ?? stringAttr(span, RESPONSE_ID) ?? stringAttr(span, OLD_RESPONSE_ID) ?? `(span ${span.spanId})`,
-    status: stringAttr(span, 'openai.run.status') ?? stringAttr(span, 'openai.response.status'),
+    runId: stringAttr(span, RUN_ID) ?? stringAttr(span, RESPONSE_ID) ?? stringAttr(span, RESPONSE_ID_OLD) ?? `(span ${span.spanId})`,
+    status: STATUS.map((k) => stringAttr(span, k)).find((v) => v !== undefined),
     model,
     startUs: span.startUs,
     tokens,

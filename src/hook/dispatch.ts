@@ -12,7 +12,8 @@ import { RunTracker } from '../assistants/run-tracker';
 import { RunStreamSink } from '../assistants/run-stream';
 import type { StreamSink } from '../streams/stream-tap';
 import { CLIENT, ambientLinks, callAttributes } from '../trace/call-attributes';
-import { markThrown } from '../trace/errors';
+import { markThrown, thrownErrorType } from '../trace/errors';
+import { measureCall, measureFailedCall } from '../chat/genai-call';
 import type { Services } from '../services';
 import { startKeyedSpan } from '../trace/trace-roots';
 import { conversationKey, threadKey, type TraceKey } from '../trace/trace-ids';
@@ -124,21 +125,27 @@ export class CallDispatcher {
     if (name) attrs[A.agentName] = name;
     const model = str(request?.model);
     if (model) attrs[A.requestModel] = model;
+    const description = info?.description ?? str(request?.description);
+    if (description) attrs[A.agentDescription] = description;
     const instructions = this.env.content.capture(A.systemInstructions, str(request?.instructions) ? [{ type: 'text', content: request?.instructions }] : undefined);
     if (instructions) attrs[A.systemInstructions] = instructions;
     this.callSpan(call, route, name ? `create_agent ${name}` : 'create_agent', attrs);
+    measureCall(this.env, { operation: 'create_agent', requestModel: model, client: call.client, errorType: call.error ? thrownErrorType(call.error) : undefined }, call);
   }
 
   private runOrCallSpan(call: ObservedCall, route: Route, body: Obj | undefined, via: 'create' | 'submit' | 'cancel'): void {
-    if (body) this.runs.onRun(body, call, via);
-    else this.callSpan(call, route);
+    if (body) return this.runs.onRun(body, call, via);
+    this.callSpan(call, route);
+    // A run request that failed is a failed invoke_agent operation (a failed cancel is not an operation).
+    if (call.error && via !== 'cancel') measureFailedCall(this.env, 'invoke_agent', call);
   }
 
   private responseCreated(call: ObservedCall, route: Route, body: Obj | undefined, request: Obj | undefined): void {
     if (!call.error) this.responses.onRequest(request, call.startTime);
     if (body) return this.responses.onResponse(body, call, 'create');
-    // A failed create belongs to the conversation it was for.
+    // A failed create belongs to the conversation it was for; it is a failed chat operation.
     this.callSpan(call, { ...route, conversationId: str(request?.conversation) ?? str(obj(request?.conversation)?.id) });
+    if (call.error) measureFailedCall(this.env, 'chat', call);
   }
 
   private responseOrCallSpan(call: ObservedCall, route: Route, body: Obj | undefined, via: 'poll' | 'cancel'): void {
@@ -163,15 +170,21 @@ export class CallDispatcher {
     if (route.kind === 'chat.create') return new ChatStreamSink(this.env, call, route);
     if (route.kind === 'response.create' || route.kind === 'response.retrieve') {
       if (route.kind === 'response.create') this.responses.onRequest(obj(call.options?.body), call.startTime);
-      return new ResponseStreamSink(call, route.responseId, this.responses, (_outcome, at, error) => this.callSpan({ ...call, endTime: at, error: error ?? call.error }, route));
+      return new ResponseStreamSink(call, route.responseId, this.responses, (_outcome, at, error) => this.failedStream({ ...call, endTime: at, error: error ?? call.error }, route, 'chat'));
     }
     if (route.kind !== 'run.create' && route.kind !== 'run.create_and_run' && route.kind !== 'run.submit_tool_outputs') return undefined;
     const request = obj(call.options?.body);
     this.beforeRun(call, route, request);
     return new RunStreamSink(call, route, this.runs, this.store, {
       threadCreated: (thread, at) => this.threadCreated({ ...call, endTime: at }, route, { ...thread, thread_id: thread.id }, request, false),
-      noRun: (_outcome, at, error) => this.callSpan({ ...call, endTime: at, error: error ?? call.error }, route),
+      noRun: (_outcome, at, error) => this.failedStream({ ...call, endTime: at, error: error ?? call.error }, route, 'invoke_agent'),
     });
+  }
+
+  /** A stream that ended before its run or response was seen: a call span, and a failed operation if it failed. */
+  private failedStream(call: ObservedCall, route: Route, operation: string): void {
+    this.callSpan(call, route);
+    if (call.error) measureFailedCall(this.env, operation, call);
   }
 
   /** What a run request itself says: messages it adds, tool outputs it submits. */
@@ -199,7 +212,7 @@ export class CallDispatcher {
    */
   private callSpan(call: ObservedCall, route: Route, name = route.name, extra: Attributes = {}): void {
     const attrs = Object.assign(callAttributes(call, route), extra);
-    if (call.stream) attrs['spanlens.stream'] = true;
+    if (call.stream) attrs[A.stream] = true;
     const key = route.threadId ? threadKey(route.threadId) : route.conversationId ? conversationKey(route.conversationId) : route.responseId ? this.responses.placementOf(route.responseId) : undefined;
     const span: Span = key ? this.keyedSpan(call, key, name, attrs) : this.env.tracer().startSpan(name, { kind: CLIENT, startTime: call.startTime, attributes: attrs }, call.ambient);
     if (call.error) markThrown(span, call.error);

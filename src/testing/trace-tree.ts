@@ -21,13 +21,12 @@ function details(s: SpanLike): string {
     a['openai.step.id'] ??
     a['openai.item.id'] ??
     a['openai.run.id'] ??
-    (a['spanlens.kind'] === 'agent_step' ? a['gen_ai.response.id'] : undefined) ??
+    (a['spanlens.kind'] === 'agent_step' ? (a['gen_ai.response.id'] ?? a['openai.response.id']) : undefined) ??
     (a['spanlens.thread.created'] ? a['openai.thread.id'] : undefined) ??
-    (a['spanlens.conversation.created'] ? a['openai.conversation.id'] : undefined) ??
+    (a['spanlens.conversation.created'] ? (a['openai.conversation.id'] ?? a['gen_ai.conversation.id']) : undefined) ??
     a['gen_ai.agent.id'];
   if (id) parts.push(String(id));
-  if (a['openai.run.status']) parts.push(String(a['openai.run.status']));
-  if (a['openai.response.status']) parts.push(String(a['openai.response.status']));
+  for (const k of ['spanlens.run.status', 'spanlens.response.status', 'openai.run.status', 'openai.response.status']) if (a[k]) parts.push(String(a[k]));
   if (a['spanlens.run.end_reason']) parts.push(`ended: ${String(a['spanlens.run.end_reason'])}`);
   if (a['gen_ai.usage.input_tokens'] !== undefined) {
     const cached = a['gen_ai.usage.cache_read.input_tokens'] ? ` (${String(a['gen_ai.usage.cache_read.input_tokens'])} cached)` : '';

@@ -40,10 +40,8 @@ export function callAttributes(call: ObservedCall, route: Route): Attributes {
   if (route.assistantId) attrs[A.agentId] = route.assistantId;
   if (route.messageId) attrs[A.messageId] = route.messageId;
   if (route.stepId) attrs[A.stepId] = route.stepId;
-  if (route.conversationId) {
-    attrs[A.conversationIdOpenAI] = route.conversationId;
-    attrs[A.conversationId] = route.conversationId;
-  }
+  // A conversation's and a response's ids have standard keys (no openai.* duplicate).
+  if (route.conversationId) attrs[A.conversationId] = route.conversationId;
   if (route.responseId) attrs[A.responseId] = route.responseId;
   if (route.itemId) attrs[A.itemId] = route.itemId;
   return attrs;

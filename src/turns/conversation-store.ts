@@ -33,6 +33,7 @@ export interface ThreadState {
 interface AssistantInfo {
   id: string;
   name?: string;
+  description?: string;
   model?: string;
   vectorStoreIds: string[];
 }
@@ -153,6 +154,7 @@ export class ConversationStore {
     const info: AssistantInfo = {
       id,
       name: str(a.name),
+      description: str(a.description),
       model: str(a.model),
       vectorStoreIds: vectorStoreIds(a.tool_resources),
     };

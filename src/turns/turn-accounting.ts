@@ -28,9 +28,7 @@ export function addTurn(thread: ThreadState, cost: CostNanos | undefined): TurnT
  * user messages it answers (request-body messages get a stable placeholder id) and the cost per message.
  */
 function setTurnAttributes(env: Services, span: Span, thread: ThreadState, turnId: string, cost: CostNanos | undefined, userMessages: HistoryMessage[], totals: TurnTotals): void {
-  if (cost) span.setAttributes(costAttributes(cost));
   span.setAttribute(A.threadRunCount, totals.runCount);
-  span.setAttribute(A.threadCostUsd, nanosToUsd(totals.costNanos));
   span.setAttribute(
     A.userMessageIds,
     userMessages.map((m, i) => m.id ?? `${turnId}:request:${i}`),
@@ -41,7 +39,11 @@ function setTurnAttributes(env: Services, span: Span, thread: ThreadState, turnI
       A.userMessageTexts,
       userMessages.map((m) => env.content.capture(A.userMessageTexts, m.text) ?? ''),
     );
-  if (cost && userMessages.length) span.setAttribute(A.costPerUserMessage, nanosToUsd(Math.round(cost.total / userMessages.length)));
+  // An unpriced turn has no cost attributes at all: a 0 would read as "free", not "unknown".
+  if (!cost) return;
+  span.setAttributes(costAttributes(cost));
+  span.setAttribute(A.threadCostUsd, nanosToUsd(totals.costNanos));
+  if (userMessages.length) span.setAttribute(A.costPerUserMessage, nanosToUsd(Math.round(cost.total / userMessages.length)));
   if (thread.userMessageCount) span.setAttribute(A.threadCostPerUserMessage, nanosToUsd(Math.round(totals.costNanos / thread.userMessageCount)));
 }
 
@@ -54,7 +56,12 @@ interface TurnAccount {
   totals: TurnTotals;
   userMessages: HistoryMessage[];
   usage: unknown;
+  /** The model the app asked for (metrics' gen_ai.request.model). */
   model?: string;
+  /** The model that answered as the API names it (metrics' gen_ai.response.model), when it differs. */
+  responseModel?: string;
+  /** The SDK client: server.address / server.port on the metrics. */
+  client?: object;
   /** Set when the turn failed. */
   errorType?: string;
   /** The metrics' operation name (default invoke_agent). */
@@ -70,7 +77,9 @@ export function accountTurn(env: Services, st: TurnState, t: TurnAccount): void 
   const usage = readUsage(t.usage);
   recordOperation(metrics, {
     operation: t.operation,
-    model: t.model,
+    requestModel: t.model,
+    responseModel: t.responseModel ?? t.model,
+    client: t.client,
     assistantId: t.assistantId,
     errorType: t.errorType,
     inputTokens: usage.input,

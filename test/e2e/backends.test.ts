@@ -65,7 +65,7 @@ function otlpPayload(nowMs: number) {
                 startTimeUnixNano: ns(t0 + 400),
                 endTimeUnixNano: ns(t0 + 4_000),
                 attributes: [str('gen_ai.operation.name', 'invoke_agent'), str('openai.run.id', 'run_e2e'), int('gen_ai.usage.input_tokens', 120), dbl('spanlens.e2e.ratio', 0.25)],
-                events: [{ timeUnixNano: ns(t0 + 1_000), name: 'openai.run.poll', attributes: [str('openai.run.status', 'in_progress')] }],
+                events: [{ timeUnixNano: ns(t0 + 1_000), name: 'openai.run.poll', attributes: [str('spanlens.run.status', 'in_progress')] }],
                 status: { code: 1 }, // OK
               },
               {

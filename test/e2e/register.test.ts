@@ -143,7 +143,7 @@ describe('e2e: register entry -> Collector -> Jaeger', { skip: SKIP }, () => {
         assert.equal(tag(s, 'openai.thread.id'), threadId);
         assert.equal(trace.processes[s.processID]?.serviceName, 'spanlens-e2e');
       }
-      assert.equal(tag(agent, 'openai.run.status'), 'completed');
+      assert.equal(tag(agent, 'spanlens.run.status'), 'completed');
       assert.ok(Number(tag(agent, 'gen_ai.usage.input_tokens')) > 0);
     });
   }

@@ -48,7 +48,7 @@ export const CONTENT_KEYS = [
   'spanlens.search.queries',
   'spanlens.reasoning.summary',
   'spanlens.user_message.texts',
-  'openai.message.delta.text',
+  'spanlens.message.delta.text',
 ];
 
 /** [span name, key, value] of every content attribute on the spans (empty when capture is off). */

@@ -45,17 +45,17 @@ it('runs.stream helper: one run span with usage, the answer on its chat span wit
   assert.equal(final.status, 'completed');
   const { trace, run } = await runOf(threadId);
   assert.equal(run.attributes['openai.run.id'], final.id);
-  assert.equal(run.attributes['openai.run.status'], 'completed');
+  assert.equal(run.attributes['spanlens.run.status'], 'completed');
   assert.equal(run.attributes['gen_ai.usage.input_tokens'], final.usage!.prompt_tokens);
   assert.equal(run.attributes['gen_ai.usage.output_tokens'], final.usage!.completion_tokens);
   assert.ok(run.events.some((e) => e.name === 'thread.run.completed'));
   const chats = childrenOf(trace, run).filter((s) => s.name === 'chat gpt-4o-mini');
   assert.equal(sumAttr(chats, 'gen_ai.usage.output_tokens'), final.usage!.completion_tokens);
-  const message = one(chats, 'chat gpt-4o-mini', { 'openai.step.type': 'message_creation' });
+  const message = one(chats, 'chat gpt-4o-mini', { 'spanlens.step.type': 'message_creation' });
   const events = message.events.filter((e) => e.name === 'openai.message.delta');
   assert.ok(deltas.length > 1);
   assert.deepEqual(
-    events.map((e) => e.attributes['openai.message.delta.text']),
+    events.map((e) => e.attributes['spanlens.message.delta.text']),
     deltas,
   );
   assert.ok(message.startMs <= events[0]!.timeMs && events.at(-1)!.timeMs <= message.endMs, 'deltas inside the chat span');
@@ -84,8 +84,8 @@ it('stream: true with a function call: one run span across the submit stream, th
   await drain(await runs.create(threadId, { assistant_id: assistantId, stream: true }));
   assert.ok(seen.includes('thread.run.completed'));
   const { trace, run } = await runOf(threadId);
-  assert.equal(all(trace, /^invoke_agent /).length, 1);
-  assert.equal(run.attributes['openai.run.status'], 'completed');
+  assert.equal(all(trace, /^invoke_agent\b/).length, 1);
+  assert.equal(run.attributes['spanlens.run.status'], 'completed');
   const requires = run.events.find((e) => e.name === 'thread.run.requires_action');
   assert.ok(requires);
   const tool = one(trace, 'execute_tool get_weather');
@@ -97,7 +97,7 @@ it('stream: true with a function call: one run span across the submit stream, th
   assert.deepEqual(
     childrenOf(trace, run)
       .filter((s) => s.name.startsWith('chat '))
-      .map((c) => c.attributes['openai.step.type'])
+      .map((c) => c.attributes['spanlens.step.type'])
       .sort(),
     ['message_creation', 'tool_calls'],
   );
@@ -126,7 +126,7 @@ it('a failed stream ends the run as an error; an app breaking off ends it stream
   const failed = await thread('failed');
   for await (const _ of await t.client.beta.threads.runs.create(failed.threadId, { assistant_id: failed.assistantId, stream: true }));
   const f = (await runOf(failed.threadId)).run;
-  assert.equal(f.attributes['openai.run.status'], 'failed');
+  assert.equal(f.attributes['spanlens.run.status'], 'failed');
   assert.equal(f.status.code, 'ERROR');
   assert.ok(f.attributes['error.type']);
 
@@ -136,7 +136,7 @@ it('a failed stream ends the run as an error; an app breaking off ends it stream
   const { trace, run } = await runOf(broken.threadId);
   assert.equal(run.attributes['spanlens.run.end_reason'], 'stream_aborted');
   assert.notEqual(run.status.code, 'ERROR');
-  assert.notEqual(run.attributes['openai.run.status'], 'completed');
+  assert.notEqual(run.attributes['spanlens.run.status'], 'completed');
   for (const s of childrenOf(trace, run)) assert.ok(s.endMs <= run.endMs + 0.001, `${s.name} ends inside the run`);
 });
 
@@ -150,12 +150,12 @@ it('a raw body the app reads itself (asResponse) is decoded from its bytes: a lo
     .map((block) => deltaText({ event: 'thread.message.delta', data: JSON.parse(/^data: (.*)$/m.exec(block)![1]!) } as AssistantStreamEvent)!);
   assert.ok(deltas.length > 300, `a long stream (${deltas.length} deltas)`);
   const { trace, run } = await runOf(threadId);
-  assert.equal(run.attributes['openai.run.status'], 'completed');
-  const message = one(trace, 'chat gpt-4o-mini', { 'openai.step.type': 'message_creation' });
-  assert.equal(message.attributes['openai.message.delta.count'], deltas.length);
+  assert.equal(run.attributes['spanlens.run.status'], 'completed');
+  const message = one(trace, 'chat gpt-4o-mini', { 'spanlens.step.type': 'message_creation' });
+  assert.equal(message.attributes['spanlens.message.delta.count'], deltas.length);
   const events = message.events.filter((e) => e.name === 'openai.message.delta');
   assert.deepEqual(
-    events.map((e) => e.attributes['openai.message.delta.text']),
+    events.map((e) => e.attributes['spanlens.message.delta.text']),
     deltas.slice(0, 128),
   );
   assert.equal((JSON.parse(String(message.attributes['gen_ai.output.messages'])) as Array<{ parts: Array<{ content: string }> }>)[0]!.parts[0]!.content, deltas.join(''));

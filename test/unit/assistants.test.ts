@@ -82,7 +82,7 @@ function threadTrace(spans: SpanJSON[], threadId: string, rootName = 'openai.thr
 }
 
 function runSpan(trace: SpanJSON[], runId: string): SpanJSON {
-  const run = one(trace, /^invoke_agent /, { 'openai.run.id': runId });
+  const run = one(trace, /^invoke_agent\b/, { 'openai.run.id': runId });
   assert.equal(run.kind, 'CLIENT');
   assert.equal(run.parentSpanId, undefined, 'a run is a root of the thread trace');
   assert.equal(run.attributes['spanlens.kind'], 'agent_step');
@@ -115,7 +115,7 @@ it('message creation: thread trace, run span with polls as events, usage and cos
   assert.equal(run.name, 'invoke_agent Support agent');
   assert.equal(run.attributes['gen_ai.agent.id'], turn.assistantId);
   assert.equal(run.attributes['gen_ai.request.model'], 'gpt-4o-mini');
-  assert.equal(run.attributes['openai.run.status'], 'completed');
+  assert.equal(run.attributes['spanlens.run.status'], 'completed');
   assert.equal(run.status.code, 'UNSET');
   assert.equal(run.attributes['gen_ai.usage.input_tokens'], turn.run.usage!.prompt_tokens);
   assert.equal(run.attributes['gen_ai.usage.output_tokens'], turn.run.usage!.completion_tokens);
@@ -129,7 +129,7 @@ it('message creation: thread trace, run span with polls as events, usage and cos
 
   const polls = run.events.filter((e) => e.name === 'openai.run.poll');
   assert.deepEqual(
-    polls.map((e) => e.attributes['openai.run.status']),
+    polls.map((e) => e.attributes['spanlens.run.status']),
     turn.statuses.slice(1),
     'one poll event per retrieve',
   );
@@ -139,7 +139,7 @@ it('message creation: thread trace, run span with polls as events, usage and cos
   assert.equal(rest.length, 0);
   assert.equal(chat!.name, 'chat gpt-4o-mini');
   assert.equal(chat!.attributes['spanlens.kind'], 'llm');
-  assert.equal(chat!.attributes['openai.step.type'], 'message_creation');
+  assert.equal(chat!.attributes['spanlens.step.type'], 'message_creation');
   assert.match(String(chat!.attributes['openai.step.id']), /^step_/);
   const input = JSON.parse(String(chat!.attributes['gen_ai.input.messages'])) as Array<{ role: string; parts: Array<{ content: string }> }>;
   assert.equal(input.at(-1)!.role, 'user');
@@ -156,7 +156,7 @@ it('function call: execute_tool span from requires_action to submit, with argume
   const turn = await polledTurn('function', [weather]);
   const trace = threadTrace(await t.spans(), turn.threadId);
   const run = runSpan(trace, turn.run.id);
-  assert.equal(run.attributes['openai.run.status'], 'completed');
+  assert.equal(run.attributes['spanlens.run.status'], 'completed');
   const tool = one(trace, 'execute_tool get_weather');
   assert.equal(tool.parentSpanId, run.spanId);
   assert.equal(tool.attributes['spanlens.kind'], 'tool');
@@ -173,7 +173,7 @@ it('function call: execute_tool span from requires_action to submit, with argume
   assert.ok(Math.abs(tool.endMs - submit.timeMs) < 1, 'tool ends when outputs are submitted');
   assert.deepEqual(
     chatSteps(trace, run)
-      .map((c) => c.attributes['openai.step.type'])
+      .map((c) => c.attributes['spanlens.step.type'])
       .sort(),
     ['message_creation', 'tool_calls'],
   );
@@ -232,7 +232,7 @@ it('failed and expired runs are errors with error.type; incomplete records its r
     assert.equal(turn.run.status, script);
     const trace = threadTrace(await t.spans(), turn.threadId);
     const run = runSpan(trace, turn.run.id);
-    assert.equal(run.attributes['openai.run.status'], script);
+    assert.equal(run.attributes['spanlens.run.status'], script);
     assert.equal(run.status.code, 'ERROR');
     assert.ok(run.attributes['error.type'], `${script} has error.type`);
     if (script === 'expired') {
@@ -243,8 +243,8 @@ it('failed and expired runs are errors with error.type; incomplete records its r
   }
   const turn = await polledTurn('incomplete');
   const run = runSpan(threadTrace(await t.spans(), turn.threadId), turn.run.id);
-  assert.equal(run.attributes['openai.run.status'], 'incomplete');
-  assert.ok(run.attributes['openai.run.incomplete_reason']);
+  assert.equal(run.attributes['spanlens.run.status'], 'incomplete');
+  assert.ok(run.attributes['spanlens.run.incomplete_reason']);
   assert.notEqual(run.status.code, 'ERROR');
 });
 
@@ -264,8 +264,8 @@ it('createAndRunPoll and cancel: the create_and_run call and the run are roots; 
   const final = await api.threads.runs.poll(started.id, { thread_id: run.thread_id }, { pollIntervalMs: 1 });
   assert.equal(final.status, 'cancelled');
   spans = await t.spans();
-  const cancelled = one(inTrace(spans, threadTraceId(run.thread_id)), /^invoke_agent /, { 'openai.run.id': started.id });
-  assert.equal(cancelled.attributes['openai.run.status'], 'cancelled');
+  const cancelled = one(inTrace(spans, threadTraceId(run.thread_id)), /^invoke_agent\b/, { 'openai.run.id': started.id });
+  assert.equal(cancelled.attributes['spanlens.run.status'], 'cancelled');
   assert.ok(cancelled.events.some((e) => e.name === 'openai.run.cancel'));
   assert.notEqual(cancelled.status.code, 'ERROR');
   assert.equal(cancelled.attributes['spanlens.thread.run_count'], 2);

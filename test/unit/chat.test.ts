@@ -62,7 +62,7 @@ it('streamed chat: usage from the include_usage chunk, time to first chunk, the 
     usage = c.usage ?? usage;
   }
   assert.ok(usage && text.length > 0);
-  const chat = one(await t.spans(), 'chat gpt-4o-mini', { 'spanlens.stream': true });
+  const chat = one(await t.spans(), 'chat gpt-4o-mini', { 'gen_ai.request.stream': true });
   assert.equal(chat.attributes['gen_ai.usage.input_tokens'], usage.prompt_tokens);
   assert.equal(chat.attributes['gen_ai.usage.output_tokens'], usage.completion_tokens);
   assert.ok(Number(chat.attributes['gen_ai.response.time_to_first_chunk']) >= 0);

@@ -54,7 +54,7 @@ it('TTL: a run and a background response not seen for runTtlMs end at the next s
   );
   assert.equal(ended.run.traceId, threadTraceId(threadId));
   assert.equal(ended.run.attributes['spanlens.run.end_reason'], 'ttl');
-  assert.equal(ended.run.attributes['openai.run.status'], 'in_progress');
+  assert.equal(ended.run.attributes['spanlens.run.status'], 'in_progress');
   assert.equal(ended.response.attributes['spanlens.response.end_reason'], 'ttl');
 });
 
@@ -67,7 +67,7 @@ it('bounded: beyond maxTrackedEntities the oldest open runs end, marked evicted,
     const run = await t.client.beta.threads.runs.create(thread.id, { assistant_id: assistantId });
     runs.push({ threadId: thread.id, runId: run.id });
   }
-  const evicted = all(await t.spans(), /^invoke_agent /);
+  const evicted = all(await t.spans(), /^invoke_agent\b/);
   assert.deepEqual(
     evicted.map((s) => s.attributes['spanlens.run.end_reason']),
     ['evicted', 'evicted', 'evicted', 'evicted'],
@@ -85,7 +85,7 @@ it('bounded: beyond maxTrackedEntities the oldest open runs end, marked evicted,
 
   t.instrumentation.disable();
   try {
-    const ended = all(await t.spans(), /^invoke_agent /);
+    const ended = all(await t.spans(), /^invoke_agent\b/);
     assert.equal(ended.length, 20, 'every started run span ended');
     const atShutdown = ended.filter((s) => s.attributes['spanlens.run.end_reason'] === 'shutdown');
     assert.deepEqual(
@@ -113,7 +113,7 @@ it('disable() puts the SDK back exactly (calls work, untraced); enable() patches
   t.instrumentation.disable();
   try {
     assert.equal(owner.makeRequest, original, "the SDK's own makeRequest back");
-    const run = one(inTrace(await t.spans(), threadTraceId(threadId)), /^invoke_agent /);
+    const run = one(inTrace(await t.spans(), threadTraceId(threadId)), /^invoke_agent\b/);
     assert.equal(run.attributes['openai.run.id'], runId);
     assert.equal(run.attributes['spanlens.run.end_reason'], 'shutdown');
     const untraced = await t.client.beta.threads.create();

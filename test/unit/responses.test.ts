@@ -53,7 +53,7 @@ it('plain response: a chat span with usage, cost, parameters and one message ite
   assert.equal(span.attributes['openai.request.service_tier'], 'auto');
   assert.equal(span.attributes['openai.response.service_tier'], res.service_tier);
   assert.equal(span.attributes['gen_ai.output.type'], 'text');
-  assert.equal(span.attributes['openai.response.status'], 'completed');
+  assert.equal(span.attributes['spanlens.response.status'], 'completed');
   assert.equal(span.attributes['gen_ai.usage.input_tokens'], res.usage!.input_tokens);
   assert.equal(span.attributes['gen_ai.usage.output_tokens'], res.usage!.output_tokens);
   assert.equal(span.attributes['gen_ai.request.temperature'], 0.2);
@@ -81,7 +81,7 @@ it('conversation: one trace, the create call and each response its roots; user m
   const trace = inTrace(await t.spans(), conversationTraceId(conv.id));
   assertWellFormed(trace);
   assert.equal(one(trace, 'openai.conversations.create', { 'spanlens.conversation.created': true }).parentSpanId, undefined);
-  one(trace, 'openai.conversations.items.create', { 'openai.conversation.id': conv.id });
+  one(trace, 'openai.conversations.items.create', { 'gen_ai.conversation.id': conv.id });
   const [s1, s2] = [responseSpan(trace, r1.id), responseSpan(trace, r2.id)];
   for (const s of [s1, s2]) {
     assert.equal(s.parentSpanId, undefined);
@@ -119,7 +119,7 @@ it('previous_response_id chain: one trace; the response ends at once, the app’
   assert.equal(s2!.traceId, s1!.traceId);
   assert.equal(s3!.traceId, s1!.traceId);
   assert.deepEqual(s1!.attributes['gen_ai.response.finish_reasons'], ['tool_calls']);
-  assert.equal(s2!.attributes['openai.response.previous_id'], r1.id);
+  assert.equal(s2!.attributes['spanlens.response.previous_id'], r1.id);
   assert.equal(s3!.attributes['spanlens.thread.run_count'], 3);
   // The chain's id is its first response's: on every response after the first (the first was standalone then).
   assert.equal(s1!.attributes['gen_ai.conversation.id'], undefined);
@@ -195,7 +195,7 @@ it('output items: each is a child span in the run-step vocabulary; tool fees are
       assert.ok(s.attributes['gen_ai.operation.name'] === undefined || s.attributes['gen_ai.operation.name'] === 'execute_tool', `${script} ${s.name}`);
     }
     assert.deepEqual(
-      items(spans, span).map((s) => s.attributes['openai.item.type']),
+      items(spans, span).map((s) => s.attributes['spanlens.item.type']),
       made[script]!.output.map((o) => o.type),
       script,
     );
@@ -226,7 +226,7 @@ it('streamed: the items timed by the client clock, deltas counted, time to first
   const responses = all(spans, /^chat /, { 'spanlens.kind': 'agent_step' });
   assert.equal(responses.length, 2);
   for (const span of responses) {
-    assert.equal(span.attributes['openai.response.status'], 'completed');
+    assert.equal(span.attributes['spanlens.response.status'], 'completed');
     assert.equal(span.attributes['gen_ai.request.stream'], true);
     // Measured from the request: the first delta comes after the created / in_progress events and the item's start.
     const ttfc = Number(span.attributes['gen_ai.response.time_to_first_chunk']) * 1000;
@@ -237,7 +237,7 @@ it('streamed: the items timed by the client clock, deltas counted, time to first
     assert.equal(message!.attributes['spanlens.item.timing'], undefined);
     assert.ok(message!.startMs >= span.startMs && message!.endMs <= span.endMs);
   }
-  assert.equal(one(items(spans, responseSpan(spans, final.id)), 'message').attributes['openai.message.delta.count'], deltas);
+  assert.equal(one(items(spans, responseSpan(spans, final.id)), 'message').attributes['spanlens.message.delta.count'], deltas);
 });
 
 it('a stream the app breaks off ends its span stream_aborted; a cut stream is an error', async () => {
@@ -278,14 +278,14 @@ it('background: one span across the polls (events); a cancel ends it cancelled',
   assert.equal(cancelled.status, 'cancelled');
   const spans = await t.spans();
   const span = responseSpan(spans, r.id);
-  assert.equal(span.attributes['openai.response.background'], true);
-  assert.equal(span.attributes['openai.response.status'], 'completed');
+  assert.equal(span.attributes['spanlens.response.background'], true);
+  assert.equal(span.attributes['spanlens.response.status'], 'completed');
   assert.ok(statuses.length > 2, 'polled more than once');
   assert.deepEqual(span.events.filter((e) => e.name === 'openai.response.poll').length, statuses.length - 1);
-  assert.equal(span.attributes['openai.response.poll_count'], statuses.length - 1);
+  assert.equal(span.attributes['spanlens.response.poll_count'], statuses.length - 1);
   assert.equal(all(spans, 'openai.responses.retrieve').length, 0, 'polls are events, not spans');
   const cs = responseSpan(spans, c.id);
-  assert.equal(cs.attributes['openai.response.status'], 'cancelled');
+  assert.equal(cs.attributes['spanlens.response.status'], 'cancelled');
   assert.ok(cs.events.some((e) => e.name === 'openai.response.cancel'));
   assert.deepEqual(cs.attributes['gen_ai.response.finish_reasons'], ['cancelled']);
 });
@@ -295,11 +295,11 @@ it('failed → ERROR with error.type; incomplete → its reason; an HTTP 500 is 
   await t.client.responses.create({ model: MODEL, input: 'x', max_output_tokens: 16, metadata: { script: 'incomplete' } });
   await assert.rejects(t.client.responses.create({ model: MODEL, input: 'x' }, { headers: { 'x-emulator-fault': 'status:500' } }), (e: Error) => e.constructor.name === 'InternalServerError');
   const spans = await t.spans();
-  const failed = one(spans, /^chat /, { 'openai.response.status': 'failed' });
+  const failed = one(spans, /^chat /, { 'spanlens.response.status': 'failed' });
   assert.equal(failed.status.code, 'ERROR');
   assert.ok(failed.attributes['error.type']);
-  const incomplete = one(spans, /^chat /, { 'openai.response.status': 'incomplete' });
-  assert.equal(incomplete.attributes['openai.run.incomplete_reason'], 'max_output_tokens');
+  const incomplete = one(spans, /^chat /, { 'spanlens.response.status': 'incomplete' });
+  assert.equal(incomplete.attributes['spanlens.run.incomplete_reason'], 'max_output_tokens');
   assert.deepEqual(incomplete.attributes['gen_ai.response.finish_reasons'], ['length']);
   const http = one(spans, 'openai.responses.create', { 'http.response.status_code': 500 });
   assert.equal(http.status.code, 'ERROR');

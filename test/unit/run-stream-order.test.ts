@@ -68,6 +68,6 @@ it('a first stream ending after the submit stream took over does not end the run
   await Promise.allSettled(pending); // the steps request fails here (no server): the run still ends
   const runSpans = exporter.getFinishedSpans().filter((s) => s.name.startsWith('invoke_agent'));
   assert.equal(runSpans.length, 1);
-  assert.equal(runSpans[0]!.attributes['openai.run.status'], 'completed');
+  assert.equal(runSpans[0]!.attributes['spanlens.run.status'], 'completed');
   assert.equal(runSpans[0]!.attributes['spanlens.run.end_reason'], undefined);
 });

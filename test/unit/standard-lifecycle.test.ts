@@ -120,7 +120,7 @@ it('an answered function call: the response, its call item and the app’s tool 
 });
 
 it('streamed response and chat calls are exported, with their items', () => {
-  assert.equal(one(childrenOf(exported, response(app.streamedResponse!)), 'message').attributes['openai.item.type'], 'message');
+  assert.equal(one(childrenOf(exported, response(app.streamedResponse!)), 'message').attributes['spanlens.item.type'], 'message');
   one(exported, `chat ${MODEL}`, { 'gen_ai.response.id': app.chat! });
   one(exported, `chat ${MODEL}`, { 'gen_ai.response.id': app.chatStream! });
 });
@@ -133,7 +133,7 @@ it('polled and streamed runs are exported in their threads’ traces, with their
   ]) {
     const trace = inTrace(exported, threadTraceId(thread));
     const span = one(trace, 'invoke_agent Lifecycle agent', { 'openai.run.id': run });
-    assert.equal(span.attributes['openai.run.status'], 'completed');
+    assert.equal(span.attributes['spanlens.run.status'], 'completed');
     assert.ok(childrenOf(trace, span).length >= 1, `${run}: step spans`);
   }
 });
