@@ -45,6 +45,6 @@ export function responseStartAttributes(client: object, who: ResponseIdentity, r
  * the response chain it continues; a standalone response has none (its own id is not a conversation).
  */
 export function identityAttributes(who: ResponseIdentity): Attributes {
-  if (who.conversationId) return { [A.conversationIdOpenAI]: who.conversationId, [A.conversationId]: who.conversationId };
+  if (who.conversationId) return { [A.conversationId]: who.conversationId };
   return who.chainId ? { [A.conversationId]: who.chainId } : {};
 }

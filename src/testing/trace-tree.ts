@@ -23,7 +23,7 @@ function details(s: SpanLike): string {
     a['openai.run.id'] ??
     (a['spanlens.kind'] === 'agent_step' ? (a['gen_ai.response.id'] ?? a['openai.response.id']) : undefined) ??
     (a['spanlens.thread.created'] ? a['openai.thread.id'] : undefined) ??
-    (a['spanlens.conversation.created'] ? (a['openai.conversation.id'] ?? a['gen_ai.conversation.id']) : undefined) ??
+    (a['spanlens.conversation.created'] ? (a['gen_ai.conversation.id'] ?? a['openai.conversation.id']) : undefined) ??
     a['gen_ai.agent.id'];
   if (id) parts.push(String(id));
   for (const k of ['spanlens.run.status', 'spanlens.response.status', 'openai.run.status', 'openai.response.status']) if (a[k]) parts.push(String(a[k]));

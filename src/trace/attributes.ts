@@ -71,9 +71,7 @@ export const A = {
   incompleteReason: 'spanlens.run.incomplete_reason',
   pollCount: 'spanlens.run.poll_count',
   // Responses + Conversations, chat completions, embeddings
-  conversationIdOpenAI: 'openai.conversation.id',
   conversationCreated: 'spanlens.conversation.created',
-  openaiResponseId: 'openai.response.id',
   responseStatus: 'spanlens.response.status',
   previousResponseId: 'spanlens.response.previous_id',
   responseBackground: 'spanlens.response.background',
@@ -89,7 +87,6 @@ export const A = {
   searchQueries: 'spanlens.search.queries',
   mcpServer: 'spanlens.mcp.server_label',
   containerId: 'openai.container.id',
-  toolOutputWaited: 'spanlens.tool.output_wait_ms',
   temperature: 'gen_ai.request.temperature',
   topP: 'gen_ai.request.top_p',
   maxTokens: 'gen_ai.request.max_tokens',
