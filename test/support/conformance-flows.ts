@@ -65,7 +65,11 @@ const assistantFlows: Flow[] = [
 ];
 
 const responseFlows: Flow[] = [
-  { name: 'responses: plain', facts: responses, run: async (t) => void (await t.client.responses.create({ model: MODEL, input: 'What is the capital of France?', temperature: 0.2, max_output_tokens: 200 })) },
+  {
+    name: 'responses: plain',
+    facts: responses,
+    run: async (t) => void (await t.client.responses.create({ model: MODEL, input: 'What is the capital of France?', temperature: 0.2, max_output_tokens: 200 })),
+  },
   {
     name: 'responses: streamed (raw and helper)',
     facts: { ...responses, stream: true },
@@ -155,26 +159,36 @@ const chatFlows: Flow[] = [
         seed: 7,
       })),
   },
-  { name: 'chat: streamed', facts: { ...chat, stream: true }, run: async (t) => drain(await t.client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'Count to five.' }], stream: true, stream_options: { include_usage: true } })) },
+  {
+    name: 'chat: streamed',
+    facts: { ...chat, stream: true },
+    run: async (t) => drain(await t.client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'Count to five.' }], stream: true, stream_options: { include_usage: true } })),
+  },
   {
     name: 'chat: tool calls (runTools)',
     facts: chat,
     run: async (t) =>
       void (await t.client.chat.completions
-        .runTools({ model: MODEL, messages: [{ role: 'user', content: 'Weather in Oslo?' }], tools: [{ type: 'function', function: { ...fn.function, description: 'Weather of a city', function: () => ({ celsius: 3 }), parse: JSON.parse } }] })
+        .runTools({
+          model: MODEL,
+          messages: [{ role: 'user', content: 'Weather in Oslo?' }],
+          tools: [{ type: 'function', function: { ...fn.function, description: 'Weather of a city', function: () => ({ celsius: 3 }), parse: JSON.parse } }],
+        })
         .finalContent()),
   },
   {
     name: 'chat: JSON output, n=2, service tier',
     facts: { ...chat, outputType: 'json', choiceCount: 2, serviceTier: 'flex' },
-    run: async (t) => void (await t.client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'A city as JSON.' }], response_format: { type: 'json_object' }, n: 2, service_tier: 'flex' })),
+    run: async (t) =>
+      void (await t.client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'A city as JSON.' }], response_format: { type: 'json_object' }, n: 2, service_tier: 'flex' })),
   },
   {
     name: 'chat: HTTP error, cut stream, error chunk',
     facts: chat,
     run: async (t) => {
       await assert.rejects(t.client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'x' }] }, fault('status:503')));
-      for (const f of ['cut-after:2', 'error-event:2']) await assert.rejects(async () => drain(await t.client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'x' }], stream: true }, fault(f))));
+      for (const f of ['cut-after:2', 'error-event:2'])
+        await assert.rejects(async () => drain(await t.client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'x' }], stream: true }, fault(f))));
     },
   },
   {

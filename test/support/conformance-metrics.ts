@@ -62,7 +62,8 @@ function checkMetric(m: MetricJSON, out: Violation[]): void {
   }
   if (def.unit !== m.unit) v('metric-unit', `unit should be "${def.unit}"`, undefined, m.unit);
   const histogram = m.points.every((p) => typeof p.value === 'object');
-  if (m.instrument ? m.instrument !== def.instrument : def.instrument === 'histogram' && !histogram) v('metric-instrument', `instrument should be ${def.instrument}`, undefined, m.instrument ?? 'not a histogram');
+  if (m.instrument ? m.instrument !== def.instrument : def.instrument === 'histogram' && !histogram)
+    v('metric-instrument', `instrument should be ${def.instrument}`, undefined, m.instrument ?? 'not a histogram');
   for (const p of m.points) {
     const a = p.attributes;
     for (const [k, value] of Object.entries(a)) checkAttribute(model, where, k, value, out);
@@ -105,7 +106,14 @@ function checkAgainstSpans(metrics: readonly MetricJSON[], spans: readonly SpanJ
   for (const m of metrics) {
     if (!m.name.startsWith('gen_ai.')) continue;
     const wrong = new Set(m.points.map((p) => p.attributes['gen_ai.request.model']).filter((x) => x !== undefined && !requested.has(x)));
-    for (const model of wrong) out.push({ span: `metric ${m.name}`, attribute: 'gen_ai.request.model', rule: 'metric-request-model', detail: 'not a model any span requested (the dated response model?)', value: String(model) });
+    for (const model of wrong)
+      out.push({
+        span: `metric ${m.name}`,
+        attribute: 'gen_ai.request.model',
+        rule: 'metric-request-model',
+        detail: 'not a model any span requested (the dated response model?)',
+        value: String(model),
+      });
   }
 }
 

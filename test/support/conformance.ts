@@ -113,7 +113,9 @@ function checkMessages(model: Model, span: SpanJSON, out: Violation[]): void {
     }
     const validate = model.schemas[key];
     if (!validate(parsed)) {
-      const errors = (validate.errors ?? []).slice(0, 3).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}${e.params && 'allowedValues' in e.params ? ` ${JSON.stringify(e.params.allowedValues)}` : ''}`);
+      const errors = (validate.errors ?? [])
+        .slice(0, 3)
+        .map((e) => `${e.instancePath || '/'} ${e.message ?? ''}${e.params && 'allowedValues' in e.params ? ` ${JSON.stringify(e.params.allowedValues)}` : ''}`);
       v('schema', errors.join('; '));
     }
   }
@@ -127,7 +129,13 @@ function definitionFor(model: Model, op: string, kind: string): SignalDef | unde
       ? kind === 'INTERNAL'
         ? 'span.gen_ai.invoke_agent.internal'
         : 'span.gen_ai.invoke_agent.client'
-      : { embeddings: 'span.gen_ai.embeddings.client', create_agent: 'span.gen_ai.create_agent.client', execute_tool: 'span.gen_ai.execute_tool.internal', retrieval: 'span.gen_ai.retrieval.client', invoke_workflow: 'span.gen_ai.invoke_workflow.internal' }[op];
+      : {
+          embeddings: 'span.gen_ai.embeddings.client',
+          create_agent: 'span.gen_ai.create_agent.client',
+          execute_tool: 'span.gen_ai.execute_tool.internal',
+          retrieval: 'span.gen_ai.retrieval.client',
+          invoke_workflow: 'span.gen_ai.invoke_workflow.internal',
+        }[op];
   return id ? model.groups.get(id) : undefined;
 }
 
@@ -161,10 +169,12 @@ function checkOperation(model: Model, span: SpanJSON, facts: RequestFacts | unde
   };
   cond('error.type', span.status.code === 'ERROR', 'the operation ended in an error (status ERROR)');
   cond('server.port', a['server.address'] !== undefined, 'server.address is set');
-  if (INFERENCE_OPS.has(op) && a['gen_ai.provider.name'] !== undefined && a['gen_ai.provider.name'] !== 'openai') v('provider', 'OpenAI inference spans set gen_ai.provider.name = openai', 'gen_ai.provider.name');
+  if (INFERENCE_OPS.has(op) && a['gen_ai.provider.name'] !== undefined && a['gen_ai.provider.name'] !== 'openai')
+    v('provider', 'OpenAI inference spans set gen_ai.provider.name = openai', 'gen_ai.provider.name');
   const conv = a['gen_ai.conversation.id'];
   if (conv !== undefined && conv === a['gen_ai.response.id']) v('conversation-id', "a response's own id is not a conversation id", 'gen_ai.conversation.id');
-  if (a['openai.thread.id'] !== undefined && def.attributes.has('gen_ai.conversation.id') && conv !== a['openai.thread.id']) v('conversation-id', 'a thread span carries its thread id as gen_ai.conversation.id', 'gen_ai.conversation.id');
+  if (a['openai.thread.id'] !== undefined && def.attributes.has('gen_ai.conversation.id') && conv !== a['openai.thread.id'])
+    v('conversation-id', 'a thread span carries its thread id as gen_ai.conversation.id', 'gen_ai.conversation.id');
   if (a['gen_ai.request.stream'] === false) v('conditionally-required', 'gen_ai.request.stream is set if and only if the request streams (unset means non-streaming)', 'gen_ai.request.stream');
   // The request's facts describe the operation the app called, not spans derived beneath it (a run's model calls).
   if (facts && REQUEST_OPS.has(op) && !requestSpans.has(span.parentSpanId ?? '')) checkFacts(span, op, def, facts, v);

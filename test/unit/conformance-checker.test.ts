@@ -39,11 +39,28 @@ describe('conformance checker', () => {
   it('passes conforming spans of each kind', () => {
     const spans = [
       chat(),
-      span('invoke_agent Helper', 'CLIENT', { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.provider.name': 'openai', 'gen_ai.agent.name': 'Helper', 'gen_ai.agent.id': 'asst_1', 'gen_ai.conversation.id': 'thread_1', 'openai.thread.id': 'thread_1' }),
+      span('invoke_agent Helper', 'CLIENT', {
+        'gen_ai.operation.name': 'invoke_agent',
+        'gen_ai.provider.name': 'openai',
+        'gen_ai.agent.name': 'Helper',
+        'gen_ai.agent.id': 'asst_1',
+        'gen_ai.conversation.id': 'thread_1',
+        'openai.thread.id': 'thread_1',
+      }),
       span('invoke_agent', 'CLIENT', { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.provider.name': 'openai', 'gen_ai.agent.id': 'asst_2' }),
       span('create_agent Helper', 'CLIENT', { 'gen_ai.operation.name': 'create_agent', 'gen_ai.provider.name': 'openai', 'gen_ai.agent.name': 'Helper', 'gen_ai.request.model': 'gpt-4o' }),
-      span('execute_tool get_weather', 'INTERNAL', { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'get_weather', 'gen_ai.tool.type': 'function', 'gen_ai.tool.call.arguments': '{"city":"Paris"}' }),
-      span('embeddings text-embedding-3-small', 'CLIENT', { 'gen_ai.operation.name': 'embeddings', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'text-embedding-3-small', 'gen_ai.request.encoding_formats': ['float'] }),
+      span('execute_tool get_weather', 'INTERNAL', {
+        'gen_ai.operation.name': 'execute_tool',
+        'gen_ai.tool.name': 'get_weather',
+        'gen_ai.tool.type': 'function',
+        'gen_ai.tool.call.arguments': '{"city":"Paris"}',
+      }),
+      span('embeddings text-embedding-3-small', 'CLIENT', {
+        'gen_ai.operation.name': 'embeddings',
+        'gen_ai.provider.name': 'openai',
+        'gen_ai.request.model': 'text-embedding-3-small',
+        'gen_ai.request.encoding_formats': ['float'],
+      }),
       chat({ 'error.type': '429', 'gen_ai.request.stream': true, 'openai.request.service_tier': 'flex' }, 'ERROR'),
       span('run_step', 'INTERNAL', { 'openai.step.id': 'step_1', 'openai.run.id': 'run_1', 'spanlens.kind': 'step', 'url.template': '/v1/threads/{thread_id}/runs' }),
     ];
@@ -53,7 +70,14 @@ describe('conformance checker', () => {
 
   it('reports registry violations: unknown, deprecated, wrong type, closed enum', () => {
     const vs = checkSpans([
-      chat({ 'openai.response.id': 'resp_1', 'gen_ai.system': 'openai', 'gen_ai.request.max_tokens': 1.5, 'gen_ai.request.stop_sequences': 'END', 'gen_ai.output.type': 'json_schema', 'error.type': 'custom_error' }),
+      chat({
+        'openai.response.id': 'resp_1',
+        'gen_ai.system': 'openai',
+        'gen_ai.request.max_tokens': 1.5,
+        'gen_ai.request.stop_sequences': 'END',
+        'gen_ai.output.type': 'json_schema',
+        'error.type': 'custom_error',
+      }),
     ]);
     assert.deepEqual(rules(vs), ['deprecated gen_ai.system', 'enum gen_ai.output.type', 'not-in-registry openai.response.id', 'type gen_ai.request.max_tokens', 'type gen_ai.request.stop_sequences']);
     assert.equal(vs.find((v) => v.attribute === 'openai.response.id')?.span, 'chat gpt-4o-mini');
@@ -111,7 +135,14 @@ describe('conformance checker', () => {
   });
 
   it('checks metrics: instrument, unit, attributes, and one duration per operation', () => {
-    const base = { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o-mini', 'gen_ai.response.model': 'gpt-4o-mini-2024-07-18', 'server.address': 'api.openai.com', 'server.port': 443 };
+    const base = {
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.provider.name': 'openai',
+      'gen_ai.request.model': 'gpt-4o-mini',
+      'gen_ai.response.model': 'gpt-4o-mini-2024-07-18',
+      'server.address': 'api.openai.com',
+      'server.port': 443,
+    };
     const good: MetricJSON[] = [
       { name: 'gen_ai.client.operation.duration', unit: 's', instrument: 'histogram', points: [{ attributes: base, value: { sum: 0.5, count: 1 } }] },
       { name: 'gen_ai.client.token.usage', unit: '{token}', instrument: 'histogram', points: [{ attributes: { ...base, 'gen_ai.token.type': 'input' }, value: { sum: 10, count: 1 } }] },
@@ -122,13 +153,6 @@ describe('conformance checker', () => {
       { name: 'gen_ai.client.token.usage', unit: '{token}', points: [{ attributes: { ...base, 'gen_ai.token.type': 'completion' }, value: { sum: 10, count: 1 } }] },
     ];
     const vs = checkMetrics(bad, [chat(), chat({ 'error.type': '500' }, 'ERROR')]);
-    assert.deepEqual(rules(vs), [
-      'enum gen_ai.token.type',
-      'metric-instrument',
-      'metric-missing-error',
-      'metric-missing-operation',
-      'metric-request-model gen_ai.request.model',
-      'metric-unit',
-    ]);
+    assert.deepEqual(rules(vs), ['enum gen_ai.token.type', 'metric-instrument', 'metric-missing-error', 'metric-missing-operation', 'metric-request-model gen_ai.request.model', 'metric-unit']);
   });
 });

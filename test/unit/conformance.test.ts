@@ -42,7 +42,10 @@ for (const flow of FLOWS) {
     t.reset();
     await flow.run(t);
     const spans = await t.spans();
-    assert.ok(spans.some((s) => s.attributes['gen_ai.operation.name'] !== undefined), `${flow.name}: no GenAI span to check`);
+    assert.ok(
+      spans.some((s) => s.attributes['gen_ai.operation.name'] !== undefined),
+      `${flow.name}: no GenAI span to check`,
+    );
     everySpan.push(...spans);
     check(flow.name, spans, flow.facts);
   });
