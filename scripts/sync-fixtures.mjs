@@ -6,6 +6,9 @@
 //   node scripts/sync-fixtures.mjs --from DIR            copy changed recordings from the shelf DIR
 //   ... --dry-run                                       only report
 //   ... --add <folder>/<file>.yaml [--add ...]          also vendor a recording from the shelf (path relative to DIR)
+//   ... --semconv-from DIR                              also refresh test/fixtures/semconv/<version>/ from the semconv
+//                                                       shelf DIR/<version>/: the files already vendored there (the ones
+//                                                       test/support/conformance-model.ts reads), same paths
 // `npm run fixtures:sync` passes `--from` with the shelf's usual place beside the checkout (see package.json);
 // `npm run fixtures:sync -- --from DIR` points it elsewhere (the last --from wins).
 // Reports each recording as added, changed or unchanged, lists shelf recordings that are not vendored,
@@ -30,16 +33,18 @@ function usage(message) {
 }
 
 let from;
+let semconvFrom;
 let dryRun = false;
 const add = [];
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i];
   if (a === '--dry-run') dryRun = true;
-  else if (a === '--from' || a === '--add') {
+  else if (a === '--from' || a === '--add' || a === '--semconv-from') {
     const value = argv[++i];
     if (!value) usage(`${a} needs a value`);
     if (a === '--from') from = value;
+    else if (a === '--semconv-from') semconvFrom = value;
     else add.push(value.split(path.sep).join('/'));
   } else usage(`unknown argument ${a}`);
 }
@@ -110,4 +115,30 @@ console.log(
 );
 if (!dryRun && report.added.length + report.changed.length > 0) {
   console.log('[fixtures:sync] review with `git diff --stat test/fixtures/recordings` and update SOURCES.md (commit, changes) to match');
+}
+if (semconvFrom) syncSemconv(path.resolve(semconvFrom));
+
+/** The semantic conventions the conformance checker reads: every vendored file but our SOURCES.md and the licence. */
+function syncSemconv(shelf) {
+  const base = path.join(ROOT, 'test/fixtures/semconv');
+  const counts = { changed: 0, unchanged: 0, missing: 0 };
+  for (const version of readdirSync(base)) {
+    const files = (function walk(rel) {
+      return readdirSync(path.join(base, version, rel), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.posix.join(rel, e.name)) : [path.posix.join(rel, e.name)]));
+    })('').filter((rel) => rel !== 'SOURCES.md' && rel !== 'LICENSE');
+    for (const rel of files) {
+      const src = path.join(shelf, version, rel);
+      const dest = path.join(base, version, rel);
+      if (!existsSync(src)) {
+        counts.missing++;
+        console.log(`  missing on the semconv shelf, kept: ${version}/${rel}`);
+      } else if (readFileSync(src).equals(readFileSync(dest))) counts.unchanged++;
+      else {
+        counts.changed++;
+        console.log(`  ${dryRun ? 'would be ' : ''}changed: ${version}/${rel}`);
+        if (!dryRun) copyFileSync(src, dest);
+      }
+    }
+  }
+  console.log(`[fixtures:sync] test/fixtures/semconv <- ${shelf}: ${counts.changed} changed, ${counts.unchanged} unchanged, ${counts.missing} missing on the shelf`);
 }

@@ -68,14 +68,22 @@ const ledgerDir = mkdtempSync(path.join(os.tmpdir(), 'spanlens-secrets-'));
 const ledger = path.join(ledgerDir, 'ledger.jsonl');
 // ...and every cell failure (test/harness/run-cell.ts), printed again at the end where a CI log's tail shows it.
 const failures = path.join(ledgerDir, 'failures.jsonl');
+// ...and every cell's GenAI semantic-conventions check (test/harness/run-cell.ts; SPANLENS_CONFORMANCE=0: off).
+const conformance = path.join(ledgerDir, 'conformance.jsonl');
 const run = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], {
   stdio: 'inherit',
   cwd: root,
-  env: { ...process.env, SPANLENS_SECRET_LEDGER: ledger, SPANLENS_FAILURE_LOG: failures },
+  env: { ...process.env, SPANLENS_SECRET_LEDGER: ledger, SPANLENS_FAILURE_LOG: failures, SPANLENS_CONFORMANCE_LEDGER: conformance },
 });
 console.log(`[test] test runner finished in ${((Date.now() - started) / 1000).toFixed(1)}s`);
 const scans = existsSync(ledger)
   ? readFileSync(ledger, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l))
+  : [];
+const checked = existsSync(conformance)
+  ? readFileSync(conformance, 'utf8')
       .split('\n')
       .filter(Boolean)
       .map((l) => JSON.parse(l))
@@ -99,6 +107,15 @@ console.log(
 );
 let status = run.status ?? 1;
 if (hits > 0) status ||= 1;
+// Semantic conventions: totals, and per rule when any (the ledger entries name the cells and examples).
+const violations = checked.reduce((n, c) => n + c.violations, 0);
+console.log(`[test] semconv conformance: ${checked.reduce((n, c) => n + c.spans, 0)} spans of ${checked.length} cell runs checked: ${violations} violation(s)`);
+if (violations > 0) {
+  const rules = {};
+  for (const c of checked) for (const [rule, n] of Object.entries(c.rules)) rules[rule] = (rules[rule] ?? 0) + n;
+  for (const [rule, n] of Object.entries(rules).sort((a, b) => b[1] - a[1])) console.error(`[test]   ${n} × ${rule}`);
+  status ||= 1;
+}
 // A scan that saw nothing proves nothing: when cells ran, they must have exported spans.
 if (scans.length > 0 && spans === 0) {
   console.error('[test] secret scan saw no spans at all');

@@ -6,6 +6,8 @@ import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe } from 'node:test';
+import { checkSpans, type Violation } from '../support/conformance';
+import { checkMetrics } from '../support/conformance-metrics';
 import * as matrix from './matrix.mjs';
 
 export type Cell = { readonly node: '20' | '22'; readonly openai: 4 | 5 | 6 | 7; readonly otel: 2 | 3; readonly format: 'cjs' | 'esm' };
@@ -212,6 +214,7 @@ export async function runCell(cell: Cell, options: RunCellOptions): Promise<Cell
     if (scan.hits.length) {
       throw new CellError(`secrets in exported spans: ${JSON.stringify(scan.hits.slice(0, 5))}`, stderr);
     }
+    if (options.instrument !== false) await recordConformance(cellName(cell), results as CellRun);
     const warnings = [results.setup, ...Object.values(results.scenarios)].flatMap((r) => r.diag ?? []);
     const twice = warnings.filter((d) => /ended Span/i.test(d.message));
     if (twice.length) throw new CellError(`span operations after end: ${twice[0]!.message}`, stderr);
@@ -231,6 +234,22 @@ export async function recordSecretScan(source: string, scan: { spans: number; hi
   const ledger = process.env.SPANLENS_SECRET_LEDGER;
   if (!ledger) return;
   await appendFile(ledger, JSON.stringify({ source, test: testFile(), spans: scan.spans, hits: scan.hits.length }) + '\n');
+}
+
+/**
+ * Checks every span the cell's scenarios exported, and its metrics, against the GenAI semantic conventions
+ * (test/support/conformance.ts) and appends the count to the suite's ledger (SPANLENS_CONFORMANCE_LEDGER, set by
+ * scripts/test.mjs, which prints the total and fails the run on any). The cell itself does not fail, so its own
+ * assertions still report. SPANLENS_CONFORMANCE=0 turns the check off.
+ */
+async function recordConformance(source: string, run: CellRun): Promise<void> {
+  const ledger = process.env.SPANLENS_CONFORMANCE_LEDGER;
+  if (!ledger || process.env.SPANLENS_CONFORMANCE === '0') return;
+  const spans = Object.values(run.scenarios).flatMap((s) => s.spans);
+  const violations: Violation[] = [...checkSpans(spans), ...checkMetrics(run.metrics, spans)];
+  const rules: Record<string, number> = {};
+  for (const v of violations) rules[`${v.rule} ${v.attribute ?? ''}`.trim()] = (rules[`${v.rule} ${v.attribute ?? ''}`.trim()] ?? 0) + 1;
+  await appendFile(ledger, JSON.stringify({ source, test: testFile(), spans: spans.length, violations: violations.length, rules, examples: violations.slice(0, 3) }) + '\n');
 }
 
 /**
