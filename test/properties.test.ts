@@ -184,7 +184,8 @@ function checkInvariants(h: Harness, property: string): void {
     if (typeof threadId === 'string') assert.equal(s.spanContext().traceId, threadTraceId(threadId), `${s.name}: not in its thread's trace`);
     // A conversation's id has the standard key only (a chain's id there is a response id, resp_…).
     const conversationId = s.attributes['gen_ai.conversation.id'];
-    if (typeof conversationId === 'string' && conversationId.startsWith('conv_')) assert.equal(s.spanContext().traceId, conversationTraceId(conversationId), `${s.name}: not in its conversation's trace`);
+    if (typeof conversationId === 'string' && conversationId.startsWith('conv_'))
+      assert.equal(s.spanContext().traceId, conversationTraceId(conversationId), `${s.name}: not in its conversation's trace`);
     if (!parentId) continue;
     const parent = byId.get(`${s.spanContext().traceId}/${parentId}`);
     assert.ok(parent, `${s.name}: parent ${parentId} not exported`);

@@ -9,8 +9,9 @@ import { startThreadSpan } from '../trace/trace-roots';
 import { usageAttributes } from '../cost/usage';
 import type { HistoryMessage, ConversationStore } from '../turns/conversation-store';
 import { TurnTracker, type TurnState } from '../turns/turn-tracker';
-import { apiErrorType, markApiError, thrownErrorType } from '../trace/errors';
-import { chunkTimer, recordOperation } from '../cost/metrics';
+import { markApiError } from '../trace/errors';
+import { chunkTimer } from '../cost/metrics';
+import { recordFailedTurn } from '../turns/turn-accounting';
 import { holdStepDelta, newStreamedRun, recordStreamStep, streamedSteps, type StreamedRun } from './streamed-run';
 import { RUN_STATUSES } from './run-statuses';
 import { fetchRunSteps } from './run-fetch';
@@ -43,8 +44,6 @@ export interface RunState extends TurnState {
   userMessages: HistoryMessage[];
   /** Seen through a stream: step objects as streamed (deltas merged) and client-clock step times. */
   stream?: StreamedRun;
-  /** error.type of the stream that broke the run (an error event, a thrown error), for its metrics. */
-  errorType?: string;
 }
 
 type RunVia = 'create' | 'poll' | 'submit' | 'cancel' | 'stream';
@@ -147,8 +146,6 @@ export class RunTracker {
 
   /** An `error` event in the stream: the run span records it (the stream's end decides the rest). */
   onStreamError(runId: string, data: Obj | undefined, at: number): void {
-    const st = this.runs.peek(runId);
-    if (st) st.errorType ??= apiErrorType(obj(data?.error) ?? data, 'stream_error');
     this.runs.streamError(runId, data, at);
   }
 
@@ -158,8 +155,6 @@ export class RunTracker {
    * marked with how the stream ended.
    */
   onStreamEnd(runId: string, outcome: string, at: number, error: unknown, stream: object): void {
-    const st = this.runs.peek(runId);
-    if (st && outcome === 'error' && error !== undefined) st.errorType ??= thrownErrorType(error);
     this.runs.streamEnd(runId, outcome, at, error, stream);
   }
 
@@ -307,12 +302,7 @@ export class RunTracker {
     this.updateName(st);
     emitStepSpans(this.env, this.store, st, this.streamedSteps(st), st.lastSeen);
     st.span.end(Math.max(st.lastSeen, st.startTime));
-    // A run whose stream failed is a finished, failed operation; one merely not seen to finish is not.
-    const metrics = st.errorType ? this.env.metrics() : undefined;
-    if (metrics) {
-      const seconds = Math.max(0, st.lastSeen - st.startTime) / 1000;
-      recordOperation(metrics, { requestModel: st.model, responseModel: st.model, client: st.client, assistantId: st.assistantId, errorType: st.errorType, seconds });
-    }
+    recordFailedTurn(this.env, st, { requestModel: st.model, responseModel: st.model, client: st.client, assistantId: st.assistantId });
   }
 
   private updateName(st: RunState): void {

@@ -4,7 +4,7 @@ import { finishReason, instructionsParts, serverToolCallPart, serverToolResponse
 import { arr, obj, secondsToMs, str, type Obj } from '../util/json';
 import type { MessageDelta } from './message-deltas';
 import type { RunState, ToolCallRecord } from './run-tracker';
-import { CLIENT, INTERNAL, serverAttributes, threadAttributes } from '../trace/call-attributes';
+import { INTERNAL, serverAttributes, threadAttributes } from '../trace/call-attributes';
 import type { Services } from '../services';
 import type { ContentPolicy } from '../trace/content';
 import type { ConversationStore } from '../turns/conversation-store';
@@ -157,7 +157,6 @@ class RunEmission {
       ...view.attrs,
       ...extra,
       [A.kind]: 'llm',
-      [A.operation]: 'chat',
       [A.requestModel]: model,
       [A.responseModel]: model,
       [A.finishReasons]: [finish],
@@ -170,7 +169,9 @@ class RunEmission {
     setContent(attrs, A.systemInstructions, content.capture(A.systemInstructions, instructions ? instructionsParts(instructions) : undefined));
     setContent(attrs, A.inputMessages, content.capture(A.inputMessages, this.history));
     setContent(attrs, A.outputMessages, content.capture(A.outputMessages, [output]));
-    const span = this.tracer.startSpan(`chat ${model}`, { kind: CLIENT, startTime: start, attributes: attrs }, this.parent);
+    // The server's model call inside the run, with its own usage but no request of ours: INTERNAL and no
+    // gen_ai.operation.name, so it does not pose as a client inference (the run's span is the operation).
+    const span = this.tracer.startSpan(`chat ${model}`, { kind: INTERNAL, startTime: start, attributes: attrs }, this.parent);
     this.emitDeltas(span, deltas, start, end);
     markStepError(span, step);
     span.end(end);

@@ -130,7 +130,9 @@ export class CallDispatcher {
     const instructions = this.env.content.capture(A.systemInstructions, str(request?.instructions) ? [{ type: 'text', content: request?.instructions }] : undefined);
     if (instructions) attrs[A.systemInstructions] = instructions;
     this.callSpan(call, route, name ? `create_agent ${name}` : 'create_agent', attrs);
-    measureCall(this.env, { operation: 'create_agent', requestModel: model, client: call.client, errorType: call.error ? thrownErrorType(call.error) : undefined }, call);
+    // The assistant object names the model it will run on: the answer's model, as for an inference.
+    const responseModel = str(body?.model) ?? model;
+    measureCall(this.env, { operation: 'create_agent', requestModel: model, responseModel, client: call.client, errorType: call.error ? thrownErrorType(call.error) : undefined }, call);
   }
 
   private runOrCallSpan(call: ObservedCall, route: Route, body: Obj | undefined, via: 'create' | 'submit' | 'cancel'): void {

@@ -9,7 +9,8 @@ import type { Services } from '../services';
 import { startKeyedSpan } from '../trace/trace-roots';
 import { conversationKey, type TraceKey } from '../trace/trace-ids';
 import type { HistoryMessage, ConversationStore } from '../turns/conversation-store';
-import { accountTurn, addTurn } from '../turns/turn-accounting';
+import { accountTurn, addTurn, recordFailedTurn } from '../turns/turn-accounting';
+import { chunkTimer, type ChunkTimer, type OperationKey } from '../cost/metrics';
 import { TurnTracker, type TurnState } from '../turns/turn-tracker';
 import { usageAttributes } from '../cost/usage';
 import { apiErrorType, markApiError } from '../trace/errors';
@@ -44,6 +45,8 @@ interface ResponseState extends TurnState {
   streamed?: Map<number, ItemRecord>;
   terminalInStream: boolean;
   firstChunkAt?: number;
+  /** The streaming metrics' timer (null: no meter), from the first output delta. */
+  timer?: ChunkTimer | null;
 }
 
 type ResponseVia = 'create' | 'poll' | 'cancel' | 'stream';
@@ -144,6 +147,8 @@ export class ResponseTracker {
     if (!st) return;
     st.firstChunkAt ??= at;
     st.lastSeen = at;
+    if (st.timer === undefined) st.timer = chunkTimer(this.env.metrics(), this.operationKey(st), st.startTime) ?? null;
+    st.timer?.chunk(at);
     const rec = index === undefined ? undefined : st.streamed?.get(index);
     if (rec && text) rec.deltas++;
   }
@@ -310,6 +315,8 @@ export class ResponseTracker {
       userMessages: st.userMessages,
       usage: response.usage,
       model: st.requestModel ?? st.model,
+      responseModel: st.model,
+      client: st.call.client,
       operation: 'chat',
       errorType: RESPONSE_STATUSES.failed(st.status) ? apiErrorType(response.error, st.status) : undefined,
     });
@@ -323,6 +330,12 @@ export class ResponseTracker {
     st.span.setAttribute(A.responsePollCount, st.polls);
     const records = st.streamed ? [...st.streamed.entries()].sort((a, b) => a[0] - b[0]).map(([, r]) => r) : [];
     this.emit(st, records, Math.max(st.lastSeen, st.startTime));
+    recordFailedTurn(this.env, st, this.operationKey(st));
+  }
+
+  /** What the response's metrics are recorded under. */
+  private operationKey(st: ResponseState): OperationKey {
+    return { operation: 'chat', requestModel: st.requestModel ?? st.model, responseModel: st.model, client: st.call.client };
   }
 }
 

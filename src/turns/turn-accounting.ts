@@ -3,7 +3,7 @@ import { A } from '../trace/attributes';
 import { costAttributes } from '../cost/cost-model';
 import { nanosToUsd, type CostNanos } from '../cost';
 import type { Services } from '../services';
-import { recordOperation } from '../cost/metrics';
+import { recordOperation, type OperationKey } from '../cost/metrics';
 import { readUsage } from '../cost/usage';
 import type { HistoryMessage, ThreadState } from './conversation-store';
 import type { TurnState } from './turn-tracker';
@@ -67,6 +67,15 @@ interface TurnAccount {
   /** The metrics' operation name (default invoke_agent). */
   operation?: string;
   assistantId?: string;
+}
+
+/**
+ * A turn whose stream failed (an error event, a broken connection) is a finished, failed operation: its
+ * duration is recorded with error.type. One merely not seen to finish (TTL, shutdown) records nothing.
+ */
+export function recordFailedTurn(env: Services, st: TurnState, key: OperationKey): void {
+  const metrics = st.errorType ? env.metrics() : undefined;
+  if (metrics) recordOperation(metrics, { ...key, errorType: st.errorType, seconds: Math.max(0, st.lastSeen - st.startTime) / 1000 });
 }
 
 /** A finished turn's figures on its span (see setTurnAttributes) and in the operation metrics. */

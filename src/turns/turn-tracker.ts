@@ -5,7 +5,7 @@ import { obj, type Obj } from '../util/json';
 import { now } from '../util/clock';
 import { Sweeper } from '../util/sweeper';
 import type { Services } from '../services';
-import { apiErrorType, markApiError, markThrown } from '../trace/errors';
+import { apiErrorType, markApiError, markThrown, thrownErrorType } from '../trace/errors';
 
 /*
  * The lifecycle every kind of turn shares (an Assistants run, a Responses response; later the Agents SDK's
@@ -30,6 +30,8 @@ export interface TurnState {
    * of the stream before it (which may be processed after the new one moved the turn on) is ignored.
    */
   owner?: object;
+  /** Why the turn failed in its stream (an error event, a broken connection): its metrics' error.type. */
+  errorType?: string;
 }
 
 /** What differs per kind of turn; see the top of this file. */
@@ -103,7 +105,9 @@ export class TurnTracker<S extends TurnState> {
     const st = id === undefined ? undefined : this.active.peek(id);
     if (!st) return;
     const err = obj(data?.error) ?? data;
-    st.span.addEvent('error', { [A.errorType]: apiErrorType(err, 'stream_error') }, at);
+    const type = apiErrorType(err, 'stream_error');
+    st.errorType ??= type;
+    st.span.addEvent('error', { [A.errorType]: type }, at);
     markApiError(st.span, err, 'stream_error', 'error event in stream');
   }
 
@@ -115,7 +119,10 @@ export class TurnTracker<S extends TurnState> {
     const st = this.active.peek(id);
     if (!st || (st.owner && st.owner !== stream) || this.kind.outlivesStream?.(st, outcome)) return;
     this.active.delete(id);
-    if (outcome === 'error' && error !== undefined) markThrown(st.span, error, 'stream failed');
+    if (outcome === 'error' && error !== undefined) {
+      st.errorType ??= thrownErrorType(error);
+      markThrown(st.span, error, 'stream failed');
+    }
     st.lastSeen = at;
     // A clean end before the terminal event (the SDK's Stream just finishes) is a truncated stream.
     this.kind.close(st, `stream_${outcome === 'done' ? 'truncated' : outcome}`);

@@ -16,7 +16,15 @@ export const CHECKED_NAMESPACES = ['gen_ai.', 'openai.', 'server.', 'error.', 'u
  * openai.* attributes the registry does not define but the project keeps (issue 18: the ids that have no
  * standard — thread, run, step, item). Everything else under openai.* must be in the registry.
  */
-export const OPENAI_ID_EXTENSIONS: ReadonlySet<string> = new Set(['openai.thread.id', 'openai.run.id', 'openai.step.id', 'openai.item.id']);
+export const OPENAI_ID_EXTENSIONS: ReadonlySet<string> = new Set([
+  'openai.thread.id',
+  'openai.run.id',
+  'openai.step.id',
+  'openai.item.id',
+  // OpenAI object ids of the same kind with no standard key (a message, a code interpreter container).
+  'openai.message.id',
+  'openai.container.id',
+]);
 
 /**
  * Enums whose registry entry admits values beyond its members: error.type (member `_OTHER` plus examples such
