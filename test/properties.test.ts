@@ -166,7 +166,7 @@ function checkInvariants(h: Harness, property: string): void {
   tally(`${property} spans`, spans.length);
   tally(`${property} run spans`, spans.filter((s) => s.name.startsWith('invoke_agent')).length);
   tally(`${property} step spans`, spans.filter((s) => /^(chat|execute_tool) /.test(s.name)).length);
-  tally(`${property} response spans`, spans.filter((s) => s.attributes['openai.response.id'] !== undefined && !s.parentSpanContext?.spanId).length);
+  tally(`${property} response spans`, spans.filter((s) => s.attributes['spanlens.kind'] === 'agent_step' && s.attributes['gen_ai.response.id'] !== undefined && !s.parentSpanContext?.spanId).length);
   tally(`${property} item spans`, spans.filter((s) => s.attributes['spanlens.item.type'] !== undefined).length);
   assert.equal(h.counts.started, h.counts.ended.size, `${h.counts.started - h.counts.ended.size} span(s) never ended`);
   for (const n of h.counts.ended.values()) assert.equal(n, 1, 'a span ended twice');

@@ -263,7 +263,7 @@ export class ResponseTracker {
     // The app's tool work for these calls gets its span when it sends their outputs (tool-outputs.ts).
     if (status !== 'completed' || !calls) return;
     const base = this.childBase(st);
-    for (const c of callItems) this.toolCalls.add(c.item, c.span, st.placement.key!, Math.max(endTime, st.startTime), base);
+    for (const c of callItems) this.toolCalls.add(c.item, st.placement.key!, Math.max(endTime, st.startTime), base);
   }
 
   /** The item spans, then the response span, end; returns the function call items with their spans. */

@@ -1,4 +1,4 @@
-import type { Attributes, SpanContext } from '@opentelemetry/api';
+import type { Attributes } from '@opentelemetry/api';
 import { A } from '../trace/attributes';
 import { BoundedMap } from '../util/bounded-map';
 import { str, type Obj } from '../util/json';
@@ -11,8 +11,6 @@ import type { TraceKey } from '../trace/trace-ids';
 interface PendingCall {
   /** The trace of the response that made the call (its conversation's, chain's or the app's). */
   key: TraceKey;
-  /** The function_call item span: the tool span links to it. */
-  item: SpanContext;
   name: string;
   /** Captured (content policy applied) arguments, if content capture is on. */
   args?: string;
@@ -25,7 +23,7 @@ interface PendingCall {
  * The app's own tool work for a response's function calls. The response's spans end when it completes;
  * when the app later sends a `function_call_output` (the next request's input, or a conversation's
  * items.create), a new `execute_tool {name}` span covers the time from the response's completion to that
- * submission, with the result, in the response's trace, linked to the function_call item span. Nothing
+ * submission, with the result, in the response's trace (its call id ties it to the function_call item span). Nothing
  * waits: a call never answered simply makes no tool span. At most maxEntities calls are remembered.
  */
 export class PendingToolCalls {
@@ -36,11 +34,11 @@ export class PendingToolCalls {
   }
 
   /** A completed response's function_call item (its span already ended). */
-  add(item: Obj, span: SpanContext, key: TraceKey, completedAt: number, base: Attributes): void {
+  add(item: Obj, key: TraceKey, completedAt: number, base: Attributes): void {
     const callId = str(item.call_id);
     if (!callId) return;
     const name = str(item.name) ?? 'function';
-    this.calls.set(callId, { key, item: span, name, args: this.env.content.capture(A.toolArguments, str(item.arguments) ?? str(item.input)), completedAt, base });
+    this.calls.set(callId, { key, name, args: this.env.content.capture(A.toolArguments, str(item.arguments) ?? str(item.input)), completedAt, base });
   }
 
   /** A function_call_output the app sent at `at`: the tool span of its call (once per call id). */
@@ -63,8 +61,9 @@ export class PendingToolCalls {
     const result = this.env.content.capture(A.toolResult, typeof output === 'string' ? output : JSON.stringify(output ?? null));
     if (result !== undefined) attributes[A.toolResult] = result;
     const startTime = Math.min(call.completedAt, at);
-    const links = [{ context: call.item, attributes: { 'spanlens.link': 'tool_call' } }];
-    const { span } = startKeyedSpan(this.env.tracer(), call.key, `execute_tool ${call.name}`, { kind: INTERNAL, startTime, attributes, links });
+    // No span link to the call's item span: Jaeger takes a link within the same trace for a parent, and
+    // this span lies after it (a clock-skew warning on every tool). gen_ai.tool.call.id ties the two.
+    const { span } = startKeyedSpan(this.env.tracer(), call.key, `execute_tool ${call.name}`, { kind: INTERNAL, startTime, attributes });
     span.end(Math.max(startTime, at));
   }
 }

@@ -95,7 +95,8 @@ describe('e2e: register entry -> Collector -> Jaeger', { skip: SKIP }, () => {
     );
     const convIds = new Set(conv.spans.map((s) => s.spanID));
     for (const s of conv.spans) for (const ref of s.references) assert.ok(convIds.has(ref.spanID), `${s.operationName}: parent missing`);
-    const tool = conv.spans.find((s) => s.operationName === 'execute_tool convert_currency')!;
+    // The model's call (the response's child) and the app's tool work (with the result) share the name.
+    const tool = conv.spans.find((s) => s.operationName === 'execute_tool convert_currency' && tag(s, 'gen_ai.tool.call.result') !== undefined)!;
     assert.equal(tag(tool, 'gen_ai.tool.call.result'), JSON.stringify({ eur: 1740 }));
     const { stdout: convReport } = await run(process.execPath, ['dist/cjs/cli/main.js', 'cost', conversationId, '--jaeger', `http://127.0.0.1:${stack.queryPort}`, '--json'], {
       cwd: ROOT,
