@@ -114,6 +114,16 @@ if (violations > 0) {
   const rules = {};
   for (const c of checked) for (const [rule, n] of Object.entries(c.rules)) rules[rule] = (rules[rule] ?? 0) + n;
   for (const [rule, n] of Object.entries(rules).sort((a, b) => b[1] - a[1])) console.error(`[test]   ${n} × ${rule}`);
+  // One example per rule, with where it was seen, so a CI log's tail says what to fix.
+  const shown = new Set();
+  for (const c of checked) {
+    for (const v of c.examples ?? []) {
+      const rule = `${v.rule} ${v.attribute ?? ''}`.trim();
+      if (shown.has(rule)) continue;
+      shown.add(rule);
+      console.error(`[test]   e.g. ${rule} in ${c.test} (${c.source}): ${v.span}: ${v.detail ?? ''} ${v.value ?? ''}`.slice(0, 600));
+    }
+  }
   status ||= 1;
 }
 // A scan that saw nothing proves nothing: when cells ran, they must have exported spans.

@@ -10,6 +10,9 @@ import { checkAttribute, type Violation } from './conformance';
 import { loadModel } from './conformance-model';
 import type { SpanJSON } from './spans';
 
+/** End reasons of a turn that was not seen to finish (see the README: runs never seen to finish). */
+const UNFINISHED = new Set(['ttl', 'evicted', 'shutdown', 'reconfigured']);
+
 /** The cell harness's metric shape (test/harness/run-cell.ts CellRun['metrics']); instrument when known. */
 export interface MetricJSON {
   name: string;
@@ -80,7 +83,9 @@ function checkMetric(m: MetricJSON, out: Violation[]): void {
 
 /** Operations seen as spans must show up in the metrics (duration for each, error.type for failures, TTFC for streams). */
 function checkAgainstSpans(metrics: readonly MetricJSON[], spans: readonly SpanJSON[], out: Violation[]): void {
-  const ops = spans.filter((s) => s.kind === 'CLIENT' && typeof s.attributes['gen_ai.operation.name'] === 'string');
+  // An operation never seen to finish (ended by TTL, eviction or shutdown) has no duration to record.
+  const unfinished = (s: (typeof spans)[number]) => UNFINISHED.has(String(s.attributes['spanlens.run.end_reason'] ?? s.attributes['spanlens.response.end_reason']));
+  const ops = spans.filter((s) => s.kind === 'CLIENT' && typeof s.attributes['gen_ai.operation.name'] === 'string' && !unfinished(s));
   const points = (name: string) => metrics.filter((m) => m.name === name).flatMap((m) => m.points);
   const tally = (name: string, keys: string[]) => {
     const n = new Map<string, number>();
