@@ -102,7 +102,7 @@ forEachCell((cell) => {
   it('Ruby stream: an event named thread.run.completed whose data says incomplete ends the run as incomplete', () => {
     const c = streamed.find((x) => x.shortName.includes('runs_streamed_create'))!;
     const r = traced.scenarios[c.file]!;
-    const runs = all(r.spans, /^invoke_agent /);
+    const runs = all(r.spans, /^invoke_agent\b/);
     assert.equal(runs.length, 2);
     const byStatus = Object.fromEntries(runs.map((s) => [s.attributes['spanlens.run.status'], s]));
     assert.ok(byStatus.incomplete, 'the v2 stream: status from the data, not the event name');

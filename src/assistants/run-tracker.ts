@@ -11,7 +11,7 @@ import type { HistoryMessage, ConversationStore } from '../turns/conversation-st
 import { TurnTracker, type TurnState } from '../turns/turn-tracker';
 import { markApiError } from '../trace/errors';
 import { chunkTimer } from '../cost/metrics';
-import { recordFailedTurn } from '../turns/turn-accounting';
+import { recordStreamEndedTurn } from '../turns/turn-accounting';
 import { holdStepDelta, newStreamedRun, recordStreamStep, streamedSteps, type StreamedRun } from './streamed-run';
 import { RUN_STATUSES } from './run-statuses';
 import { fetchRunSteps } from './run-fetch';
@@ -302,7 +302,7 @@ export class RunTracker {
     this.updateName(st);
     emitStepSpans(this.env, this.store, st, this.streamedSteps(st), st.lastSeen);
     st.span.end(Math.max(st.lastSeen, st.startTime));
-    recordFailedTurn(this.env, st, { requestModel: st.model, responseModel: st.model, client: st.client, assistantId: st.assistantId });
+    recordStreamEndedTurn(this.env, st, reason, { requestModel: st.model, responseModel: st.model, client: st.client, assistantId: st.assistantId });
   }
 
   private updateName(st: RunState): void {

@@ -9,7 +9,7 @@ import type { Services } from '../services';
 import { startKeyedSpan } from '../trace/trace-roots';
 import { conversationKey, type TraceKey } from '../trace/trace-ids';
 import type { HistoryMessage, ConversationStore } from '../turns/conversation-store';
-import { accountTurn, addTurn, recordFailedTurn } from '../turns/turn-accounting';
+import { accountTurn, addTurn, recordStreamEndedTurn } from '../turns/turn-accounting';
 import { chunkTimer, type ChunkTimer, type OperationKey } from '../cost/metrics';
 import { TurnTracker, type TurnState } from '../turns/turn-tracker';
 import { usageAttributes } from '../cost/usage';
@@ -330,7 +330,7 @@ export class ResponseTracker {
     st.span.setAttribute(A.responsePollCount, st.polls);
     const records = st.streamed ? [...st.streamed.entries()].sort((a, b) => a[0] - b[0]).map(([, r]) => r) : [];
     this.emit(st, records, Math.max(st.lastSeen, st.startTime));
-    recordFailedTurn(this.env, st, this.operationKey(st));
+    recordStreamEndedTurn(this.env, st, reason, this.operationKey(st));
   }
 
   /** What the response's metrics are recorded under. */

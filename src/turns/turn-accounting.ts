@@ -70,11 +70,12 @@ interface TurnAccount {
 }
 
 /**
- * A turn whose stream failed (an error event, a broken connection) is a finished, failed operation: its
- * duration is recorded with error.type. One merely not seen to finish (TTL, shutdown) records nothing.
+ * A turn that ended with its stream (`stream_*`: the app broke off, the stream was cut or failed) ended in
+ * the app's view: its duration is recorded, with error.type when it failed (an error event, a broken
+ * connection). One merely not seen to finish (TTL, eviction, shutdown) has no duration to record.
  */
-export function recordFailedTurn(env: Services, st: TurnState, key: OperationKey): void {
-  const metrics = st.errorType ? env.metrics() : undefined;
+export function recordStreamEndedTurn(env: Services, st: TurnState, reason: string, key: OperationKey): void {
+  const metrics = reason.startsWith('stream_') ? env.metrics() : undefined;
   if (metrics) recordOperation(metrics, { ...key, errorType: st.errorType, seconds: Math.max(0, st.lastSeen - st.startTime) / 1000 });
 }
 

@@ -141,6 +141,6 @@ it('polled and streamed runs are exported in their threads’ traces, with their
 it('what is still open at shutdown ends then, marked shutdown, and is exported (NodeSDK never calls disable())', () => {
   const background = one(exported, /^chat /, { 'gen_ai.response.id': app.background! });
   assert.equal(background.attributes['spanlens.response.end_reason'], 'shutdown');
-  const run = one(exported, /^invoke_agent /, { 'openai.run.id': app.openRun! });
+  const run = one(exported, /^invoke_agent\b/, { 'openai.run.id': app.openRun! });
   assert.equal(run.attributes['spanlens.run.end_reason'], 'shutdown');
 });
