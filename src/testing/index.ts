@@ -12,6 +12,9 @@
 //
 // Responses follow the scripts of ResponseScript (`metadata.script` on the request, else chosen from
 // the tools / tool_choice / reasoning); `background: true` responses advance per GET retrieve like runs.
+// Apps on the OpenAI Agents SDK script each agent with markers in its instructions, e.g.
+// `[emulator:call=get_weather]`, `[emulator:handoff=Weather agent]`, `[emulator:script=function]`,
+// `[emulator:true-when=password]` (see emulator/README.md).
 //
 // `stream: true` on runs.create / createAndRun / submitToolOutputs, responses.create, GET
 // /responses/{id}?stream=true and chat.completions.create answers with the real SSE event sequence. Faults (`x-emulator-fault` request header or the `fault` option) and SSE chunking

@@ -105,12 +105,15 @@ export const EMULATOR_SCRIPTS: readonly EmulatorScript[] = ['answer', 'long_answ
 
 /**
  * The scripted behaviours of a Responses API request (`POST /responses`), chosen by `metadata.script`
- * on the request, else from the request itself:
- * a follow-up whose input ends with `function_call_output` items → 'answer' (the answer uses the
- * outputs); `tool_choice: 'none'` → 'answer'; a forced tool (`tool_choice: {type}`) or else the first
- * tool of a known type → function 'function', code_interpreter 'code', file_search 'file_search',
+ * on the request, else by an `[emulator:script=…]` marker in its instructions, else from the request
+ * itself: `tool_choice: 'none'` → 'answer'; the next `[emulator:call=…]` / `[emulator:handoff=…]` turn
+ * of the instructions → 'function' / 'parallel_functions' (see the emulator README); a follow-up whose
+ * input ends with the outputs of calls to tools it offers → 'answer' (the answer uses the outputs); a
+ * forced tool (`tool_choice: {type}`) or else the first tool of a known type → function 'function'
+ * (the first non-`transfer_to_*` function), code_interpreter 'code', file_search 'file_search',
  * web_search(_preview) 'web_search', mcp 'mcp', image_generation 'image'; a `reasoning` parameter with
- * an effort or summary → 'reasoning'; otherwise 'answer'.
+ * an effort other than 'none' or a summary → 'reasoning' (also instead of 'answer'); otherwise 'answer'.
+ * Function calls of a reasoning request come after a reasoning item.
  * - 'answer': a message (JSON filling `text.format`'s json_schema when given, for `responses.parse`);
  * - 'function' / 'parallel_functions': one / two `function_call` items (the response completes; the
  *   follow-up with `function_call_output` input and previous_response_id or the conversation answers);

@@ -141,7 +141,7 @@ function schemaType(schema: Schema): string {
   return 'string';
 }
 
-function valueFor(name: string, schema: Schema, question: string, depth: number): unknown {
+function valueFor(name: string, schema: Schema, question: string, depth: number, booleans: boolean): unknown {
   if ('const' in schema) return schema['const'];
   const enumValues = schema['enum'];
   if (Array.isArray(enumValues) && enumValues.length > 0) return enumValues[0];
@@ -150,7 +150,7 @@ function valueFor(name: string, schema: Schema, question: string, depth: number)
     const options = schema[key];
     if (Array.isArray(options)) {
       const first = options.find((o) => isObject(o) && o['type'] !== 'null');
-      if (isObject(first)) return valueFor(name, first, question, depth);
+      if (isObject(first)) return valueFor(name, first, question, depth, booleans);
     }
   }
   switch (schemaType(schema)) {
@@ -159,37 +159,40 @@ function valueFor(name: string, schema: Schema, question: string, depth: number)
     case 'number':
       return numberFor(name, schema, false);
     case 'boolean':
-      return true;
+      return booleans;
     case 'null':
       return null;
     case 'array': {
       const items = isObject(schema['items']) ? schema['items'] : { type: 'string' };
       const count = typeof schema['minItems'] === 'number' && schema['minItems'] > 1 ? schema['minItems'] : 1;
       const singular = name.endsWith('s') ? name.slice(0, -1) : name;
-      return Array.from({ length: count }, () => valueFor(singular, items, question, depth + 1));
+      return Array.from({ length: count }, () => valueFor(singular, items, question, depth + 1, booleans));
     }
     case 'object':
-      return depth > 4 ? {} : objectFor(schema, question, depth + 1);
+      return depth > 4 ? {} : objectFor(schema, question, depth + 1, booleans);
     default:
       return stringFor(name, schema, question);
   }
 }
 
-function objectFor(schema: Schema, question: string, depth: number): Record<string, unknown> {
+function objectFor(schema: Schema, question: string, depth: number, booleans: boolean): Record<string, unknown> {
   const props = isObject(schema['properties']) ? schema['properties'] : {};
   const required = Array.isArray(schema['required']) ? schema['required'].filter((x): x is string => typeof x === 'string') : [];
   const names = required.length > 0 ? required : Object.keys(props);
   const out: Record<string, unknown> = {};
   for (const key of names) {
     const sub = props[key];
-    out[key] = valueFor(key, isObject(sub) ? sub : {}, question, depth);
+    out[key] = valueFor(key, isObject(sub) ? sub : {}, question, depth, booleans);
   }
   return out;
 }
 
-/** JSON arguments for a function tool, filled from its parameters schema (required properties, or all). */
-export function functionArguments(parameters: unknown, question: string): string {
-  return JSON.stringify(isObject(parameters) ? objectFor(parameters, question, 0) : {});
+/**
+ * JSON arguments for a function tool (or a structured answer), filled from its schema (required
+ * properties, or all); `booleans`: the value of boolean fields without enum / const / default.
+ */
+export function functionArguments(parameters: unknown, question: string, booleans = true): string {
+  return JSON.stringify(isObject(parameters) ? objectFor(parameters, question, 0, booleans) : {});
 }
 
 // ---------------------------------------------------------------------------------------------

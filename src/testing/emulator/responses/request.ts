@@ -129,6 +129,17 @@ export function textFormat(body: Body): Record<string, unknown> {
   throw invalidValue('text.format.type', `Invalid value: '${String(format['type'])}'. Supported values are: 'text', 'json_object', and 'json_schema'.`);
 }
 
+/** `text.verbosity` as asked ('medium', the API's default, otherwise). */
+export function textVerbosity(body: Body): string {
+  const text = v.optionalObject(body, 'text');
+  const verbosity = text?.['verbosity'];
+  if (verbosity === undefined || verbosity === null) return 'medium';
+  if (verbosity !== 'low' && verbosity !== 'medium' && verbosity !== 'high') {
+    throw invalidValue('text.verbosity', `Invalid value: '${String(verbosity)}'. Supported values are: 'low', 'medium', and 'high'.`);
+  }
+  return verbosity;
+}
+
 export function conversationId(body: Body): string | undefined {
   const c = body['conversation'];
   if (c === undefined || c === null) return undefined;

@@ -48,8 +48,11 @@ export class ResponseMachine {
     readonly conversation: ConversationRecord | null,
     readonly script: ResponseScript,
     readonly include: readonly string[],
-    /** The request body's tools as sent (the scripts read vector store ids, containers, servers). */
-    readonly request: { tools: Array<Record<string, unknown>>; textFormat: Record<string, unknown>; question: string },
+    /**
+     * The request body's tools as sent (the scripts read vector store ids, containers, servers), the
+     * functions a function script calls (null: its own choice) and the booleans of generated JSON.
+     */
+    readonly request: { tools: Array<Record<string, unknown>>; textFormat: Record<string, unknown>; question: string; calls: string[] | null; booleans: boolean },
   ) {
     this.lifecycle('response.created');
     if (response.background) this.lifecycle('response.queued');
@@ -66,6 +69,12 @@ export class ResponseMachine {
 
   get question(): string {
     return this.request.question;
+  }
+
+  /** Whether the request makes the model reason (see `reasons` in choose-script.ts). */
+  get reasons(): boolean {
+    const { effort, summary } = this.response.reasoning;
+    return effort !== 'none' && Boolean(effort || summary);
   }
 
   get streaming(): boolean {

@@ -4,12 +4,12 @@ import * as v from '../engine/validate';
 import { paginate, queryValue } from '../http/pagination';
 import { route, type ApiRequest, type Route } from '../http/router';
 import { conversationRoutes } from './routes-conversations';
-import { conversationId, echoTools, includeList, listed, parseItems, textFormat, type Body } from './request';
+import { conversationId, echoTools, includeList, listed, parseItems, textFormat, textVerbosity, type Body } from './request';
 import { lastUserQuestion, type ConversationRecord, type ResponseContext } from './context';
 import type { ResponseEngine } from './response-engine';
 import { ResponseMachine } from './response-machine';
 import { responseScriptStages } from './scripts';
-import { chooseResponseScript } from './choose-script';
+import { chooseResponseTurn } from './choose-script';
 import { responseStream } from './stream';
 import type { StoredItem, WireResponse } from './types';
 
@@ -38,6 +38,7 @@ interface Echoed {
   tools: Array<Record<string, unknown>>;
   reasoning: Body | null;
   format: Record<string, unknown>;
+  verbosity: string;
   toolChoice: unknown;
 }
 
@@ -74,7 +75,7 @@ function newResponse(ctx: ResponseContext, body: Body, f: Echoed): WireResponse 
     service_tier: 'auto',
     store: f.store,
     temperature: v.optionalNumber(body, 'temperature', 0, 2) ?? 1.0,
-    text: { format: f.format, verbosity: 'medium' },
+    text: { format: f.format, verbosity: f.verbosity },
     tool_choice: f.toolChoice as WireResponse['tool_choice'],
     tools: f.tools as unknown as WireResponse['tools'],
     top_logprobs: v.optionalInteger(body, 'top_logprobs', 0) ?? 0,
@@ -99,16 +100,18 @@ function create(ctx: ResponseContext, engine: ResponseEngine, req: ApiRequest): 
   const tools = echoTools(body['tools']);
   const reasoningBody = v.optionalObject(body, 'reasoning') ?? null;
   const format = textFormat(body);
+  const verbosity = textVerbosity(body);
   const include = includeList(body['include'], 'include');
   const toolChoice = body['tool_choice'] ?? 'auto';
-  const script = chooseResponseScript(metadata, toolChoice, tools, reasoningBody, inputItems);
+  const instructions = v.optionalString(body, 'instructions') ?? null;
+  const { script, calls, booleans } = chooseResponseTurn({ metadata, instructions, toolChoice, tools, reasoning: reasoningBody, history, input: inputItems });
   if (script === 'cancel' && !background) {
     throw badRequest("The emulator's 'cancel' script needs background: true (only background responses can be cancelled).", 'metadata.script');
   }
-  const response = newResponse(ctx, body, { model, background, store, previous, metadata, tools, reasoning: reasoningBody, format, toolChoice });
+  const response = newResponse(ctx, body, { model, background, store, previous, metadata, tools, reasoning: reasoningBody, format, verbosity, toolChoice });
   if (conversation) response.conversation = { id: conversation.conversation.id };
   const question = lastUserQuestion([...history, ...inputItems]);
-  const m = new ResponseMachine(ctx, response, inputItems, history, conversation, script, include, { tools, textFormat: format, question });
+  const m = new ResponseMachine(ctx, response, inputItems, history, conversation, script, include, { tools, textFormat: format, question, calls, booleans });
   m.load(responseScriptStages(m));
   engine.machines.set(response.id, m);
   if (stream) return responseStream(m, -1);

@@ -1,6 +1,7 @@
 import { answerText, codeInterpreter, functionArguments, longAnswerText, quote, searchChunk, searchScore, toolAnswerText } from '../engine/generate';
 import { hashInt } from '../engine/ids';
 import { endsWithToolOutputs } from './choose-script';
+import { isHandoffTool } from './directives';
 import type { ResponseMachine } from './response-machine';
 import type { ResponseScript } from '../options';
 import type { Annotation, CodeInterpreterItem, FileSearchItem, FunctionCallItem, ImageGenerationItem, McpCallItem, McpListToolsItem, ReasoningItem, WebSearchItem } from './types';
@@ -55,7 +56,7 @@ function finishCut(m: ResponseMachine): void {
 function answerFor(m: ResponseMachine): string {
   const format = m.request.textFormat;
   const prose = proseAnswer(m);
-  if (format['type'] === 'json_schema') return functionArguments(format['schema'], m.question);
+  if (format['type'] === 'json_schema') return functionArguments(format['schema'], m.question, m.request.booleans);
   if (format['type'] === 'json_object') return JSON.stringify({ answer: prose });
   return prose;
 }
@@ -63,7 +64,10 @@ function answerFor(m: ResponseMachine): string {
 function proseAnswer(m: ResponseMachine): string {
   if (!endsWithToolOutputs(m.inputItems)) return answerText(m.seed, m.question);
   const known = [...m.history, ...m.inputItems];
-  const results = m.inputItems.flatMap((item) => {
+  // The outputs of the last round of calls (a whole-history input also holds earlier rounds').
+  let first = m.inputItems.length;
+  while (first > 0 && m.inputItems[first - 1]?.type === 'function_call_output') first--;
+  const results = m.inputItems.slice(first).flatMap((item) => {
     if (item.type !== 'function_call_output') return [];
     const call = known.find((k) => k.type === 'function_call' && k.call_id === item.call_id);
     const name = call?.type === 'function_call' ? call.name : 'the function';
@@ -79,6 +83,10 @@ const FALLBACK_FUNCTION = {
 
 function pickFunctions(m: ResponseMachine, count: number): Array<{ name: string; parameters: unknown }> {
   const fns = m.request.tools.filter((t) => t['type'] === 'function').map((t) => ({ name: String(t['name']), parameters: t['parameters'] }));
+  const chosen = m.request.calls;
+  if (chosen) return chosen.map((name) => fns.find((f) => f.name === name) ?? { name, parameters: null });
+  // Handoff tools (transfer_to_*) last: an explicit function script calls the agent's own tools.
+  fns.sort((a, b) => Number(isHandoffTool(a.name)) - Number(isHandoffTool(b.name)));
   const choice = m.response.tool_choice as unknown;
   if (isObject(choice) && choice['type'] === 'function') {
     const i = fns.findIndex((f) => f.name === choice['name']);
@@ -90,11 +98,13 @@ function pickFunctions(m: ResponseMachine, count: number): Array<{ name: string;
 }
 
 function functions(m: ResponseMachine, count: number): Stage[] {
-  return [
-    () => m.start(),
+  const stages: Stage[] = [() => m.start()];
+  // A reasoning model thinks before it calls (recorded: the reasoning item comes first).
+  if (m.reasons) stages.push(() => addReasoning(m));
+  stages.push(
     () => {
       for (const fn of pickFunctions(m, count)) {
-        const args = functionArguments(fn.parameters, m.question);
+        const args = functionArguments(fn.parameters, m.question, m.request.booleans);
         const item: FunctionCallItem = { id: m.newId('fc_'), type: 'function_call', status: 'in_progress', arguments: '', call_id: m.callId(), name: fn.name };
         const index = m.addItem(item);
         m.deltas('response.function_call_arguments.delta', index, args);
@@ -105,7 +115,8 @@ function functions(m: ResponseMachine, count: number): Stage[] {
       }
     },
     () => m.complete(),
-  ];
+  );
+  return stages;
 }
 
 function code(m: ResponseMachine): Stage[] {
@@ -256,34 +267,44 @@ function webSearch(m: ResponseMachine): Stage[] {
 }
 
 function reasoning(m: ResponseMachine): Stage[] {
-  return [
-    () => m.start(),
-    () => {
-      const item: ReasoningItem = { id: m.newId('rs_'), type: 'reasoning', summary: [] };
-      const index = m.addItem(item);
-      const wantsSummary = m.response.reasoning.summary !== null;
-      const topic = quote(m.question || 'the request', 60);
-      const parts = wantsSummary
-        ? [
-            `**Understanding the question**\n\nThe user asks about "${topic}". I should restate it and note what is known.`,
-            `**Planning the answer**\n\nI will work through each part, check the result, and keep the answer short.`,
-          ]
-        : [];
-      parts.forEach((text, summaryIndex) => {
-        const part = { type: 'summary_text' as const, text: '' };
-        m.log({ type: 'response.reasoning_summary_part.added', item_id: item.id, output_index: index, summary_index: summaryIndex, part: { ...part } });
-        m.deltas('response.reasoning_summary_text.delta', index, text, { summary_index: summaryIndex });
-        m.log({ type: 'response.reasoning_summary_text.done', item_id: item.id, output_index: index, summary_index: summaryIndex, text });
-        part.text = text;
-        item.summary.push(part);
-        m.log({ type: 'response.reasoning_summary_part.done', item_id: item.id, output_index: index, summary_index: summaryIndex, part: { ...part } });
-      });
-      // Hidden reasoning: a multiple of 64 tokens, plus the summary's own.
-      m.reasoningTokens = 64 * (1 + (hashInt(m.seed, 'reasoning', m.question) % 5)) + tokens(parts.join(''));
-      m.doneItem(index);
-    },
-    () => m.finishWithMessage(answerFor(m)),
-  ];
+  return [() => m.start(), () => addReasoning(m), () => m.finishWithMessage(answerFor(m))];
+}
+
+/** A reasoning item: summary parts when `reasoning.summary` was asked for; hidden reasoning tokens. */
+function addReasoning(m: ResponseMachine): void {
+  const id = m.newId('rs_');
+  // The API's field order: id, type, encrypted_content (only when included), summary.
+  const encrypted = m.include.includes('reasoning.encrypted_content') ? { encrypted_content: encryptedReasoning(m, id) } : {};
+  const item: ReasoningItem = { id, type: 'reasoning', ...encrypted, summary: [] };
+  const index = m.addItem(item);
+  const wantsSummary = m.response.reasoning.summary !== null;
+  const topic = quote(m.question || 'the request', 60);
+  const parts = wantsSummary
+    ? [
+        `**Understanding the question**\n\nThe user asks about "${topic}". I should restate it and note what is known.`,
+        `**Planning the answer**\n\nI will work through each part, check the result, and keep the answer short.`,
+      ]
+    : [];
+  parts.forEach((text, summaryIndex) => {
+    const part = { type: 'summary_text' as const, text: '' };
+    m.log({ type: 'response.reasoning_summary_part.added', item_id: item.id, output_index: index, summary_index: summaryIndex, part: { ...part } });
+    m.deltas('response.reasoning_summary_text.delta', index, text, { summary_index: summaryIndex });
+    m.log({ type: 'response.reasoning_summary_text.done', item_id: item.id, output_index: index, summary_index: summaryIndex, text });
+    part.text = text;
+    item.summary.push(part);
+    m.log({ type: 'response.reasoning_summary_part.done', item_id: item.id, output_index: index, summary_index: summaryIndex, part: { ...part } });
+  });
+  // Hidden reasoning: a multiple of 64 tokens, plus the summary's own.
+  m.reasoningTokens += 64 * (1 + (hashInt(m.seed, 'reasoning', m.question) % 5)) + tokens(parts.join(''));
+  m.doneItem(index);
+}
+
+/** An opaque, seeded stand-in for the encrypted reasoning a stateless (store: false) client passes back. */
+function encryptedReasoning(m: ResponseMachine, itemId: string): string {
+  const chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  let out = 'gAAAAA';
+  for (let i = 0; i < 120; i++) out += chars[hashInt(m.seed, 'enc', itemId, i) % chars.length];
+  return out;
 }
 
 function mcp(m: ResponseMachine): Stage[] {
