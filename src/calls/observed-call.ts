@@ -15,6 +15,11 @@ export interface ObservedCall {
   /** What makeRequest rejected with (after the SDK's retries). */
   error?: unknown;
   stream: boolean;
+  /**
+   * Made by an agent framework (the Agents SDK) that traces the tools itself: no tool spans from this call's
+   * function calls or from their outputs in a later request.
+   */
+  agentManaged?: boolean;
 }
 
 export interface RequestOptionsLike {

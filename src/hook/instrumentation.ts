@@ -12,6 +12,10 @@ import { isTracingSuppressed } from '../trace/suppress';
 import { CallDispatcher } from './dispatch';
 import { watchProviderFlush } from './provider-flush';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version';
+import { AgentsBridge } from '../agents/bridge';
+
+/** `@openai/agents-core` versions the Agents SDK bridge supports (the global trace provider: 0.3.8+). */
+export const SUPPORTED_AGENTS_RANGE = '>=0.3.8 <1';
 
 /** openai majors whose request layer this package knows (4: APIClient in core; 5–7: OpenAI in client). */
 export const SUPPORTED_MAJORS = [4, 5, 6, 7];
@@ -35,6 +39,8 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
   /** The provider given to us (else the global one), and whether its flushes already finish our work first. */
   private provider?: TracerProvider;
   private providerWatched = false;
+  /** The Agents SDK bridge; kept across reconfigurations (the SDK's provider holds it). */
+  declare private agents: AgentsBridge | undefined;
 
   constructor(config: OpenAIInstrumentationConfig = {}) {
     super(PACKAGE_NAME, PACKAGE_VERSION, config);
@@ -80,8 +86,16 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
     while (this.pending.size) await Promise.allSettled([...this.pending]);
   }
 
+  override enable(): void {
+    super.enable();
+    // An Agents SDK loaded before enable(): its provider is gated now (the module hook covers later loads).
+    this.agents?.setActive(true);
+    this.agents?.hookProvider(false);
+  }
+
   override disable(): void {
     super.disable();
+    this.agents?.setActive(false);
     // Runs never seen to finish end now, marked, so no started span is lost; so do open streams (a chat
     // stream's span; a run or response stream's call when no run or response was seen yet).
     this.dispatcher?.endAll('shutdown');
@@ -101,6 +115,11 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
         (moduleExports, moduleVersion) => this.patch(moduleExports, moduleVersion),
         (moduleExports) => this.unpatch(moduleExports),
       ),
+      // The Agents SDK: nothing in the module changes; its global trace provider gets the bridge.
+      new InstrumentationNodeModuleDefinition('@openai/agents-core', [SUPPORTED_AGENTS_RANGE], (moduleExports) => {
+        this.agents?.hookProvider(true);
+        return moduleExports;
+      }),
     ];
   }
 
@@ -126,6 +145,12 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
     };
     this.dispatcher?.endAll('reconfigured');
     this.dispatcher = new CallDispatcher(env);
+    if (!this.agents) {
+      this.agents = new AgentsBridge();
+      this.agents.configure(env);
+      this.agents.setActive(this.isEnabled());
+      if (this.isEnabled()) this.agents.hookProvider(false);
+    } else this.agents.configure(env);
   }
 
   private patch<T>(moduleExports: T, moduleVersion?: string): T {
@@ -152,6 +177,7 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
       },
       internalError: (err) => this._diag.error('spanlens: internal error while observing a call', err),
       owner: this,
+      place: (call) => this.agents?.placeCall(call),
     };
     this._wrap(
       owner,

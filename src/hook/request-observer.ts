@@ -35,6 +35,8 @@ export interface CallHandlers {
   internalError(err: unknown): void;
   /** Whose calls these are (the instrumentation): its open streams end when it is disabled. */
   owner: object;
+  /** Places a new call, in the caller's async context (an agent framework's span may be its parent). */
+  place?(call: ObservedCall): void;
 }
 
 export function observeRequest<T>(client: ClientLike, optionsInput: unknown, invoke: () => Promise<T>, handlers: CallHandlers): Promise<T> {
@@ -42,6 +44,7 @@ export function observeRequest<T>(client: ClientLike, optionsInput: unknown, inv
   let call: ObservedCall | undefined;
   try {
     call = { client, ambient: context.active(), startTime: now(), endTime: 0, bodyRead: false, stream: false };
+    handlers.place?.(call);
     // openai 5+ passes the options as a promise; a response carries them again (props.options), so only a
     // failed call needs them from here (see the rejection handler below).
     if (!isThenable(optionsInput)) call.options = optionsInput as RequestOptionsLike;

@@ -24,6 +24,8 @@ interface ItemContext {
   vectorStoreIds: string[];
   start: number;
   end: number;
+  /** The call's function calls are executed and traced by an agent framework: no item spans for them. */
+  toolsTracedElsewhere?: boolean;
 }
 
 /** How an output item type shows as a span: name, spanlens.kind / spanlens.subtype, tool name. */
@@ -76,12 +78,13 @@ export interface CallItem {
  * times; items of a non-streamed response split its interval in order (marked `estimated`, so nothing
  * collapses to an instant). Every child lies inside the response span's interval. Item spans are INTERNAL:
  * derived from the response, with no request of their own, they never pose as inference operations.
- * Returns the function call items with their spans.
+ * Returns the function call items with their spans (none when an agent framework traces its tools).
  */
 export function emitItemSpans(env: Services, ctx: ItemContext, records: ItemRecord[]): CallItem[] {
   const calls: CallItem[] = [];
   const tracer = env.tracer();
   const parent = trace.setSpan(ROOT_CONTEXT, ctx.span);
+  if (ctx.toolsTracedElsewhere) records = records.filter((r) => r.item.type !== 'function_call' && r.item.type !== 'custom_tool_call');
   const lo = ctx.start;
   const hi = Math.max(ctx.end, lo);
   const clamp = (t: number): number => Math.min(Math.max(t, lo), hi);

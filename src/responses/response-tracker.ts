@@ -194,8 +194,10 @@ export class ResponseTracker {
     if (via !== 'create') attributes[A.responseObservedFrom] = via;
     const requestModel = attributes[A.requestModel] as string | undefined;
     const name = `chat ${requestModel ?? 'unknown'}`;
-    const options = { kind: CLIENT, startTime, attributes, links: placement.key ? ambientLinks(call) : [] };
-    const span = placement.key ? startKeyedSpan(this.env.tracer(), placement.key, name, options).span : this.env.tracer().startSpan(name, options, call.ambient);
+    // An agent's model call lives under its agent, wherever the run's tree is.
+    const keyed = placement.key !== undefined && !call.agentManaged;
+    const options = { kind: CLIENT, startTime, attributes, links: keyed ? ambientLinks(call) : [] };
+    const span = keyed ? startKeyedSpan(this.env.tracer(), placement.key!, name, options).span : this.env.tracer().startSpan(name, options, call.ambient);
     if (!placement.key) {
       const ctx = span.spanContext();
       placement.key = { traceId: ctx.traceId, fallbackParentSpanId: ctx.spanId };
@@ -260,8 +262,9 @@ export class ResponseTracker {
     setResponseContent(this.env.content, span, st.request, items, status);
     this.account(st, response, items);
     const callItems = this.emit(st, records, endTime);
-    // The app's tool work for these calls gets its span when it sends their outputs (tool-outputs.ts).
-    if (status !== 'completed' || !calls) return;
+    // The app's tool work for these calls gets its span when it sends their outputs (tool-outputs.ts);
+    // an agent framework's tool spans are its own.
+    if (status !== 'completed' || !calls || st.call.agentManaged) return;
     const base = this.childBase(st);
     for (const c of callItems) this.toolCalls.add(c.item, st.placement.key!, Math.max(endTime, st.startTime), base);
   }
@@ -270,7 +273,8 @@ export class ResponseTracker {
   private emit(st: ResponseState, records: ItemRecord[], endTime: number): CallItem[] {
     const end = Math.max(endTime, st.startTime);
     try {
-      return emitItemSpans(this.env, { span: st.span, base: this.childBase(st), vectorStoreIds: vectorStores(st.request), start: st.startTime, end }, records);
+      const ctx = { span: st.span, base: this.childBase(st), vectorStoreIds: vectorStores(st.request), start: st.startTime, end, toolsTracedElsewhere: st.call.agentManaged === true };
+      return emitItemSpans(this.env, ctx, records);
     } finally {
       st.span.end(end);
     }

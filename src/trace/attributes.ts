@@ -111,6 +111,18 @@ export const A = {
   // Price provenance: genai-prices@<version>, override or bundled@<date checked>; the price entry matched.
   costSource: 'spanlens.cost.source',
   costPricedAs: 'spanlens.cost.priced_as',
+  // The Agents SDK bridge (src/agents/): what its spans carry beyond the GenAI agent and tool attributes.
+  agentTools: 'spanlens.agent.tools',
+  agentHandoffs: 'spanlens.agent.handoffs',
+  agentOutputType: 'spanlens.agent.output_type',
+  agentsTraceId: 'spanlens.agents.trace_id',
+  agentsGroupId: 'spanlens.agents.group_id',
+  agentsEndReason: 'spanlens.agents.end_reason',
+  handoffFrom: 'spanlens.handoff.from_agent',
+  handoffTo: 'spanlens.handoff.to_agent',
+  guardrailName: 'spanlens.guardrail.name',
+  guardrailTriggered: 'spanlens.guardrail.triggered',
+  customData: 'spanlens.custom.data',
 } as const;
 
 export const PROVIDER = 'openai';
