@@ -1,6 +1,5 @@
-import { ROOT_CONTEXT, TraceFlags, type Context, type Link, type Span, type SpanOptions } from '@opentelemetry/api';
+import { ROOT_CONTEXT, TraceFlags, isSpanContextValid, trace, type Context, type Link, type Span, type SpanOptions } from '@opentelemetry/api';
 import type { Services } from '../services';
-import { ambientLinks } from './call-attributes';
 import type { TraceKey } from './trace-ids';
 import { startKeyedSpan } from './trace-roots';
 
@@ -28,9 +27,11 @@ export function placeSpan(env: PlacementEnv, key: TraceKey | undefined, ambient:
     options.links = options.links ? [conversationLink(key), ...options.links] : [conversationLink(key)];
     return tracer.startSpan(name, options, ambient ?? ROOT_CONTEXT);
   }
-  if (callerLink && ambient) {
-    const caller = ambientLinks({ ambient });
-    if (caller.length) options.links = options.links ? [...caller, ...options.links] : caller;
+  const caller = callerLink && ambient ? trace.getSpanContext(ambient) : undefined;
+  if (caller && isSpanContextValid(caller)) {
+    // The app's span at call time: the conversation's trace is elsewhere, so it is a link, not a parent.
+    const link: Link = { context: caller, attributes: { 'spanlens.link': 'caller' } };
+    options.links = options.links ? [link, ...options.links] : [link];
   }
   const { span, outcome } = startKeyedSpan(tracer, key, name, options);
   if (outcome === 'misrooted') {
