@@ -36,6 +36,13 @@ export interface OpenAIInstrumentationConfig extends InstrumentationConfig {
    * function calls now ends at once; the app's function_call_output makes an `execute_tool` span of its own.
    */
   toolOutputWaitMs?: number;
+  /**
+   * Which trace an operation about a thread, a conversation or a response chain goes to. 'conversation'
+   * (default): the thread's / conversation's / chain's own trace (one trace per conversation, the app's span
+   * as a link). 'request': the app's current trace (a child of its active span), the conversation on
+   * attributes and as a link: request traces hold their LLM work, and stay short for tail samplers.
+   */
+  traceScope?: 'conversation' | 'request';
   /** Most runs, threads and assistants kept in memory at once (oldest evicted). Default 10000. */
   maxTrackedEntities?: number;
 }

@@ -15,6 +15,8 @@ export interface Services {
   fetchRunSteps: boolean;
   messageDeltaSpans: boolean;
   threadCost: 'process' | 'api';
+  /** Where thread / conversation / chain operations go: see trace/placement.ts. */
+  traceScope: 'conversation' | 'request';
   maxEntities: number;
   runTtlMs: number;
 }

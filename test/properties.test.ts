@@ -146,6 +146,7 @@ function harness(): Harness {
     fetchRunSteps: true,
     messageDeltaSpans: false,
     threadCost: 'process',
+    traceScope: 'conversation',
     maxEntities: 16,
     runTtlMs: 3_600_000,
   };

@@ -2,10 +2,11 @@ import type { Attributes } from '@opentelemetry/api';
 import { A } from '../trace/attributes';
 import { arr, obj, secondsToMs, str, type Obj } from '../util/json';
 import type { ClientLike, ObservedCall } from '../calls/observed-call';
-import { CLIENT, ambientLinks, serverAttributes, threadAttributes } from '../trace/call-attributes';
+import { CLIENT, serverAttributes, threadAttributes } from '../trace/call-attributes';
 import type { Services } from '../services';
 import { emitStepSpans, type RunSteps } from './step-spans';
-import { startThreadSpan } from '../trace/trace-roots';
+import { placeSpan } from '../trace/placement';
+import { threadKey } from '../trace/trace-ids';
 import { usageAttributes } from '../cost/usage';
 import type { HistoryMessage, ConversationStore } from '../turns/conversation-store';
 import { TurnTracker, type TurnState } from '../turns/turn-tracker';
@@ -224,12 +225,8 @@ export class RunTracker {
     if (call.stream) attributes[A.requestStream] = true;
     if (via !== 'create') attributes[A.runObservedFrom] = via;
     // The conventions: `invoke_agent {gen_ai.agent.name}`, `invoke_agent` alone when the agent has no name.
-    const { span } = startThreadSpan(this.env.tracer(), threadId, assistant?.name ? `invoke_agent ${assistant.name}` : 'invoke_agent', {
-      kind: CLIENT,
-      startTime: Math.min(created, call.startTime),
-      attributes,
-      links: ambientLinks(call),
-    });
+    const name = assistant?.name ? `invoke_agent ${assistant.name}` : 'invoke_agent';
+    const span = placeSpan(this.env, threadKey(threadId), call.ambient, name, { kind: CLIENT, startTime: Math.min(created, call.startTime), attributes });
     const thread = this.store.thread(threadId);
     const st: RunState = {
       runId,

@@ -11,12 +11,12 @@ import { ResponseStreamSink } from '../responses/response-stream';
 import { RunTracker } from '../assistants/run-tracker';
 import { RunStreamSink } from '../assistants/run-stream';
 import type { StreamSink } from '../streams/stream-tap';
-import { CLIENT, ambientLinks, callAttributes } from '../trace/call-attributes';
+import { CLIENT, callAttributes } from '../trace/call-attributes';
 import { markThrown, thrownErrorType } from '../trace/errors';
 import { measureCall, measureFailedCall } from '../chat/genai-call';
 import type { Services } from '../services';
-import { startKeyedSpan } from '../trace/trace-roots';
-import { conversationKey, threadKey, type TraceKey } from '../trace/trace-ids';
+import { placeSpan } from '../trace/placement';
+import { conversationKey, threadKey } from '../trace/trace-ids';
 import { ConversationStore } from '../turns/conversation-store';
 
 /** What one route kind does with a finished call. */
@@ -106,7 +106,7 @@ export class CallDispatcher {
     'response.cancel': (call, route, body) => this.responseOrCallSpan(call, route, body, 'cancel'),
     'conversation.create': (call, route, body, request) => this.conversationCreated(call, route, body, request),
     'conversation.items': (call, route, _body, request) => {
-      if (!call.error) this.responses.onItems(route.conversationId, arr(request?.items), call.startTime);
+      if (!call.error) this.responses.onItems(route.conversationId, arr(request?.items), call.startTime, call.ambient);
       this.callSpan(call, route);
     },
     'conversation.read': (call, route) => this.callSpan(call, route),
@@ -143,7 +143,7 @@ export class CallDispatcher {
   }
 
   private responseCreated(call: ObservedCall, route: Route, body: Obj | undefined, request: Obj | undefined): void {
-    if (!call.error) this.responses.onRequest(request, call.startTime);
+    if (!call.error) this.responses.onRequest(request, call.startTime, call.ambient);
     if (body) return this.responses.onResponse(body, call, 'create');
     // A failed create belongs to the conversation it was for; it is a failed chat operation.
     this.callSpan(call, { ...route, conversationId: str(request?.conversation) ?? str(obj(request?.conversation)?.id) });
@@ -159,7 +159,7 @@ export class CallDispatcher {
   private conversationCreated(call: ObservedCall, route: Route, body: Obj | undefined, request: Obj | undefined): void {
     const id = str(body?.id);
     if (!id) return this.callSpan(call, route);
-    this.responses.onItems(id, arr(request?.items), call.startTime);
+    this.responses.onItems(id, arr(request?.items), call.startTime, call.ambient);
     this.callSpan(call, { ...route, conversationId: id }, route.name, { [A.conversationCreated]: true });
   }
 
@@ -171,7 +171,7 @@ export class CallDispatcher {
     const route = matchRoute(method, path);
     if (route.kind === 'chat.create') return new ChatStreamSink(this.env, call, route);
     if (route.kind === 'response.create' || route.kind === 'response.retrieve') {
-      if (route.kind === 'response.create') this.responses.onRequest(obj(call.options?.body), call.startTime);
+      if (route.kind === 'response.create') this.responses.onRequest(obj(call.options?.body), call.startTime, call.ambient);
       return new ResponseStreamSink(call, route.responseId, this.responses, (_outcome, at, error) => this.failedStream({ ...call, endTime: at, error: error ?? call.error }, route, 'chat'));
     }
     if (route.kind !== 'run.create' && route.kind !== 'run.create_and_run' && route.kind !== 'run.submit_tool_outputs') return undefined;
@@ -209,28 +209,20 @@ export class CallDispatcher {
   }
 
   /**
-   * One CLIENT span for a call: in its thread's or conversation's trace when the path names one, in a
-   * response chain's trace for a call about a known response, else in the app's trace.
+   * One CLIENT span for a call: about the thread or conversation the path names, or the response chain of
+   * a known response (placed by the trace scope, trace/placement.ts), else in the app's trace.
    */
   private callSpan(call: ObservedCall, route: Route, name = route.name, extra: Attributes = {}): void {
     const attrs = Object.assign(callAttributes(call, route), extra);
     if (call.stream) attrs[A.stream] = true;
     const key = route.threadId ? threadKey(route.threadId) : route.conversationId ? conversationKey(route.conversationId) : route.responseId ? this.responses.placementOf(route.responseId) : undefined;
-    const span: Span = key ? this.keyedSpan(call, key, name, attrs) : this.env.tracer().startSpan(name, { kind: CLIENT, startTime: call.startTime, attributes: attrs }, call.ambient);
+    const span = placeSpan(this.env, key, call.ambient, name, { kind: CLIENT, startTime: call.startTime, attributes: attrs });
     if (call.error) markThrown(span, call.error);
     span.end(call.endTime);
   }
 
-  /** A top-level span of a thread (see thread-context.ts); the app's span at call time is a link. */
+  /** A top-level span of a thread: placed by the trace scope (trace/placement.ts). */
   private threadSpan(call: ObservedCall, threadId: string, name: string, attributes: Attributes): Span {
-    return this.keyedSpan(call, threadKey(threadId), name, attributes);
-  }
-
-  private keyedSpan(call: ObservedCall, key: TraceKey, name: string, attributes: Attributes): Span {
-    const { span, outcome } = startKeyedSpan(this.env.tracer(), key, name, { kind: CLIENT, startTime: call.startTime, attributes, links: ambientLinks(call) });
-    if (outcome === 'misrooted') {
-      this.env.diag.warn("spanlens: ThreadTraceIdGenerator was constructed but is not the tracer provider's idGenerator; thread spans fall back to a remote parent");
-    }
-    return span;
+    return placeSpan(this.env, threadKey(threadId), call.ambient, name, { kind: CLIENT, startTime: call.startTime, attributes });
   }
 }

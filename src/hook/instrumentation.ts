@@ -140,6 +140,7 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
       fetchRunSteps: config.fetchRunSteps !== false,
       messageDeltaSpans: config.messageDeltaSpans === true,
       threadCost: config.threadCost === 'api' ? 'api' : 'process',
+      traceScope: config.traceScope === 'request' ? 'request' : 'conversation',
       maxEntities: Math.max(16, config.maxTrackedEntities ?? 10_000),
       runTtlMs: Math.max(1000, config.runTtlMs ?? 3_600_000),
     };

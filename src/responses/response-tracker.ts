@@ -1,12 +1,12 @@
-import type { Attributes } from '@opentelemetry/api';
+import type { Attributes, Context } from '@opentelemetry/api';
 import { A } from '../trace/attributes';
 import { BoundedMap } from '../util/bounded-map';
 import { arr, obj, secondsToMs, str, type Obj } from '../util/json';
 import { emitItemSpans, type CallItem, type ItemRecord } from './output-item-spans';
 import type { ObservedCall } from '../calls/observed-call';
-import { CLIENT, ambientLinks, serverAttributes } from '../trace/call-attributes';
+import { CLIENT, serverAttributes } from '../trace/call-attributes';
 import type { Services } from '../services';
-import { startKeyedSpan } from '../trace/trace-roots';
+import { placeSpan } from '../trace/placement';
 import { conversationKey, type TraceKey } from '../trace/trace-ids';
 import type { HistoryMessage, ConversationStore } from '../turns/conversation-store';
 import { accountTurn, addTurn, recordStreamEndedTurn } from '../turns/turn-accounting';
@@ -83,21 +83,21 @@ export class ResponseTracker {
   }
 
   /** A create request's function_call_output items: the app's tool work for earlier function calls. */
-  onRequest(request: Obj | undefined, at: number): void {
-    if (request) this.onItems(undefined, inputItems(request.input), at);
+  onRequest(request: Obj | undefined, at: number, ambient?: Context): void {
+    if (request) this.onItems(undefined, inputItems(request.input), at, ambient);
   }
 
   /**
    * Items added to a conversation (conversations.create / items.create, ledger = the conversation) or
    * sent as a response's input: user messages count for the ledger's next response, tool outputs
-   * make the tool spans of the calls they answer.
+   * make the tool spans of the calls they answer (`ambient`: the app's context when it sent them).
    */
-  onItems(ledger: string | undefined, items: unknown[], at: number): void {
+  onItems(ledger: string | undefined, items: unknown[], at: number, ambient?: Context): void {
     const users: Obj[] = [];
     for (const raw of items) {
       const item = obj(raw);
       if (!item) continue;
-      if (item.type === 'function_call_output' || item.type === 'custom_tool_call_output') this.toolCalls.output(item, at);
+      if (item.type === 'function_call_output' || item.type === 'custom_tool_call_output') this.toolCalls.output(item, at, ambient);
       else if ((item.type === undefined || item.type === 'message') && item.role === 'user') users.push(item);
     }
     if (ledger && users.length) this.store.recordRequestMessages(ledger, users);
@@ -195,9 +195,7 @@ export class ResponseTracker {
     const requestModel = attributes[A.requestModel] as string | undefined;
     const name = `chat ${requestModel ?? 'unknown'}`;
     // An agent's model call lives under its agent, wherever the run's tree is.
-    const keyed = placement.key !== undefined && !call.agentManaged;
-    const options = { kind: CLIENT, startTime, attributes, links: keyed ? ambientLinks(call) : [] };
-    const span = keyed ? startKeyedSpan(this.env.tracer(), placement.key!, name, options).span : this.env.tracer().startSpan(name, options, call.ambient);
+    const span = placeSpan(this.env, call.agentManaged ? undefined : placement.key, call.ambient, name, { kind: CLIENT, startTime, attributes });
     if (!placement.key) {
       const ctx = span.spanContext();
       placement.key = { traceId: ctx.traceId, fallbackParentSpanId: ctx.spanId };

@@ -1,10 +1,10 @@
-import type { Attributes } from '@opentelemetry/api';
+import type { Attributes, Context } from '@opentelemetry/api';
 import { A } from '../trace/attributes';
 import { BoundedMap } from '../util/bounded-map';
 import { str, type Obj } from '../util/json';
 import { INTERNAL } from '../trace/call-attributes';
 import type { Services } from '../services';
-import { startKeyedSpan } from '../trace/trace-roots';
+import { placeSpan } from '../trace/placement';
 import type { TraceKey } from '../trace/trace-ids';
 
 /** A function call of a completed response, waiting for the app's function_call_output. */
@@ -41,8 +41,8 @@ export class PendingToolCalls {
     this.calls.set(callId, { key, name, args: this.env.content.capture(A.toolArguments, str(item.arguments) ?? str(item.input)), completedAt, base });
   }
 
-  /** A function_call_output the app sent at `at`: the tool span of its call (once per call id). */
-  output(item: Obj, at: number): void {
+  /** A function_call_output the app sent at `at` (in context `ambient`): the tool span of its call (once per call id). */
+  output(item: Obj, at: number, ambient?: Context): void {
     const callId = str(item.call_id);
     const call = callId === undefined ? undefined : this.calls.peek(callId);
     if (!callId || !call) return;
@@ -63,7 +63,8 @@ export class PendingToolCalls {
     const startTime = Math.min(call.completedAt, at);
     // No span link to the call's item span: Jaeger takes a link within the same trace for a parent, and
     // this span lies after it (a clock-skew warning on every tool). gen_ai.tool.call.id ties the two.
-    const { span } = startKeyedSpan(this.env.tracer(), call.key, `execute_tool ${call.name}`, { kind: INTERNAL, startTime, attributes });
+    // No caller link either: the call that carried the output is not the tool's caller.
+    const span = placeSpan(this.env, call.key, ambient, `execute_tool ${call.name}`, { kind: INTERNAL, startTime, attributes }, false);
     span.end(Math.max(startTime, at));
   }
 }

@@ -1,4 +1,4 @@
-import { SpanKind, isSpanContextValid, trace, type Attributes, type Link } from '@opentelemetry/api';
+import { SpanKind, type Attributes } from '@opentelemetry/api';
 import type { ObservedCall } from '../calls/observed-call';
 import type { Route } from '../calls/routes';
 import { arr, num, type Obj } from '../util/json';
@@ -72,12 +72,6 @@ export function requestParameters(request: Obj | undefined, attrs: Attributes): 
 function setNumber(attrs: Attributes, key: string, v: unknown): void {
   const n = num(v);
   if (n !== undefined) attrs[key] = n;
-}
-
-/** The app's active span at call time becomes a link on thread spans (the thread trace is elsewhere). */
-export function ambientLinks(call: ObservedCall): Link[] {
-  const ctx = trace.getSpanContext(call.ambient);
-  return ctx && isSpanContextValid(ctx) ? [{ context: ctx, attributes: { 'spanlens.link': 'caller' } }] : [];
 }
 
 export const CLIENT = SpanKind.CLIENT;

@@ -1,6 +1,6 @@
 import { randomFillSync } from 'node:crypto';
 import { ROOT_CONTEXT, TraceFlags, trace, type Context, type Span, type SpanOptions, type Tracer } from '@opentelemetry/api';
-import { threadKey, type TraceKey } from './trace-ids';
+import type { TraceKey } from './trace-ids';
 
 // The OTel API cannot choose a root span's trace id; only the SDK's IdGenerator can. With
 // ThreadTraceIdGenerator installed, every top-level span of a thread (a call about it, a run) is a root
@@ -71,15 +71,10 @@ function fallbackContext(key: TraceKey): Context {
 
 type RootOutcome = 'root' | 'child' | 'misrooted';
 
-/** Starts a top-level span of a thread in the thread's trace (see startKeyedSpan). */
-export function startThreadSpan(tracer: Tracer, threadId: string, name: string, options: SpanOptions): { span: Span; outcome: RootOutcome } {
-  return startKeyedSpan(tracer, threadKey(threadId), name, options);
-}
-
 /**
  * Starts a top-level span in the trace `key` names (a thread's, a conversation's, a response chain's):
  * a root span with that trace id when ThreadTraceIdGenerator is the provider's generator, else a child
- * of the fallback parent.
+ * of the fallback parent. Callers go through placement.ts (which applies the trace scope).
  */
 export function startKeyedSpan(tracer: Tracer, key: TraceKey, name: string, options: SpanOptions): { span: Span; outcome: RootOutcome } {
   if (!generatorConstructed || generatorRejected) {

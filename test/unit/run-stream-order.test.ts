@@ -29,6 +29,7 @@ it('a first stream ending after the submit stream took over does not end the run
     fetchRunSteps: true,
     messageDeltaSpans: false,
     threadCost: 'process',
+    traceScope: 'conversation',
     maxEntities: 100,
     runTtlMs: 60_000,
   };
