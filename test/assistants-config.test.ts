@@ -8,7 +8,7 @@ import { after, before, it } from 'node:test';
 import { startEmulator, type Emulator } from '../src/testing/index';
 import { threadRootSpanId, threadTraceId } from '../src/trace/trace-ids';
 import * as matrix from './harness/matrix.mjs';
-import { CELLS, cellName, forEachCell, runCell, spreadCells, type Cell } from './harness/run-cell';
+import { CELLS, REDACTING_CONFIG, cellName, forEachCell, runCell, spreadCells, type Cell } from './harness/run-cell';
 import { all, assertWellFormed, contentValues, inTrace, one } from './support/spans';
 
 const S = (name: string) => path.resolve(__dirname, 'scenarios', name);
@@ -62,8 +62,7 @@ forEachCell(
       const run = await runCell(cell, {
         scenarios: contentScenarios,
         baseURL: emulator.baseURL,
-        env: { SPANLENS_TEST_CONFIG_MODULE: S('redacting-config.mjs') },
-        notConformingBecause: 'the hook prefixes every value, message JSON too: the user chose plain text',
+        ...REDACTING_CONFIG,
       });
       const spans = Object.values(run.scenarios).flatMap((s) => s.spans);
       const values = contentValues(spans);

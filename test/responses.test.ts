@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, before, it } from 'node:test';
 import { startEmulator, type Emulator } from '../src/testing/index';
 import { conversationTraceId } from '../src/trace/trace-ids';
-import { forEachCell, runCell, spreadCells, type CellRun, type ScenarioResult } from './harness/run-cell';
+import { REDACTING_CONFIG, forEachCell, runCell, spreadCells, type CellRun, type ScenarioResult } from './harness/run-cell';
 import { all, assertWellFormed, childrenOf, contentValues, inTrace, one, type SpanJSON } from './support/spans';
 
 const MODULE = path.resolve(__dirname, 'scenarios/responses.mjs');
@@ -358,7 +358,7 @@ forEachCell((cell) => {
 
   it('redaction hook and truncation apply to every captured value of the new spans', async () => {
     const emulator = await fresh();
-    const run = await runCell(cell, { scenarios: CONTENT_FLOWS, baseURL: emulator.baseURL, env: { SPANLENS_TEST_CONFIG_MODULE: path.resolve(__dirname, 'scenarios/redacting-config.mjs') } });
+    const run = await runCell(cell, { scenarios: CONTENT_FLOWS, baseURL: emulator.baseURL, ...REDACTING_CONFIG });
     const values = contentValues(Object.values(run.scenarios).flatMap((s) => s.spans));
     assert.ok(values.length >= 20, `content captured (${values.length})`);
     for (const [name, key, value] of values) {

@@ -133,6 +133,15 @@ function recordFailure(message: string, stderr: string): void {
 }
 
 /** Runs the scenarios, in order, in one fresh child process for the cell. */
+/**
+ * The redacting config (scenarios/redacting-config.mjs): its hook tags every captured value, message JSON
+ * too, turning it into plain text on purpose, so those spans are left out of the conventions check.
+ */
+export const REDACTING_CONFIG: Pick<RunCellOptions, 'env' | 'notConformingBecause'> = {
+  env: { SPANLENS_TEST_CONFIG_MODULE: path.resolve(HERE, '../scenarios/redacting-config.mjs') },
+  notConformingBecause: 'the hook prefixes every value, message JSON too: the user chose plain text',
+};
+
 export async function runCell(cell: Cell, options: RunCellOptions): Promise<CellRun> {
   const node = matrix.nodeBin(cell.node);
   const consumerDir = matrix.consumerDir(cell);
