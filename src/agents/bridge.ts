@@ -9,6 +9,7 @@ import { arr, obj, str } from '../util/json';
 import { ProcessorGate, watchProviderCreation } from './gate';
 import { placeRun, startAt, type Where } from './placement';
 import { currentSdkSpan, globalProvider, type SdkSpan, type SdkTrace, type TraceProviderLike, type TracingProcessor } from './sdk';
+import { claimRun, type RunHandle, type RunHost } from './runner';
 import { agentShape, applyEnd, shapeOf, type Shape } from './span-shapes';
 
 /** An exported OTel span and the context its children start in. */
@@ -22,6 +23,8 @@ interface Run {
   startTime: number;
   where: Where;
   root?: Out;
+  /** The Runner.run call that opened it: it ends the root once the app has its outcome. */
+  handle?: RunHandle;
 }
 
 /** An SDK span the bridge saw start. */
@@ -50,6 +53,8 @@ interface TraceEntry {
   /** The run of an SDK without task spans (before 0.14): the trace is the run. */
   run?: Run;
   calls: FunctionCall[];
+  /** The Runner.run call this trace was started in, for the trace's first run. */
+  handle?: RunHandle;
 }
 
 const MAX_PENDING_CALLS = 64;
@@ -63,9 +68,9 @@ const MAX_DEPTH = 256;
  * own start and end (the processor runs synchronously inside them); data filled late is read at the end.
  * The model calls are our Responses / chat spans, placed under their agent by placeCall.
  */
-export class AgentsBridge implements TracingProcessor {
+export class AgentsBridge implements TracingProcessor, RunHost {
   private env!: Services;
-  private active = false;
+  private isActive = false;
   private gate?: ProcessorGate;
   private traces!: BoundedMap<string, TraceEntry>;
   private nodes!: BoundedMap<string, Node>;
@@ -92,12 +97,20 @@ export class AgentsBridge implements TracingProcessor {
   private gateOn(provider: TraceProviderLike, fresh: boolean): void {
     if (this.gate) return;
     this.gate = new ProcessorGate(provider, this, fresh);
-    this.gate.setBridgeActive(this.active);
+    this.gate.setBridgeActive(this.isActive);
+  }
+
+  active(): boolean {
+    return this.isActive;
+  }
+
+  services(): Services {
+    return this.env;
   }
 
   setActive(active: boolean): void {
     if (!active && this.nodes) this.endAll('shutdown');
-    this.active = active;
+    this.isActive = active;
     this.gate?.setBridgeActive(active);
   }
 
@@ -108,7 +121,7 @@ export class AgentsBridge implements TracingProcessor {
    * are its tool spans, so its function_call items and their outputs make none.
    */
   placeCall(call: ObservedCall): void {
-    if (!this.active || this.nodes.size === 0) return;
+    if (!this.isActive || this.nodes.size === 0) return;
     const span = currentSdkSpan();
     if (!span) return;
     const where = this.nodes.peek(span.spanId) ? this.whereFor(span.spanId) : this.whereFor(span.parentId ?? span.traceId);
@@ -119,8 +132,11 @@ export class AgentsBridge implements TracingProcessor {
   }
 
   async onTraceStart(t: SdkTrace): Promise<void> {
-    if (!this.active) return;
-    this.safely(() => this.traces.set(t.traceId, { startTime: now(), where: placeRun(t, context.active()), calls: [] }));
+    if (!this.isActive) return;
+    this.safely(() => {
+      const ctx = context.active();
+      this.traces.set(t.traceId, { startTime: now(), where: placeRun(t, ctx), calls: [], handle: claimRun(ctx) });
+    });
   }
 
   async onTraceEnd(t: SdkTrace): Promise<void> {
@@ -133,7 +149,7 @@ export class AgentsBridge implements TracingProcessor {
   }
 
   async onSpanStart(s: SdkSpan): Promise<void> {
-    if (this.active) this.safely(() => this.startSpan(s));
+    if (this.isActive) this.safely(() => this.startSpan(s));
   }
 
   async onSpanEnd(s: SdkSpan): Promise<void> {
@@ -161,7 +177,7 @@ export class AgentsBridge implements TracingProcessor {
     const type = s.spanData?.type;
     const at = now();
     const node: Node = { parent, traceId: s.traceId };
-    if (type === 'task') node.run = { startTime: at, where: this.whereFor(parent) ?? entry.where };
+    if (type === 'task') node.run = { startTime: at, where: this.whereFor(parent) ?? entry.where, handle: takeHandle(entry) };
     else if (type === 'agent') this.startAgent(node, s, entry, at);
     else {
       const shape = shapeOf(s.spanData);
@@ -180,6 +196,10 @@ export class AgentsBridge implements TracingProcessor {
       shape.attributes[A.agentsTraceId] = s.traceId;
       host.run.root = this.open(host.run.where, shape, host.run.startTime);
       node.out = host.run.root;
+      if (host.run.handle) {
+        host.run.handle.root = host.run.root.span;
+        host.run.handle.traceId = s.traceId;
+      }
       node.merged = true;
       return;
     }
@@ -214,7 +234,7 @@ export class AgentsBridge implements TracingProcessor {
       cur = n.parent;
     }
     // Reached the trace itself: an SDK without task spans, whose trace is the run.
-    if (this.traces.peek(cur) === entry) return { run: (entry.run ??= { startTime: entry.startTime, where: entry.where }) };
+    if (this.traces.peek(cur) === entry) return { run: (entry.run ??= { startTime: entry.startTime, where: entry.where, handle: takeHandle(entry) }) };
     return undefined;
   }
 
@@ -242,8 +262,29 @@ export class AgentsBridge implements TracingProcessor {
     const root = run?.root;
     if (!root) return;
     run.root = undefined;
+    const handle = run.handle;
+    // Ended by the SDK before the app has its outcome: the wrapper ends it (at this time) when it has.
+    if (handle && !handle.settled && !reason) {
+      handle.sdkEndedAt = now();
+      return;
+    }
     if (reason) root.span.setAttribute(A.agentsEndReason, reason);
-    root.span.end(now());
+    if (handle) handle.end(now());
+    else root.span.end(now());
+  }
+
+  /** Every open span of an SDK trace ends, marked (a streamed run whose stream was collected while open). */
+  endTrace(traceId: string, reason: string): void {
+    this.safely(() => {
+      for (const [id, node] of [...this.nodes.entries()]) {
+        if (node.traceId !== traceId) continue;
+        this.nodes.delete(id);
+        this.endNode(node, reason);
+      }
+      const entry = this.traces.peek(traceId);
+      this.traces.delete(traceId);
+      this.endRun(entry?.run, reason);
+    });
   }
 
   private endNode(node: Node, reason: string): void {
@@ -278,4 +319,11 @@ function takeCallId(entry: TraceEntry, s: SdkSpan): string | undefined {
   const input = str(s.spanData.input);
   const i = entry.calls.findIndex((c) => c.name === name && (input === undefined || c.args === input));
   return i < 0 ? undefined : entry.calls.splice(i, 1)[0]!.callId;
+}
+
+/** The trace's handle goes to its first run (a nested run, an agent used as a tool, claims its own). */
+function takeHandle(entry: TraceEntry): RunHandle | undefined {
+  const handle = entry.handle ?? claimRun(context.active());
+  entry.handle = undefined;
+  return handle;
 }

@@ -13,6 +13,7 @@ import { CallDispatcher } from './dispatch';
 import { watchProviderFlush } from './provider-flush';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version';
 import { AgentsBridge } from '../agents/bridge';
+import { patchRunner } from '../agents/runner';
 
 /** `@openai/agents-core` versions the Agents SDK bridge supports (the global trace provider: 0.3.8+). */
 export const SUPPORTED_AGENTS_RANGE = '>=0.3.8 <1';
@@ -118,6 +119,7 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
       // The Agents SDK: nothing in the module changes; its global trace provider gets the bridge.
       new InstrumentationNodeModuleDefinition('@openai/agents-core', [SUPPORTED_AGENTS_RANGE], (moduleExports) => {
         this.agents?.hookProvider(true);
+        patchRunner(moduleExports, this.agents);
         return moduleExports;
       }),
     ];

@@ -118,6 +118,7 @@ export const A = {
   agentsTraceId: 'spanlens.agents.trace_id',
   agentsGroupId: 'spanlens.agents.group_id',
   agentsEndReason: 'spanlens.agents.end_reason',
+  agentsTracingDisabled: 'spanlens.agents.tracing_disabled',
   handoffFrom: 'spanlens.handoff.from_agent',
   handoffTo: 'spanlens.handoff.to_agent',
   guardrailName: 'spanlens.guardrail.name',

@@ -1,0 +1,170 @@
+import { context, createContextKey, trace, type Context, type Span } from '@opentelemetry/api';
+import type { Services } from '../services';
+import { A } from '../trace/attributes';
+import { INTERNAL } from '../trace/call-attributes';
+import { markError, thrownErrorType } from '../trace/errors';
+import { now } from '../util/clock';
+import { str } from '../util/json';
+import { agentShape } from './span-shapes';
+
+// The wrapper around `Runner.prototype.run` (the `run()` helper goes through it). It changes nothing the app
+// sees: the same promise outcome (the same result or stream object, the same error object, rethrown as is).
+// It hands the bridge a RunHandle through the OTel context, so the run that call opens keeps its root open
+// until the app's promise settles (a streamed run: until its `completed` settles) and the root can carry
+// the error class the app got and how a stream ended.
+
+const HANDLE = createContextKey('spanlens.agents.run');
+
+/** The parts of the bridge the wrapper uses. */
+export interface RunHost {
+  active(): boolean;
+  services(): Services;
+  /** A run's stream was garbage-collected before it ended: what is still open of its trace ends, marked. */
+  endTrace(traceId: string, reason: string): void;
+}
+
+/** One Runner.run call and the root of the run it opened (claimed by the bridge, or the wrapper's own). */
+export class RunHandle {
+  claimed = false;
+  settled = false;
+  ended = false;
+  root?: Span;
+  traceId?: string;
+  /** When the SDK ended the run, if before the app's promise settled: the root ends at that time. */
+  sdkEndedAt?: number;
+
+  constructor(private readonly host: RunHost) {}
+
+  /** The app got its outcome: the root gets the real error class (or how its stream ended) and ends. */
+  settle(failed: boolean, error: unknown, reason: string | undefined, stream: boolean): void {
+    if (this.settled) return;
+    this.settled = true;
+    const root = this.root;
+    if (!root || this.ended) return;
+    if (failed) {
+      const message = str((error as { message?: unknown } | null)?.message);
+      markError(root, thrownErrorType(error), this.host.services().content.enabled ? message : undefined);
+    }
+    if (reason) root.setAttribute(A.agentsEndReason, reason);
+    // A streamed run the SDK has not ended yet ends when it does (the bridge sees settled).
+    if (this.sdkEndedAt !== undefined || !stream || !this.traceId) this.end(this.sdkEndedAt ?? now());
+  }
+
+  end(at: number): void {
+    if (this.ended || !this.root) return;
+    this.ended = true;
+    this.root.end(at);
+  }
+
+  /** The stream was collected while its run was open. */
+  abandon(): void {
+    if (this.ended) return;
+    this.root?.setAttribute(A.agentsEndReason, 'abandoned');
+    if (this.traceId) this.host.endTrace(this.traceId, 'abandoned');
+    this.end(now());
+  }
+}
+
+/** The handle of the Runner.run call this context is in, once: the first run started in it claims it. */
+export function claimRun(ctx: Context): RunHandle | undefined {
+  const h = ctx.getValue(HANDLE) as RunHandle | undefined;
+  if (!h || h.claimed) return undefined;
+  h.claimed = true;
+  return h;
+}
+
+/**
+ * A stream the app dropped while its run was still open (the SDK runs an unread stream to its end, so only
+ * a run stuck with nothing left holding it gets here) ends 'abandoned' once collected.
+ */
+const dropped = new FinalizationRegistry<RunHandle>((h) => h.abandon());
+
+interface RunnerLike {
+  config?: { tracingDisabled?: unknown };
+}
+interface RunOptions {
+  stream?: unknown;
+}
+interface StreamLike {
+  completed?: Promise<unknown>;
+  cancelled?: unknown;
+}
+type RunFn = (this: RunnerLike, agent: unknown, input: unknown, ...rest: unknown[]) => Promise<unknown>;
+
+const WRAPPED = Symbol.for('spanlens.agents.runner');
+
+/** Wraps `Runner.prototype.run` of one copy of the SDK (CJS or ESM), once; the wrapper stays, inert while inactive. */
+export function patchRunner(moduleExports: unknown, host: RunHost | undefined): void {
+  const proto = (moduleExports as { Runner?: { prototype?: Record<PropertyKey, unknown> } } | undefined)?.Runner?.prototype;
+  const original = proto?.run;
+  if (!host || !proto || typeof original !== 'function' || (original as { [WRAPPED]?: true })[WRAPPED]) return;
+  const wrapped = wrapRun(original as RunFn, host);
+  Object.defineProperty(wrapped, WRAPPED, { value: true });
+  proto.run = wrapped;
+}
+
+export function wrapRun(original: RunFn, host: RunHost): RunFn {
+  return function run(this: RunnerLike, agent: unknown, input: unknown, ...rest: unknown[]): Promise<unknown> {
+    if (!host.active()) return original.call(this, agent, input, ...rest);
+    let handle: RunHandle;
+    let ctx: Context;
+    try {
+      handle = new RunHandle(host);
+      ctx = runContext(context.active().setValue(HANDLE, handle), rest[0]);
+      if (this?.config?.tracingDisabled === true) ownRoot(handle, host.services(), agent, ctx);
+      if (handle.root) ctx = trace.setSpan(ctx, handle.root);
+    } catch (err) {
+      host.services().diag.error('spanlens: internal error in the Agents SDK run wrapper', err);
+      return original.call(this, agent, input, ...rest);
+    }
+    const stream = (rest[0] as RunOptions | undefined)?.stream === true;
+    return context.with(ctx, original, this, agent, input, ...rest).then(
+      (result) => {
+        if (stream) watchStream(handle, result as StreamLike);
+        else handle.settle(false, undefined, undefined, false);
+        return result;
+      },
+      (error: unknown) => {
+        handle.settle(true, error, undefined, false);
+        throw error;
+      },
+    );
+  };
+}
+
+/**
+ * The hook point for the run's options (conversationId, previousResponseId, session): placement reads
+ * them from the context the run starts in. Nothing is added yet: the run is placed by its SDK trace.
+ */
+function runContext(ctx: Context, _options: unknown): Context {
+  return ctx;
+}
+
+/** A streamed run's root ends when its `completed` settles: 'aborted' when the app cancelled or broke out. */
+function watchStream(handle: RunHandle, result: StreamLike | undefined): void {
+  const completed = result?.completed;
+  if (!completed || typeof completed.then !== 'function') return handle.settle(false, undefined, undefined, false);
+  dropped.register(result!, handle, handle);
+  completed.then(
+    () => {
+      dropped.unregister(handle);
+      handle.settle(false, undefined, result!.cancelled === true ? 'aborted' : undefined, true);
+    },
+    (error: unknown) => {
+      dropped.unregister(handle);
+      handle.settle(true, error, result!.cancelled === true ? 'aborted' : undefined, true);
+    },
+  );
+}
+
+/**
+ * A Runner built with `tracingDisabled: true` makes no SDK spans at all: the wrapper opens the run's
+ * `invoke_agent {starting agent}` itself, in the app's context, so the model calls (our chat spans) and
+ * their tools still hang under one root.
+ */
+function ownRoot(handle: RunHandle, env: Services, agent: unknown, ctx: Context): void {
+  const shape = agentShape(str((agent as { name?: unknown } | null)?.name));
+  shape.attributes[A.agentsTracingDisabled] = true;
+  handle.claimed = true;
+  handle.root = env.tracer().startSpan(shape.name, { kind: INTERNAL, attributes: shape.attributes }, ctx);
+}

@@ -1,0 +1,264 @@
+// Agent-run flows through the Runner.run wrapper and the bridge: real `@openai/agents` apps (0.20, on its
+// own openai 7) over HTTP against the emulator, scripted by `[emulator:…]` markers in each agent's
+// instructions. Parallel tools, an agent used as a tool, output guardrails, max turns, a tool that throws,
+// streamed runs (complete and aborted) and a Runner with the SDK's tracing disabled: the span tree, and
+// what the app gets is what it gets without the instrumentation.
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { after, before, it } from 'node:test';
+import { assertWellFormed, childrenOf, one } from '../support/spans';
+import { API_KEY, startTracing, type SpanJSON, type Tracing } from './support/tracing';
+
+type AgentsSDK = typeof import('@openai/agents');
+type Zod = typeof import('zod').z;
+
+let t: Tracing;
+let sdk: AgentsSDK;
+let z: Zod;
+
+before(async () => {
+  process.env.NODE_ENV = 'test'; // the SDK's own tracing off, as under a test runner: nothing goes to OpenAI
+  t = await startTracing();
+  const load = createRequire(__filename);
+  sdk = load('@openai/agents') as AgentsSDK;
+  z = (load('zod') as { z: Zod }).z;
+  const { OpenAI } = createRequire(load.resolve('@openai/agents-openai'))('openai') as { OpenAI: new (o: object) => object };
+  sdk.setDefaultOpenAIClient(new OpenAI({ apiKey: API_KEY, baseURL: t.emulator.baseURL, maxRetries: 0 }) as never);
+  sdk.setOpenAIAPI('responses');
+});
+
+after(async () => {
+  await t.close();
+});
+
+const TOOL_MS = 40;
+const MODEL = 'gpt-4.1-mini';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function cityTool(name: string, answer: (city: string) => string, ms = TOOL_MS) {
+  return sdk.tool({
+    name,
+    description: `${name} of a city.`,
+    parameters: z.object({ city: z.string() }),
+    execute: async ({ city }) => {
+      await sleep(ms);
+      return answer(city);
+    },
+  });
+}
+const weatherTool = () => cityTool('get_weather', (c) => `Sunny in ${c}`);
+
+/** The run's trace from its root `invoke_agent` (one not under another agent). */
+async function runSpans(rootName: string): Promise<{ spans: SpanJSON[]; root: SpanJSON }> {
+  const all = await t.spans();
+  const root = all.find((s) => s.name === rootName && !all.some((p) => p.spanId === s.parentSpanId && p.name.startsWith('invoke_agent')));
+  assert.ok(root, `a root ${rootName} among ${all.map((s) => s.name).join(', ')}`);
+  return { spans: all.filter((s) => s.traceId === root.traceId), root };
+}
+
+/** Indented names, children in start order (names only below, so parallel siblings sort stably). */
+function outline(spans: SpanJSON[], root: SpanJSON): string[] {
+  const lines: string[] = [];
+  const walk = (s: SpanJSON, depth: number): void => {
+    lines.push(`${'  '.repeat(depth)}${s.name}`);
+    childrenOf(spans, s)
+      .sort((a, b) => a.startMs - b.startMs || a.name.localeCompare(b.name))
+      .forEach((c) => walk(c, depth + 1));
+  };
+  walk(root, 0);
+  return lines;
+}
+
+const agentOnly = (lines: string[]) => lines.filter((l) => !/^\s+(message|function_call)\b/.test(l));
+
+it('parallel tools: two execute_tool siblings under the agent, each timed by its own tool, overlapping', async () => {
+  t.reset();
+  const agent = new sdk.Agent({
+    name: 'City agent',
+    model: MODEL,
+    instructions: 'Both. [emulator:call=get_weather,get_time]',
+    tools: [weatherTool(), cityTool('get_time', (c) => `Noon in ${c}`, 2 * TOOL_MS)],
+  });
+  const result = await sdk.run(agent, 'Weather and time in Berlin?');
+  assert.ok(String(result.finalOutput).length > 0);
+  const { spans, root } = await runSpans('invoke_agent City agent');
+  assertWellFormed(spans);
+  assert.deepEqual(agentOnly(outline(spans, root)), ['invoke_agent City agent', `  chat ${MODEL}`, '  execute_tool get_weather', '  execute_tool get_time', `  chat ${MODEL}`]);
+  const weather = one(spans, 'execute_tool get_weather');
+  const time = one(spans, 'execute_tool get_time');
+  assert.equal(weather.parentSpanId, root.spanId);
+  assert.equal(time.parentSpanId, root.spanId);
+  assert.ok(weather.durationMs >= TOOL_MS - 1 && weather.durationMs < 2 * TOOL_MS, `weather ${weather.durationMs} ms`);
+  assert.ok(time.durationMs >= 2 * TOOL_MS - 1, `time ${time.durationMs} ms`);
+  assert.ok(weather.startMs < time.endMs && time.startMs < weather.endMs, 'they ran at the same time');
+  assert.notEqual(weather.attributes['gen_ai.tool.call.id'], time.attributes['gen_ai.tool.call.id']);
+  assert.equal(weather.attributes['gen_ai.tool.call.result'], 'Sunny in Berlin');
+});
+
+it("an agent used as a tool: the inner agent's run nests under the outer execute_tool span, its model call under it", async () => {
+  t.reset();
+  const expert = new sdk.Agent({ name: 'Weather expert', model: MODEL, instructions: 'Answer with the tool. [emulator:call=get_weather]', tools: [weatherTool()] });
+  const outer = new sdk.Agent({
+    name: 'Orchestrator',
+    model: MODEL,
+    instructions: 'Ask the expert. [emulator:call=ask_expert]',
+    tools: [expert.asTool({ toolName: 'ask_expert', toolDescription: 'Asks the weather expert.' })],
+  });
+  await sdk.run(outer, 'Weather in Rome?');
+  const { spans, root } = await runSpans('invoke_agent Orchestrator');
+  assertWellFormed(spans);
+  assert.deepEqual(agentOnly(outline(spans, root)), [
+    'invoke_agent Orchestrator',
+    `  chat ${MODEL}`,
+    '  execute_tool ask_expert',
+    '    invoke_agent Weather expert',
+    `      chat ${MODEL}`,
+    '      execute_tool get_weather',
+    `      chat ${MODEL}`,
+    `  chat ${MODEL}`,
+  ]);
+  const tool = one(spans, 'execute_tool ask_expert');
+  const inner = one(spans, 'invoke_agent Weather expert');
+  assert.ok(inner.startMs >= tool.startMs && inner.endMs <= tool.endMs + 1, 'the inner run lies within its tool span');
+  assert.equal(inner.attributes['gen_ai.agent.name'], 'Weather expert');
+  assert.equal(inner.status.code, 'UNSET');
+});
+
+function answerAgent(tripwire: boolean) {
+  return new sdk.Agent({
+    name: 'Answer agent',
+    model: MODEL,
+    instructions: 'Answer.',
+    outputGuardrails: [{ name: 'no_sunburn', execute: async () => ({ tripwireTriggered: tripwire, outputInfo: { checked: true } }) }],
+  });
+}
+
+it('an output guardrail that passes: a guardrail span under the agent after its model call, triggered=false', async () => {
+  t.reset();
+  await sdk.run(answerAgent(false), 'Hello?');
+  const { spans, root } = await runSpans('invoke_agent Answer agent');
+  const g = one(spans, 'guardrail no_sunburn');
+  assert.equal(g.parentSpanId, root.spanId);
+  assert.equal(g.attributes['spanlens.guardrail.triggered'], false);
+  assert.ok(g.startMs >= one(spans, `chat ${MODEL}`).endMs - 1, 'an output guardrail checks the answer');
+  assert.equal(root.status.code, 'UNSET');
+});
+
+it('an output guardrail that trips: the app gets OutputGuardrailTripwireTriggered, the root carries that class', async () => {
+  t.reset();
+  const err = await sdk.run(answerAgent(true), 'Hello?').then(
+    () => assert.fail('no error'),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof sdk.OutputGuardrailTripwireTriggered);
+  const { spans, root } = await runSpans('invoke_agent Answer agent');
+  assert.equal(one(spans, 'guardrail no_sunburn').attributes['spanlens.guardrail.triggered'], true);
+  assert.equal(root.status.code, 'ERROR');
+  assert.equal(root.attributes['error.type'], 'OutputGuardrailTripwireTriggered');
+});
+
+it('max turns exceeded: the app gets MaxTurnsExceededError; the root ends with that class', async () => {
+  t.reset();
+  const agent = new sdk.Agent({ name: 'Loop agent', model: MODEL, instructions: 'Keep going. [emulator:script=function]', tools: [weatherTool()] });
+  await assert.rejects(sdk.run(agent, 'Weather?', { maxTurns: 2 }), (e: unknown) => e instanceof sdk.MaxTurnsExceededError && /Max turns \(2\)/.test(e.message));
+  const { spans, root } = await runSpans('invoke_agent Loop agent');
+  assertWellFormed(spans);
+  assert.equal(root.status.code, 'ERROR');
+  assert.equal(root.attributes['error.type'], 'MaxTurnsExceededError');
+  assert.equal(spans.filter((s) => s.name === `chat ${MODEL}`).length, 2, 'two turns, two model calls');
+  assert.equal(spans.filter((s) => s.name === 'execute_tool get_weather').length, 2);
+});
+
+it('a tool that throws: its execute_tool span fails with error.type; the SDK hands the model the error and the run goes on', async () => {
+  t.reset();
+  const broken = sdk.tool({
+    name: 'get_weather',
+    description: 'Breaks.',
+    parameters: z.object({ city: z.string() }),
+    execute: async () => {
+      await sleep(TOOL_MS);
+      throw new RangeError('station offline');
+    },
+  });
+  const agent = new sdk.Agent({ name: 'Weather agent', model: MODEL, instructions: 'Use the tool.', tools: [broken] });
+  const result = await sdk.run(agent, 'Weather in Oslo?');
+  assert.ok(result.finalOutput !== undefined);
+  const { spans, root } = await runSpans('invoke_agent Weather agent');
+  const tool = one(spans, 'execute_tool get_weather');
+  assert.equal(tool.status.code, 'ERROR');
+  assert.equal(tool.attributes['error.type'], 'ToolCallError');
+  assert.ok(tool.durationMs >= TOOL_MS - 1);
+  assert.equal(root.status.code, 'UNSET', 'the run itself succeeded');
+  assert.equal(spans.filter((s) => s.name === `chat ${MODEL}`).length, 2, 'the model saw the error and answered');
+});
+
+const toolAgent = () => new sdk.Agent({ name: 'Weather agent', model: MODEL, instructions: 'Use the tool.', tools: [weatherTool()] });
+
+/** A streamed run read to its end: the event types, the text stream and the final output. */
+async function streamed(agent: ReturnType<typeof toolAgent>) {
+  const s = await sdk.run(agent, 'What is the weather in Berlin?', { stream: true });
+  const types: string[] = [];
+  for await (const e of s) types.push(e.type === 'raw_model_stream_event' ? `raw:${(e.data as { type: string }).type}` : `${e.type}:${(e as { name?: string }).name ?? ''}`);
+  await s.completed;
+  return { types, output: s.finalOutput, stream: s };
+}
+
+it('a streamed run: the same tree as a plain run; the same events with the instrumentation disabled (same process)', async () => {
+  t.reset();
+  await sdk.run(toolAgent(), 'What is the weather in Berlin?');
+  const plain = await runSpans('invoke_agent Weather agent');
+  const plainOutline = outline(plain.spans, plain.root);
+  t.reset();
+  const traced = await streamed(toolAgent());
+  const { spans, root } = await runSpans('invoke_agent Weather agent');
+  assertWellFormed(spans);
+  assert.deepEqual(agentOnly(outline(spans, root)), agentOnly(plainOutline));
+  assert.equal(root.attributes['spanlens.agents.end_reason'], undefined);
+  assert.ok(one(spans, 'execute_tool get_weather').durationMs >= TOOL_MS - 1);
+  t.instrumentation.disable();
+  try {
+    const bare = await streamed(toolAgent());
+    assert.deepEqual(bare.types, traced.types);
+    assert.equal(bare.output, traced.output);
+  } finally {
+    t.instrumentation.enable();
+  }
+  const text: string[] = [];
+  const s = await sdk.run(toolAgent(), 'What is the weather in Berlin?', { stream: true });
+  for await (const chunk of s.toTextStream()) text.push(chunk);
+  await s.completed;
+  assert.equal(text.join(''), traced.output);
+});
+
+it('an aborted stream: the app breaks out early; the run ends at once, its root marked end_reason=aborted', async () => {
+  t.reset();
+  const s = await sdk.run(toolAgent(), 'What is the weather in Berlin?', { stream: true });
+  for await (const e of s) if (e.type === 'raw_model_stream_event') break;
+  assert.equal(s.cancelled, true);
+  await s.completed;
+  await sleep(20);
+  const { spans, root } = await runSpans('invoke_agent Weather agent');
+  assertWellFormed(spans);
+  assert.equal(root.attributes['spanlens.agents.end_reason'], 'aborted');
+  assert.ok(!spans.some((s) => s.name === 'execute_tool get_weather'), 'the tool never ran');
+});
+
+it('a Runner with tracingDisabled: no SDK spans, yet one invoke_agent root from the wrapper holds the model calls', async () => {
+  t.reset();
+  const runner = new sdk.Runner({ tracingDisabled: true });
+  const result = await runner.run(toolAgent(), 'What is the weather in Berlin?');
+  assert.match(String(result.finalOutput), /Sunny in Berlin/);
+  const all = await t.spans();
+  const root = one(all, 'invoke_agent Weather agent');
+  assert.equal(root.attributes['spanlens.agents.tracing_disabled'], true);
+  assert.equal(root.attributes['gen_ai.agent.name'], 'Weather agent');
+  assert.equal(root.parentSpanId, undefined);
+  const chats = all.filter((s) => s.name === `chat ${MODEL}`);
+  assert.equal(chats.length, 2);
+  for (const c of chats) assert.equal(c.parentSpanId, root.spanId);
+  assert.ok(
+    all.every((s) => s.traceId === root.traceId),
+    'one trace',
+  );
+  assert.ok(chats.every((c) => c.endMs <= root.endMs + 1));
+});
