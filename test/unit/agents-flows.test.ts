@@ -4,6 +4,8 @@
 // streamed runs (complete and aborted) and a Runner with the SDK's tracing disabled: the span tree, and
 // what the app gets is what it gets without the instrumentation.
 import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { after, before, it } from 'node:test';
 import { assertWellFormed, childrenOf, one } from '../support/spans';
@@ -15,6 +17,7 @@ type Zod = typeof import('zod').z;
 let t: Tracing;
 let sdk: AgentsSDK;
 let z: Zod;
+let OpenAI: new (o: object) => object;
 
 before(async () => {
   process.env.NODE_ENV = 'test'; // the SDK's own tracing off, as under a test runner: nothing goes to OpenAI
@@ -22,7 +25,7 @@ before(async () => {
   const load = createRequire(__filename);
   sdk = load('@openai/agents') as AgentsSDK;
   z = (load('zod') as { z: Zod }).z;
-  const { OpenAI } = createRequire(load.resolve('@openai/agents-openai'))('openai') as { OpenAI: new (o: object) => object };
+  ({ OpenAI } = createRequire(load.resolve('@openai/agents-openai'))('openai') as { OpenAI: new (o: object) => object });
   sdk.setDefaultOpenAIClient(new OpenAI({ apiKey: API_KEY, baseURL: t.emulator.baseURL, maxRetries: 0 }) as never);
   sdk.setOpenAIAPI('responses');
 });
@@ -194,6 +197,23 @@ it('a tool that throws: its execute_tool span fails with error.type; the SDK han
 
 const toolAgent = () => new sdk.Agent({ name: 'Weather agent', model: MODEL, instructions: 'Use the tool.', tools: [weatherTool()] });
 
+it('a model call that fails: the app gets the openai error object untouched; the root carries its class, which the SDK span lacks', async () => {
+  t.reset();
+  const failing = new OpenAI({ apiKey: API_KEY, baseURL: t.emulator.baseURL, maxRetries: 0, defaultHeaders: { 'x-emulator-fault': 'status:400' } });
+  const agent = new sdk.Agent({ name: 'Broken agent', model: new sdk.OpenAIResponsesModel(failing as never, MODEL), instructions: 'Answer.' });
+  const err = (await sdk.run(agent, 'Hello?').then(
+    () => assert.fail('no error'),
+    (e: unknown) => e,
+  )) as Error;
+  assert.equal(err.constructor.name, 'BadRequestError');
+  assert.equal((err as { status?: number }).status, 400);
+  const { spans, root } = await runSpans('invoke_agent Broken agent');
+  assertWellFormed(spans);
+  assert.equal(root.status.code, 'ERROR');
+  assert.equal(root.attributes['error.type'], 'BadRequestError', 'the class the app got');
+  assert.equal(one(spans, 'openai.responses.create').parentSpanId, root.spanId, 'the failed call (named by its operation) under the agent');
+});
+
 /** A streamed run read to its end: the event types, the text stream and the final output. */
 async function streamed(agent: ReturnType<typeof toolAgent>) {
   const s = await sdk.run(agent, 'What is the weather in Berlin?', { stream: true });
@@ -261,4 +281,78 @@ it('a Runner with tracingDisabled: no SDK spans, yet one invoke_agent root from 
     'one trace',
   );
   assert.ok(chats.every((c) => c.endMs <= root.endMs + 1));
+});
+
+/**
+ * A local MCP server from the official SDK (@modelcontextprotocol/server), served over Streamable HTTP on a
+ * loopback port: one tool, `get_forecast`.
+ */
+async function startMcpServer(): Promise<{ url: string; close: () => Promise<void> }> {
+  const mcp = createRequire(__filename)('@modelcontextprotocol/server') as typeof import('@modelcontextprotocol/server');
+  const handler = mcp.createMcpHandler(() => {
+    const server = new mcp.McpServer({ name: 'forecast', version: '1.0.0' });
+    server.registerTool('get_forecast', { description: 'The forecast for a city.', inputSchema: z.object({ city: z.string() }) }, async ({ city }) => {
+      await sleep(TOOL_MS);
+      return { content: [{ type: 'text', text: `Rain in ${city}` }] };
+    });
+    return server;
+  });
+  const http: Server = createServer((req, res) => {
+    void (async () => {
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      const headers = new Headers();
+      for (const [k, v] of Object.entries(req.headers)) for (const one of [v ?? []].flat()) headers.append(k, one);
+      const body = chunks.length ? new Uint8Array(Buffer.concat(chunks)) : undefined;
+      const response = await handler.fetch(new Request(`http://127.0.0.1${req.url ?? '/'}`, { method: req.method, headers, body }));
+      const out: Record<string, string> = {};
+      response.headers.forEach((value, key) => (out[key] = value));
+      res.writeHead(response.status, out);
+      const reader = response.body?.getReader();
+      for (let r = await reader?.read(); r && !r.done; r = await reader!.read()) res.write(r.value);
+      res.end();
+    })().catch(() => res.destroy());
+  });
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`;
+  return {
+    url,
+    close: async () => {
+      await handler.close();
+      http.closeAllConnections();
+      await new Promise((r) => http.close(r));
+    },
+  };
+}
+
+it('an MCP server (the official SDK, Streamable HTTP): `mcp list_tools forecast` and the MCP tool call as execute_tool naming the server', async () => {
+  const local = await startMcpServer();
+  const server = new sdk.MCPServerStreamableHttp({ url: local.url, name: 'forecast' });
+  try {
+    await server.connect();
+    t.reset();
+    const agent = new sdk.Agent({ name: 'Forecast agent', model: MODEL, instructions: 'Forecast. [emulator:call=get_forecast]', mcpServers: [server] });
+    const result = await sdk.run(agent, 'Forecast for Lyon?');
+    assert.ok(result.finalOutput !== undefined);
+    const { spans, root } = await runSpans('invoke_agent Forecast agent');
+    assertWellFormed(spans);
+    // The SDK lists the server's tools for each turn (no cacheToolsList): before each model call.
+    const lists = spans.filter((s) => s.name === 'mcp list_tools forecast').sort((a, b) => a.startMs - b.startMs);
+    const chats = spans.filter((s) => s.name === `chat ${MODEL}`).sort((a, b) => a.startMs - b.startMs);
+    assert.equal(lists.length, chats.length);
+    lists.forEach((list, i) => {
+      assert.equal(list.parentSpanId, root.spanId);
+      assert.equal(list.attributes['spanlens.mcp.server_label'], 'forecast');
+      assert.ok(list.endMs <= chats[i]!.startMs + 1, 'listed before the model call');
+    });
+    const call = one(spans, 'execute_tool get_forecast');
+    assert.equal(call.parentSpanId, root.spanId);
+    assert.equal(call.attributes['spanlens.mcp.server_label'], 'forecast');
+    assert.ok(call.durationMs >= TOOL_MS - 1, `the MCP call is timed by the call (${call.durationMs} ms)`);
+    assert.match(String(call.attributes['gen_ai.tool.call.result']), /Rain in Lyon/);
+    assert.ok(call.startMs >= chats[0]!.endMs - 1 && call.endMs <= chats[1]!.startMs + 1, 'between the two model calls');
+  } finally {
+    await server.close();
+    await local.close();
+  }
 });
