@@ -74,8 +74,9 @@ export function claimRun(ctx: Context): RunHandle | undefined {
 }
 
 /**
- * A stream the app dropped while its run was still open (the SDK runs an unread stream to its end, so only
- * a run stuck with nothing left holding it gets here) ends 'abandoned' once collected.
+ * A stream the app dropped while its run was still open ends 'abandoned' once collected. The SDK runs an
+ * unread stream to its end, so only a stuck run could get here; Node keeps the SDK's combined AbortSignal
+ * (and so its stream) alive while listened to, so with 0.20 this is a safety net, not the usual path.
  */
 const dropped = new FinalizationRegistry<RunHandle>((h) => h.abandon());
 

@@ -7,7 +7,12 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { after, before, it } from 'node:test';
+import { diag, trace } from '@opentelemetry/api';
+import { wrapRun } from '../../src/agents/runner';
+import type { Services } from '../../src/services';
 import { assertWellFormed, childrenOf, one } from '../support/spans';
 import { API_KEY, startTracing, type SpanJSON, type Tracing } from './support/tracing';
 
@@ -261,6 +266,25 @@ it('an aborted stream: the app breaks out early; the run ends at once, its root 
   assertWellFormed(spans);
   assert.equal(root.attributes['spanlens.agents.end_reason'], 'aborted');
   assert.ok(!spans.some((s) => s.name === 'execute_tool get_weather'), 'the tool never ran');
+});
+
+it('an abandoned stream (the wrapper alone, on a stand-in stream): collected while its run is open, its root ends, marked abandoned', async () => {
+  // The SDK's own streams stay reachable while their run is stuck (Node keeps the combined AbortSignal
+  // the stream listens on alive), so the collection path is checked on a stand-in whose run never ends.
+  t.reset();
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const services = { tracer: () => trace.getTracer('agents-flows'), content: { enabled: false }, diag } as unknown as Services;
+  const run = wrapRun(async () => ({ completed: new Promise(() => undefined), cancelled: false }), { active: () => true, services: () => services, endTrace: () => undefined });
+  await (async () => void (await run.call({ config: { tracingDisabled: true } }, { name: 'Dropped agent' }, 'Hi?', { stream: true })))();
+  let root: SpanJSON | undefined;
+  for (let i = 0; i < 50 && !root; i++) {
+    gc();
+    await sleep(20);
+    root = (await t.spans()).find((s) => s.name === 'invoke_agent Dropped agent');
+  }
+  assert.ok(root, 'the root ended once the stream was collected');
+  assert.equal(root.attributes['spanlens.agents.end_reason'], 'abandoned');
 });
 
 it('a Runner with tracingDisabled: no SDK spans, yet one invoke_agent root from the wrapper holds the model calls', async () => {
