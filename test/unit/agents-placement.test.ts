@@ -13,12 +13,13 @@ import { after, before, it } from 'node:test';
 import { context, trace } from '@opentelemetry/api';
 import { runOptionsContext } from '../../src/agents/run-options';
 import { conversationKey, groupKey } from '../../src/trace/trace-ids';
+import { checkSpans, summarize } from '../support/conformance';
 import { assertWellFormed, childrenOf } from '../support/spans';
 import { API_KEY, startTracing, type SpanJSON, type Tracing } from './support/tracing';
 
 type AgentsSDK = typeof import('@openai/agents');
 type Zod = typeof import('zod').z;
-type RunOptions = { conversationId?: string; previousResponseId?: string };
+type RunOptions = { conversationId?: string; previousResponseId?: string; session?: InstanceType<AgentsSDK['OpenAIConversationsSession']> };
 
 let t: Tracing;
 let sdk: AgentsSDK;
@@ -98,6 +99,21 @@ it("conversationId: the run lives in the conversation's trace (caller link to th
   }
   assert.equal(linkOf(first!, 'caller')?.spanId, app.spanId, "the app's span is a caller link");
   assert.equal(linkOf(second!, 'caller'), undefined);
+});
+
+it("an OpenAIConversationsSession: the run lives in its conversation's trace", async () => {
+  t.configure({});
+  t.reset();
+  const conv = await t.client.conversations.create({});
+  const session = new sdk.OpenAIConversationsSession({ conversationId: conv.id });
+  await run('What is the weather in Berlin?', { session });
+  const {
+    all,
+    roots: [root],
+  } = await roots();
+  assert.equal(root!.traceId, conversationKey(conv.id).traceId);
+  assert.equal(root!.attributes['gen_ai.conversation.id'], conv.id);
+  assert.equal(chatsUnder(all, root!).length, 2);
 });
 
 it("traceScope 'request': a conversation's run stays in the app's trace, the conversation on attributes and a link", async () => {
@@ -206,6 +222,8 @@ it("the root carries the run's usage and cost: the sum of its model calls; each 
     assert.equal(sum(chats, 'spanlens.user_message.count'), 1, 'the user message is counted once (by the first model call)');
     conversationCost += sum(chats, 'spanlens.cost.usd');
   }
+  const violations = checkSpans(all, { model: 'gpt-4.1-mini', api: 'responses', agentName: 'Weather agent' });
+  assert.equal(violations.length, 0, summarize(violations));
   const last = all
     .filter((s) => s.name.startsWith('chat '))
     .sort((a, b) => a.startMs - b.startMs)
