@@ -118,6 +118,8 @@ export const A = {
   agentsTraceId: 'spanlens.agents.trace_id',
   agentsGroupId: 'spanlens.agents.group_id',
   agentsEndReason: 'spanlens.agents.end_reason',
+  // The model calls an agent run's usage and cost sum (its own and those of runs nested in it).
+  agentModelCalls: 'spanlens.agent.model_calls',
   handoffFrom: 'spanlens.handoff.from_agent',
   handoffTo: 'spanlens.handoff.to_agent',
   guardrailName: 'spanlens.guardrail.name',
