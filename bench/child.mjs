@@ -4,6 +4,7 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { agentRuns } from './agents.mjs';
 import { chatBody } from './fixtures.mjs';
 
 const require = createRequire(import.meta.url);
@@ -55,7 +56,8 @@ else if (config === 'ours-bounded') inst = new (require(PKG).OpenAIInstrumentati
 else if (config === 'ours-nocontent') inst = new (require(PKG).OpenAIInstrumentation)({ captureContent: false });
 else if (config === 'otel') inst = new (require('@opentelemetry/instrumentation-openai').OpenAIInstrumentation)();
 else if (config === 'arize') inst = new (require('@arizeai/openinference-instrumentation-openai').OpenAIInstrumentation)();
-else if (config !== 'none' && config !== 'none-idle' && config !== 'floor') throw new Error(`unknown config ${config}`);
+// 'sdk-noop' (agent runs only): no instrumentation; agents.mjs turns the Agents SDK's own tracing on.
+else if (!['none', 'none-idle', 'floor', 'sdk-noop'].includes(config)) throw new Error(`unknown config ${config}`);
 if (inst) {
   inst.setTracerProvider(provider);
   inst.enable();
@@ -94,6 +96,7 @@ let chatClient;
 let streamClient;
 let streamSeq = 0;
 let streamURL;
+let emulatorURL;
 /** The long stream's events, fetched once, for the in-process stream batches. */
 let inProcessTemplate;
 /** Per batch: fresh assistant and thread (the parent reset the emulator before the batch). */
@@ -237,6 +240,8 @@ const batches = {
     const ms = performance.now() - t0;
     return { events: count, runs: n, ms, usPerEvent: (ms * 1000) / count, cpuUsPerEvent: (cpuMs(process.cpuUsage(c0)) * 1000) / count };
   },
+  /** An Agents SDK run with two tool calls, answered in-process (agents.mjs). */
+  agentRun: (n) => agentRuns(n, { config, emulatorURL, timed }),
   /** Soak: polled and streamed runs alternately, heap after GC every `every` runs. */
   async soak(n, every = 100) {
     let a = await assistant([{ type: 'code_interpreter' }]);
@@ -354,6 +359,7 @@ process.on('message', async (msg) => {
     chatClient ??= new OpenAI({ apiKey: 'bench', baseURL: msg.chatURL, maxRetries: 0 });
     streamClient ??= new OpenAI({ apiKey: 'bench', baseURL: msg.streamURL, maxRetries: 0 });
     streamURL = msg.streamURL;
+    emulatorURL = msg.baseURL;
     const spans0 = exported.spans;
     const bytes0 = exported.bytes;
     const result = await batches[msg.kind](msg.n);

@@ -17,13 +17,13 @@ const bench = path.dirname(fileURLToPath(import.meta.url));
 const root = path.dirname(bench);
 const quick = process.argv.includes('--quick');
 const write = process.argv.includes('--write');
-// --only=calls,callsinprocess,polled,stream,inprocess,threads,soak,pricing: a subset of the sections, while iterating (the others' verdicts are left out).
+// --only=calls,callsinprocess,polled,stream,inprocess,threads,soak,pricing,agents: a subset of the sections, while iterating (the others' verdicts are left out).
 const onlyArg = process.argv.find((a) => a.startsWith('--only='));
 const only = onlyArg ? new Set(onlyArg.slice(7).split(',')) : undefined;
 const runs = (section) => !only || only.has(section);
 const started = Date.now();
 
-if (!existsSync(path.join(bench, 'node_modules', 'openai'))) {
+if (!existsSync(path.join(bench, 'node_modules', 'openai')) || !existsSync(path.join(bench, 'node_modules', '@openai', 'agents'))) {
   execFileSync('npm', ['install', '--prefix', bench, '--no-audit', '--no-fund'], { stdio: 'inherit' });
 }
 // Install the repo build into bench/node_modules as a package (what `npm install` of the tarball gives):
@@ -188,6 +188,7 @@ const S = quick
       inProcess: { rounds: 6, n: 2, warm: 2 },
       threads: 12000,
       soak: [600, 100],
+      agents: { rounds: 8, n: 40, warm: 40 },
     }
   : {
       calls: { rounds: 30, n: 100 },
@@ -197,6 +198,7 @@ const S = quick
       inProcess: { rounds: 30, n: 2, warm: 2 },
       threads: 100000,
       soak: [3000, 200],
+      agents: { rounds: 20, n: 100, warm: 100 },
     };
 
 const cpu = (readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/) ?? [])[1] ?? os.cpus()[0]?.model;
@@ -391,6 +393,16 @@ if (runs('pricing')) {
   say('|---|---|---|---|---|');
   say(`| ${pr.loadMs.toFixed(1)} | ${pr.firstUs.toFixed(1)} | ${pr.cachedUs.toFixed(3)} | ${(pr.firstUs / pr.cachedUs).toFixed(0)}× | ${pr.calcPriceUs.toFixed(1)} |`);
   verdict('≤ ~1 µs to price a call after the first', pr.cachedUs <= 1, `${pr.cachedUs.toFixed(3)} µs cached; first ${pr.firstUs.toFixed(1)} µs; calcPrice ${pr.calcPriceUs.toFixed(1)} µs`);
+}
+
+// (g) an Agents SDK run with two tool calls, in-process (agents.mjs): ours against the uninstrumented app
+// and against the SDK's own tracing with a no-op processor.
+if (runs('agents')) {
+  const ag = callTable('(g, in-process) Agents SDK run: two tool calls, three model calls; per run', await compare('agentRun', ['none', 'sdk-noop', 'ours', 'ours-nocontent'], S.agents));
+  const ms = (r) => `+${r.addedCpu.toFixed(3)} ms`;
+  say(
+    `\nAdded CPU per agent run (paired medians, against none): ours ${ms(ag.ours)} (${ag.ours.cpu.toFixed(3)}×), the SDK's own tracing with a no-op processor ${ms(ag['sdk-noop'])} (${ag['sdk-noop'].cpu.toFixed(3)}×); ours − sdk-noop ${(ag.ours.addedCpu - ag['sdk-noop'].addedCpu).toFixed(3)} ms; ours without content ${ms(ag['ours-nocontent'])}.`,
+  );
 }
 
 say('\n### Targets\n');

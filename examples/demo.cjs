@@ -1,8 +1,9 @@
 // npm run demo — the seed's scenario, traced: a "Support agent" on gpt-4o-mini with code_interpreter
 // plots revenue from a CSV (createAndPoll), answers a streamed follow-up, then calls a function tool.
-// Then the same kind of turn on the Responses API, in a Conversation (what Assistants users migrate to).
+// Then the same kind of turn on the Responses API, in a Conversation (what Assistants users migrate to),
+// and an OpenAI Agents SDK run (triage, handoff, tool).
 // Runs against the package's built-in emulator (no key, no network) and prints the thread's and the
-// conversation's traces as trees. OTEL_EXPORTER_OTLP_ENDPOINT set: also exports them over OTLP/HTTP.
+// conversation's traces and the agent run's as trees. OTEL_EXPORTER_OTLP_ENDPOINT set: also exports them over OTLP/HTTP.
 // --live with OPENAI_API_KEY (and optionally OPENAI_BASE_URL): talks to a real Assistants server.
 const { trace } = require('@opentelemetry/api');
 const { NodeTracerProvider } = require('@opentelemetry/sdk-trace-node');
@@ -10,6 +11,7 @@ const { BatchSpanProcessor, InMemorySpanExporter, SimpleSpanProcessor } = requir
 const { registerInstrumentations } = require('@opentelemetry/instrumentation');
 const { OpenAIInstrumentation, ThreadTraceIdGenerator, threadTraceId, conversationTraceId } = require('../dist/cjs');
 const { startEmulator, formatTraceTree } = require('../dist/cjs/testing');
+const { weatherAgents } = require('./weather-agents.cjs');
 
 const live = process.argv.includes('--live');
 const memory = new InMemorySpanExporter();
@@ -99,10 +101,32 @@ async function main() {
   const other = spans.filter((s) => !known.has(s.spanContext().traceId));
   console.log(`Outside both traces: ${other.map((s) => s.name).join(', ')}`);
   if (processors.length > 1) console.log(`Exported over OTLP/HTTP too; in Jaeger: /trace/${threadTraceId(thread.id)} and /trace/${conversationTraceId(conversation.id)}`);
+  await agentsRun(live ? undefined : emulator.baseURL);
   instrumentation.disable();
   await provider.shutdown();
   await emulator?.close();
   void trace;
+}
+
+// 5. An OpenAI Agents SDK app: triage (input guardrail) hands off to a weather agent that calls its tool.
+// No agents-specific wiring: the instrumentation hooks @openai/agents when it loads. One run() is one tree.
+async function agentsRun(baseURL) {
+  if (baseURL) {
+    // The SDK's default client reads these when first used. Offline there is no OpenAI platform to send
+    // the SDK's own traces to, so the app turns that export off (the OTel tree does not depend on it).
+    process.env.OPENAI_BASE_URL = baseURL;
+    process.env.OPENAI_API_KEY = 'sk-demo-not-a-real-key';
+  }
+  const agents = require('@openai/agents'); // after the instrumentation, like openai
+  if (baseURL) agents.setTracingDisabled(true);
+  const result = await agents.run(weatherAgents(agents), 'What is the weather in Berlin?');
+  await instrumentation.flush();
+  const root = memory.getFinishedSpans().find((s) => s.name === 'invoke_agent Triage agent');
+  const traceId = root.spanContext().traceId;
+  console.log(`\nAgents SDK run: Triage agent → ${result.lastAgent.name}: ${result.finalOutput}\n`);
+  console.log(formatTraceTree(memory.getFinishedSpans().filter((s) => s.spanContext().traceId === traceId)));
+  console.log(`\nThe agent run's trace id: ${traceId} (the SDK's trace id without \`trace_\`)`);
+  if (processors.length > 1) console.log(`In Jaeger: /trace/${traceId}`);
 }
 
 main().catch((err) => {

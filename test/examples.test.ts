@@ -1,5 +1,5 @@
 // The user's path, run as a user runs it: each example as its own process (the register entry for
-// CJS and ESM, an app's own NodeSDK, streaming) against the package's emulator, exporting over real
+// CJS and ESM, an app's own NodeSDK, streaming, an Agents SDK app) against the package's emulator, exporting over real
 // OTLP/HTTP to a local receiver; and `npm run demo`'s script printing the thread's tree.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -18,6 +18,8 @@ interface OtlpSpan {
   spanId: string;
   parentSpanId?: string;
   name: string;
+  startTimeUnixNano: string;
+  endTimeUnixNano: string;
   attributes: Array<{ key: string; value: Record<string, unknown> }>;
 }
 const received: OtlpSpan[] = [];
@@ -132,6 +134,43 @@ it('responses example through --import register: the conversation is one trace, 
   assert.equal(attr(work, 'gen_ai.tool.call.result')?.stringValue, '{"celsius":19}');
 });
 
+it('agents example (its own NodeSDK): one run() is one exported tree, triage → handoff → weather agent with its timed tool', async () => {
+  const { stdout } = await run(process.execPath, ['examples/agents.mjs'], {
+    cwd: ROOT,
+    env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OPENAI_BASE_URL: '', OPENAI_API_KEY: '' },
+    timeout: 60_000,
+  });
+  const out = JSON.parse(stdout.trim().split('\n').at(-1)!) as { traceId: string; lastAgent: string; output: string };
+  assert.equal(out.lastAgent, 'Weather agent');
+  assert.match(out.output, /"city":"Berlin"/, 'the answer quotes the tool result');
+  const trace = received.filter((s) => s.traceId === out.traceId);
+  const attr = (s: OtlpSpan, k: string) => s.attributes.find((a) => a.key === k)?.value;
+  const ms = (s: OtlpSpan) => (Number(s.endTimeUnixNano) - Number(s.startTimeUnixNano)) / 1e6;
+  const kids = (p: OtlpSpan) => trace.filter((s) => s.parentSpanId === p.spanId).sort((a, b) => Number(a.startTimeUnixNano) - Number(b.startTimeUnixNano));
+  const root = trace.find((s) => s.name === 'invoke_agent Triage agent');
+  assert.ok(root && !root.parentSpanId, `the run is the root of its own trace (got ${trace.map((s) => s.name).join(', ')})`);
+  assert.equal(attr(root, 'gen_ai.agent.name')?.stringValue, 'Triage agent');
+  assert.deepEqual(
+    kids(root).map((s) => s.name),
+    ['guardrail no_secrets', 'chat gpt-4.1-mini', 'handoff Triage agent → Weather agent', 'invoke_agent Weather agent'],
+  );
+  const weather = kids(root).at(-1)!;
+  assert.deepEqual(
+    kids(weather).map((s) => s.name),
+    ['chat gpt-4.1-mini', 'execute_tool get_weather', 'chat gpt-4.1-mini'],
+  );
+  // One chat span per model call: three calls (triage, the weather agent's tool call, its answer).
+  assert.equal(trace.filter((s) => s.name.startsWith('chat ')).length, 3);
+  const tool = kids(weather)[1]!;
+  assert.ok(ms(tool) >= 59, `execute_tool is timed by the tool's own 60 ms (${ms(tool)} ms)`);
+  assert.equal(attr(tool, 'gen_ai.tool.call.arguments')?.stringValue, '{"city":"Berlin"}');
+  // The printed tree is the exported one.
+  assert.ok(stdout.includes(`trace ${out.traceId}`), stdout);
+  assert.match(stdout, /└─ invoke_agent Weather agent/);
+  assert.match(stdout, /├─ execute_tool get_weather +\d/);
+  assert.ok(!JSON.stringify(trace).includes('sk-example'), 'no key in exported spans');
+});
+
 it("the demo prints the thread's trace as a tree with its runs, steps and tokens", async () => {
   const { stdout } = await run(process.execPath, ['examples/demo.cjs'], { cwd: ROOT, env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: '' }, timeout: 60_000 });
   const threadId = /Thread (thread_\w+)/.exec(stdout)?.[1];
@@ -149,4 +188,11 @@ it("the demo prints the thread's trace as a tree with its runs, steps and tokens
   assert.match(stdout, /chat gpt-4o-mini .*resp_\w+ +completed/);
   assert.match(stdout, /execute_tool convert_currency .*fc_/);
   assert.match(stdout, /└─ message .*msg_/);
+  // The Agents SDK run: its own tree, the handoff target's tool under it.
+  const agentsPart = stdout.split(/^Agents SDK run: /m)[1];
+  assert.ok(agentsPart, stdout);
+  assert.match(
+    agentsPart,
+    /^ {2}invoke_agent Triage agent .*\n {2}├─ guardrail no_secrets .*\n {2}├─ chat gpt-4\.1-mini .*\n {2}├─ handoff Triage agent → Weather agent .*\n {2}└─ invoke_agent Weather agent .*\n {5}├─ chat gpt-4\.1-mini .*\n {5}├─ execute_tool get_weather .*\n {5}└─ chat gpt-4\.1-mini /m,
+  );
 });

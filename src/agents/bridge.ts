@@ -1,4 +1,4 @@
-import { ROOT_CONTEXT, context, trace, type Context, type Span } from '@opentelemetry/api';
+import { ROOT_CONTEXT, context, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
 import { A } from '../trace/attributes';
 import { INTERNAL } from '../trace/call-attributes';
 import type { ObservedCall } from '../calls/observed-call';
@@ -7,7 +7,8 @@ import { BoundedMap } from '../util/bounded-map';
 import { now } from '../util/clock';
 import { arr, obj, str } from '../util/json';
 import { ProcessorGate, watchProviderCreation } from './gate';
-import { placeRun, startAt, type Where } from './placement';
+import { placeRun, startAt, type ChainLookup, type Where } from './placement';
+import { RunTotals } from './run-totals';
 import { currentSdkSpan, globalProvider, type SdkSpan, type SdkTrace, type TraceProviderLike, type TracingProcessor } from './sdk';
 import { claimRun, type RunHandle, type RunHost } from './runner';
 import { agentShape, applyEnd, shapeOf, type Shape } from './span-shapes';
@@ -22,6 +23,12 @@ interface Out {
 interface Run {
   startTime: number;
   where: Where;
+  /** What the root says about the run's conversation (top-level runs only). */
+  attributes?: Attributes;
+  /** Its model calls' usage and cost, put on the root at its end. */
+  totals: RunTotals;
+  /** The run it is nested in (an agent used as a tool): its totals count there too. */
+  outer?: Run;
   root?: Out;
   /** The Runner.run call that opened it: it ends the root once the app has its outcome. */
   handle?: RunHandle;
@@ -50,6 +57,7 @@ interface FunctionCall {
 interface TraceEntry {
   startTime: number;
   where: Where;
+  attributes: Attributes;
   /** The run of an SDK without task spans (before 0.14): the trace is the run. */
   run?: Run;
   calls: FunctionCall[];
@@ -74,11 +82,13 @@ export class AgentsBridge implements TracingProcessor, RunHost {
   private gate?: ProcessorGate;
   private traces!: BoundedMap<string, TraceEntry>;
   private nodes!: BoundedMap<string, Node>;
+  private chains?: ChainLookup;
 
-  /** New options: what is open ends, marked. */
-  configure(env: Services): void {
+  /** New options (`chains`: the Responses tracker's response chains): what is open ends, marked. */
+  configure(env: Services, chains?: ChainLookup): void {
     if (this.nodes) this.endAll('reconfigured');
     this.env = env;
+    this.chains = chains;
     this.traces = new BoundedMap(env.maxEntities, (_id, entry) => this.endRun(entry.run, 'evicted'));
     this.nodes = new BoundedMap(env.maxEntities, (_id, node) => this.endNode(node, 'evicted'));
   }
@@ -128,14 +138,17 @@ export class AgentsBridge implements TracingProcessor, RunHost {
     if (!where || !('ctx' in where)) return;
     call.ambient = where.ctx;
     const type = span.spanData?.type;
-    if (type === 'response' || type === 'generation') call.agentManaged = true;
+    if (type !== 'response' && type !== 'generation') return;
+    call.agentManaged = true;
+    call.runTotals = this.runAbove(span.parentId ?? span.traceId)?.totals;
   }
 
   async onTraceStart(t: SdkTrace): Promise<void> {
     if (!this.isActive) return;
     this.safely(() => {
       const ctx = context.active();
-      this.traces.set(t.traceId, { startTime: now(), where: placeRun(t, ctx), calls: [], handle: claimRun(ctx) });
+      const { where, attributes } = placeRun(this.env, t, ctx, this.chains);
+      this.traces.set(t.traceId, { startTime: now(), where, attributes, calls: [], handle: claimRun(ctx) });
     });
   }
 
@@ -177,8 +190,10 @@ export class AgentsBridge implements TracingProcessor, RunHost {
     const type = s.spanData?.type;
     const at = now();
     const node: Node = { parent, traceId: s.traceId };
-    if (type === 'task') node.run = { startTime: at, where: this.whereFor(parent) ?? entry.where, handle: takeHandle(entry) };
-    else if (type === 'agent') this.startAgent(node, s, entry, at);
+    if (type === 'task') {
+      const outer = this.runAbove(parent);
+      node.run = { startTime: at, where: this.whereFor(parent) ?? entry.where, totals: new RunTotals(), outer, attributes: outer ? undefined : entry.attributes, handle: takeHandle(entry) };
+    } else if (type === 'agent') this.startAgent(node, s, entry, at);
     else {
       const shape = shapeOf(s.spanData);
       const where = shape && this.whereFor(parent);
@@ -194,6 +209,7 @@ export class AgentsBridge implements TracingProcessor, RunHost {
     if (!host) return;
     if ('run' in host && !host.run.root) {
       shape.attributes[A.agentsTraceId] = s.traceId;
+      if (host.run.attributes) Object.assign(shape.attributes, host.run.attributes);
       host.run.root = this.open(host.run.where, shape, host.run.startTime);
       node.out = host.run.root;
       if (host.run.handle) {
@@ -234,8 +250,21 @@ export class AgentsBridge implements TracingProcessor, RunHost {
       cur = n.parent;
     }
     // Reached the trace itself: an SDK without task spans, whose trace is the run.
-    if (this.traces.peek(cur) === entry) return { run: (entry.run ??= { startTime: entry.startTime, where: entry.where, handle: takeHandle(entry) }) };
+    if (this.traces.peek(cur) === entry)
+      return { run: (entry.run ??= { startTime: entry.startTime, where: entry.where, attributes: entry.attributes, totals: new RunTotals(), handle: takeHandle(entry) }) };
     return undefined;
+  }
+
+  /** The innermost run above `id` (a task; on SDKs without task spans, the trace's run). */
+  private runAbove(id: string): Run | undefined {
+    let cur = id;
+    for (let depth = 0; depth < MAX_DEPTH; depth++) {
+      const n = this.nodes.peek(cur);
+      if (!n) break;
+      if (n.run) return n.run;
+      cur = n.parent;
+    }
+    return this.traces.peek(cur)?.run;
   }
 
   /** Where a child of `id` starts: the nearest exported span above it, else its run's place. */
@@ -262,6 +291,8 @@ export class AgentsBridge implements TracingProcessor, RunHost {
     const root = run?.root;
     if (!root) return;
     run.root = undefined;
+    run.outer?.totals.addRun(run.totals);
+    run.totals.apply(root.span);
     const handle = run.handle;
     // Ended by the SDK before the app has its outcome: the wrapper ends it (at this time) when it has.
     if (handle && !handle.settled && !reason) {

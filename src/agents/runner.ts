@@ -5,6 +5,7 @@ import { INTERNAL } from '../trace/call-attributes';
 import { markError, thrownErrorType } from '../trace/errors';
 import { now } from '../util/clock';
 import { str } from '../util/json';
+import { runOptionsContext } from './run-options';
 import { agentShape } from './span-shapes';
 
 // The wrapper around `Runner.prototype.run` (the `run()` helper goes through it). It changes nothing the app
@@ -111,7 +112,8 @@ export function wrapRun(original: RunFn, host: RunHost): RunFn {
     let ctx: Context;
     try {
       handle = new RunHandle(host);
-      ctx = runContext(context.active().setValue(HANDLE, handle), rest[0]);
+      // The run's options (conversationId, previousResponseId, session) for placement, read at its trace start.
+      ctx = runOptionsContext(context.active().setValue(HANDLE, handle), rest[0]);
       if (this?.config?.tracingDisabled === true) ownRoot(handle, host.services(), agent, ctx);
       if (handle.root) ctx = trace.setSpan(ctx, handle.root);
     } catch (err) {
@@ -131,14 +133,6 @@ export function wrapRun(original: RunFn, host: RunHost): RunFn {
       },
     );
   };
-}
-
-/**
- * The hook point for the run's options (conversationId, previousResponseId, session): placement reads
- * them from the context the run starts in. Nothing is added yet: the run is placed by its SDK trace.
- */
-function runContext(ctx: Context, _options: unknown): Context {
-  return ctx;
 }
 
 /** A streamed run's root ends when its `completed` settles: 'aborted' when the app cancelled or broke out. */

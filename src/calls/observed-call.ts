@@ -20,6 +20,13 @@ export interface ObservedCall {
    * function calls or from their outputs in a later request.
    */
   agentManaged?: boolean;
+  /** The agent run this model call belongs to: its usage and cost are added to the run's totals. */
+  runTotals?: CallTotalsSink;
+}
+
+/** Receives a model call's usage (an API usage object) and cost once the call is accounted. */
+export interface CallTotalsSink {
+  add(usage: unknown, cost: { input: number; output: number; tools: number; total: number } | undefined): void;
 }
 
 export interface RequestOptionsLike {

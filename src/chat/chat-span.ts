@@ -73,5 +73,6 @@ export function finishChat(env: Services, span: Span, call: ObservedCall, reques
   if (output !== undefined) span.setAttribute(A.outputMessages, output);
   const cost = env.cost.of(model, body.usage);
   if (cost) span.setAttributes(costAttributes(cost));
+  call.runTotals?.add(body.usage, cost);
   measureCall(env, callKey('chat', call, model, errorType), { ...call, endTime: end }, readUsage(body.usage), cost?.total);
 }

@@ -148,12 +148,14 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
     };
     this.dispatcher?.endAll('reconfigured');
     this.dispatcher = new CallDispatcher(env);
+    // An agent run continuing a response chain (previousResponseId) joins the chain's trace.
+    const chains = (id: string) => this.dispatcher?.responses.placementOf(id);
     if (!this.agents) {
       this.agents = new AgentsBridge();
-      this.agents.configure(env);
+      this.agents.configure(env, chains);
       this.agents.setActive(this.isEnabled());
       if (this.isEnabled()) this.agents.hookProvider(false);
-    } else this.agents.configure(env);
+    } else this.agents.configure(env, chains);
   }
 
   private patch<T>(moduleExports: T, moduleVersion?: string): T {

@@ -1,6 +1,6 @@
 import { ROOT_CONTEXT, trace, type Attributes, type Span, type SpanContext } from '@opentelemetry/api';
 import { A } from '../trace/attributes';
-import type { GenAIMessage, Part } from '../trace/genai-messages';
+import { serverToolCallPart, toolCallPart, type GenAIMessage, type Part } from '../trace/genai-messages';
 import { arr, obj, str, type Obj } from '../util/json';
 import { INTERNAL } from '../trace/call-attributes';
 import type { Services } from '../services';
@@ -227,9 +227,19 @@ export function outputMessage(item: Obj): GenAIMessage {
   return { role: str(item.role) ?? 'assistant', parts, finish_reason: item.status === 'incomplete' ? 'length' : 'stop' };
 }
 
-/** A function / tool call output item as a GenAI tool_call part (for the response's output messages). */
-export function toolCallPart(item: Obj): Part {
-  return { type: 'tool_call', id: str(item.call_id) ?? str(item.id) ?? '', name: str(item.name) ?? str(item.type) ?? 'tool', arguments: str(item.arguments) ?? str(item.input) };
+/**
+ * An output item as a GenAI message part (the response's output messages): a function the app runs is a
+ * `tool_call` (arguments as an object when they parse), a tool the provider ran (code interpreter, file
+ * search, web search, MCP, …) a `server_tool_call` naming the tool; messages and reasoning have no part here.
+ */
+export function itemPart(item: Obj): Part | undefined {
+  const type = str(item.type);
+  if (type === 'function_call' || type === 'custom_tool_call') return toolCallPart(str(item.call_id) ?? str(item.id) ?? '', str(item.name) ?? 'tool', str(item.arguments) ?? str(item.input));
+  const shape = shapeOf(item);
+  if (shape.kind !== 'tool') return undefined;
+  const details: Record<string, unknown> = {};
+  if (type === 'mcp_call') details.server_label = str(item.server_label);
+  return serverToolCallPart(str(item.id) ?? '', shape.tool ?? type ?? 'tool', details);
 }
 
 function markItemError(span: Span, item: Obj): void {

@@ -1,9 +1,9 @@
 import type { Span } from '@opentelemetry/api';
 import { A } from '../trace/attributes';
 import type { ContentPolicy } from '../trace/content';
-import { textMessage, type GenAIMessage, type Part } from '../trace/genai-messages';
+import { finishReason, textMessage, toolResponsePart, type GenAIMessage, type Part } from '../trace/genai-messages';
 import { arr, messageText, obj, str, type Obj } from '../util/json';
-import { outputMessage, toolCallPart } from './output-item-spans';
+import { itemPart, outputMessage } from './output-item-spans';
 import { responseFinishReason } from './response-statuses';
 
 /** With content capture: a finished response's instructions, input and output messages on its span. */
@@ -19,10 +19,13 @@ export function setResponseContent(content: ContentPolicy, span: Span, request: 
   const parts: Part[] = [];
   for (const item of items) {
     if (item.type === 'message') parts.push(...outputMessage(item).parts);
-    else if (item.type === 'function_call' || item.type === 'custom_tool_call') parts.push(toolCallPart(item));
+    else {
+      const part = itemPart(item);
+      if (part) parts.push(part);
+    }
   }
   const toolCalls = parts.some((p) => p.type === 'tool_call');
-  const output: GenAIMessage = { role: 'assistant', parts, finish_reason: status === 'completed' && toolCalls ? 'tool_calls' : responseFinishReason(status, undefined) };
+  const output: GenAIMessage = { role: 'assistant', parts, finish_reason: finishReason(status === 'completed' && toolCalls ? 'tool_calls' : responseFinishReason(status, undefined)) };
   put(A.outputMessages, [output]);
 }
 
@@ -63,9 +66,9 @@ function inputMessages(input: unknown): GenAIMessage[] {
     const item = obj(raw);
     if (!item) continue;
     if (item.type === 'function_call_output' || item.type === 'custom_tool_call_output') {
-      out.push({ role: 'tool', parts: [{ type: 'tool_call_response', id: str(item.call_id) ?? '', response: item.output ?? null }] });
+      out.push({ role: 'tool', parts: [toolResponsePart(str(item.call_id) ?? '', item.output)] });
     } else if (item.type === 'function_call') {
-      out.push({ role: 'assistant', parts: [toolCallPart(item)] });
+      out.push({ role: 'assistant', parts: [itemPart(item)!] });
     } else if (item.role !== undefined) {
       out.push(textMessage(str(item.role) ?? 'user', messageText(item.content) ?? ''));
     }

@@ -308,6 +308,7 @@ export class ResponseTracker {
     }
     const tools = { webSearchCalls: count('web_search_call'), fileSearchCalls: count('file_search_call'), codeSessions };
     const cost = this.env.cost.of(st.model, response.usage, tools);
+    st.call.runTotals?.add(response.usage, cost);
     const ledger = this.store.thread(st.placement.ledger);
     accountTurn(this.env, st, {
       turnId: st.id,

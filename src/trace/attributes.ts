@@ -119,6 +119,8 @@ export const A = {
   agentsGroupId: 'spanlens.agents.group_id',
   agentsEndReason: 'spanlens.agents.end_reason',
   agentsTracingDisabled: 'spanlens.agents.tracing_disabled',
+  // The model calls an agent run's usage and cost sum (its own and those of runs nested in it).
+  agentModelCalls: 'spanlens.agent.model_calls',
   handoffFrom: 'spanlens.handoff.from_agent',
   handoffTo: 'spanlens.handoff.to_agent',
   guardrailName: 'spanlens.guardrail.name',

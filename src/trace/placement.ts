@@ -41,7 +41,7 @@ export function placeSpan(env: PlacementEnv, key: TraceKey | undefined, ambient:
 }
 
 /** The link a request-scoped span carries to its thread's / conversation's / chain's trace. */
-function conversationLink(key: TraceKey): Link {
+export function conversationLink(key: TraceKey): Link {
   return {
     context: { traceId: key.traceId, spanId: key.fallbackParentSpanId, traceFlags: TraceFlags.SAMPLED, isRemote: true },
     attributes: { 'spanlens.link': 'conversation' },

@@ -37,9 +37,9 @@ export interface TraceKey {
 // (a native call into OpenSSL) was the largest single cost of a traced non-streaming call. One map per
 // kind, keyed by the id itself; cleared when full (a bound, not an LRU).
 const KEY_CACHE_MAX = 256;
-const keyCaches = { thread: new Map<string, TraceKey>(), conversation: new Map<string, TraceKey>() };
+const keyCaches = { thread: new Map<string, TraceKey>(), conversation: new Map<string, TraceKey>(), group: new Map<string, TraceKey>() };
 
-function traceKey(kind: 'thread' | 'conversation', id: string): TraceKey {
+function traceKey(kind: keyof typeof keyCaches, id: string): TraceKey {
   const cache = keyCaches[kind];
   let key = cache.get(id);
   if (key) return key;
@@ -53,3 +53,6 @@ function traceKey(kind: 'thread' | 'conversation', id: string): TraceKey {
 export const threadKey = (threadId: string): TraceKey => traceKey('thread', threadId);
 
 export const conversationKey = (conversationId: string): TraceKey => traceKey('conversation', conversationId);
+
+/** The trace of an Agents SDK group (RunConfig.groupId: the app's own conversation id), derived like a thread's. */
+export const groupKey = (groupId: string): TraceKey => traceKey('group', groupId);

@@ -112,6 +112,29 @@ describe('e2e: register entry -> Collector -> Jaeger', { skip: SKIP }, () => {
       convParsed.messages.map((m: { text: string; runs: unknown[] }) => [m.text, m.runs.length]),
       [["What was Sunday's revenue in EUR?", 2]],
     );
+
+    // The demo's Agents SDK run: its own trace (the SDK's trace id), every printed span in Jaeger, clean.
+    const agentsPart = stdout.split(/^Agents SDK run: /m)[1]!.split(/^The agent run/m)[0]!;
+    const agentTraceId = /^trace ([0-9a-f]{32})$/m.exec(agentsPart)?.[1];
+    assert.ok(agentTraceId, stdout);
+    const agentPrinted = (agentsPart.match(/ \d+\.\d ms/g) ?? []).length;
+    const agentTrace: JaegerTrace = await stack.fetchTrace(agentTraceId, { minSpans: agentPrinted, timeoutMs: 30_000 });
+    assert.equal(agentTrace.spans.length, agentPrinted);
+    assert.ok(
+      agentTrace.spans.every((s) => s.warnings === null),
+      JSON.stringify(agentTrace.spans.map((s) => s.warnings)),
+    );
+    const agentIds = new Set(agentTrace.spans.map((s) => s.spanID));
+    for (const s of agentTrace.spans) for (const ref of s.references) assert.ok(agentIds.has(ref.spanID), `${s.operationName}: parent missing`);
+    assert.deepEqual(
+      agentTrace.spans.filter((s) => s.references.length === 0).map((s) => s.operationName),
+      ['invoke_agent Triage agent'],
+    );
+    for (const name of ['guardrail no_secrets', 'handoff Triage agent → Weather agent', 'invoke_agent Weather agent', 'execute_tool get_weather'])
+      assert.ok(
+        agentTrace.spans.some((s) => s.operationName === name),
+        name,
+      );
   });
 
   for (const [flag, app, expected] of [

@@ -214,6 +214,33 @@ it('output items: each is a child span in the run-step vocabulary; tool fees are
   assert.ok(Number(responseSpan(spans, made.web_search!.id).attributes['spanlens.cost.tools_usd']) >= 0.01 - 1e-12, 'web search: $10 per 1k calls');
   assert.ok(Number(responseSpan(spans, made.file_search!.id).attributes['spanlens.cost.tools_usd']) >= 0.0025 - 1e-12, 'file search: $2.50 per 1k calls');
   assert.ok(Number(responseSpan(spans, made.reasoning!.id).attributes['gen_ai.usage.reasoning.output_tokens']) > 0);
+  // In the output messages, a tool the provider ran is a server_tool_call part naming the tool.
+  const outputParts = (script: string) =>
+    (JSON.parse(String(responseSpan(spans, made[script]!.id).attributes['gen_ai.output.messages'])) as Array<{ parts: Array<{ type: string; name?: string }> }>)[0]!.parts;
+  for (const [script, tool] of [
+    ['code', 'code_interpreter'],
+    ['file_search', 'file_search'],
+    ['web_search', 'web_search'],
+  ]) {
+    assert.ok(
+      outputParts(script!).some((p) => p.type === 'server_tool_call' && p.name === tool),
+      `${script}: ${JSON.stringify(outputParts(script!))}`,
+    );
+  }
+});
+
+it('function calls in the output messages: tool_call parts with their arguments as objects, finish_reason tool_call', async () => {
+  const res = await t.client.responses.create({ model: MODEL, input: 'Weather in Paris?', tools: [weather], metadata: { script: 'function' } });
+  const call = res.output.find((o) => o.type === 'function_call');
+  assert.ok(call?.type === 'function_call');
+  const [message] = JSON.parse(String(responseSpan(await t.spans(), res.id).attributes['gen_ai.output.messages'])) as Array<{
+    finish_reason: string;
+    parts: Array<{ type: string; id: string; arguments: unknown }>;
+  }>;
+  assert.equal(message!.finish_reason, 'tool_call');
+  const part = message!.parts.find((p) => p.type === 'tool_call');
+  assert.equal(part?.id, call.call_id);
+  assert.deepEqual(part?.arguments, JSON.parse(call.arguments));
 });
 
 it('streamed: the items timed by the client clock, deltas counted, time to first chunk; the helper’s final response is the span’s', async () => {
