@@ -43,6 +43,12 @@ export interface OpenAIInstrumentationConfig extends InstrumentationConfig {
    * attributes and as a link: request traces hold their LLM work, and stay short for tail samplers.
    */
   traceScope?: 'conversation' | 'request';
+  /**
+   * The OpenAI Agents SDK's own trace processors (its export to OpenAI's traces dashboard, and any the app
+   * added). Default true: they get what the app set up, as without this package. false: they get nothing
+   * (the OTel tree is the same either way), without touching the app's code.
+   */
+  agentsSdkExport?: boolean;
   /** Most runs, threads and assistants kept in memory at once (oldest evicted). Default 10000. */
   maxTrackedEntities?: number;
 }

@@ -17,6 +17,8 @@ export interface Services {
   threadCost: 'process' | 'api';
   /** Where thread / conversation / chain operations go: see trace/placement.ts. */
   traceScope: 'conversation' | 'request';
+  /** false: the Agents SDK's own processors (its export to OpenAI) get nothing (config.agentsSdkExport). */
+  agentsSdkExport: boolean;
   maxEntities: number;
   runTtlMs: number;
 }

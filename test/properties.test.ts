@@ -147,6 +147,7 @@ function harness(): Harness {
     messageDeltaSpans: false,
     threadCost: 'process',
     traceScope: 'conversation',
+    agentsSdkExport: true,
     maxEntities: 16,
     runTtlMs: 3_600_000,
   };

@@ -91,6 +91,7 @@ export class AgentsBridge implements TracingProcessor, RunHost {
     this.chains = chains;
     this.traces = new BoundedMap(env.maxEntities, (_id, entry) => this.endRun(entry.run, 'evicted'));
     this.nodes = new BoundedMap(env.maxEntities, (_id, node) => this.endNode(node, 'evicted'));
+    this.gate?.setMuted(!env.agentsSdkExport);
   }
 
   /**
@@ -108,6 +109,7 @@ export class AgentsBridge implements TracingProcessor, RunHost {
     if (this.gate) return;
     this.gate = new ProcessorGate(provider, this, fresh);
     this.gate.setBridgeActive(this.isActive);
+    if (this.env) this.gate.setMuted(!this.env.agentsSdkExport);
   }
 
   active(): boolean {

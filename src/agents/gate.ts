@@ -18,6 +18,8 @@ export class ProcessorGate implements TracingProcessor {
    */
   private inherited = false;
   private bridgeActive = true;
+  /** config.agentsSdkExport false: the app's processors (the export to OpenAI) get nothing. */
+  private muted = false;
   private readonly original: Pick<TraceProviderLike, 'setProcessors' | 'registerProcessor' | 'setDisabled'>;
 
   constructor(
@@ -48,6 +50,20 @@ export class ProcessorGate implements TracingProcessor {
   setBridgeActive(active: boolean): void {
     this.bridgeActive = active;
     this.syncDisabled();
+  }
+
+  /**
+   * Holds the app's processors back (or lets them through again). Inherited ones run in front of the
+   * bridge and cannot be held back: muting replaces them (the SDK shuts them down).
+   */
+  setMuted(muted: boolean): void {
+    this.muted = muted;
+    if (muted && this.inherited) this.takeOver([]);
+  }
+
+  /** What the app's processors are given: nothing while the app has tracing off or the config mutes them. */
+  private get forwarding(): boolean {
+    return !this.appDisabled && !this.muted;
   }
 
   private syncDisabled(): void {
@@ -88,19 +104,19 @@ export class ProcessorGate implements TracingProcessor {
   }
 
   async onTraceStart(trace: SdkTrace): Promise<void> {
-    if (!this.appDisabled) for (const p of this.app) await p.onTraceStart(trace);
+    if (this.forwarding) for (const p of this.app) await p.onTraceStart(trace);
   }
 
   async onTraceEnd(trace: SdkTrace): Promise<void> {
-    if (!this.appDisabled) for (const p of this.app) await p.onTraceEnd(trace);
+    if (this.forwarding) for (const p of this.app) await p.onTraceEnd(trace);
   }
 
   async onSpanStart(span: SdkSpan): Promise<void> {
-    if (!this.appDisabled) for (const p of this.app) await p.onSpanStart(span);
+    if (this.forwarding) for (const p of this.app) await p.onSpanStart(span);
   }
 
   async onSpanEnd(span: SdkSpan): Promise<void> {
-    if (!this.appDisabled) for (const p of this.app) await p.onSpanEnd(span);
+    if (this.forwarding) for (const p of this.app) await p.onSpanEnd(span);
   }
 
   async shutdown(timeout?: number): Promise<void> {

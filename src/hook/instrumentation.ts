@@ -143,6 +143,7 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
       messageDeltaSpans: config.messageDeltaSpans === true,
       threadCost: config.threadCost === 'api' ? 'api' : 'process',
       traceScope: config.traceScope === 'request' ? 'request' : 'conversation',
+      agentsSdkExport: config.agentsSdkExport !== false,
       maxEntities: Math.max(16, config.maxTrackedEntities ?? 10_000),
       runTtlMs: Math.max(1000, config.runTtlMs ?? 3_600_000),
     };

@@ -265,6 +265,33 @@ it("the SDK's tracing left off, turned on with the app's processor, processors r
   assert.equal(outlines.length, 4);
 });
 
+it('agentsSdkExport: false holds the SDK’s own processors back (the export to OpenAI) without touching the app; the OTel tree stays', async () => {
+  const app = recorder();
+  sdk.setTracingDisabled(false);
+  sdk.setTraceProcessors([app.p]);
+  try {
+    t.configure({ agentsSdkExport: false });
+    t.reset();
+    await sdk.run(handoffApp(), 'What is the weather in Berlin?');
+    await sleep(10);
+    assert.equal(app.seen.length, 0, 'the app’s processor hears nothing while the config mutes it');
+    const { spans, root } = await runSpans('invoke_agent Triage agent');
+    assert.ok(
+      outline(spans, root).some((line) => line.includes('execute_tool get_weather')),
+      'the OTel tree is whole',
+    );
+
+    t.configure({});
+    await sdk.run(handoffApp(), 'What is the weather in Berlin?');
+    await sleep(10);
+    assert.ok(app.seen.includes('agent') && app.seen.includes('function'), `by default it gets the run again: ${app.seen.join(',')}`);
+  } finally {
+    t.configure({});
+    sdk.setTraceProcessors([]);
+    sdk.setTracingDisabled(true);
+  }
+});
+
 it('differential: the same output and the same errors with the instrumentation disabled', async () => {
   const question = 'What is the weather in Paris?';
   const agent = () => new sdk.Agent({ name: 'Weather agent', model: 'gpt-4.1-mini', instructions: 'Use the tool.', tools: [weatherTool()] });

@@ -30,6 +30,7 @@ it('a first stream ending after the submit stream took over does not end the run
     messageDeltaSpans: false,
     threadCost: 'process',
     traceScope: 'conversation',
+    agentsSdkExport: true,
     maxEntities: 100,
     runTtlMs: 60_000,
   };
