@@ -6,33 +6,24 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRequire } from 'node:module';
 import { setFlagsFromString } from 'node:v8';
+import { createRequire } from 'node:module';
 import { runInNewContext } from 'node:vm';
 import { after, before, it } from 'node:test';
 import { diag, trace } from '@opentelemetry/api';
 import { wrapRun } from '../../src/agents/runner';
 import type { Services } from '../../src/services';
-import { assertWellFormed, childrenOf, one } from '../support/spans';
-import { API_KEY, startTracing, type SpanJSON, type Tracing } from './support/tracing';
-
-type AgentsSDK = typeof import('@openai/agents');
-type Zod = typeof import('zod').z;
+import { assertWellFormed, one } from '../support/spans';
+import { cityTool as cityToolOf, outline, runSpans as runSpansOf, sleep, startAgents, type AgentsSDK, type OpenAIClass, type Zod } from './support/agents';
+import { API_KEY, type SpanJSON, type Tracing } from './support/tracing';
 
 let t: Tracing;
 let sdk: AgentsSDK;
 let z: Zod;
-let OpenAI: new (o: object) => object;
+let OpenAI: OpenAIClass;
 
 before(async () => {
-  process.env.NODE_ENV = 'test'; // the SDK's own tracing off, as under a test runner: nothing goes to OpenAI
-  t = await startTracing();
-  const load = createRequire(__filename);
-  sdk = load('@openai/agents') as AgentsSDK;
-  z = (load('zod') as { z: Zod }).z;
-  ({ OpenAI } = createRequire(load.resolve('@openai/agents-openai'))('openai') as { OpenAI: new (o: object) => object });
-  sdk.setDefaultOpenAIClient(new OpenAI({ apiKey: API_KEY, baseURL: t.emulator.baseURL, maxRetries: 0 }) as never);
-  sdk.setOpenAIAPI('responses');
+  ({ t, sdk, z, OpenAI } = await startAgents());
 });
 
 after(async () => {
@@ -41,41 +32,9 @@ after(async () => {
 
 const TOOL_MS = 40;
 const MODEL = 'gpt-4.1-mini';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function cityTool(name: string, answer: (city: string) => string, ms = TOOL_MS) {
-  return sdk.tool({
-    name,
-    description: `${name} of a city.`,
-    parameters: z.object({ city: z.string() }),
-    execute: async ({ city }) => {
-      await sleep(ms);
-      return answer(city);
-    },
-  });
-}
+const cityTool = (name: string, answer: (city: string) => string, ms = TOOL_MS) => cityToolOf({ sdk, z }, name, answer, ms);
 const weatherTool = () => cityTool('get_weather', (c) => `Sunny in ${c}`);
-
-/** The run's trace from its root `invoke_agent` (one not under another agent). */
-async function runSpans(rootName: string): Promise<{ spans: SpanJSON[]; root: SpanJSON }> {
-  const all = await t.spans();
-  const root = all.find((s) => s.name === rootName && !all.some((p) => p.spanId === s.parentSpanId && p.name.startsWith('invoke_agent')));
-  assert.ok(root, `a root ${rootName} among ${all.map((s) => s.name).join(', ')}`);
-  return { spans: all.filter((s) => s.traceId === root.traceId), root };
-}
-
-/** Indented names, children in start order (names only below, so parallel siblings sort stably). */
-function outline(spans: SpanJSON[], root: SpanJSON): string[] {
-  const lines: string[] = [];
-  const walk = (s: SpanJSON, depth: number): void => {
-    lines.push(`${'  '.repeat(depth)}${s.name}`);
-    childrenOf(spans, s)
-      .sort((a, b) => a.startMs - b.startMs || a.name.localeCompare(b.name))
-      .forEach((c) => walk(c, depth + 1));
-  };
-  walk(root, 0);
-  return lines;
-}
+const runSpans = (rootName: string) => runSpansOf(t, rootName);
 
 const agentOnly = (lines: string[]) => lines.filter((l) => !/^\s+(message|function_call)\b/.test(l));
 

@@ -7,16 +7,14 @@
 //
 // The run's options reach the bridge through Runner.run's wrapper (runner.ts), as in an app.
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { after, before, it } from 'node:test';
 import { trace } from '@opentelemetry/api';
 import { conversationKey, groupKey } from '../../src/trace/trace-ids';
 import { checkSpans, summarize } from '../support/conformance';
 import { assertWellFormed, childrenOf } from '../support/spans';
-import { API_KEY, startTracing, type SpanJSON, type Tracing } from './support/tracing';
+import { cityTool, startAgents, type AgentsSDK, type Zod } from './support/agents';
+import type { SpanJSON, Tracing } from './support/tracing';
 
-type AgentsSDK = typeof import('@openai/agents');
-type Zod = typeof import('zod').z;
 type RunOptions = { conversationId?: string; previousResponseId?: string; session?: InstanceType<AgentsSDK['OpenAIConversationsSession']> };
 
 let t: Tracing;
@@ -24,14 +22,7 @@ let sdk: AgentsSDK;
 let z: Zod;
 
 before(async () => {
-  process.env.NODE_ENV = 'test';
-  t = await startTracing();
-  const load = createRequire(__filename);
-  sdk = load('@openai/agents') as AgentsSDK;
-  z = (load('zod') as { z: Zod }).z;
-  const { OpenAI } = createRequire(load.resolve('@openai/agents-openai'))('openai') as { OpenAI: new (o: object) => object };
-  sdk.setDefaultOpenAIClient(new OpenAI({ apiKey: API_KEY, baseURL: t.emulator.baseURL, maxRetries: 0 }) as never);
-  sdk.setOpenAIAPI('responses');
+  ({ t, sdk, z } = await startAgents());
 });
 
 after(async () => {
@@ -39,12 +30,7 @@ after(async () => {
 });
 
 function agent() {
-  const getWeather = sdk.tool({
-    name: 'get_weather',
-    description: 'The weather in a city.',
-    parameters: z.object({ city: z.string() }),
-    execute: async ({ city }) => `Sunny in ${city}`,
-  });
+  const getWeather = cityTool({ sdk, z }, 'get_weather', (city) => `Sunny in ${city}`);
   return new sdk.Agent({ name: 'Weather agent', model: 'gpt-4.1-mini', instructions: 'Use the tool.', tools: [getWeather] });
 }
 

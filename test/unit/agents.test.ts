@@ -4,16 +4,14 @@
 // handoff, tools timed by their own execution, handoffs and guardrails as spans, each model call once (our
 // Responses `chat` span under its agent), whatever the app did with the SDK's own tracing.
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { after, before, it } from 'node:test';
 import { trace } from '@opentelemetry/api';
 import { formatTraceTree, type SpanLike } from '../../src/testing/index';
 import { checkSpans, summarize } from '../support/conformance';
-import { assertWellFormed, childrenOf, one } from '../support/spans';
-import { API_KEY, startTracing, type SpanJSON, type Tracing } from './support/tracing';
+import { assertWellFormed, one } from '../support/spans';
+import { cityTool, outline, runSpans as runSpansOf, sleep, startAgents, type AgentsSDK, type Zod } from './support/agents';
+import type { SpanJSON, Tracing } from './support/tracing';
 
-type AgentsSDK = typeof import('@openai/agents');
-type Zod = typeof import('zod').z;
 type Processor = Parameters<AgentsSDK['addTraceProcessor']>[0];
 
 let t: Tracing;
@@ -21,18 +19,7 @@ let sdk: AgentsSDK;
 let z: Zod;
 
 before(async () => {
-  // What a test runner's environment does: the SDK's own tracing is off by default (and nothing is exported
-  // to OpenAI's platform from this test).
-  process.env.NODE_ENV = 'test';
-  t = await startTracing();
-  // Loaded only now, after enable(), so the module hook sees it, as in an app.
-  const load = createRequire(__filename);
-  sdk = load('@openai/agents') as AgentsSDK;
-  z = (load('zod') as { z: Zod }).z;
-  // The SDK's own openai (7), pointed at the emulator.
-  const { OpenAI } = createRequire(load.resolve('@openai/agents-openai'))('openai') as { OpenAI: new (o: object) => object };
-  sdk.setDefaultOpenAIClient(new OpenAI({ apiKey: API_KEY, baseURL: t.emulator.baseURL, maxRetries: 0 }) as never);
-  sdk.setOpenAIAPI('responses');
+  ({ t, sdk, z } = await startAgents());
 });
 
 after(async () => {
@@ -40,19 +27,7 @@ after(async () => {
 });
 
 const TOOL_MS = 50;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function weatherTool() {
-  return sdk.tool({
-    name: 'get_weather',
-    description: 'The weather in a city.',
-    parameters: z.object({ city: z.string() }),
-    execute: async ({ city }) => {
-      await sleep(TOOL_MS);
-      return `Sunny in ${city}`;
-    },
-  });
-}
+const weatherTool = () => cityTool({ sdk, z }, 'get_weather', (city) => `Sunny in ${city}`, TOOL_MS);
 
 /** Triage (with an input guardrail) hands off to Weather, which calls its tool and stops there. */
 function handoffApp(tripwire = false) {
@@ -75,26 +50,7 @@ function handoffApp(tripwire = false) {
   return triage;
 }
 
-/** The spans of one run's trace (the trace of its root `invoke_agent`). */
-async function runSpans(rootName: string): Promise<{ spans: SpanJSON[]; root: SpanJSON }> {
-  const all = await t.spans();
-  const root = all.find((s) => s.name === rootName && !all.some((p) => p.spanId === s.parentSpanId && p.name.startsWith('invoke_agent')));
-  assert.ok(root, `a root ${rootName} among ${all.map((s) => s.name).join(', ')}`);
-  return { spans: all.filter((s) => s.traceId === root.traceId), root };
-}
-
-/** The tree as indented names in start order: what must not change between the SDK's tracing states. */
-function outline(spans: SpanJSON[], root: SpanJSON): string[] {
-  const lines: string[] = [];
-  const walk = (s: SpanJSON, depth: number): void => {
-    lines.push(`${'  '.repeat(depth)}${s.name}`);
-    childrenOf(spans, s)
-      .sort((a, b) => a.startMs - b.startMs)
-      .forEach((c) => walk(c, depth + 1));
-  };
-  walk(root, 0);
-  return lines;
-}
+const runSpans = (rootName: string) => runSpansOf(t, rootName);
 
 export function printable(spans: SpanJSON[]): SpanLike[] {
   const hr = (ms: number): [number, number] => [Math.floor(ms / 1e3), Math.round((ms % 1e3) * 1e6)];
