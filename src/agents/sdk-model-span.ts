@@ -63,7 +63,9 @@ function fromResponse(d: Obj): ModelCall {
 
 /**
  * A generation span: the model the adapter names (the AI SDK adapter's `{provider}:{model id}` loses its
- * provider prefix, kept as the provider), usage on the span or on a chat completion it output.
+ * provider prefix, kept as the provider), usage on the span or on a chat completion it output. A chat
+ * completion as output (OpenAIChatCompletionsModel on a client we do not hook) is the OpenAI chat API's
+ * format, named `openai` as our own chat spans are, whatever the base URL.
  */
 function fromGeneration(d: Obj): ModelCall {
   const adapter = str(obj(d.model_config)?.provider);
@@ -72,8 +74,10 @@ function fromGeneration(d: Obj): ModelCall {
   const completion = arr(d.output)
     .map(obj)
     .find((o) => Array.isArray(o?.choices));
+  const chatApi = !adapter && completion?.object === 'chat.completion';
   return {
-    provider: providerName(adapter),
+    provider: chatApi ? PROVIDER : providerName(adapter),
+    apiType: chatApi ? 'chat_completions' : undefined,
     model: model || undefined,
     responseModel: str(completion?.model),
     responseId: str(completion?.id),

@@ -327,6 +327,49 @@ it('OpenAIChatCompletionsModel (through the openai package): our chat spans only
   );
 });
 
+it("OpenAIChatCompletionsModel on a client that is not the openai package: chat spans from its generation spans, in the chat API's terms", async () => {
+  t.configure({});
+  t.reset();
+  const completions: Item[] = [];
+  // An OpenAI-compatible client of the app's own (plain fetch): the SDK's model calls `chat.completions.create`.
+  const client = {
+    baseURL: t.emulator.baseURL,
+    chat: {
+      completions: {
+        create: async (body: Item) => {
+          const res = await fetch(`${t.emulator.baseURL}/chat/completions`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` },
+            body: JSON.stringify(body),
+          });
+          const completion = (await res.json()) as Item;
+          completions.push(completion);
+          return completion;
+        },
+      },
+    },
+  };
+  const model = new sdk.OpenAIChatCompletionsModel(client as never, MODEL);
+  await sdk.run(weatherAgent(model, { instructions: 'Use the tool.' }), 'What is the weather in Madrid?');
+  const { spans, root } = await runSpans(t, 'invoke_agent Weather agent');
+  assertWellFormed(spans);
+  assert.deepEqual(outline(spans, root), ['invoke_agent Weather agent', `  chat ${MODEL}`, '  execute_tool get_weather', `  chat ${MODEL}`]);
+  assert.equal(completions.length, 2);
+  for (const [i, chat] of chats(spans).entries()) {
+    const usage = completions[i]!.usage as { prompt_tokens: number; completion_tokens: number };
+    assert.equal(chat.attributes['spanlens.agents.observed_from'], 'generation_span');
+    assert.equal(chat.attributes['gen_ai.provider.name'], 'openai');
+    assert.equal(chat.attributes['openai.api.type'], 'chat_completions');
+    assert.equal(chat.attributes['gen_ai.response.id'], completions[i]!.id);
+    assert.equal(chat.attributes['gen_ai.usage.input_tokens'], usage.prompt_tokens);
+    assert.equal(chat.attributes['gen_ai.usage.output_tokens'], usage.completion_tokens);
+  }
+  const [first] = chats(spans);
+  assert.equal(json(first!.attributes['gen_ai.input.messages'])[0]!.role, 'system');
+  assert.equal(json(first!.attributes['gen_ai.output.messages'])[0]!.finish_reason, 'tool_call');
+  assert.equal(root.attributes['spanlens.agent.model_calls'], 2);
+});
+
 it("setOpenAIAPI('chat_completions'): the same, with the SDK's default client", async () => {
   t.configure({});
   t.reset();
