@@ -139,7 +139,7 @@ const weatherAgent = (model: unknown, extra: Record<string, unknown> = {}) =>
   });
 
 const chats = (spans: SpanJSON[]) => all(spans, /^chat\b/).sort((a, b) => a.startMs - b.startMs);
-const json = (v: unknown) => JSON.parse(String(v)) as Array<{ role: string; parts: Array<Record<string, unknown>> }>;
+const json = (v: unknown) => JSON.parse(String(v)) as Array<{ role: string; parts: Array<Record<string, unknown>>; finish_reason?: string }>;
 
 it("a custom Model with the SDK's generation span (a tool call turn): one chat span per call from the span's data, counted once in the run", async () => {
   t.configure({});
