@@ -52,7 +52,10 @@ interface Node {
 
 interface ModelCallNode {
   startTime: number;
-  /** An openai call we observe was made inside it: that call's span is the model call's. */
+  /**
+   * An openai call we observe was made inside it: that call's span is the model call's. Any call counts (its
+   * endpoint is not known yet when it is placed), as placeCall already treats it as the model call.
+   */
   observed: boolean;
 }
 
@@ -147,9 +150,9 @@ export class AgentsBridge implements TracingProcessor, RunHost {
     if (!this.isActive || this.nodes.size === 0) return;
     const span = currentSdkSpan();
     if (!span) return;
-    const model = this.nodes.peek(span.spanId)?.model;
-    if (model) model.observed = true;
-    const where = this.nodes.peek(span.spanId) ? this.whereFor(span.spanId) : this.whereFor(span.parentId ?? span.traceId);
+    const node = this.nodes.peek(span.spanId);
+    if (node?.model) node.model.observed = true;
+    const where = node ? this.whereFor(span.spanId) : this.whereFor(span.parentId ?? span.traceId);
     if (!where || !('ctx' in where)) return;
     call.ambient = where.ctx;
     const type = span.spanData?.type;
