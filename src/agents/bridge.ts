@@ -11,6 +11,7 @@ import { placeRun, startAt, type ChainLookup, type Where } from './placement';
 import { RunTotals } from './run-totals';
 import { currentSdkSpan, globalProvider, type SdkSpan, type SdkTrace, type TraceProviderLike, type TracingProcessor } from './sdk';
 import { claimRun, type RunHandle, type RunHost } from './runner';
+import { emitSdkModelSpan } from './sdk-model-span';
 import { agentShape, applyEnd, shapeOf, type Shape } from './span-shapes';
 
 /** An exported OTel span and the context its children start in. */
@@ -45,6 +46,17 @@ interface Node {
   merged?: boolean;
   /** A task span: the run it opens. */
   run?: Run;
+  /** A response / generation span: the model call it wraps, made a span from its data unless our hook saw it. */
+  model?: ModelCallNode;
+}
+
+interface ModelCallNode {
+  startTime: number;
+  /**
+   * An openai call we observe was made inside it: that call's span is the model call's. Any call counts (its
+   * endpoint is not known yet when it is placed), as placeCall already treats it as the model call.
+   */
+  observed: boolean;
 }
 
 /** A function call a model call asked for, so the tool's span gets the call id (matched by name and arguments). */
@@ -74,7 +86,9 @@ const MAX_DEPTH = 256;
  * agents reached by handoff as `invoke_agent {name}` under it, tools (`execute_tool`), handoffs, guardrails
  * and custom spans under the agent that ran them; turns are not exported. Each span is timed by the SDK's
  * own start and end (the processor runs synchronously inside them); data filled late is read at the end.
- * The model calls are our Responses / chat spans, placed under their agent by placeCall.
+ * The model calls are our Responses / chat spans, placed under their agent by placeCall; a model call
+ * our hook did not see (another provider, a custom Model, the WebSocket transport) gets its `chat` span
+ * from the SDK's response / generation span (sdk-model-span.ts).
  */
 export class AgentsBridge implements TracingProcessor, RunHost {
   private env!: Services;
@@ -136,7 +150,9 @@ export class AgentsBridge implements TracingProcessor, RunHost {
     if (!this.isActive || this.nodes.size === 0) return;
     const span = currentSdkSpan();
     if (!span) return;
-    const where = this.nodes.peek(span.spanId) ? this.whereFor(span.spanId) : this.whereFor(span.parentId ?? span.traceId);
+    const node = this.nodes.peek(span.spanId);
+    if (node?.model) node.model.observed = true;
+    const where = node ? this.whereFor(span.spanId) : this.whereFor(span.parentId ?? span.traceId);
     if (!where || !('ctx' in where)) return;
     call.ambient = where.ctx;
     const type = span.spanData?.type;
@@ -196,6 +212,7 @@ export class AgentsBridge implements TracingProcessor, RunHost {
       const outer = this.runAbove(parent);
       node.run = { startTime: at, where: this.whereFor(parent) ?? entry.where, totals: new RunTotals(), outer, attributes: outer ? undefined : entry.attributes, handle: takeHandle(entry) };
     } else if (type === 'agent') this.startAgent(node, s, entry, at);
+    else if (type === 'response' || type === 'generation') node.model = { startTime: at, observed: false };
     else {
       const shape = shapeOf(s.spanData);
       const where = shape && this.whereFor(parent);
@@ -234,11 +251,21 @@ export class AgentsBridge implements TracingProcessor, RunHost {
       if (node.run.root) applyEnd(node.run.root.span, s, this.env.content);
       return this.endRun(node.run);
     }
-    if ((type === 'response' || type === 'generation') && entry) return noteCalls(entry, s);
+    if (node.model) {
+      if (entry) noteCalls(entry, s);
+      if (!node.model.observed) this.emitModelCall(node, node.model, s);
+      return;
+    }
     if (!node.out) return;
     const callId = type === 'function' && entry ? takeCallId(entry, s) : undefined;
     applyEnd(node.out.span, s, this.env.content, callId);
     if (!node.merged) node.out.span.end(now());
+  }
+
+  /** A model call our hook did not see: its chat span from the SDK's data, under its agent, counted in its run. */
+  private emitModelCall(node: Node, model: ModelCallNode, s: SdkSpan): void {
+    const where = this.whereFor(node.parent);
+    if (where) emitSdkModelSpan(this.env, where, s, model.startTime, now(), this.runAbove(node.parent)?.totals);
   }
 
   /** The nearest run (a task, or a trace without tasks) or exported span above `id`. */
@@ -336,11 +363,11 @@ export class AgentsBridge implements TracingProcessor, RunHost {
   }
 }
 
-/** A finished model call's function calls (from the SDK's response span data, when it records them). */
+/** A finished model call's function calls (its response's output items, or a generation's, when the data records them). */
 function noteCalls(entry: TraceEntry, s: SdkSpan): void {
-  for (const raw of arr(obj(s.spanData._response)?.output)) {
+  for (const raw of arr(obj(s.spanData._response)?.output ?? s.spanData.output)) {
     const item = obj(raw);
-    const callId = str(item?.call_id);
+    const callId = str(item?.call_id) ?? str(item?.callId);
     if (item?.type !== 'function_call' || !callId) continue;
     entry.calls.push({ name: str(item.name) ?? '', args: str(item.arguments), callId });
     if (entry.calls.length > MAX_PENDING_CALLS) entry.calls.shift();

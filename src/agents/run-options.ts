@@ -45,7 +45,9 @@ export function runOptionsOf(ctx: Context = context.active()): RunOptionsSeen {
 
 /**
  * The conversation an OpenAIConversationsSession stores its items in, if it has one yet (its `sessionId`
- * getter; a session that creates its conversation lazily has one once the run has read its history).
+ * getter). A session that creates its conversation lazily has one by the trace's start: `Runner.run` reads
+ * the session's history (which creates it) before it starts the run's trace; only a run resumed from a
+ * RunState skips that read.
  * Other sessions (memory, SQL) keep their history locally under ids of their own (UUIDs), not `conv_` ids:
  * they are no server conversation.
  */

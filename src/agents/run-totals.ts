@@ -9,11 +9,13 @@ type Cost = Parameters<CallTotalsSink['add']>[1];
 /**
  * An agent run's usage and cost: the sum of its model calls (each our Responses / chat span, accounted
  * there; tool fees are in each call's cost) and of the runs nested in it (an agent used as a tool). Put on
- * the run's root when it ends. Cost only when every call was priced: a partial sum would read as the total.
+ * the run's root when it ends. Tokens only when every call reported usage, cost only when every call was
+ * priced: a partial sum would read as the total (a call made from the SDK's data may carry no usage).
  */
 export class RunTotals implements CallTotalsSink {
   private calls = 0;
   private unpriced = 0;
+  private unmeasured = 0;
   private input = 0;
   private output = 0;
   private cached = 0;
@@ -26,6 +28,7 @@ export class RunTotals implements CallTotalsSink {
   add(usage: unknown, cost: Cost): void {
     const u = readUsage(usage);
     this.calls++;
+    if (u.input === undefined && u.output === undefined) this.unmeasured++;
     this.input += u.input ?? 0;
     this.output += u.output ?? 0;
     this.cached += u.cachedInput ?? 0;
@@ -44,6 +47,7 @@ export class RunTotals implements CallTotalsSink {
   addRun(inner: RunTotals): void {
     this.calls += inner.calls;
     this.unpriced += inner.unpriced;
+    this.unmeasured += inner.unmeasured;
     this.input += inner.input;
     this.output += inner.output;
     this.cached += inner.cached;
@@ -57,6 +61,7 @@ export class RunTotals implements CallTotalsSink {
   apply(span: Span): void {
     if (this.calls === 0) return;
     span.setAttribute(A.agentModelCalls, this.calls);
+    if (this.unmeasured) return;
     span.setAttribute(A.inputTokens, this.input);
     span.setAttribute(A.outputTokens, this.output);
     if (this.cached) span.setAttribute(A.cachedInputTokens, this.cached);

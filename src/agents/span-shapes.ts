@@ -88,15 +88,17 @@ const ERROR_TYPES: Record<string, string> = {
 };
 
 /**
- * The SDK's message is fixed text; a failed run's detail is `String(error)`, whose leading name is the class
- * the app got (`InputGuardrailTripwireTriggered`, `MaxTurnsExceededError`). The rest of the detail (what a
- * tool threw) is the app's content, kept only with capture on.
+ * The SDK's message is fixed text (a model adapter's may be the thrown error's message); a failed run's or
+ * model call's detail is often `String(error)`, whose leading name is the class the app got
+ * (`InputGuardrailTripwireTriggered`, `MaxTurnsExceededError`, a provider's `APICallError`). The rest of the
+ * detail (what a tool threw) is the app's content, kept only with capture on.
  */
-function markSdkError(span: Span, error: { message?: unknown; data?: unknown }, content: ContentPolicy): void {
+export function markSdkError(span: Span, error: { message?: unknown; data?: unknown }, content: ContentPolicy): void {
   const message = str(error.message) ?? 'error';
   const detail = str(obj(error.data)?.error);
-  const thrown = message === 'Error in agent run' ? /^([A-Za-z_$][\w$]*)(?::|$)/.exec(detail ?? '')?.[1] : undefined;
-  const type = thrown && thrown !== 'Error' ? thrown : (ERROR_TYPES[message] ?? '_OTHER');
+  const known = ERROR_TYPES[message];
+  const thrown = message === 'Error in agent run' || !known ? /^([A-Za-z_$][\w$]*)(?::|$)/.exec(detail ?? '')?.[1] : undefined;
+  const type = thrown && thrown !== 'Error' ? thrown : (known ?? '_OTHER');
   markError(span, type, detail && content.enabled ? `${message}: ${detail}` : message);
 }
 

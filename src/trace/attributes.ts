@@ -119,6 +119,8 @@ export const A = {
   agentsGroupId: 'spanlens.agents.group_id',
   agentsEndReason: 'spanlens.agents.end_reason',
   agentsTracingDisabled: 'spanlens.agents.tracing_disabled',
+  // A model call's chat span made from the SDK's span data (`generation_span`, `response_span`): our hook did not see the call.
+  agentsObservedFrom: 'spanlens.agents.observed_from',
   // The model calls an agent run's usage and cost sum (its own and those of runs nested in it).
   agentModelCalls: 'spanlens.agent.model_calls',
   handoffFrom: 'spanlens.handoff.from_agent',

@@ -99,6 +99,34 @@ it("an OpenAIConversationsSession: the run lives in its conversation's trace", a
   assert.equal(chatsUnder(all, root!).length, 2);
 });
 
+it('an OpenAIConversationsSession that creates its conversation in its first run: that run is placed in it too (streamed or not)', async () => {
+  t.configure({});
+  t.reset();
+  // The SDK reads the session's history (which creates the conversation) in Runner.run, before the run's
+  // trace starts: the conversation id is known when the root is placed.
+  const session = new sdk.OpenAIConversationsSession();
+  assert.equal(session.sessionId, undefined, 'no conversation yet');
+  await run('What is the weather in Berlin?', { session });
+  const conversationId = session.sessionId;
+  assert.match(String(conversationId), /^conv_/);
+  await run('And in Paris?', { session });
+  const streamed = new sdk.OpenAIConversationsSession();
+  const stream = await sdk.run(agent(), 'And in Rome?', { session: streamed, stream: true });
+  await stream.completed;
+  const {
+    all,
+    roots: [first, second, third],
+  } = await roots();
+  for (const root of [first!, second!]) {
+    assert.equal(root.traceId, conversationKey(conversationId!).traceId, "the conversation's trace, from the first run on");
+    assert.equal(root.attributes['gen_ai.conversation.id'], conversationId);
+    assert.equal(chatsUnder(all, root).length, 2);
+  }
+  assert.equal(third!.traceId, conversationKey(streamed.sessionId!).traceId, 'a streamed first run too');
+  const create = all.find((s) => s.name === 'openai.conversations.create' && s.attributes['gen_ai.conversation.id'] === conversationId);
+  assert.equal(create?.traceId, first!.traceId, "the session's conversations.create call is in the same trace");
+});
+
 it("traceScope 'request': a conversation's run stays in the app's trace, the conversation on attributes and a link", async () => {
   t.configure({ traceScope: 'request' });
   try {
