@@ -1,6 +1,7 @@
-// The agents app shared by examples/agents.mjs and the demo: a triage agent (with an input guardrail)
-// hands off to a weather agent, which calls its get_weather tool and answers. Takes the app's own
-// `@openai/agents` module, so the caller decides how it is loaded (after the instrumentation).
+// The agents app shared by examples/agents.mjs, the demo and the Agents SDK matrix cells
+// (test/scenarios/agents.mjs): a triage agent (with an input guardrail) hands off to a weather agent,
+// which calls its get_weather tool and answers. Takes the app's own `@openai/agents` module, so the
+// caller decides how it is loaded (after the instrumentation).
 // The `[emulator:…]` markers script the offline emulator's answers; a real model ignores them.
 const TOOL_MS = 60;
 

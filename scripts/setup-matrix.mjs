@@ -192,7 +192,10 @@ async function main() {
       detail = ` — instrumentation ${list(res.instrumentation)}; api ${list(res.api)}; ${sdk}`;
       if (res.api.length !== 1) detail += ` — WARNING: ${res.api.length} copies of @opentelemetry/api`;
     } else if (r.name.startsWith('openai')) {
-      detail = ` — openai ${JSON.parse(readFileSync(path.join(r.dir, 'node_modules/openai/package.json'), 'utf8')).version}`;
+      const version = (name) => JSON.parse(readFileSync(path.join(r.dir, 'node_modules', name, 'package.json'), 'utf8')).version;
+      detail = ` — openai ${version('openai')}`;
+      // The Agents SDK the dir installs next to it (test/harness/matrix.mjs agentsFor).
+      if (existsSync(path.join(r.dir, 'node_modules/@openai/agents-core'))) detail += `, @openai/agents-core ${version('@openai/agents-core')}`;
     }
     log(`${r.name} (npm on node ${r.npmNode}): ${r.what} in ${r.time}${detail}`);
     for (const w of r.warnings) log(`  ${r.name}: ${w}`);

@@ -347,6 +347,21 @@ export class AgentsBridge implements TracingProcessor, RunHost {
     });
   }
 
+  /**
+   * The app got a failed run's error. An SDK without task spans (before 0.14) ends its trace, which is the
+   * run, only when the run succeeded: the run ends now, its totals on the root (with task spans the task's
+   * end is the run's, failed or not).
+   */
+  runFailed(handle: RunHandle): void {
+    this.safely(() => {
+      const entry = handle.traceId === undefined ? undefined : this.traces.peek(handle.traceId);
+      const run = entry?.run;
+      if (!entry || !run || run.handle !== handle) return;
+      entry.run = undefined; // a later run in the same (app's) trace starts its own
+      this.endRun(run);
+    });
+  }
+
   private endNode(node: Node, reason: string): void {
     if (node.run) return this.endRun(node.run, reason);
     if (!node.out || node.merged) return;

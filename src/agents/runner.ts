@@ -22,6 +22,8 @@ export interface RunHost {
   services(): Services;
   /** A run's stream was garbage-collected before it ended: what is still open of its trace ends, marked. */
   endTrace(traceId: string, reason: string): void;
+  /** The app got the run's error and the SDK has not ended the run (before 0.14 it never does). */
+  runFailed(handle: RunHandle): void;
 }
 
 /** One Runner.run call and the root of the run it opened (claimed by the bridge, or the wrapper's own). */
@@ -47,6 +49,7 @@ export class RunHandle {
       markError(root, thrownErrorType(error), this.host.services().content.enabled ? message : undefined);
     }
     if (reason) root.setAttribute(A.agentsEndReason, reason);
+    if (failed && !stream && this.sdkEndedAt === undefined) this.host.runFailed(this);
     // A streamed run the SDK has not ended yet ends when it does (the bridge sees settled).
     if (this.sdkEndedAt !== undefined || !stream || !this.traceId) this.end(this.sdkEndedAt ?? now());
   }

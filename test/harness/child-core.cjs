@@ -151,6 +151,8 @@ function secretHits(span) {
  *   ESM only: registers the import-in-the-middle loader hook
  * @param {(openaiAppDir: string) => Promise<{ mod: any, entry: string }>} io.loadOpenAI
  *   loads `openai` as an app in test/matrix/openai<N> does; entry is the file it loaded
+ * @param {(openaiAppDir: string, name: string) => Promise<{ mod: any, entry: string }>} io.loadAppModule
+ *   loads another package of that dir (the Agents SDK) the same way (ctx.loadAppModule in scenarios)
  */
 async function runChild(io) {
   const [argsPath, resultsPath] = process.argv.slice(2);
@@ -295,6 +297,8 @@ async function runChild(io) {
       organization: ORGANIZATION,
       project: PROJECT,
       compat: (client) => compat(client, major),
+      /** A package installed next to openai in the cell's openai dir, loaded as this app's format loads it. */
+      loadAppModule: (name) => io.loadAppModule(args.openaiDir, name),
       makeClient(extraOptions = {}) {
         const client = new OpenAI({ apiKey: API_KEY, organization: ORGANIZATION, project: PROJECT, baseURL: args.baseURL, ...extraOptions });
         return { client, api: compat(client, major) };

@@ -19,4 +19,8 @@ main({
     const req = createRequire(path.join(openaiAppDir, 'package.json'));
     return { mod: req('openai'), entry: req.resolve('openai') };
   },
+  loadAppModule: async (openaiAppDir, name) => {
+    const req = createRequire(path.join(openaiAppDir, 'package.json'));
+    return { mod: req(name), entry: req.resolve(name) };
+  },
 });

@@ -34,4 +34,8 @@ core.main({
     const app = await appModule(openaiAppDir);
     return { mod: await app.importOpenAI(), entry: fileURLToPath(app.resolveOpenAI()) };
   },
+  loadAppModule: async (openaiAppDir, name) => {
+    const app = await appModule(openaiAppDir);
+    return { mod: await app.importModule(name), entry: fileURLToPath(app.resolveModule(name)) };
+  },
 });

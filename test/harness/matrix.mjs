@@ -50,6 +50,34 @@ export function openaiDir(cell) {
   return path.join(MATRIX_DIR, `openai${cell.openai}`);
 }
 
+/**
+ * The OpenAI Agents SDK in the matrix. The supported `@openai/agents-core` range (SUPPORTED_AGENTS_RANGE,
+ * `>=0.3.8 <1`) needs openai 6 (0.3.8 … 0.x on `^6`) or 7 (`^7.2.0`), so the openai6 dir installs the oldest
+ * supported `@openai/agents` and the openai7 dir the newest, pinned in their package.json next to the SDK
+ * (npm dedupes the Agents SDK onto the cell's openai copy). openai 4 and 5 cells cannot run a supported
+ * version: they are declared not applicable here, and the agents suite lists them as such.
+ */
+const AGENTS = {
+  4: { notApplicable: 'no supported @openai/agents runs on openai 4 (0.3.8+ depends on openai ^6 or ^7)' },
+  5: { notApplicable: 'no supported @openai/agents runs on openai 5 (0.3.8+ depends on openai ^6 or ^7)' },
+  6: { bound: 'oldest supported' },
+  7: { bound: 'newest' },
+};
+
+/**
+ * The Agents SDK of a cell: `{ version, bound }` (the version pinned in its openai dir's package.json) or
+ * `{ notApplicable: why }`.
+ */
+export function agentsFor(cell) {
+  const entry = AGENTS[cell.openai];
+  if (!entry) throw new Error(`no Agents SDK entry for openai ${cell.openai}`);
+  if (entry.notApplicable) return entry;
+  const pkg = JSON.parse(readFileSync(path.join(openaiDir(cell), 'package.json'), 'utf8'));
+  const version = pkg.dependencies?.['@openai/agents'];
+  if (!version) throw new Error(`test/matrix/openai${cell.openai}/package.json pins no @openai/agents`);
+  return { version, bound: entry.bound };
+}
+
 function cells() {
   const out = [];
   for (const format of ['cjs', 'esm']) {

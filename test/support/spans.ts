@@ -33,6 +33,19 @@ export function assertWellFormed(spans: SpanJSON[]): void {
   }
 }
 
+/** The tree as indented names, children in start order (then by name, so parallel siblings sort stably). */
+export function outline(spans: SpanJSON[], root: SpanJSON): string[] {
+  const lines: string[] = [];
+  const walk = (s: SpanJSON, depth: number): void => {
+    lines.push(`${'  '.repeat(depth)}${s.name}`);
+    childrenOf(spans, s)
+      .sort((a, b) => a.startMs - b.startMs || a.name.localeCompare(b.name))
+      .forEach((c) => walk(c, depth + 1));
+  };
+  walk(root, 0);
+  return lines;
+}
+
 export const sumAttr = (spans: SpanJSON[], key: string) => spans.reduce((n, s) => n + Number(s.attributes[key] ?? 0), 0);
 
 /** Every attribute that holds captured content (text, tool arguments/results, code, queries, summaries). */

@@ -234,7 +234,12 @@ it('an abandoned stream (the wrapper alone, on a stand-in stream): collected whi
   setFlagsFromString('--expose-gc');
   const gc = runInNewContext('gc') as () => void;
   const services = { tracer: () => trace.getTracer('agents-flows'), content: { enabled: false }, diag } as unknown as Services;
-  const run = wrapRun(async () => ({ completed: new Promise(() => undefined), cancelled: false }), { active: () => true, services: () => services, endTrace: () => undefined });
+  const run = wrapRun(async () => ({ completed: new Promise(() => undefined), cancelled: false }), {
+    active: () => true,
+    services: () => services,
+    endTrace: () => undefined,
+    runFailed: () => undefined,
+  });
   await (async () => void (await run.call({ config: { tracingDisabled: true } }, { name: 'Dropped agent' }, 'Hi?', { stream: true })))();
   let root: SpanJSON | undefined;
   for (let i = 0; i < 50 && !root; i++) {

@@ -2,8 +2,9 @@
 // after the instrumentation is enabled (as in an app), its default client pointed at the emulator.
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { childrenOf } from '../../support/spans';
 import { API_KEY, startTracing, type SpanJSON, type Tracing } from './tracing';
+
+export { outline } from '../../support/spans';
 
 export type AgentsSDK = typeof import('@openai/agents');
 export type Zod = typeof import('zod').z;
@@ -53,17 +54,4 @@ export async function runSpans(t: Tracing, rootName: string): Promise<{ spans: S
   const root = all.find((s) => s.name === rootName && !all.some((p) => p.spanId === s.parentSpanId && p.name.startsWith('invoke_agent')));
   assert.ok(root, `a root ${rootName} among ${all.map((s) => s.name).join(', ')}`);
   return { spans: all.filter((s) => s.traceId === root.traceId), root };
-}
-
-/** The tree as indented names, children in start order (then by name, so parallel siblings sort stably). */
-export function outline(spans: SpanJSON[], root: SpanJSON): string[] {
-  const lines: string[] = [];
-  const walk = (s: SpanJSON, depth: number): void => {
-    lines.push(`${'  '.repeat(depth)}${s.name}`);
-    childrenOf(spans, s)
-      .sort((a, b) => a.startMs - b.startMs || a.name.localeCompare(b.name))
-      .forEach((c) => walk(c, depth + 1));
-  };
-  walk(root, 0);
-  return lines;
 }
