@@ -7,6 +7,7 @@ import { arr, obj, str, type Obj } from '../util/json';
 import type { ObservedCall } from '../calls/observed-call';
 import { matchRoute, type Route, type RouteKind } from '../calls/routes';
 import { ResponseTracker } from '../responses/response-tracker';
+import { responseStartAttributes } from '../responses/response-attributes';
 import { ResponseStreamSink } from '../responses/response-stream';
 import { RunTracker } from '../assistants/run-tracker';
 import { RunStreamSink } from '../assistants/run-stream';
@@ -145,8 +146,17 @@ export class CallDispatcher {
   private responseCreated(call: ObservedCall, route: Route, body: Obj | undefined, request: Obj | undefined): void {
     if (!call.error) this.responses.onRequest(request, call.startTime, call.ambient);
     if (body) return this.responses.onResponse(body, call, 'create');
-    // A failed create belongs to the conversation it was for; it is a failed chat operation.
-    this.callSpan(call, { ...route, conversationId: str(request?.conversation) ?? str(obj(request?.conversation)?.id) });
+    this.createWithoutResponse(call, route, request);
+  }
+
+  /**
+   * A create that gave no response (it failed, or its body was never read) is still the chat call it was:
+   * `chat {model}` with the request's attributes, in the conversation it was for; failed, a failed chat operation.
+   */
+  private createWithoutResponse(call: ObservedCall, route: Route, request: Obj | undefined): void {
+    const model = str(request?.model);
+    const attrs = responseStartAttributes(call.client, undefined, request, {});
+    this.callSpan(call, { ...route, conversationId: str(request?.conversation) ?? str(obj(request?.conversation)?.id) }, model ? `chat ${model}` : 'chat', attrs);
     if (call.error) measureFailedCall(this.env, 'chat', call);
   }
 
@@ -172,7 +182,11 @@ export class CallDispatcher {
     if (route.kind === 'chat.create') return new ChatStreamSink(this.env, call, route);
     if (route.kind === 'response.create' || route.kind === 'response.retrieve') {
       if (route.kind === 'response.create') this.responses.onRequest(obj(call.options?.body), call.startTime, call.ambient);
-      return new ResponseStreamSink(call, route.responseId, this.responses, (_outcome, at, error) => this.failedStream({ ...call, endTime: at, error: error ?? call.error }, route, 'chat'));
+      return new ResponseStreamSink(call, route.responseId, this.responses, (_outcome, at, error) => {
+        const ended = { ...call, endTime: at, error: error ?? call.error };
+        if (route.kind === 'response.create') this.createWithoutResponse(ended, route, obj(call.options?.body));
+        else this.failedStream(ended, route, 'chat');
+      });
     }
     if (route.kind !== 'run.create' && route.kind !== 'run.create_and_run' && route.kind !== 'run.submit_tool_outputs') return undefined;
     const request = obj(call.options?.body);

@@ -15,16 +15,16 @@ export interface ResponseIdentity {
 /**
  * A response span's attributes at its start, all the sampler sees: an inference span (`chat`, the
  * requested model, `openai.api.type=responses`) whatever it later returns, with what the request asked for.
+ * `who` is undefined for a create that gave no response (it failed): the same span, named by its request.
  */
-export function responseStartAttributes(client: object, who: ResponseIdentity, request: Obj | undefined, response: Obj): Attributes {
+export function responseStartAttributes(client: object, who: ResponseIdentity | undefined, request: Obj | undefined, response: Obj): Attributes {
   const attributes: Attributes = {
     ...serverAttributes(client),
     [A.kind]: 'agent_step',
     [A.operation]: 'chat',
     [A.apiType]: 'responses',
-    [A.responseId]: who.id,
   };
-  Object.assign(attributes, identityAttributes(who));
+  if (who) Object.assign(attributes, { [A.responseId]: who.id }, identityAttributes(who));
   const model = str(request?.model) ?? str(response.model);
   if (model) attributes[A.requestModel] = model;
   const previous = str(response.previous_response_id) ?? str(request?.previous_response_id);

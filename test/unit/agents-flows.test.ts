@@ -175,7 +175,9 @@ it('a model call that fails: the app gets the openai error object untouched; the
   assertWellFormed(spans);
   assert.equal(root.status.code, 'ERROR');
   assert.equal(root.attributes['error.type'], 'BadRequestError', 'the class the app got');
-  assert.equal(one(spans, 'openai.responses.create').parentSpanId, root.spanId, 'the failed call (named by its operation) under the agent');
+  const failedCall = one(spans, `chat ${MODEL}`);
+  assert.equal(failedCall.parentSpanId, root.spanId, 'the failed model call under the agent');
+  assert.equal(failedCall.attributes['error.type'], 'BadRequestError');
 });
 
 /** A streamed run read to its end: the event types, the text stream and the final output. */

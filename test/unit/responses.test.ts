@@ -319,7 +319,7 @@ it('background: one span across the polls (events); a cancel ends it cancelled',
   assert.deepEqual(cs.attributes['gen_ai.response.finish_reasons'], ['cancelled']);
 });
 
-it('failed → ERROR with error.type; incomplete → its reason; an HTTP 500 is an error span of the call', async () => {
+it('failed → ERROR with error.type; incomplete → its reason; an HTTP 500 is a failed chat span of the call', async () => {
   await t.client.responses.create({ model: MODEL, input: 'x', metadata: { script: 'failed' } });
   await t.client.responses.create({ model: MODEL, input: 'x', max_output_tokens: 16, metadata: { script: 'incomplete' } });
   await assert.rejects(t.client.responses.create({ model: MODEL, input: 'x' }, { headers: { 'x-emulator-fault': 'status:500' } }), (e: Error) => e.constructor.name === 'InternalServerError');
@@ -330,7 +330,12 @@ it('failed → ERROR with error.type; incomplete → its reason; an HTTP 500 is 
   const incomplete = one(spans, /^chat /, { 'spanlens.response.status': 'incomplete' });
   assert.equal(incomplete.attributes['spanlens.run.incomplete_reason'], 'max_output_tokens');
   assert.deepEqual(incomplete.attributes['gen_ai.response.finish_reasons'], ['length']);
-  const http = one(spans, 'openai.responses.create', { 'http.response.status_code': 500 });
+  const http = one(spans, /^chat /, { 'http.response.status_code': 500 });
+  assert.equal(http.name, `chat ${MODEL}`, 'a create that failed is still the chat call it was');
+  assert.equal(http.attributes['gen_ai.operation.name'], 'chat');
+  assert.equal(http.attributes['gen_ai.request.model'], MODEL);
+  assert.equal(http.attributes['openai.api.type'], 'responses');
+  assert.equal(http.attributes['gen_ai.response.id'], undefined);
   assert.equal(http.status.code, 'ERROR');
   assert.equal(http.attributes['error.type'], 'InternalServerError');
 });
