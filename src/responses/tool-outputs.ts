@@ -10,13 +10,15 @@ import type { TraceKey } from '../trace/trace-ids';
 /** A function call of a completed response, waiting for the app's function_call_output. */
 interface PendingCall {
   /** The trace of the response that made the call (its conversation's, chain's or the app's). */
-  key: TraceKey;
+  key: TraceKey | undefined;
   name: string;
   /** Captured (content policy applied) arguments, if content capture is on. */
   args?: string;
   completedAt: number;
   /** Attributes the response's spans share (server, response id, conversation). */
   base: Attributes;
+  /** The span the tool work goes under instead (a Realtime session's): no placement by key then. */
+  parent?: Context;
 }
 
 /**
@@ -34,11 +36,11 @@ export class PendingToolCalls {
   }
 
   /** A completed response's function_call item (its span already ended). */
-  add(item: Obj, key: TraceKey, completedAt: number, base: Attributes): void {
+  add(item: Obj, key: TraceKey | undefined, completedAt: number, base: Attributes, parent?: Context): void {
     const callId = str(item.call_id);
     if (!callId) return;
     const name = str(item.name) ?? 'function';
-    this.calls.set(callId, { key, name, args: this.env.content.capture(A.toolArguments, str(item.arguments) ?? str(item.input)), completedAt, base });
+    this.calls.set(callId, { key, name, args: this.env.content.capture(A.toolArguments, str(item.arguments) ?? str(item.input)), completedAt, base, parent });
   }
 
   /** A function_call_output the app sent at `at` (in context `ambient`): the tool span of its call (once per call id). */
@@ -64,7 +66,9 @@ export class PendingToolCalls {
     // No span link to the call's item span: Jaeger takes a link within the same trace for a parent, and
     // this span lies after it (a clock-skew warning on every tool). gen_ai.tool.call.id ties the two.
     // No caller link either: the call that carried the output is not the tool's caller.
-    const span = placeSpan(this.env, call.key, ambient, `execute_tool ${call.name}`, { kind: INTERNAL, startTime, attributes }, false);
+    const options = { kind: INTERNAL, startTime, attributes };
+    const name = `execute_tool ${call.name}`;
+    const span = call.parent ? this.env.tracer().startSpan(name, options, call.parent) : placeSpan(this.env, call.key, ambient, name, options, false);
     span.end(Math.max(startTime, at));
   }
 }

@@ -47,3 +47,19 @@ export function conversationLink(key: TraceKey): Link {
     attributes: { 'spanlens.link': 'conversation' },
   };
 }
+
+/**
+ * Where an operation that is a trace of its own goes when no id is known to derive its trace from at its
+ * start (a Realtime session: its id arrives in its first event): traceScope 'conversation', the root of
+ * a new trace with the app's span at the time as a `caller` link; 'request', a child of `ambient`.
+ */
+export function placeOwnTrace(env: PlacementEnv, ambient: Context | undefined, name: string, options: SpanOptions): Span {
+  const tracer = env.tracer();
+  if (env.traceScope === 'request') return tracer.startSpan(name, options, ambient ?? ROOT_CONTEXT);
+  const caller = ambient ? trace.getSpanContext(ambient) : undefined;
+  if (caller && isSpanContextValid(caller)) {
+    const link: Link = { context: caller, attributes: { 'spanlens.link': 'caller' } };
+    options.links = options.links ? [link, ...options.links] : [link];
+  }
+  return tracer.startSpan(name, { ...options, root: true }, ROOT_CONTEXT);
+}

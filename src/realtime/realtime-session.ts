@@ -1,0 +1,498 @@
+import { ROOT_CONTEXT, SpanKind, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
+import { A } from '../trace/attributes';
+import { serverAttributes } from '../trace/call-attributes';
+import { markApiError, markError, markThrown, apiErrorType } from '../trace/errors';
+import { placeOwnTrace } from '../trace/placement';
+import { itemPart, emitItemSpans, type ItemRecord } from '../responses/output-item-spans';
+import { RESPONSE_STATUSES } from '../responses/response-statuses';
+import type { PendingToolCalls } from '../responses/tool-outputs';
+import { costAttributes } from '../cost/cost-model';
+import { usageAttributes, readUsage } from '../cost/usage';
+import { nanosToUsd } from '../cost/money';
+import { chunkTimer, recordOperation, type ChunkTimer } from '../cost/metrics';
+import type { Services } from '../services';
+import { arr, num, obj, str, type Obj } from '../util/json';
+import { now } from '../util/clock';
+import { BoundedMap } from '../util/bounded-map';
+import { base64Bytes, bytesPerSecond, itemForSpans, itemText } from './realtime-items';
+import { readSession, sessionAttributes, type SessionConfig } from './session-config';
+
+/*
+ * One Realtime connection as a trace: the session span `realtime {model}` from the connection to its
+ * close, each model response a `chat {model}` child from the `response.create` the app sent (or, for a
+ * response the server's turn detection started, the end of the user's speech) to `response.done`, its
+ * output items children of it (the one item mapping), the app's tool work an `execute_tool {name}` span
+ * from the response's end to the `function_call_output` it sends, and each input audio transcription a
+ * `transcription {model}` span. Fed event by event, synchronously, from where the SDK sends and emits
+ * them (hook/realtime-socket.ts); nothing here throws into the caller (the hook guards it) or waits.
+ *
+ * Memory: O(1) per open response (counters, times, the ids of its items), a few bounded maps per
+ * session. Deltas are counted, never stored: a response's text and transcripts come from its
+ * `response.done` items, audio only as byte counts and durations.
+ */
+
+/** Event names of the beta protocol (openai 4–6 `beta/realtime`) and of the GA one, as one. */
+const TEXT_DELTAS = new Set(['response.output_text.delta', 'response.text.delta']);
+const AUDIO_DELTAS = new Set(['response.output_audio.delta', 'response.audio.delta']);
+const TRANSCRIPT_DELTAS = new Set(['response.output_audio_transcript.delta', 'response.audio_transcript.delta']);
+const ARGUMENT_DELTAS = new Set(['response.function_call_arguments.delta', 'response.mcp_call_arguments.delta']);
+
+/** Bounds on what one session remembers (each a small map; a well-behaved session uses a handful). */
+const MAX_OPEN_RESPONSES = 32;
+const MAX_PENDING_CREATES = 32;
+const MAX_ITEMS_PER_RESPONSE = 64;
+const MAX_PENDING_TRANSCRIPTIONS = 64;
+
+/** A response.create the app sent that the server has not answered yet. */
+interface PendingCreate {
+  at: number;
+  eventId?: string;
+  response?: Obj;
+  ambient: Context;
+}
+
+interface OpenResponse {
+  span: Span;
+  id: string;
+  start: number;
+  firstChunk?: number;
+  firstText?: number;
+  firstAudio?: number;
+  textDeltas: number;
+  audioDeltas: number;
+  audioBytes: number;
+  argumentDeltas: number;
+  /** Client-clock times of its items, by item id (added → done). */
+  items: BoundedMap<string, { start: number; end?: number; deltas: number }>;
+  cancelRequested: boolean;
+  chunks?: ChunkTimer;
+}
+
+/** What the session is told about its connection. */
+export interface SessionStart {
+  /** The SDK client the socket was opened with (server attributes), if any. */
+  client?: object;
+  /** The socket's URL (`wss://…/v1/realtime?model=…`). */
+  url?: string;
+  ambient: Context;
+  startTime?: number;
+}
+
+export class RealtimeSession {
+  readonly span: Span;
+  private readonly config: SessionConfig = {};
+  private readonly server: Attributes;
+  private readonly requestModel?: string;
+  private readonly metricsClient: object;
+  private readonly creates: PendingCreate[] = [];
+  private readonly open = new BoundedMap<string, OpenResponse>(MAX_OPEN_RESPONSES, (_id, r) => this.endResponse(r, now(), 'evicted'));
+  /** Input audio items waiting for their transcription: when their audio was committed. */
+  private readonly transcriptions = new BoundedMap<string, number>(MAX_PENDING_TRANSCRIPTIONS);
+  /** When the user's last turn ended (server VAD): a VAD response's start. */
+  private speechStopped?: number;
+  private conversationId?: string;
+  private responses = 0;
+  private costNanos = 0;
+  private priced = true;
+  private inputTokens = 0;
+  private outputTokens = 0;
+  private inputAudioBytes = 0;
+  private inputAudioChunks = 0;
+  private errors = 0;
+  private ended = false;
+
+  constructor(
+    private readonly env: Services,
+    private readonly tools: PendingToolCalls,
+    start: SessionStart,
+  ) {
+    let model: string | undefined;
+    let server: Attributes = {};
+    try {
+      const url = start.url ? new URL(start.url) : undefined;
+      model = url?.searchParams.get('model') ?? undefined;
+      if (url) server = serverAttributes({ baseURL: `https://${url.host}` });
+    } catch {
+      // no URL: no model or server from it
+    }
+    if (start.client) server = serverAttributes(start.client);
+    this.server = { ...server };
+    this.requestModel = model;
+    this.metricsClient = start.client ?? {};
+    const attributes: Attributes = { ...server, [A.kind]: 'session', [A.subtype]: 'realtime', [A.apiType]: 'realtime' };
+    if (model) attributes[A.requestModel] = model;
+    this.span = placeOwnTrace(this.env, start.ambient, model ? `realtime ${model}` : 'realtime', { kind: SpanKind.CLIENT, startTime: start.startTime ?? now(), attributes });
+  }
+
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
+  private get model(): string | undefined {
+    return this.requestModel ?? this.config.model;
+  }
+
+  /** A client event the SDK accepted for sending, at `at`, sent from `ambient`. */
+  sent(event: Obj, at: number, ambient: Context): void {
+    if (this.ended) return;
+    switch (event.type) {
+      case 'session.update': {
+        const session = obj(event.session);
+        if (session) readSession(this.config, session);
+        return this.updateSessionSpan();
+      }
+      case 'response.create': {
+        if (this.creates.length >= MAX_PENDING_CREATES) this.creates.shift();
+        this.creates.push({ at, eventId: str(event.event_id), response: obj(event.response), ambient });
+        return;
+      }
+      case 'response.cancel': {
+        const id = str(event.response_id);
+        for (const r of this.openResponses()) {
+          if (id && r.id !== id) continue;
+          r.cancelRequested = true;
+          r.span.addEvent('openai.realtime.response.cancel', {}, at);
+        }
+        return;
+      }
+      case 'input_audio_buffer.append':
+        this.inputAudioChunks++;
+        this.inputAudioBytes += base64Bytes(event.audio);
+        return;
+      case 'conversation.item.create': {
+        const item = obj(event.item);
+        if (item?.type === 'function_call_output') this.tools.output(item, at, ambient);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  /** A server event as the SDK parsed it, at `at` (before the app's listeners get it). */
+  received(event: Obj, at: number): void {
+    if (this.ended) return;
+    const type = str(event.type) ?? '';
+    if (TEXT_DELTAS.has(type)) return this.delta(event, at, 'text');
+    if (AUDIO_DELTAS.has(type)) return this.delta(event, at, 'audio');
+    if (TRANSCRIPT_DELTAS.has(type)) return this.delta(event, at, 'transcript');
+    if (ARGUMENT_DELTAS.has(type)) return this.delta(event, at, 'arguments');
+    switch (type) {
+      case 'session.created':
+      case 'session.updated': {
+        const session = obj(event.session);
+        if (session) readSession(this.config, session);
+        return this.updateSessionSpan();
+      }
+      case 'conversation.created':
+        this.conversationId = str(obj(event.conversation)?.id) ?? this.conversationId;
+        if (this.conversationId) this.span.setAttribute(A.conversationId, this.conversationId);
+        return;
+      case 'input_audio_buffer.speech_stopped':
+        this.speechStopped = at;
+        return;
+      case 'input_audio_buffer.committed': {
+        const itemId = str(event.item_id);
+        if (itemId && this.config.transcriptionModel) this.transcriptions.set(itemId, at);
+        this.speechStopped ??= at;
+        return;
+      }
+      case 'response.created':
+        return this.responseCreated(obj(event.response), at);
+      case 'response.output_item.added':
+      case 'response.output_item.done': {
+        const r = this.responseOf(event);
+        const id = str(obj(event.item)?.id);
+        if (!r || !id) return;
+        const times = r.items.peek(id);
+        if (type === 'response.output_item.added') r.items.set(id, { start: at, deltas: 0 });
+        else if (times) times.end = at;
+        else r.items.set(id, { start: at, end: at, deltas: 0 });
+        return;
+      }
+      case 'response.done':
+        return this.responseDone(obj(event.response), at);
+      case 'conversation.item.input_audio_transcription.completed':
+      case 'conversation.item.input_audio_transcription.failed':
+        return this.transcribed(event, at, type.endsWith('.failed'));
+      case 'error':
+        return this.error(obj(event.error), at);
+      default:
+        return;
+    }
+  }
+
+  /** A copy: callers delete from the map while they go. */
+  private openResponses(): OpenResponse[] {
+    return [...this.open.values()];
+  }
+
+  private responseOf(event: Obj): OpenResponse | undefined {
+    const id = str(event.response_id);
+    return id ? this.open.peek(id) : undefined;
+  }
+
+  private delta(event: Obj, at: number, kind: 'text' | 'audio' | 'transcript' | 'arguments'): void {
+    const r = this.responseOf(event);
+    if (!r) return;
+    if (r.firstChunk === undefined) {
+      r.firstChunk = at;
+      r.span.setAttribute(A.timeToFirstChunk, Math.max(0, at - r.start) / 1000);
+    }
+    r.chunks?.chunk(at);
+    if (kind === 'audio') {
+      r.audioDeltas++;
+      r.audioBytes += base64Bytes(event.delta);
+      r.firstAudio ??= at;
+    } else if (kind === 'arguments') {
+      r.argumentDeltas++;
+    } else {
+      r.textDeltas++;
+      r.firstText ??= at;
+    }
+    const itemId = str(event.item_id);
+    const times = itemId ? r.items.peek(itemId) : undefined;
+    if (times) times.deltas++;
+  }
+
+  private responseCreated(response: Obj | undefined, at: number): void {
+    const id = str(response?.id);
+    if (!id || this.open.has(id)) return;
+    // The app's oldest unanswered response.create is this one; without one, turn detection started it.
+    const create = this.creates.shift();
+    const start = create?.at ?? Math.min(this.speechStopped ?? at, at);
+    this.speechStopped = undefined;
+    const model = this.model;
+    const attributes: Attributes = {
+      ...this.server,
+      [A.operation]: 'chat',
+      [A.kind]: 'llm',
+      [A.apiType]: 'realtime',
+      [A.requestStream]: true,
+      [A.responseId]: id,
+      'spanlens.realtime.response.trigger': create ? 'response.create' : 'turn_detection',
+    };
+    if (model) attributes[A.requestModel] = model;
+    const conversation = str(response?.conversation_id) ?? (create && str(create.response?.conversation) === 'none' ? undefined : this.conversationId);
+    if (conversation) attributes[A.conversationId] = conversation;
+    const maxTokens = num(create?.response?.max_output_tokens);
+    if (maxTokens !== undefined) attributes[A.maxTokens] = maxTokens;
+    const instructions = str(create?.response?.instructions);
+    if (instructions !== undefined) {
+      const captured = this.env.content.capture(A.systemInstructions, [{ type: 'text', content: instructions }]);
+      if (captured !== undefined) attributes[A.systemInstructions] = captured;
+    }
+    const parent = trace.setSpan(ROOT_CONTEXT, this.span);
+    const span = this.env.tracer().startSpan(model ? `chat ${model}` : 'chat', { kind: SpanKind.CLIENT, startTime: start, attributes }, parent);
+    const r: OpenResponse = {
+      span,
+      id,
+      start,
+      textDeltas: 0,
+      audioDeltas: 0,
+      audioBytes: 0,
+      argumentDeltas: 0,
+      items: new BoundedMap(MAX_ITEMS_PER_RESPONSE),
+      cancelRequested: false,
+      chunks: chunkTimer(this.env.metrics(), { operation: 'chat', requestModel: model, client: this.metricsClient }, start),
+    };
+    this.open.set(id, r);
+  }
+
+  private responseDone(response: Obj | undefined, at: number): void {
+    const id = str(response?.id);
+    const r = id ? this.open.peek(id) : undefined;
+    if (!r || !response) return;
+    this.open.delete(r.id);
+    const status = str(response.status) ?? 'completed';
+    const details = obj(response.status_details);
+    const output = arr(response.output)
+      .map(obj)
+      .filter((i): i is Obj => i !== undefined);
+    const span = r.span;
+    span.setAttribute(A.responseStatus, status);
+    const reason = str(details?.reason);
+    if (reason) span.setAttribute('spanlens.realtime.response.status_reason', reason);
+    const calls = output.filter((i) => i.type === 'function_call');
+    const finish = status === 'completed' && calls.length ? 'tool_calls' : status === 'incomplete' && reason === 'content_filter' ? 'content_filter' : RESPONSE_STATUSES.finishReason(status);
+    span.setAttribute(A.finishReasons, [finish]);
+    this.outputAttributes(r, response, output, finish);
+    const usage = response.usage;
+    span.setAttributes(usageAttributes(usage));
+    const u = readUsage(usage);
+    if (u.audioInput !== undefined) span.setAttribute('spanlens.usage.audio_input_tokens', u.audioInput);
+    if (u.audioOutput !== undefined) span.setAttribute('spanlens.usage.audio_output_tokens', u.audioOutput);
+    const model = this.model;
+    const cost = this.env.cost.of(model, usage);
+    if (cost) span.setAttributes(costAttributes(cost));
+    this.responses++;
+    this.inputTokens += u.input ?? 0;
+    this.outputTokens += u.output ?? 0;
+    if (cost) this.costNanos += cost.total;
+    else this.priced = false;
+    let errorType: string | undefined;
+    if (RESPONSE_STATUSES.failed(status)) {
+      const error = obj(details?.error);
+      errorType = apiErrorType(error, status);
+      markApiError(span, error, status, `response ${status}`);
+    }
+    // Items: children of the response, timed by their added / done events (the mapping clamps them).
+    const records: ItemRecord[] = output.map((item) => {
+      const times = str(item.id) ? r.items.peek(str(item.id)!) : undefined;
+      return { item: itemForSpans(item), start: times?.start ?? at, end: times?.end ?? at, deltas: times?.deltas ?? 0 };
+    });
+    const base: Attributes = { ...this.server, [A.responseId]: r.id };
+    const callItems = emitItemSpans(this.env, { span, base, vectorStoreIds: [], start: r.start, end: at }, records);
+    const parent = trace.setSpan(ROOT_CONTEXT, this.span);
+    for (const call of callItems) this.tools.add(call.item, undefined, at, base, parent);
+    span.end(at);
+    const metrics = this.env.metrics();
+    if (metrics)
+      recordOperation(metrics, {
+        operation: 'chat',
+        requestModel: model,
+        client: this.metricsClient,
+        seconds: Math.max(0, at - r.start) / 1000,
+        inputTokens: u.input,
+        outputTokens: u.output,
+        costUsd: cost ? nanosToUsd(cost.total) : undefined,
+        errorType,
+      });
+    this.updateTotals();
+  }
+
+  /** What a response said: its output messages (text / transcripts, tool calls), audio sizes, first-chunk times. */
+  private outputAttributes(r: OpenResponse, response: Obj, output: Obj[], finish: string): void {
+    const span = r.span;
+    const modalities = arr(response.output_modalities ?? response.modalities).filter((m): m is string => typeof m === 'string');
+    if (modalities.length) span.setAttribute('spanlens.realtime.output_modalities', modalities);
+    if (r.textDeltas) span.setAttribute('spanlens.realtime.text_delta.count', r.textDeltas);
+    if (r.argumentDeltas) span.setAttribute('spanlens.realtime.arguments_delta.count', r.argumentDeltas);
+    if (r.audioDeltas) {
+      span.setAttribute('spanlens.realtime.output_audio.delta.count', r.audioDeltas);
+      span.setAttribute('spanlens.realtime.output_audio.bytes', r.audioBytes);
+      const rate = bytesPerSecond(this.config.outputFormat ?? { type: 'audio/pcm', rate: 24000 });
+      if (rate) span.setAttribute('spanlens.realtime.output_audio.duration_ms', Math.round((r.audioBytes / rate) * 1000));
+    }
+    if (r.firstText !== undefined) span.setAttribute('spanlens.realtime.time_to_first_text', Math.max(0, r.firstText - r.start) / 1000);
+    if (r.firstAudio !== undefined) span.setAttribute('spanlens.realtime.time_to_first_audio', Math.max(0, r.firstAudio - r.start) / 1000);
+    if (r.cancelRequested) span.setAttribute('spanlens.realtime.cancel_requested', true);
+    const parts = [];
+    for (const item of output) {
+      if (item.type === 'message') {
+        const text = itemText(item);
+        if (text !== undefined) parts.push({ type: 'text', content: this.env.content.enabled ? this.env.content.cap(text) : '' });
+      } else {
+        const part = itemPart(item);
+        if (part) parts.push(part);
+      }
+    }
+    if (parts.length) {
+      const captured = this.env.content.capture(A.outputMessages, [{ role: 'assistant', parts, finish_reason: finish === 'tool_calls' ? 'tool_call' : finish }]);
+      if (captured !== undefined) span.setAttribute(A.outputMessages, captured);
+    }
+  }
+
+  private transcribed(event: Obj, at: number, failed: boolean): void {
+    const itemId = str(event.item_id);
+    const committed = itemId ? this.transcriptions.peek(itemId) : undefined;
+    if (itemId) this.transcriptions.delete(itemId);
+    const model = this.config.transcriptionModel;
+    const start = Math.min(committed ?? at, at);
+    const attributes: Attributes = { ...this.server, [A.operation]: 'transcription', [A.kind]: 'llm', [A.subtype]: 'transcription' };
+    if (model) attributes[A.requestModel] = model;
+    if (itemId) attributes[A.itemId] = itemId;
+    const usage = obj(event.usage);
+    if (usage?.type === 'duration' && num(usage.seconds) !== undefined) attributes['spanlens.usage.audio_seconds'] = num(usage.seconds)!;
+    else if (usage) {
+      Object.assign(attributes, usageAttributes(usage));
+      const cost = this.env.cost.of(model, usage);
+      if (cost) Object.assign(attributes, costAttributes(cost));
+    }
+    const text = str(event.transcript);
+    const captured = text === undefined ? undefined : this.env.content.capture('spanlens.transcription.text', text);
+    if (captured !== undefined) attributes['spanlens.transcription.text'] = captured;
+    const parent = trace.setSpan(ROOT_CONTEXT, this.span);
+    const span = this.env.tracer().startSpan(model ? `transcription ${model}` : 'transcription', { kind: SpanKind.INTERNAL, startTime: start, attributes }, parent);
+    if (failed) markApiError(span, event.error, 'transcription_failed', 'input audio transcription failed');
+    span.end(at);
+  }
+
+  /** An `error` event: the response.create it answers fails; any other marks the session. */
+  private error(error: Obj | undefined, at: number): void {
+    this.errors++;
+    const eventId = str(error?.event_id);
+    const i = eventId ? this.creates.findIndex((c) => c.eventId === eventId) : -1;
+    if (i >= 0) {
+      const [create] = this.creates.splice(i, 1);
+      const model = this.model;
+      const attributes: Attributes = { ...this.server, [A.operation]: 'chat', [A.kind]: 'llm', [A.apiType]: 'realtime', [A.requestStream]: true };
+      if (model) attributes[A.requestModel] = model;
+      const span = this.env.tracer().startSpan(model ? `chat ${model}` : 'chat', { kind: SpanKind.CLIENT, startTime: create!.at, attributes }, trace.setSpan(ROOT_CONTEXT, this.span));
+      markApiError(span, error, 'error', 'response.create failed');
+      span.end(Math.max(at, create!.at));
+      const metrics = this.env.metrics();
+      if (metrics)
+        recordOperation(metrics, { operation: 'chat', requestModel: model, client: this.metricsClient, seconds: Math.max(0, at - create!.at) / 1000, errorType: apiErrorType(error, 'error') });
+      return;
+    }
+    const attrs: Attributes = { [A.errorType]: apiErrorType(error, 'error') };
+    const message = str(error?.message);
+    if (message) attrs['exception.message'] = message;
+    if (eventId) attrs['spanlens.realtime.event_id'] = eventId;
+    this.span.addEvent('openai.realtime.error', attrs, at);
+    markApiError(this.span, error, 'error', 'realtime error');
+  }
+
+  private updateSessionSpan(): void {
+    this.span.setAttributes(sessionAttributes(this.config, (k, v) => this.env.content.capture(k, v)));
+  }
+
+  private updateTotals(): void {
+    this.span.setAttributes({ 'spanlens.session.response_count': this.responses, 'spanlens.session.input_tokens': this.inputTokens, 'spanlens.session.output_tokens': this.outputTokens });
+    if (this.priced) this.span.setAttribute('spanlens.session.cost.usd', nanosToUsd(this.costNanos));
+  }
+
+  /**
+   * The connection closed (`code`: the WebSocket close code, if known; `byApp`: the app closed it). Open
+   * responses end failed `websocket_closed` (the connection they needed went away) unless the app closed it.
+   */
+  closed(code: number | undefined, byApp: boolean, at = now()): void {
+    if (this.ended) return;
+    if (code !== undefined) this.span.setAttribute('spanlens.realtime.close_code', code);
+    this.finish(byApp ? 'closed' : 'server_closed', at, byApp ? undefined : code);
+  }
+
+  /** Ends the session unfinished: `shutdown`, `evicted`, `reconfigured`. */
+  end(reason: string, at = now()): void {
+    if (this.ended) return;
+    this.finish(reason, at, undefined);
+  }
+
+  private finish(reason: string, at: number, code: number | undefined): void {
+    this.ended = true;
+    for (const r of this.openResponses()) {
+      this.open.delete(r.id);
+      this.endResponse(r, at, reason === 'closed' ? 'aborted' : reason, code);
+    }
+    this.creates.length = 0;
+    if (reason !== 'closed') this.span.setAttribute('spanlens.realtime.end_reason', reason);
+    if (this.inputAudioChunks) {
+      this.span.setAttribute('spanlens.realtime.input_audio.append.count', this.inputAudioChunks);
+      this.span.setAttribute('spanlens.realtime.input_audio.bytes', this.inputAudioBytes);
+      const rate = bytesPerSecond(this.config.inputFormat ?? { type: 'audio/pcm', rate: 24000 });
+      if (rate) this.span.setAttribute('spanlens.realtime.input_audio.duration_ms', Math.round((this.inputAudioBytes / rate) * 1000));
+    }
+    if (this.errors) this.span.setAttribute('spanlens.realtime.error.count', this.errors);
+    this.span.end(at);
+  }
+
+  /** A response that never got its `response.done`. */
+  private endResponse(r: OpenResponse, at: number, reason: string, code?: number): void {
+    r.span.setAttribute(A.responseEndReason, reason);
+    if (reason === 'server_closed')
+      markThrown(r.span, Object.assign(new Error(`the WebSocket closed${code === undefined ? '' : ` (code ${code})`} before the response ended`), { code: 'websocket_closed' }));
+    else if (reason === 'evicted') markError(r.span, 'evicted', 'more open responses than a session keeps');
+    r.span.end(at);
+  }
+}

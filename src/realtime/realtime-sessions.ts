@@ -1,0 +1,61 @@
+import type { Context } from '@opentelemetry/api';
+import type { Services } from '../services';
+import { PendingToolCalls } from '../responses/tool-outputs';
+import { BoundedMap, evictionWarning } from '../util/bounded-map';
+import type { Obj } from '../util/json';
+import { now } from '../util/clock';
+import { RealtimeSession, type SessionStart } from './realtime-session';
+
+/**
+ * The open Realtime sessions of the process, by socket: at most `maxEntities` (the oldest is ended
+ * `evicted` past it), all ended at shutdown or `disable()`. A session's state is dropped when it ends.
+ * The app's function calls wait for their outputs in one bounded table shared by every session.
+ */
+export class RealtimeSessions {
+  private readonly open: BoundedMap<object, RealtimeSession>;
+  private readonly tools: PendingToolCalls;
+
+  constructor(private readonly env: Services) {
+    const evicted = evictionWarning((m) => env.diag.warn(m), 'open Realtime sessions', env.maxEntities);
+    this.open = new BoundedMap(env.maxEntities, (_socket, session) => {
+      evicted();
+      session.end('evicted');
+    });
+    this.tools = new PendingToolCalls(env);
+  }
+
+  /** A socket opened: its session span starts now. */
+  opened(socket: object, start: SessionStart): RealtimeSession {
+    const session = new RealtimeSession(this.env, this.tools, start);
+    this.open.set(socket, session);
+    return session;
+  }
+
+  /** The socket's open session, if it is traced. */
+  of(socket: object): RealtimeSession | undefined {
+    return this.open.peek(socket);
+  }
+
+  sent(socket: object, event: Obj, ambient: Context): void {
+    this.open.peek(socket)?.sent(event, now(), ambient);
+  }
+
+  received(socket: object, event: Obj): void {
+    this.open.peek(socket)?.received(event, now());
+  }
+
+  closed(socket: object, code: number | undefined, byApp: boolean): void {
+    const session = this.open.peek(socket);
+    if (!session) return;
+    this.open.delete(socket);
+    session.closed(code, byApp);
+  }
+
+  /** Ends every open session (shutdown, disable, reconfiguration). */
+  endAll(reason: string): void {
+    for (const [socket, session] of [...this.open.entries()]) {
+      this.open.delete(socket);
+      session.end(reason);
+    }
+  }
+}

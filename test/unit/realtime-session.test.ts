@@ -1,0 +1,340 @@
+// The Realtime session state machine fed event sequences directly (no socket): the events are typed
+// against the `openai` package's own Realtime types (openai 6.49's resources/realtime; the event shapes
+// used here are the same in openai 7), client events as the app sends them, server events as the SDK
+// parses them, each at a chosen client-clock time. Real sockets: realtime-websocket.test.ts.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ROOT_CONTEXT, context, diag, trace } from '@opentelemetry/api';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { RealtimeClientEvent, RealtimeServerEvent } from 'openai/resources/realtime/realtime';
+import { ContentPolicy } from '../../src/trace/content';
+import { CostModel } from '../../src/cost/cost-model';
+import type { Services } from '../../src/services';
+import { RealtimeSessions } from '../../src/realtime/realtime-sessions';
+import type { OpenAIInstrumentationConfig } from '../../src/config';
+import { childrenOf, one } from '../support/spans';
+import { spanToJSON, type SpanJSON } from './support/tracing';
+
+const T0 = Date.UTC(2026, 11, 7, 12, 0, 0);
+const MODEL = 'gpt-realtime';
+
+function setup(config: OpenAIInstrumentationConfig = {}, scope: 'conversation' | 'request' = 'conversation') {
+  const exporter = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  const env: Services = {
+    tracer: () => provider.getTracer('test'),
+    content: new ContentPolicy(config),
+    cost: new CostModel(diag),
+    metrics: () => undefined,
+    diag,
+    track: () => undefined,
+    fetchRunSteps: true,
+    messageDeltaSpans: false,
+    threadCost: 'process',
+    traceScope: scope,
+    agentsSdkExport: true,
+    maxEntities: 100,
+    runTtlMs: 60_000,
+  };
+  const sessions = new RealtimeSessions(env);
+  const socket = {};
+  const session = sessions.opened(socket, { client: { baseURL: 'http://127.0.0.1:4010/v1' }, url: `wss://127.0.0.1:4010/v1/realtime?model=${MODEL}`, ambient: ROOT_CONTEXT, startTime: T0 });
+  const send = (at: number, e: RealtimeClientEvent) => session.sent(e as unknown as Record<string, unknown>, T0 + at, ROOT_CONTEXT);
+  const recv = (at: number, e: RealtimeServerEvent) => session.received(e as unknown as Record<string, unknown>, T0 + at);
+  const spans = (): SpanJSON[] => exporter.getFinishedSpans().map(spanToJSON);
+  return { sessions, socket, session, send, recv, spans, provider };
+}
+
+type Setup = ReturnType<typeof setup>;
+let n = 0;
+const eid = () => `event_${++n}`;
+
+function sessionCreated(s: Setup, at: number, extra: object = {}): void {
+  s.recv(at, {
+    type: 'session.created',
+    event_id: eid(),
+    session: {
+      type: 'realtime',
+      id: 'sess_1',
+      model: MODEL,
+      output_modalities: ['audio'],
+      instructions: 'Be brief.',
+      audio: {
+        input: { format: { type: 'audio/pcm', rate: 24000 }, turn_detection: { type: 'server_vad' }, transcription: { model: 'gpt-4o-mini-transcribe' } },
+        output: { format: { type: 'audio/pcm', rate: 24000 }, voice: 'marin' },
+      },
+      tools: [{ type: 'function', name: 'get_weather', parameters: { type: 'object' } }],
+      ...extra,
+    } as RealtimeServerEvent extends infer E ? (E extends { type: 'session.created'; session: infer S } ? S : never) : never,
+  });
+}
+
+const usage = {
+  input_tokens: 1000,
+  output_tokens: 500,
+  total_tokens: 1500,
+  input_token_details: { text_tokens: 200, audio_tokens: 800, cached_tokens: 0 },
+  output_token_details: { text_tokens: 100, audio_tokens: 400 },
+};
+
+/** A response with one assistant message, created at `at`, done at `at + 100`. */
+function textResponse(s: Setup, at: number, id: string, text: string, opts: { audio?: boolean; status?: 'completed' | 'cancelled'; reason?: 'client_cancelled' } = {}): void {
+  s.recv(at, { type: 'response.created', event_id: eid(), response: { id, object: 'realtime.response', status: 'in_progress', output: [], conversation_id: 'conv_1' } });
+  const item = { id: `item_${id}`, type: 'message' as const, role: 'assistant' as const, object: 'realtime.item' as const, status: 'in_progress' as const, content: [] };
+  s.recv(at + 10, { type: 'response.output_item.added', event_id: eid(), response_id: id, output_index: 0, item });
+  for (let i = 0; i < 3; i++) {
+    if (opts.audio) {
+      s.recv(at + 20 + i, { type: 'response.output_audio.delta', event_id: eid(), response_id: id, item_id: item.id, output_index: 0, content_index: 0, delta: Buffer.alloc(4800).toString('base64') });
+      s.recv(at + 20 + i, { type: 'response.output_audio_transcript.delta', event_id: eid(), response_id: id, item_id: item.id, output_index: 0, content_index: 0, delta: 'x' });
+    } else s.recv(at + 20 + i, { type: 'response.output_text.delta', event_id: eid(), response_id: id, item_id: item.id, output_index: 0, content_index: 0, delta: 'x' });
+  }
+  const part = opts.audio ? { type: 'output_audio' as const, transcript: text } : { type: 'output_text' as const, text };
+  const done = { ...item, status: 'completed' as const, content: [part] };
+  s.recv(at + 90, { type: 'response.output_item.done', event_id: eid(), response_id: id, output_index: 0, item: done });
+  s.recv(at + 100, {
+    type: 'response.done',
+    event_id: eid(),
+    response: {
+      id,
+      object: 'realtime.response',
+      status: opts.status ?? 'completed',
+      status_details: opts.reason ? { type: 'cancelled', reason: opts.reason } : undefined,
+      output: [done],
+      usage,
+      output_modalities: [opts.audio ? 'audio' : 'text'],
+      conversation_id: 'conv_1',
+    },
+  });
+}
+
+describe('Realtime session state machine', () => {
+  it('a text turn: the session span, a chat span with usage, cost, first chunk, transcript and its message item', () => {
+    const s = setup();
+    sessionCreated(s, 5, { output_modalities: ['text'] });
+    s.send(100, { type: 'response.create', response: { output_modalities: ['text'] } });
+    textResponse(s, 150, 'resp_1', 'Hello there');
+    s.sessions.closed(s.socket, 1000, true);
+    const spans = s.spans();
+    const root = one(spans, `realtime ${MODEL}`);
+    assert.equal(root.parentSpanId, undefined);
+    assert.equal(root.kind, 'CLIENT');
+    assert.equal(root.startMs, T0);
+    assert.equal(root.attributes['openai.session.id'], 'sess_1');
+    assert.deepEqual(root.attributes['spanlens.realtime.output_modalities'], ['text']);
+    assert.equal(root.attributes['spanlens.realtime.voice'], 'marin');
+    assert.equal(root.attributes['spanlens.realtime.turn_detection'], 'server_vad');
+    assert.deepEqual(root.attributes['spanlens.realtime.tools'], ['get_weather']);
+    assert.equal(root.attributes['spanlens.realtime.close_code'], 1000);
+    assert.equal(root.attributes['spanlens.session.response_count'], 1);
+    assert.equal(root.attributes['server.port'], 4010);
+    assert.match(String(root.attributes['gen_ai.system_instructions']), /Be brief/);
+    const chat = one(spans, `chat ${MODEL}`);
+    assert.equal(chat.parentSpanId, root.spanId);
+    assert.equal(chat.startMs, T0 + 100); // from the response.create the app sent
+    assert.equal(chat.endMs, T0 + 250);
+    assert.equal(chat.attributes['gen_ai.operation.name'], 'chat');
+    assert.equal(chat.attributes['gen_ai.response.id'], 'resp_1');
+    assert.equal(chat.attributes['gen_ai.conversation.id'], 'conv_1');
+    assert.equal(chat.attributes['spanlens.realtime.response.trigger'], 'response.create');
+    assert.equal(chat.attributes['gen_ai.usage.input_tokens'], 1000);
+    assert.equal(chat.attributes['gen_ai.usage.output_tokens'], 500);
+    assert.equal(chat.attributes['spanlens.usage.audio_input_tokens'], 800);
+    // 200 text in at $4 + 800 audio in at $32 + 100 text out at $16 + 400 audio out at $64, per 1M.
+    assert.equal(chat.attributes['spanlens.cost.usd'], 0.0536);
+    assert.equal(root.attributes['spanlens.session.cost.usd'], 0.0536);
+    assert.equal(chat.attributes['gen_ai.response.time_to_first_chunk'], 0.07);
+    assert.equal(chat.attributes['spanlens.realtime.time_to_first_text'], 0.07);
+    assert.equal(chat.attributes['spanlens.realtime.text_delta.count'], 3);
+    assert.deepEqual(chat.attributes['gen_ai.response.finish_reasons'], ['stop']);
+    assert.deepEqual(JSON.parse(String(chat.attributes['gen_ai.output.messages'])), [{ role: 'assistant', parts: [{ type: 'text', content: 'Hello there' }], finish_reason: 'stop' }]);
+    const [item] = childrenOf(spans, chat);
+    assert.equal(item?.name, 'message');
+    assert.equal(item?.startMs, T0 + 160);
+    assert.equal(item?.endMs, T0 + 240);
+    assert.equal(item?.attributes['spanlens.message.delta.count'], 3);
+  });
+
+  it('an audio turn started by server VAD: from the end of speech, audio sizes and durations, no bytes on any span', () => {
+    const s = setup();
+    sessionCreated(s, 5);
+    for (let i = 0; i < 10; i++) s.send(10 + i, { type: 'input_audio_buffer.append', audio: Buffer.alloc(4800).toString('base64') }); // 10 × 100 ms of 24 kHz PCM16
+    s.recv(20, { type: 'input_audio_buffer.speech_started', event_id: eid(), audio_start_ms: 0, item_id: 'item_u1' });
+    s.recv(400, { type: 'input_audio_buffer.speech_stopped', event_id: eid(), audio_end_ms: 1000, item_id: 'item_u1' });
+    s.recv(410, { type: 'input_audio_buffer.committed', event_id: eid(), item_id: 'item_u1', previous_item_id: null });
+    textResponse(s, 450, 'resp_v', 'Sunny.', { audio: true });
+    s.sessions.closed(s.socket, 1000, true);
+    const spans = s.spans();
+    const root = one(spans, `realtime ${MODEL}`);
+    const chat = one(spans, `chat ${MODEL}`);
+    assert.equal(chat.startMs, T0 + 400);
+    assert.equal(chat.attributes['spanlens.realtime.response.trigger'], 'turn_detection');
+    assert.equal(chat.attributes['spanlens.realtime.output_audio.bytes'], 3 * 4800);
+    assert.equal(chat.attributes['spanlens.realtime.output_audio.duration_ms'], 300);
+    assert.equal(chat.attributes['spanlens.realtime.time_to_first_audio'], 0.07);
+    assert.deepEqual(JSON.parse(String(chat.attributes['gen_ai.output.messages']))[0].parts, [{ type: 'text', content: 'Sunny.' }]);
+    assert.equal(root.attributes['spanlens.realtime.input_audio.bytes'], 48000);
+    assert.equal(root.attributes['spanlens.realtime.input_audio.duration_ms'], 1000);
+    for (const span of spans) for (const v of Object.values(span.attributes)) assert.ok(!String(v).includes('AAAAAAAA'), `audio bytes on ${span.name}`);
+  });
+
+  it('a function call round trip: the call item under the response, the app tool work from the response end to its output', () => {
+    const s = setup();
+    sessionCreated(s, 5);
+    s.send(100, { type: 'response.create' });
+    s.recv(110, { type: 'response.created', event_id: eid(), response: { id: 'resp_f', status: 'in_progress', output: [] } });
+    const call = { id: 'item_f', type: 'function_call' as const, call_id: 'call_1', name: 'get_weather', arguments: '{"city":"Paris"}', status: 'completed' as const };
+    s.recv(120, { type: 'response.output_item.added', event_id: eid(), response_id: 'resp_f', output_index: 0, item: { ...call, arguments: '', status: 'in_progress' } });
+    s.recv(130, { type: 'response.function_call_arguments.delta', event_id: eid(), response_id: 'resp_f', item_id: 'item_f', output_index: 0, call_id: 'call_1', delta: '{"city":"Paris"}' });
+    s.recv(140, { type: 'response.output_item.done', event_id: eid(), response_id: 'resp_f', output_index: 0, item: call });
+    s.recv(150, { type: 'response.done', event_id: eid(), response: { id: 'resp_f', status: 'completed', output: [call], usage } });
+    s.send(400, { type: 'conversation.item.create', item: { type: 'function_call_output', call_id: 'call_1', output: '{"temp":21}' } });
+    s.sessions.closed(s.socket, 1000, true);
+    const spans = s.spans();
+    const root = one(spans, `realtime ${MODEL}`);
+    const chat = one(spans, `chat ${MODEL}`);
+    assert.deepEqual(chat.attributes['gen_ai.response.finish_reasons'], ['tool_calls']);
+    const [callSpan, work] = [one(spans, 'execute_tool get_weather', { 'openai.item.id': 'item_f' }), spans.find((x) => x.name === 'execute_tool get_weather' && x.parentSpanId === root.spanId)];
+    assert.equal(callSpan.parentSpanId, chat.spanId);
+    assert.equal(callSpan.attributes['gen_ai.tool.call.arguments'], '{"city":"Paris"}');
+    assert.ok(work, 'the tool work span under the session');
+    assert.equal(work.startMs, T0 + 150);
+    assert.equal(work.endMs, T0 + 400);
+    assert.equal(work.attributes['gen_ai.tool.call.id'], 'call_1');
+    assert.equal(work.attributes['gen_ai.tool.call.result'], '{"temp":21}');
+  });
+
+  it('input audio transcription is its own span with model, usage, cost and text; a failed one is marked', () => {
+    const s = setup();
+    sessionCreated(s, 5);
+    s.recv(410, { type: 'input_audio_buffer.committed', event_id: eid(), item_id: 'item_u1', previous_item_id: null });
+    s.recv(600, {
+      type: 'conversation.item.input_audio_transcription.completed',
+      event_id: eid(),
+      item_id: 'item_u1',
+      content_index: 0,
+      transcript: 'What is the weather?',
+      usage: { type: 'tokens', input_tokens: 20, output_tokens: 6, total_tokens: 26, input_token_details: { audio_tokens: 20, text_tokens: 0 } },
+    });
+    s.recv(700, { type: 'input_audio_buffer.committed', event_id: eid(), item_id: 'item_u2', previous_item_id: 'item_u1' });
+    s.recv(800, {
+      type: 'conversation.item.input_audio_transcription.failed',
+      event_id: eid(),
+      item_id: 'item_u2',
+      content_index: 0,
+      error: { code: 'audio_unintelligible', message: 'could not transcribe' },
+    });
+    s.sessions.closed(s.socket, 1000, true);
+    const spans = s.spans();
+    const root = one(spans, `realtime ${MODEL}`);
+    const ok = one(spans, 'transcription gpt-4o-mini-transcribe', { 'openai.item.id': 'item_u1' });
+    assert.equal(ok.parentSpanId, root.spanId);
+    assert.equal(ok.startMs, T0 + 410);
+    assert.equal(ok.endMs, T0 + 600);
+    assert.equal(ok.attributes['gen_ai.request.model'], 'gpt-4o-mini-transcribe');
+    assert.equal(ok.attributes['gen_ai.usage.input_tokens'], 20);
+    assert.equal(ok.attributes['spanlens.transcription.text'], 'What is the weather?');
+    assert.equal(typeof ok.attributes['spanlens.cost.usd'], 'number');
+    const bad = one(spans, 'transcription gpt-4o-mini-transcribe', { 'openai.item.id': 'item_u2' });
+    assert.equal(bad.status.code, 'ERROR');
+    assert.equal(bad.attributes['error.type'], 'audio_unintelligible');
+  });
+
+  it('an error event answering a response.create is that response failed; any other marks the session', () => {
+    const s = setup();
+    sessionCreated(s, 5);
+    s.send(100, { type: 'response.create', event_id: 'evt_bad', response: { max_output_tokens: 5 } });
+    s.recv(120, { type: 'error', event_id: eid(), error: { type: 'invalid_request_error', code: 'invalid_value', message: 'bad', event_id: 'evt_bad', param: null } });
+    s.recv(130, { type: 'error', event_id: eid(), error: { type: 'invalid_request_error', code: 'unknown_event', message: 'what' } });
+    s.sessions.closed(s.socket, 1000, true);
+    const spans = s.spans();
+    const root = one(spans, `realtime ${MODEL}`);
+    const failed = one(spans, `chat ${MODEL}`);
+    assert.equal(failed.parentSpanId, root.spanId);
+    assert.equal(failed.status.code, 'ERROR');
+    assert.equal(failed.attributes['error.type'], 'invalid_value');
+    assert.equal(failed.endMs, T0 + 120);
+    assert.equal(root.status.code, 'ERROR');
+    assert.equal(root.attributes['error.type'], 'unknown_event');
+    assert.equal(root.events.filter((e) => e.name === 'openai.realtime.error').length, 1);
+    assert.equal(root.attributes['spanlens.realtime.error.count'], 2);
+  });
+
+  it('a cancelled response is marked cancelled, not failed', () => {
+    const s = setup();
+    sessionCreated(s, 5);
+    s.send(100, { type: 'response.create' });
+    s.recv(110, { type: 'response.created', event_id: eid(), response: { id: 'resp_c', status: 'in_progress', output: [] } });
+    s.send(130, { type: 'response.cancel', response_id: 'resp_c' });
+    s.recv(140, { type: 'response.done', event_id: eid(), response: { id: 'resp_c', status: 'cancelled', status_details: { type: 'cancelled', reason: 'client_cancelled' }, output: [], usage } });
+    s.sessions.closed(s.socket, 1000, true);
+    const chat = one(s.spans(), `chat ${MODEL}`);
+    assert.equal(chat.status.code, 'UNSET');
+    assert.equal(chat.attributes['spanlens.response.status'], 'cancelled');
+    assert.deepEqual(chat.attributes['gen_ai.response.finish_reasons'], ['cancelled']);
+    assert.equal(chat.attributes['spanlens.realtime.response.status_reason'], 'client_cancelled');
+    assert.equal(chat.attributes['spanlens.realtime.cancel_requested'], true);
+    assert.equal(chat.events[0]?.name, 'openai.realtime.response.cancel');
+  });
+
+  it('a session open at shutdown ends marked, its open response too; a server close fails the open response', () => {
+    const s = setup();
+    sessionCreated(s, 5);
+    s.send(100, { type: 'response.create' });
+    s.recv(110, { type: 'response.created', event_id: eid(), response: { id: 'resp_o', status: 'in_progress', output: [] } });
+    s.sessions.endAll('shutdown');
+    const spans = s.spans();
+    assert.equal(one(spans, `realtime ${MODEL}`).attributes['spanlens.realtime.end_reason'], 'shutdown');
+    assert.equal(one(spans, `chat ${MODEL}`).attributes['spanlens.response.end_reason'], 'shutdown');
+    assert.equal(s.sessions.of(s.socket), undefined);
+
+    const t = setup();
+    t.send(100, { type: 'response.create' });
+    t.recv(110, { type: 'response.created', event_id: eid(), response: { id: 'resp_x', status: 'in_progress', output: [] } });
+    t.sessions.closed(t.socket, 1011, false);
+    const chat = one(t.spans(), `chat ${MODEL}`);
+    assert.equal(chat.status.code, 'ERROR');
+    assert.equal(chat.attributes['error.type'], 'websocket_closed');
+    assert.equal(one(t.spans(), `realtime ${MODEL}`).attributes['spanlens.realtime.end_reason'], 'server_closed');
+  });
+
+  it('placement: its own trace with the app span as a caller link; traceScope request keeps it in the app trace', () => {
+    for (const scope of ['conversation', 'request'] as const) {
+      const s = setup({}, scope);
+      const app = s.provider.getTracer('app').startSpan('app request');
+      const ctx = trace.setSpan(context.active(), app);
+      const session = s.sessions.opened({}, { url: `wss://h/v1/realtime?model=${MODEL}`, ambient: ctx });
+      session.closed(1000, true);
+      app.end();
+      const spans = s.spans();
+      const root = one(spans, `realtime ${MODEL}`); // the setup's own session is still open
+      const appSpan = one(spans, 'app request');
+      if (scope === 'request') {
+        assert.equal(root.parentSpanId, appSpan.spanId);
+        assert.equal(root.traceId, appSpan.traceId);
+      } else {
+        assert.equal(root.parentSpanId, undefined);
+        assert.notEqual(root.traceId, appSpan.traceId);
+        assert.deepEqual(
+          root.links.map((l) => [l.spanId, l.attributes['spanlens.link']]),
+          [[appSpan.spanId, 'caller']],
+        );
+      }
+    }
+  });
+
+  it('no content with capture off; a session of 10,000 responses keeps nothing per answered response', () => {
+    const s = setup({ captureContent: false });
+    sessionCreated(s, 5);
+    for (let i = 0; i < 10_000; i++) {
+      s.send(10 + i, { type: 'response.create' });
+      textResponse(s, 10 + i, `resp_${i}`, 'secret text');
+    }
+    const state = s.session as unknown as { open: { size: number }; creates: unknown[]; transcriptions: { size: number } };
+    assert.equal(state.open.size, 0);
+    assert.equal(state.creates.length, 0);
+    s.sessions.closed(s.socket, 1000, true);
+    const spans = s.spans();
+    assert.equal(one(spans, `realtime ${MODEL}`).attributes['spanlens.session.response_count'], 10_000);
+    for (const span of spans) for (const v of Object.values(span.attributes)) assert.ok(!String(v).includes('secret'), `content on ${span.name}`);
+  });
+});
