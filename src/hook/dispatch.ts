@@ -7,6 +7,7 @@ import { arr, obj, str, type Obj } from '../util/json';
 import type { ObservedCall } from '../calls/observed-call';
 import { matchRoute, type Route, type RouteKind } from '../calls/routes';
 import { ResponseTracker } from '../responses/response-tracker';
+import { RealtimeSessions } from '../realtime/realtime-sessions';
 import { responseStartAttributes } from '../responses/response-attributes';
 import { ResponseStreamSink } from '../responses/response-stream';
 import { RunTracker } from '../assistants/run-tracker';
@@ -33,17 +34,21 @@ export class CallDispatcher {
   readonly store: ConversationStore;
   readonly runs: RunTracker;
   readonly responses: ResponseTracker;
+  /** Realtime sessions over WebSocket (hook/realtime-socket.ts feeds them). */
+  readonly realtime: RealtimeSessions;
 
   constructor(private readonly env: Services) {
     this.store = new ConversationStore(env.maxEntities, env.content);
     this.runs = new RunTracker(env, this.store);
     this.responses = new ResponseTracker(env, this.store);
+    this.realtime = new RealtimeSessions(env);
   }
 
-  /** Ends every open run and response (shutdown, reconfiguration), marked as not observed to finish. */
+  /** Ends every open run, response and Realtime session (shutdown, reconfiguration), marked as not observed to finish. */
   endAll(reason: string): void {
     this.runs.endAll(reason);
     this.responses.endAll(reason);
+    this.realtime.endAll(reason);
   }
 
   /** A call that ended without a stream sink: its route kind says what it records and which span it becomes. */

@@ -1,5 +1,5 @@
 import { context, diag, trace, type TracerProvider } from '@opentelemetry/api';
-import { InstrumentationBase, InstrumentationNodeModuleDefinition, isWrapped, type InstrumentationModuleDefinition } from '@opentelemetry/instrumentation';
+import { InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile, isWrapped, type InstrumentationModuleDefinition } from '@opentelemetry/instrumentation';
 import type { OpenAIInstrumentationConfig } from '../config';
 import { ContentPolicy } from '../trace/content';
 import { CostModel } from '../cost/cost-model';
@@ -14,6 +14,10 @@ import { watchProviderFlush } from './provider-flush';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version';
 import { AgentsBridge } from '../agents/bridge';
 import { patchRunner } from '../agents/runner';
+import { patchRealtimeSocket, unpatchRealtimeSocket, type RealtimeHandlers, type Wrapping } from './realtime-socket';
+
+/** The Realtime socket modules: `realtime/*` (openai 5–7) and `beta/realtime/*` (4–7), each on `ws` or the runtime's WebSocket. */
+const REALTIME_MODULES = ['openai/realtime/ws', 'openai/realtime/websocket', 'openai/beta/realtime/ws', 'openai/beta/realtime/websocket'];
 
 /** `@openai/agents-core` versions the Agents SDK bridge supports (the global trace provider: 0.3.8+). */
 export const SUPPORTED_AGENTS_RANGE = '>=0.3.8 <1';
@@ -115,6 +119,28 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
         ['*'],
         (moduleExports, moduleVersion) => this.patch(moduleExports, moduleVersion),
         (moduleExports) => this.unpatch(moduleExports),
+        // Realtime sockets, in CommonJS and in fully hooked ES modules.
+        REALTIME_MODULES.flatMap((name) =>
+          ['js', 'mjs'].map(
+            (ext) =>
+              new InstrumentationNodeModuleFile(
+                `${name}.${ext}`,
+                ['*'],
+                (m: unknown, v?: string) => this.patchRealtime(m, v),
+                (m: unknown) => this.unpatchRealtime(m),
+              ),
+          ),
+        ),
+      ),
+      // The same under an ES module loader that wraps only the modules named here: the public subpaths.
+      ...REALTIME_MODULES.map(
+        (name) =>
+          new InstrumentationNodeModuleDefinition(
+            name,
+            ['*'],
+            (m: unknown, v?: string) => this.patchRealtime(m, v),
+            (m: unknown) => this.unpatchRealtime(m),
+          ),
       ),
       // The Agents SDK: nothing in the module changes; its global trace provider gets the bridge.
       new InstrumentationNodeModuleDefinition('@openai/agents-core', [SUPPORTED_AGENTS_RANGE], (moduleExports) => {
@@ -123,6 +149,31 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
         return moduleExports;
       }),
     ];
+  }
+
+  private readonly wrapping: Wrapping = {
+    wrap: (target, name, wrapper) => this._wrap(target as Record<string, never>, name as never, wrapper as never),
+    unwrap: (target, name) => this._unwrap(target as Record<string, never>, name as never),
+    isWrapped: (fn) => isWrapped(fn),
+  };
+
+  /** A Realtime socket's events feed the current dispatcher's sessions. */
+  private readonly realtimeHandlers: RealtimeHandlers = {
+    sessions: () => (this.isEnabled() ? this.dispatcher?.realtime : undefined),
+    seen: () => {
+      if (!this.providerWatched) this.watchProvider();
+    },
+    internalError: (err) => this._diag.error('spanlens: internal error while observing a Realtime socket', err),
+  };
+
+  // Methods, not fields: init() runs in the base constructor, before fields are set (it calls them later).
+  private patchRealtime<T>(moduleExports: T, moduleVersion?: string): T {
+    patchRealtimeSocket(moduleExports, moduleVersion, this.wrapping, this.realtimeHandlers, this._diag);
+    return moduleExports;
+  }
+
+  private unpatchRealtime(moduleExports: unknown): void {
+    unpatchRealtimeSocket(moduleExports, this.wrapping);
   }
 
   private reset(): void {

@@ -14,6 +14,10 @@ import { RealtimeSession, type SessionStart } from './realtime-session';
 export class RealtimeSessions {
   private readonly open: BoundedMap<object, RealtimeSession>;
   private readonly tools: PendingToolCalls;
+  /** Sockets whose session ended for good (closed, or ended at shutdown): no new session starts on them. */
+  private readonly done = new WeakSet<object>();
+  /** Sockets the app is closing: their close is the app's. */
+  private readonly closingByApp = new WeakSet<object>();
 
   constructor(private readonly env: Services) {
     const evicted = evictionWarning((m) => env.diag.warn(m), 'open Realtime sessions', env.maxEntities);
@@ -31,6 +35,21 @@ export class RealtimeSessions {
     return session;
   }
 
+  /**
+   * The socket's session, started now if it has none yet (a socket is seen first at its first event);
+   * true when this call started it. A socket whose session ended for good gets no new one.
+   */
+  observe(socket: object, start: SessionStart): boolean {
+    if (this.open.peek(socket) || this.done.has(socket)) return false;
+    this.opened(socket, start);
+    return true;
+  }
+
+  /** The app called the socket's close(). */
+  closing(socket: object): void {
+    this.closingByApp.add(socket);
+  }
+
   /** The socket's open session, if it is traced. */
   of(socket: object): RealtimeSession | undefined {
     return this.open.peek(socket);
@@ -44,17 +63,23 @@ export class RealtimeSessions {
     this.open.peek(socket)?.received(event, now());
   }
 
-  closed(socket: object, code: number | undefined, byApp: boolean): void {
+  /**
+   * The socket's connection closed (`byApp`: the app closed it, also when it called close() before);
+   * `reconnecting`: the SDK opens a new connection, a new session starts at its first event.
+   */
+  closed(socket: object, code: number | undefined, byApp = false, reconnecting = false): void {
+    if (!reconnecting) this.done.add(socket);
     const session = this.open.peek(socket);
     if (!session) return;
     this.open.delete(socket);
-    session.closed(code, byApp);
+    session.closed(code, byApp || this.closingByApp.has(socket));
   }
 
   /** Ends every open session (shutdown, disable, reconfiguration). */
   endAll(reason: string): void {
     for (const [socket, session] of [...this.open.entries()]) {
       this.open.delete(socket);
+      this.done.add(socket);
       session.end(reason);
     }
   }
