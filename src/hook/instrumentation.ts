@@ -1,12 +1,13 @@
 import { context, diag, trace, type TracerProvider } from '@opentelemetry/api';
-import { InstrumentationBase, InstrumentationNodeModuleDefinition, isWrapped, type InstrumentationModuleDefinition } from '@opentelemetry/instrumentation';
+import { InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile, isWrapped, type InstrumentationModuleDefinition } from '@opentelemetry/instrumentation';
 import type { OpenAIInstrumentationConfig } from '../config';
 import { ContentPolicy } from '../trace/content';
 import { CostModel } from '../cost/cost-model';
 import { createMetrics, type Metrics } from '../cost/metrics';
 import type { ClientLike } from '../calls/observed-call';
 import { observeRequest, type CallHandlers } from './request-observer';
-import { endOpenStreams, watchParse } from '../streams/stream-tap';
+import { endOpenStreams, openStream, watchParse } from '../streams/stream-tap';
+import { patchResponsesSocket, unpatchResponsesSocket, type SocketHandlers, type Wrapping } from './responses-socket';
 import type { Services } from '../services';
 import { isTracingSuppressed } from '../trace/suppress';
 import { CallDispatcher } from './dispatch';
@@ -115,6 +116,19 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
         ['*'],
         (moduleExports, moduleVersion) => this.patch(moduleExports, moduleVersion),
         (moduleExports) => this.unpatch(moduleExports),
+        // Responses over WebSocket: the socket class's base, in the builds that have it (openai 6.x, 7).
+        ['js', 'mjs'].map(
+          (ext) =>
+            new InstrumentationNodeModuleFile(
+              `openai/resources/responses/ws-base.${ext}`,
+              ['*'],
+              (moduleExports: unknown, moduleVersion?: string) => {
+                patchResponsesSocket(moduleExports, moduleVersion, this.wrapping, this.socketHandlers, this._diag);
+                return moduleExports;
+              },
+              (moduleExports: unknown) => unpatchResponsesSocket(moduleExports, this.wrapping),
+            ),
+        ),
       ),
       // The Agents SDK: nothing in the module changes; its global trace provider gets the bridge.
       new InstrumentationNodeModuleDefinition('@openai/agents-core', [SUPPORTED_AGENTS_RANGE], (moduleExports) => {
@@ -124,6 +138,23 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
       }),
     ];
   }
+
+  private readonly wrapping: Wrapping = {
+    wrap: (target, name, wrapper) => this._wrap(target as Record<string, never>, name as never, wrapper as never),
+    unwrap: (target, name) => this._unwrap(target as Record<string, never>, name as never),
+    isWrapped: (fn) => isWrapped(fn),
+  };
+
+  /** A `response.create` sent on a socket: a streamed create call, its events fed as an HTTP stream's are. */
+  private readonly socketHandlers: SocketHandlers = {
+    begin: (call) => {
+      if (!this.providerWatched) this.watchProvider();
+      const sink = this.dispatcher.stream(call);
+      return sink && openStream(sink, this, this.socketHandlers.internalError);
+    },
+    place: (call) => this.agents?.placeCall(call),
+    internalError: (err) => this._diag.error('spanlens: internal error while observing a WebSocket', err),
+  };
 
   private reset(): void {
     const config = this.getConfig();

@@ -73,7 +73,7 @@ export async function serve(setup: ServerSetup): Promise<Emulator> {
       res.end(String(err));
     });
   });
-  const closeSockets = serveSockets(server, setup.sockets, state.requests, options.fault);
+  const closeSockets = serveSockets(server, setup.sockets, state.requests, options);
   return listen(state, server, closeSockets);
 }
 

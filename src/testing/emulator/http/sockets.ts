@@ -17,6 +17,8 @@ export interface MessageSocket {
   /** Sends a text frame; resolves once it is written (or the socket is gone). */
   send(text: string): Promise<void>;
   readonly closed: boolean;
+  /** The pause between events, as on an SSE stream (the `eventDelayMs` option; 0: a turn of the event loop). */
+  pause(): Promise<void>;
   /** Breaks the connection without a close frame (a network failure, from the client's side). */
   cut(): void;
 }
@@ -47,7 +49,7 @@ type WsModule = { WebSocketServer: new (options: { noServer: true; perMessageDef
 const OPEN = 1;
 
 /** Serves `routes` on `server`'s upgrades; returns what closes every open connection (close, reset). */
-export function serveSockets(server: Server, routes: readonly SocketRoute[], requests: RecordedRequest[], faultOption: EmulatorOptions['fault']): () => void {
+export function serveSockets(server: Server, routes: readonly SocketRoute[], requests: RecordedRequest[], options: EmulatorOptions): () => void {
   const open = new Set<WsSocket>();
   let wss: Promise<WsServer> | undefined;
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -67,13 +69,13 @@ export function serveSockets(server: Server, routes: readonly SocketRoute[], req
           };
           const fault = (): StreamFault | null => {
             try {
-              const f = chooseFault({ method: 'POST', path: url.pathname, headers, stream: true }, faultOption);
+              const f = chooseFault({ method: 'POST', path: url.pathname, headers, stream: true }, options.fault);
               return f && isStreamFault(f) ? f : null;
             } catch {
               return null; // a bad spec: the HTTP side answers it with a 400; a socket has nowhere to say so
             }
           };
-          route.open(messageSocket(ws), { headers, record, fault });
+          route.open(messageSocket(ws, options.eventDelayMs ?? 0), { headers, record, fault });
         }),
       () => refuse(socket, 501, 'Not Implemented', 'The emulator needs the `ws` package for WebSocket endpoints.'),
     );
@@ -84,8 +86,9 @@ export function serveSockets(server: Server, routes: readonly SocketRoute[], req
   };
 }
 
-function messageSocket(ws: WsSocket): MessageSocket {
+function messageSocket(ws: WsSocket, eventDelayMs: number): MessageSocket {
   return {
+    pause: () => new Promise<void>((resolve) => (eventDelayMs > 0 ? setTimeout(resolve, eventDelayMs) : setImmediate(resolve))),
     onMessage(listener) {
       ws.on('message', (data, isBinary) => {
         if (!isBinary) listener(String(data));

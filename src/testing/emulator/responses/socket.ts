@@ -69,6 +69,8 @@ async function answer(ctx: ResponseContext, engine: ResponseEngine, socket: Mess
         else socket.cut(); // every other stream fault is a connection that breaks here
         return;
       }
+      if (cursor > 0) await socket.pause();
+      if (socket.closed) return;
       cursor++;
       await send(e);
     }
