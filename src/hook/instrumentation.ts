@@ -8,6 +8,7 @@ import type { ClientLike } from '../calls/observed-call';
 import { observeRequest, type CallHandlers } from './request-observer';
 import { endOpenStreams, openStream, watchParse } from '../streams/stream-tap';
 import { patchResponsesSocket, unpatchResponsesSocket, type SocketHandlers, type Wrapping } from './responses-socket';
+import { patchAgentsSocket, unpatchAgentsSocket } from './agents-socket';
 import type { Services } from '../services';
 import { isTracingSuppressed } from '../trace/suppress';
 import { CallDispatcher } from './dispatch';
@@ -136,6 +137,25 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
         patchRunner(moduleExports, this.agents);
         return moduleExports;
       }),
+      // The Agents SDK's own Responses WebSocket transport (useResponsesWebSocket), on its own socket class.
+      new InstrumentationNodeModuleDefinition(
+        '@openai/agents-openai',
+        [SUPPORTED_AGENTS_RANGE],
+        undefined,
+        undefined,
+        ['js', 'mjs'].map(
+          (ext) =>
+            new InstrumentationNodeModuleFile(
+              `@openai/agents-openai/dist/responsesWebSocketConnection.${ext}`,
+              [SUPPORTED_AGENTS_RANGE],
+              (moduleExports: unknown, moduleVersion?: string) => {
+                patchAgentsSocket(moduleExports, moduleVersion, this.wrapping, this.socketHandlers, this._diag);
+                return moduleExports;
+              },
+              (moduleExports: unknown) => unpatchAgentsSocket(moduleExports, this.wrapping),
+            ),
+        ),
+      ),
     ];
   }
 

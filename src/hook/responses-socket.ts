@@ -44,7 +44,7 @@ export interface Wrapping {
   isWrapped(fn: unknown): boolean;
 }
 
-interface SocketState {
+export interface SocketState {
   responses: ResponseSocket;
   /** Inside the SDK's `send`: an error it reports now means the event was not sent. */
   sending: boolean;
@@ -61,6 +61,49 @@ function baseClass(moduleExports: unknown): { prototype?: unknown } | undefined 
 }
 const METHODS = ['send', 'close', '_emit', '_onError'] as const;
 
+/** Runs an observation; what it throws goes to the internal error handler, never into the SDK. */
+export const guarded =
+  (handlers: SocketHandlers) =>
+  (fn: () => void): void => {
+    try {
+      fn();
+    } catch (err) {
+      handlers.internalError(err);
+    }
+  };
+
+/** The responses a socket carries (made at its first create; `client`: whose server it talks to). */
+export function socketState(socket: object, client: () => ClientLike, handlers: SocketHandlers): SocketState {
+  let st = sockets.get(socket);
+  if (!st) {
+    const call = (body: Obj): ObservedCall => {
+      const startTime = now();
+      const c: ObservedCall = {
+        client: client(),
+        ambient: context.active(),
+        startTime,
+        endTime: startTime,
+        bodyRead: false,
+        stream: true,
+        options: { method: 'post', path: '/responses', body, stream: true },
+      };
+      handlers.place?.(c);
+      return c;
+    };
+    st = { responses: new ResponseSocket(call, handlers.begin), sending: false, refused: false, closing: false };
+    sockets.set(socket, st);
+  }
+  return st;
+}
+
+/** The socket's state, if it sent a create. */
+export const knownSocket = (socket: object): SocketState | undefined => sockets.get(socket);
+
+/** The error a connection that went away mid-response failed with (the one error rule's `error.type`: its code). */
+export function closedError(code: unknown): Error {
+  return Object.assign(new Error(`the WebSocket closed${code === undefined ? '' : ` (code ${String(code)})`} before the response ended`), { code: 'websocket_closed' });
+}
+
 function socketProto(moduleExports: unknown, diag: DiagLogger, version: string | undefined): SocketProto | undefined {
   const proto = baseClass(moduleExports)?.prototype as Partial<SocketProto> | undefined;
   if (proto && METHODS.every((m) => typeof proto[m] === 'function')) return proto as SocketProto;
@@ -72,35 +115,8 @@ function socketProto(moduleExports: unknown, diag: DiagLogger, version: string |
 export function patchResponsesSocket(moduleExports: unknown, version: string | undefined, w: Wrapping, handlers: SocketHandlers, diag: DiagLogger): void {
   const proto = socketProto(moduleExports, diag, version);
   if (!proto || w.isWrapped(proto.send)) return;
-  const guard = (fn: () => void): void => {
-    try {
-      fn();
-    } catch (err) {
-      handlers.internalError(err);
-    }
-  };
-  const stateOf = (socket: SocketLike): SocketState => {
-    let st = sockets.get(socket);
-    if (!st) {
-      const call = (body: Obj): ObservedCall => {
-        const startTime = now();
-        const c: ObservedCall = {
-          client: socket._client ?? {},
-          ambient: context.active(),
-          startTime,
-          endTime: startTime,
-          bodyRead: false,
-          stream: true,
-          options: { method: 'post', path: '/responses', body, stream: true },
-        };
-        handlers.place?.(c);
-        return c;
-      };
-      st = { responses: new ResponseSocket(call, handlers.begin), sending: false, refused: false, closing: false };
-      sockets.set(socket, st);
-    }
-    return st;
-  };
+  const guard = guarded(handlers);
+  const stateOf = (socket: SocketLike): SocketState => socketState(socket, () => socket._client ?? {}, handlers);
   w.wrap(
     proto,
     'send',
@@ -162,8 +178,7 @@ function observe(st: SocketState, name: string, args: unknown[]): void {
   } else if (name === 'close' || name === 'reconnecting') {
     const code = name === 'close' ? args[0] : obj(args[0])?.closeCode;
     if (st.closing) return st.responses.ended('aborted', undefined);
-    const error = Object.assign(new Error(`the WebSocket closed (code ${String(code)}) before the response ended`), { code: 'websocket_closed' });
-    st.responses.ended('error', error);
+    st.responses.ended('error', closedError(code));
   }
 }
 

@@ -13,6 +13,17 @@ import type { StreamOutcome, StreamSink } from '../streams/stream-tap';
  * answered (a few, bounded) and nothing of the events (deltas are counted by the tracker, not stored).
  */
 
+/** A server event's type where the API writes it, first in the frame; other frames are parsed to find it. */
+const TYPE = /^\{\s*"type"\s*:\s*"([^"\\]+)"/;
+
+function parse(text: string): Obj | undefined {
+  try {
+    return obj(JSON.parse(text));
+  } catch {
+    return undefined;
+  }
+}
+
 /** Terminal events of a response (an `error` event ends one too). */
 const TERMINAL = new Set(['response.completed', 'response.failed', 'response.incomplete']);
 /** Creates sent and not yet answered, per lane, beyond which more are not traced (an app that only sends). */
@@ -58,24 +69,50 @@ export class ResponseSocket {
     this.lanes.set(lane, waiting);
   }
 
-  /** The app received `event` (a parsed server event) on the socket. */
+  /** The app received `event` (a parsed server event, the SDK's own object) on the socket. */
   received(event: Obj): void {
     const type = str(event.type);
-    if (!type) return;
-    const lane = str(event.stream_id) ?? '';
+    if (type)
+      this.answer(
+        type,
+        str(event.stream_id) ?? '',
+        (sink, at) => sink.item(type, event, at),
+        () => event,
+      );
+  }
+
+  /**
+   * The app received a text frame it parses itself (the Agents SDK's socket): handed on unparsed, as an
+   * HTTP stream's raw body is (deltas are only counted); only the event's type is read here. Such a socket
+   * sends no `stream_id`, so its frames are the default lane's.
+   */
+  receivedText(text: string): void {
+    const type = TYPE.exec(text)?.[1] ?? str(parse(text)?.type);
+    if (type)
+      this.answer(
+        type,
+        '',
+        (sink, at) => sink.event({ event: type, data: text }, at),
+        () => parse(text),
+      );
+  }
+
+  /** An event of `lane` answers its oldest waiting create; a terminal or `error` event ends it. */
+  private answer(type: string, lane: string, feed: (sink: StreamSink, at: number) => void, event: () => Obj | undefined): void {
     const waiting = this.lanes.get(lane);
     const current = waiting?.[0];
     if (!current) return;
     const at = now();
-    current.sink.item(type, event, at);
+    feed(current.sink, at);
     if (type !== 'error') current.answered = true;
     if (type !== 'error' && !TERMINAL.has(type)) return;
     waiting.shift();
     if (!waiting.length) this.lanes.delete(lane);
-    if (type === 'error' && !current.answered) {
+    const data = type === 'error' && !current.answered ? event() : undefined;
+    if (data) {
       // Before any response the create itself failed (an HTTP create would have had an error status).
-      current.call.error = eventError(event);
-      if (typeof event.status === 'number') current.call.status = event.status;
+      current.call.error = eventError(data);
+      if (typeof data.status === 'number') current.call.status = data.status;
       current.call.endTime = at;
     }
     current.sink.end(type === 'error' ? 'error' : 'done', at);
