@@ -131,6 +131,12 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
             ),
         ),
       ),
+      // Responses over WebSocket under an ESM loader that wraps only modules asked for by name: the public
+      // subpath an app imports `ResponsesWS` from (the module files above cover CommonJS and full ESM hooking).
+      new InstrumentationNodeModuleDefinition('openai/resources/responses/ws', ['*'], (moduleExports: unknown, moduleVersion?: string) => {
+        patchResponsesSocket(moduleExports, moduleVersion, this.wrapping, this.socketHandlers, this._diag);
+        return moduleExports;
+      }),
       // The Agents SDK: nothing in the module changes; its global trace provider gets the bridge.
       new InstrumentationNodeModuleDefinition('@openai/agents-core', [SUPPORTED_AGENTS_RANGE], (moduleExports) => {
         this.agents?.hookProvider(true);

@@ -55,9 +55,20 @@ export interface SocketState {
 
 const sockets = new WeakMap<object, SocketState>();
 
-function baseClass(moduleExports: unknown): { prototype?: unknown } | undefined {
-  const cls = (moduleExports as { ResponsesWSBase?: unknown } | null | undefined)?.ResponsesWSBase;
-  return typeof cls === 'function' ? (cls as { prototype?: unknown }) : undefined;
+/**
+ * The prototype that defines `send`: `ResponsesWSBase`'s, found from the module that defines it
+ * (`ws-base`) or from `ResponsesWS` (`ws`, the public subpath: under an ESM loader that wraps only the
+ * modules asked for by name, the base's own module, imported relatively, is never wrapped).
+ */
+function baseProto(moduleExports: unknown): object | undefined {
+  const mod = moduleExports as { ResponsesWSBase?: unknown; ResponsesWS?: unknown } | null | undefined;
+  const cls = mod?.ResponsesWSBase ?? mod?.ResponsesWS;
+  let proto: unknown = typeof cls === 'function' ? (cls as { prototype?: unknown }).prototype : undefined;
+  while (proto && typeof proto === 'object' && proto !== Object.prototype) {
+    if (Object.prototype.hasOwnProperty.call(proto, 'send')) return proto;
+    proto = Object.getPrototypeOf(proto);
+  }
+  return undefined;
 }
 const METHODS = ['send', 'close', '_emit', '_onError'] as const;
 
@@ -105,13 +116,13 @@ export function closedError(code: unknown): Error {
 }
 
 function socketProto(moduleExports: unknown, diag: DiagLogger, version: string | undefined): SocketProto | undefined {
-  const proto = baseClass(moduleExports)?.prototype as Partial<SocketProto> | undefined;
+  const proto = baseProto(moduleExports) as Partial<SocketProto> | undefined;
   if (proto && METHODS.every((m) => typeof proto[m] === 'function')) return proto as SocketProto;
   diag.warn(`openai ${version ?? '(unknown version)'}: ResponsesWSBase has an unknown shape; Responses over WebSocket are not traced`);
   return undefined;
 }
 
-/** Patches `ResponsesWSBase` (the module `openai/resources/responses/ws-base`, CJS or ESM). */
+/** Patches `ResponsesWSBase` (from `openai/resources/responses/ws-base` or `…/ws`, CJS or ESM; once). */
 export function patchResponsesSocket(moduleExports: unknown, version: string | undefined, w: Wrapping, handlers: SocketHandlers, diag: DiagLogger): void {
   const proto = socketProto(moduleExports, diag, version);
   if (!proto || w.isWrapped(proto.send)) return;
@@ -183,7 +194,7 @@ function observe(st: SocketState, name: string, args: unknown[]): void {
 }
 
 export function unpatchResponsesSocket(moduleExports: unknown, w: Wrapping): void {
-  const proto = baseClass(moduleExports)?.prototype as Record<string, unknown> | undefined;
+  const proto = baseProto(moduleExports) as Record<string, unknown> | undefined;
   if (!proto) return;
   for (const m of METHODS) if (w.isWrapped(proto[m])) w.unwrap(proto, m);
 }

@@ -87,6 +87,7 @@ test('a text response over a socket is the same chat span as over HTTP', async (
   );
   assert.deepEqual(items, ['message']);
   assert.equal(childrenOf(spans, ws)[0]?.attributes['spanlens.message.delta.count'], events.filter((e) => e.type === 'response.output_text.delta').length);
+  assert.deepEqual(t.diag, [], 'no warning or internal error');
 });
 
 test('a function call answered with previous_response_id: the chain in one trace, the tool work its span', async () => {
