@@ -53,6 +53,13 @@ export class ResponseSocket {
     private readonly begin: BeginStream,
   ) {}
 
+  /** Creates sent and not yet answered to their end (what this socket holds: nothing of answered ones). */
+  get waiting(): number {
+    let n = 0;
+    for (const w of this.lanes.values()) n += w.length;
+    return n;
+  }
+
   /** The app sent `event` on the socket. */
   sent(event: unknown): void {
     const e = obj(event);

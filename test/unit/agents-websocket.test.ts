@@ -21,13 +21,22 @@ after(async () => {
   await a.t.close();
 });
 
-async function weatherRun(name: string, useResponsesWebSocket: boolean): Promise<{ spans: SpanJSON[]; root: SpanJSON; output: unknown }> {
+/** The run's result as the app sees it (the items' types and the output). */
+async function weatherResult(name: string, useResponsesWebSocket: boolean): Promise<{ output: unknown; items: string[] }> {
   const { sdk } = a;
   const agent = new sdk.Agent({ name, instructions: 'Answer with the weather. [emulator:call=get_weather]', model: 'gpt-4.1-mini', tools: [cityTool(a, 'get_weather', (c) => `Sunny in ${c}`)] });
   const runner = new sdk.Runner({ modelProvider: new sdk.OpenAIProvider({ useResponsesWebSocket }) });
   const result = await runner.run(agent, 'Weather in Paris?');
-  return { ...(await runSpans(a.t, `invoke_agent ${name}`)), output: result.finalOutput };
+  return { output: result.finalOutput, items: result.newItems.map((i) => i.type) };
 }
+
+async function weatherRun(name: string, useResponsesWebSocket: boolean): Promise<{ spans: SpanJSON[]; root: SpanJSON; output: unknown }> {
+  const { output } = await weatherResult(name, useResponsesWebSocket);
+  return { ...(await runSpans(a.t, `invoke_agent ${name}`)), output };
+}
+
+/** What the SDK sent over the socket, with the per-run ids replaced. */
+const sentFrames = () => JSON.stringify(a.t.emulator.requests.map((r) => r.body)).replace(/"(resp|msg|fc|call|rs)_[A-Za-z0-9]+"/g, '"$1_*"');
 
 test('a run over the Responses WebSocket has the tree and the chat spans the same run has over HTTP', async () => {
   a.t.reset();
@@ -72,4 +81,24 @@ test('a run over the Responses WebSocket has the tree and the chat spans the sam
   // One model call, one span: no second chat span for the same response anywhere.
   assert.equal(all(await a.t.spans(), /^chat /).length, 2);
   assert.equal(ws.root.attributes['gen_ai.usage.input_tokens'], http.root.attributes['gen_ai.usage.input_tokens']);
+});
+
+test('differential: over the socket the SDK sends the same frames and the app gets the same result with and without the instrumentation', async () => {
+  a.t.reset();
+  const traced = await weatherResult('Weather agent', true);
+  const tracedFrames = sentFrames();
+  a.t.instrumentation.disable();
+  a.t.reset();
+  let plain: Awaited<ReturnType<typeof weatherResult>>;
+  let plainFrames: string;
+  try {
+    plain = await weatherResult('Weather agent', true);
+    plainFrames = sentFrames();
+    assert.equal((await a.t.spans()).length, 0, 'disabled: nothing traced');
+  } finally {
+    a.t.instrumentation.enable();
+  }
+  assert.deepEqual(traced, plain);
+  assert.deepEqual(traced.items, ['tool_call_item', 'tool_call_output_item', 'message_output_item']);
+  assert.equal(tracedFrames, plainFrames);
 });

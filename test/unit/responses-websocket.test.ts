@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { after, before, test } from 'node:test';
 import type { EmulatorFault } from '../../src/testing/index';
+import { knownSocket } from '../../src/hook/responses-socket';
 import { childrenOf, one } from '../support/spans';
 import { API_KEY, startTracing, waitFor, type SpanJSON, type Tracing } from './support/tracing';
 
@@ -37,8 +38,8 @@ before(async () => {
 after(() => t.close());
 
 /** A socket whose every event (and close) is logged in arrival order, as the app's listeners get them. */
-function open(): { ws: SocketLike; log: Event[]; closed: Promise<number> } {
-  const ws = new ResponsesWS(client);
+function open(options?: object): { ws: SocketLike; log: Event[]; closed: Promise<number> } {
+  const ws = new ResponsesWS(client, options);
   const log: Event[] = [];
   ws.on('event', (e: Event) => void log.push(e));
   ws.on('error', () => undefined); // error events also come as 'event'; without a listener the SDK rejects
@@ -180,6 +181,33 @@ test('a socket closed mid-response ends the span: aborted when the app closed it
   assert.equal(c.log.length, 4);
 });
 
+test('a reconnect mid-response: the response it lost fails, the next one on the new connection is traced', async () => {
+  t.reset();
+  const s = open({ reconnect: { onReconnecting: () => undefined, initialDelay: 1, maxDelay: 1 } });
+  const reconnected = new Promise<void>((resolve) => s.ws.on('reconnected', () => resolve()));
+  nextFault = 'cut-after:4';
+  try {
+    s.ws.send({ type: 'response.create', model: 'gpt-4o-mini', input: 'Say hello', metadata: { script: 'answer' } });
+    await waitFor(() => s.log.length >= 1 || undefined, 5000, 'the first event');
+  } finally {
+    nextFault = null;
+  }
+  await reconnected;
+  const lost = s.log.slice();
+  assert.equal(lost.length, 4);
+  const next = await create(s, { model: 'gpt-4o-mini', input: 'Say hello again', metadata: { script: 'answer' } });
+  s.ws.close();
+  await s.closed;
+  const spans = await t.spans();
+  const failed = chatSpan(spans, responseId(lost));
+  assert.equal(failed.status.code, 'ERROR');
+  assert.equal(failed.attributes['error.type'], 'websocket_closed');
+  assert.equal(failed.attributes['spanlens.response.end_reason'], 'stream_error');
+  const ok = chatSpan(spans, responseId(next));
+  assert.equal(ok.status.code, 'UNSET');
+  assert.equal(ok.attributes['spanlens.response.status'], 'completed');
+});
+
 /** What the app saw, with the ids and times that differ per run replaced. */
 function normalised(events: Event[]): string {
   return JSON.stringify(events)
@@ -221,7 +249,12 @@ test('many responses on one socket: every span ends, nothing is left waiting', a
   const s = open();
   const n = 200;
   for (let i = 0; i < n; i++) s.ws.send({ type: 'response.create', model: 'gpt-4o-mini', input: `Question ${i}`, metadata: { script: 'answer' } });
+  // While they are answered, the socket holds only the creates not yet answered to their end.
+  const held = knownSocket(s.ws);
+  assert.ok(held, 'the socket is observed');
+  assert.ok(held.responses.waiting <= n);
   await waitFor(() => s.log.filter((e) => e.type === 'response.completed').length === n || undefined, 20_000, `${n} responses`);
+  assert.equal(held.responses.waiting, 0, 'nothing kept of answered responses');
   s.ws.close();
   await s.closed;
   const spans = await t.spans();
