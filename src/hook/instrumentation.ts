@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { context, diag, trace, type TracerProvider } from '@opentelemetry/api';
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile, isWrapped, type InstrumentationModuleDefinition } from '@opentelemetry/instrumentation';
 import type { OpenAIInstrumentationConfig } from '../config';
@@ -162,6 +164,13 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
             ),
         ),
       ),
+      ...agentsSocketByPath().map(
+        (file) =>
+          new InstrumentationNodeModuleDefinition(file, ['*'], (moduleExports: unknown) => {
+            patchAgentsSocket(moduleExports, undefined, this.wrapping, this.socketHandlers, this._diag);
+            return moduleExports;
+          }),
+      ),
     ];
   }
 
@@ -275,6 +284,20 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
     const owner = requestOwner(moduleExports);
     if (owner && isWrapped(owner.makeRequest)) this._unwrap(owner, 'makeRequest');
     if (owner && isWrapped(owner.request)) this._unwrap(owner, 'request');
+  }
+}
+
+/**
+ * The Agents SDK's socket module (ESM build) by absolute path, as resolved from here (the app's copy). An
+ * ES module loader that wraps only the modules instrumentations name (the register entry's) never wraps a
+ * package's internal files by their package-relative name, but it does wrap one named by its path.
+ */
+function agentsSocketByPath(): string[] {
+  try {
+    const file = path.join(path.dirname(require.resolve('@openai/agents-openai')), 'responsesWebSocketConnection.mjs');
+    return existsSync(file) ? [file] : [];
+  } catch {
+    return [];
   }
 }
 
