@@ -81,6 +81,7 @@ test('a run over the Responses WebSocket has the tree and the chat spans the sam
   // One model call, one span: no second chat span for the same response anywhere.
   assert.equal(all(await a.t.spans(), /^chat /).length, 2);
   assert.equal(ws.root.attributes['gen_ai.usage.input_tokens'], http.root.attributes['gen_ai.usage.input_tokens']);
+  assert.deepEqual(a.t.diag, [], 'no warning or internal error');
 });
 
 test('differential: over the socket the SDK sends the same frames and the app gets the same result with and without the instrumentation', async () => {
