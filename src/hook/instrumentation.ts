@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { context, diag, trace, type TracerProvider } from '@opentelemetry/api';
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile, isWrapped, type InstrumentationModuleDefinition } from '@opentelemetry/instrumentation';
 import type { OpenAIInstrumentationConfig } from '../config';
@@ -6,7 +8,9 @@ import { CostModel } from '../cost/cost-model';
 import { createMetrics, type Metrics } from '../cost/metrics';
 import type { ClientLike } from '../calls/observed-call';
 import { observeRequest, type CallHandlers } from './request-observer';
-import { endOpenStreams, watchParse } from '../streams/stream-tap';
+import { endOpenStreams, openStream, watchParse } from '../streams/stream-tap';
+import { patchResponsesSocket, unpatchResponsesSocket, type SocketHandlers, type Wrapping } from './responses-socket';
+import { patchAgentsSocket, unpatchAgentsSocket } from './agents-socket';
 import type { Services } from '../services';
 import { isTracingSuppressed } from '../trace/suppress';
 import { CallDispatcher } from './dispatch';
@@ -14,7 +18,7 @@ import { watchProviderFlush } from './provider-flush';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version';
 import { AgentsBridge } from '../agents/bridge';
 import { patchRunner } from '../agents/runner';
-import { patchRealtimeSocket, unpatchRealtimeSocket, type RealtimeHandlers, type Wrapping } from './realtime-socket';
+import { patchRealtimeSocket, unpatchRealtimeSocket, type RealtimeHandlers } from './realtime-socket';
 
 /** The Realtime socket modules: `realtime/*` (openai 5–7) and `beta/realtime/*` (4–7), each on `ws` or the runtime's WebSocket. */
 const REALTIME_MODULES = ['openai/realtime/ws', 'openai/realtime/websocket', 'openai/beta/realtime/ws', 'openai/beta/realtime/websocket'];
@@ -119,20 +123,35 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
         ['*'],
         (moduleExports, moduleVersion) => this.patch(moduleExports, moduleVersion),
         (moduleExports) => this.unpatch(moduleExports),
-        // Realtime sockets, in CommonJS and in fully hooked ES modules.
-        REALTIME_MODULES.flatMap((name) =>
-          ['js', 'mjs'].map(
+        [
+          // Responses over WebSocket: the socket class's base, in the builds that have it (openai 6.x, 7).
+          ...['js', 'mjs'].map(
             (ext) =>
               new InstrumentationNodeModuleFile(
-                `${name}.${ext}`,
+                `openai/resources/responses/ws-base.${ext}`,
                 ['*'],
-                (m: unknown, v?: string) => this.patchRealtime(m, v),
-                (m: unknown) => this.unpatchRealtime(m),
+                (moduleExports: unknown, moduleVersion?: string) => {
+                  patchResponsesSocket(moduleExports, moduleVersion, this.wrapping, this.socketHandlers, this._diag);
+                  return moduleExports;
+                },
+                (moduleExports: unknown) => unpatchResponsesSocket(moduleExports, this.wrapping),
               ),
           ),
-        ),
+          // Realtime sockets, in CommonJS and in fully hooked ES modules.
+          ...REALTIME_MODULES.flatMap((name) =>
+            ['js', 'mjs'].map(
+              (ext) =>
+                new InstrumentationNodeModuleFile(
+                  `${name}.${ext}`,
+                  ['*'],
+                  (m: unknown, v?: string) => this.patchRealtime(m, v),
+                  (m: unknown) => this.unpatchRealtime(m),
+                ),
+            ),
+          ),
+        ],
       ),
-      // The same under an ES module loader that wraps only the modules named here: the public subpaths.
+      // Realtime sockets under an ES module loader that wraps only the modules named here: the public subpaths.
       ...REALTIME_MODULES.map(
         (name) =>
           new InstrumentationNodeModuleDefinition(
@@ -142,12 +161,44 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
             (m: unknown) => this.unpatchRealtime(m),
           ),
       ),
+      // Responses over WebSocket under an ESM loader that wraps only modules asked for by name: the public
+      // subpath an app imports `ResponsesWS` from (the module files above cover CommonJS and full ESM hooking).
+      new InstrumentationNodeModuleDefinition('openai/resources/responses/ws', ['*'], (moduleExports: unknown, moduleVersion?: string) => {
+        patchResponsesSocket(moduleExports, moduleVersion, this.wrapping, this.socketHandlers, this._diag);
+        return moduleExports;
+      }),
       // The Agents SDK: nothing in the module changes; its global trace provider gets the bridge.
       new InstrumentationNodeModuleDefinition('@openai/agents-core', [SUPPORTED_AGENTS_RANGE], (moduleExports) => {
         this.agents?.hookProvider(true);
         patchRunner(moduleExports, this.agents);
         return moduleExports;
       }),
+      // The Agents SDK's own Responses WebSocket transport (useResponsesWebSocket), on its own socket class.
+      new InstrumentationNodeModuleDefinition(
+        '@openai/agents-openai',
+        [SUPPORTED_AGENTS_RANGE],
+        undefined,
+        undefined,
+        ['js', 'mjs'].map(
+          (ext) =>
+            new InstrumentationNodeModuleFile(
+              `@openai/agents-openai/dist/responsesWebSocketConnection.${ext}`,
+              [SUPPORTED_AGENTS_RANGE],
+              (moduleExports: unknown, moduleVersion?: string) => {
+                patchAgentsSocket(moduleExports, moduleVersion, this.wrapping, this.socketHandlers, this._diag);
+                return moduleExports;
+              },
+              (moduleExports: unknown) => unpatchAgentsSocket(moduleExports, this.wrapping),
+            ),
+        ),
+      ),
+      ...agentsSocketByPath().map(
+        (file) =>
+          new InstrumentationNodeModuleDefinition(file, ['*'], (moduleExports: unknown) => {
+            patchAgentsSocket(moduleExports, undefined, this.wrapping, this.socketHandlers, this._diag);
+            return moduleExports;
+          }),
+      ),
     ];
   }
 
@@ -155,6 +206,17 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
     wrap: (target, name, wrapper) => this._wrap(target as Record<string, never>, name as never, wrapper as never),
     unwrap: (target, name) => this._unwrap(target as Record<string, never>, name as never),
     isWrapped: (fn) => isWrapped(fn),
+  };
+
+  /** A `response.create` sent on a socket: a streamed create call, its events fed as an HTTP stream's are. */
+  private readonly socketHandlers: SocketHandlers = {
+    begin: (call) => {
+      if (!this.providerWatched) this.watchProvider();
+      const sink = this.dispatcher.stream(call);
+      return sink && openStream(sink, this, this.socketHandlers.internalError);
+    },
+    place: (call) => this.agents?.placeCall(call),
+    internalError: (err) => this._diag.error('spanlens: internal error while observing a WebSocket', err),
   };
 
   /** A Realtime socket's events feed the current dispatcher's sessions. */
@@ -269,6 +331,20 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
     const owner = requestOwner(moduleExports);
     if (owner && isWrapped(owner.makeRequest)) this._unwrap(owner, 'makeRequest');
     if (owner && isWrapped(owner.request)) this._unwrap(owner, 'request');
+  }
+}
+
+/**
+ * The Agents SDK's socket module (ESM build) by absolute path, as resolved from here (the app's copy). An
+ * ES module loader that wraps only the modules instrumentations name (the register entry's) never wraps a
+ * package's internal files by their package-relative name, but it does wrap one named by its path.
+ */
+function agentsSocketByPath(): string[] {
+  try {
+    const file = path.join(path.dirname(require.resolve('@openai/agents-openai')), 'responsesWebSocketConnection.mjs');
+    return existsSync(file) ? [file] : [];
+  } catch {
+    return [];
   }
 }
 

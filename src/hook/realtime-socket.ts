@@ -2,6 +2,7 @@ import { context, type DiagLogger } from '@opentelemetry/api';
 import type { RealtimeSessions } from '../realtime/realtime-sessions';
 import { isTracingSuppressed } from '../trace/suppress';
 import { obj, type Obj } from '../util/json';
+import type { Wrapping } from './responses-socket';
 
 /*
  * The Realtime API's socket classes (`OpenAIRealtimeWS` on the `ws` package, `OpenAIRealtimeWebSocket`
@@ -24,13 +25,6 @@ interface RealtimeSocketLike {
   _recovery?: unknown;
 }
 type Method = (this: RealtimeSocketLike, ...args: unknown[]) => unknown;
-
-/** What the instrumentation's `_wrap` / `_unwrap` are to this module. */
-export interface Wrapping {
-  wrap(target: object, name: string, wrapper: (original: never) => unknown): void;
-  unwrap(target: object, name: string): void;
-  isWrapped(fn: unknown): boolean;
-}
 
 export interface RealtimeHandlers {
   /** The sessions tracker of the current configuration (undefined: not traced). */

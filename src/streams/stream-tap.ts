@@ -112,6 +112,16 @@ class StreamEnd implements StreamSink {
   }
 }
 
+/**
+ * A stream observed somewhere else than in a Response (a response over a WebSocket): the returned sink
+ * ends `sink` exactly once, never throws, and is ended 'shutdown' by `endOpenStreams` while open.
+ */
+export function openStream(sink: StreamSink, owner: object, onError: (err: unknown) => void): StreamSink {
+  const end = new StreamEnd(sink, now(), owner, onError);
+  open.add(end);
+  return end;
+}
+
 /** Streams not ended yet, for `endOpenStreams`. */
 const open = new Set<StreamEnd>();
 

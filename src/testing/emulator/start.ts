@@ -14,6 +14,8 @@ import type { Emulator, EmulatorOptions } from './options';
 import type { ResponseContext } from './responses/context';
 import { ResponseEngine } from './responses/response-engine';
 import { responseRoutes } from './responses/routes-responses';
+import { serveResponsesSocket } from './responses/socket';
+import type { SocketRoute } from './http/sockets';
 
 // One emulator: the state every API shares (ids, entities), each API's engine and routes, and the
 // HTTP server that answers with them.
@@ -40,11 +42,13 @@ export function startServer(options: EmulatorOptions = {}): Promise<Emulator> {
     ...chatRoutes(ids, seed, chatPrefixes),
     ...embeddingRoutes(seed),
   ];
+  // Responses over WebSocket: the same engine as POST /responses.
+  const sockets: SocketRoute[] = [{ path: '/responses', open: (socket, { record, fault }) => serveResponsesSocket(responseContext, responses, socket, fault, record) }];
   const clearState = (): void => {
     store.clear();
     engine.clear();
     responses.clear();
     chatPrefixes.clear();
   };
-  return serve({ options, ids, seed, routes, clearState });
+  return serve({ options, ids, seed, routes, sockets, clearState });
 }

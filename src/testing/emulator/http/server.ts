@@ -9,6 +9,7 @@ import { resolve, type Route } from './router';
 import type { Chunking } from './sse';
 import { SseReply } from './sse-reply';
 import { SseWriter } from './sse-writer';
+import { serveSockets, type SocketRoute } from './sockets';
 
 // The HTTP side: a loopback server speaking the OpenAI REST API under /v1 with the real response
 // headers, recording every request it receives. It knows no API: it matches the routes it is given,
@@ -24,6 +25,8 @@ export interface ServerSetup {
   seed: number;
   /** Every API's routes, in match order. */
   routes: Route[];
+  /** The WebSocket endpoints (upgrades of GET requests to these paths). */
+  sockets: SocketRoute[];
   /** Forgets the APIs' state (Emulator.reset). */
   clearState: () => void;
 }
@@ -70,10 +73,11 @@ export async function serve(setup: ServerSetup): Promise<Emulator> {
       res.end(String(err));
     });
   });
-  return listen(state, server);
+  const closeSockets = serveSockets(server, setup.sockets, state.requests, options);
+  return listen(state, server, closeSockets);
 }
 
-function listen(state: ServerState, server: ReturnType<typeof createServer>): Promise<Emulator> {
+function listen(state: ServerState, server: ReturnType<typeof createServer>, closeSockets: () => void): Promise<Emulator> {
   const { options, streams } = state;
   const host = options.host ?? '127.0.0.1';
   return new Promise((resolveStart, reject) => {
@@ -90,11 +94,13 @@ function listen(state: ServerState, server: ReturnType<typeof createServer>): Pr
         close: () =>
           new Promise<void>((done, fail) => {
             for (const stream of streams) stream.abort();
+            closeSockets();
             server.close((err) => (err ? fail(err) : done()));
             server.closeAllConnections();
           }),
         reset: () => {
           for (const stream of streams) stream.abort();
+          closeSockets();
           state.clearState();
           state.requests.length = 0;
         },

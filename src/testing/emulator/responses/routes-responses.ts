@@ -89,8 +89,18 @@ function newResponse(ctx: ResponseContext, body: Body, f: Echoed): WireResponse 
 
 function create(ctx: ResponseContext, engine: ResponseEngine, req: ApiRequest): unknown {
   const body = v.asBody(req.body);
+  const m = createResponse(ctx, engine, body);
+  if (v.optionalBoolean(body, 'stream') === true) return responseStream(m, -1);
+  if (!m.response.background) m.drain();
+  return m.response;
+}
+
+/**
+ * A new response from a create request's body (validated), its machine loaded with its script and
+ * registered: the one engine behind `POST /responses` and a `response.create` over WebSocket.
+ */
+export function createResponse(ctx: ResponseContext, engine: ResponseEngine, body: Body): ResponseMachine {
   const model = v.requiredString(body, 'model');
-  const stream = v.optionalBoolean(body, 'stream') === true;
   const background = v.optionalBoolean(body, 'background') === true;
   const store = v.optionalBoolean(body, 'store') ?? true;
   if (background && !store) throw badRequest('Background mode requires store=true.', 'store', 'invalid_value');
@@ -114,9 +124,7 @@ function create(ctx: ResponseContext, engine: ResponseEngine, req: ApiRequest): 
   const m = new ResponseMachine(ctx, response, inputItems, history, conversation, script, include, { tools, textFormat: format, question, calls, booleans });
   m.load(responseScriptStages(m));
   engine.machines.set(response.id, m);
-  if (stream) return responseStream(m, -1);
-  if (!background) m.drain();
-  return response;
+  return m;
 }
 
 export function responseRoutes(ctx: ResponseContext, engine: ResponseEngine): Route[] {
