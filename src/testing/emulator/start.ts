@@ -15,6 +15,7 @@ import type { ResponseContext } from './responses/context';
 import { ResponseEngine } from './responses/response-engine';
 import { responseRoutes } from './responses/routes-responses';
 import { serveResponsesSocket } from './responses/socket';
+import { serveRealtimeSocket } from './realtime/realtime-socket';
 import type { SocketRoute } from './http/sockets';
 
 // One emulator: the state every API shares (ids, entities), each API's engine and routes, and the
@@ -43,7 +44,11 @@ export function startServer(options: EmulatorOptions = {}): Promise<Emulator> {
     ...embeddingRoutes(seed),
   ];
   // Responses over WebSocket: the same engine as POST /responses.
-  const sockets: SocketRoute[] = [{ path: '/responses', open: (socket, { record, fault }) => serveResponsesSocket(responseContext, responses, socket, fault, record) }];
+  const sockets: SocketRoute[] = [
+    { path: '/responses', open: (socket, { record, fault }) => serveResponsesSocket(responseContext, responses, socket, fault, record) },
+    // The Realtime API: a session per connection, for the model the URL names.
+    { path: '/realtime', open: (socket, { query, record }) => serveRealtimeSocket(socket, { model: typeof query.model === 'string' ? query.model : 'gpt-realtime', ids, seed, record }) },
+  ];
   const clearState = (): void => {
     store.clear();
     engine.clear();

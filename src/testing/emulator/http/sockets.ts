@@ -31,7 +31,7 @@ export interface SocketRoute {
    * the stream fault (the upgrade's `x-emulator-fault` header, else the `fault` option) for the answer
    * to the next one.
    */
-  open(socket: MessageSocket, upgrade: { headers: Record<string, string>; record: (event: unknown) => void; fault: () => StreamFault | null }): void;
+  open(socket: MessageSocket, upgrade: { headers: Record<string, string>; query: Record<string, string | string[]>; record: (event: unknown) => void; fault: () => StreamFault | null }): void;
 }
 
 interface WsSocket {
@@ -75,7 +75,7 @@ export function serveSockets(server: Server, routes: readonly SocketRoute[], req
               return null; // a bad spec: the HTTP side answers it with a 400; a socket has nowhere to say so
             }
           };
-          route.open(messageSocket(ws, options.eventDelayMs ?? 0), { headers, record, fault });
+          route.open(messageSocket(ws, options.eventDelayMs ?? 0), { headers, query, record, fault });
         }),
       () => refuse(socket, 501, 'Not Implemented', 'The emulator needs the `ws` package for WebSocket endpoints.'),
     );

@@ -1,0 +1,425 @@
+import type {
+  ConversationItem,
+  RealtimeAudioInputTurnDetection,
+  RealtimeFunctionTool,
+  RealtimeResponse,
+  RealtimeResponseUsage,
+  RealtimeServerEvent,
+  RealtimeSessionCreateRequest,
+} from 'openai/resources/realtime/realtime';
+import { answerText, functionArguments, quote, toolAnswerText, tokenPieces } from '../engine/generate';
+import type { IdFactory } from '../engine/ids';
+import { tokens } from '../engine/usage';
+import type { MessageSocket } from '../http/sockets';
+
+// The Realtime API over WebSocket (`GET /v1/realtime?model=…` upgraded), GA protocol: a session per
+// connection that answers the client events an app sends with the server events the API gives (typed
+// with the `openai` package's own Realtime types), one JSON text frame each:
+// - `session.created` on connect; `session.update` → `session.updated` (the session merged);
+// - `input_audio_buffer.append` (base64 PCM16): with turn detection (`server_vad`, the default; `semantic_vad`
+//   is treated alike) speech is any 10 ms frame with a sample above the threshold, a turn ends after
+//   `silence_duration_ms` (default 500) of silence: `speech_started`, `speech_stopped`, `committed`, the
+//   user item, its transcription (when `audio.input.transcription` names a model) and a response;
+//   without it, `input_audio_buffer.commit` ends a turn (an empty buffer is an error);
+// - `conversation.item.create` → `conversation.item.added` / `.done`;
+// - `response.create` → `response.created`, the output item (a message in text or audio with its
+//   transcript, or a call of the first function tool when the last item is the user's and the session has
+//   tools), its deltas and `.done` events, `response.done` with usage by modality; `response.metadata.script`
+//   picks `answer`, `function_call` or `long` (many chunks, to cancel); a second one while one runs is an error;
+// - `response.cancel` → the running response ends `cancelled` (`client_cancelled`);
+// - anything else, or a malformed event, is an `error` event naming the client event (`event_id`).
+// Audio out is silence, 100 ms per delta; audio tokens count 1 per 100 ms in and 1 per 50 ms out.
+
+type ServerEvent = RealtimeServerEvent;
+type Body = Record<string, unknown>;
+
+const RATE = 24000;
+const BYTES_PER_MS = (RATE * 2) / 1000;
+const FRAME_MS = 10;
+const SPEECH_AMPLITUDE = 1000;
+const AUDIO_CHUNK_MS = 100;
+
+interface TurnState {
+  /** Appended audio, in ms; the buffer (since the last commit) in bytes. */
+  audioMs: number;
+  bufferBytes: number;
+  speechStart?: number;
+  lastSpeech?: number;
+  itemId?: string;
+}
+
+interface Running {
+  id: string;
+  cancelled: boolean;
+}
+
+/** Serves one upgraded Realtime connection. */
+export function serveRealtimeSocket(socket: MessageSocket, options: { model: string; ids: IdFactory; seed: number; record: (event: unknown) => void }): void {
+  new RealtimeConnection(socket, options.model, options.ids, options.seed, options.record).start();
+}
+
+class RealtimeConnection {
+  private readonly session: RealtimeSessionCreateRequest & { id: string; object: 'realtime.session' };
+  private readonly items: ConversationItem[] = [];
+  /** Milliseconds of audio of the user's audio items, by item id (for audio input tokens). */
+  private readonly audioMs = new Map<string, number>();
+  private readonly turn: TurnState = { audioMs: 0, bufferBytes: 0 };
+  private running?: Running;
+  private out: Promise<void> = Promise.resolve();
+  private readonly conversationId: string;
+
+  constructor(
+    private readonly socket: MessageSocket,
+    model: string,
+    private readonly ids: IdFactory,
+    private readonly seed: number,
+    private readonly record: (event: unknown) => void,
+  ) {
+    this.session = {
+      type: 'realtime',
+      object: 'realtime.session',
+      id: this.ids.hexId('sess_').slice(0, 29),
+      model,
+      output_modalities: ['audio'],
+      instructions: '',
+      audio: {
+        input: {
+          format: { type: 'audio/pcm', rate: RATE },
+          transcription: undefined,
+          turn_detection: { type: 'server_vad', threshold: 0.5, prefix_padding_ms: 300, silence_duration_ms: 500, create_response: true, interrupt_response: true },
+        },
+        output: { format: { type: 'audio/pcm', rate: RATE }, voice: 'alloy', speed: 1 },
+      },
+      tools: [],
+      tool_choice: 'auto',
+      max_output_tokens: 'inf',
+    };
+    this.conversationId = this.ids.hexId('conv_').slice(0, 27);
+  }
+
+  start(): void {
+    void this.emit({ type: 'session.created', event_id: this.eventId(), session: this.session });
+    this.socket.onMessage((text) => {
+      let event: unknown;
+      try {
+        event = JSON.parse(text);
+      } catch {
+        event = text;
+      }
+      this.record(event);
+      this.handle(event && typeof event === 'object' && !Array.isArray(event) ? (event as Body) : undefined);
+    });
+  }
+
+  // Ids shaped like the API's (`event_…`, `item_…`, `resp_…`), unique across the emulator's connections.
+  private eventId(): string {
+    return this.ids.hexId('event_').slice(0, 28);
+  }
+
+  private itemId(): string {
+    return this.ids.hexId('item_').slice(0, 27);
+  }
+
+  /** Sends in order; nothing waits for it but the next send. */
+  private emit(event: ServerEvent): Promise<void> {
+    this.out = this.out.then(() => this.socket.send(JSON.stringify(event)));
+    return this.out;
+  }
+
+  private error(message: string, code: string, clientEventId: unknown, param: string | null = null): void {
+    void this.emit({ type: 'error', event_id: this.eventId(), error: { type: 'invalid_request_error', code, message, param, event_id: typeof clientEventId === 'string' ? clientEventId : null } });
+  }
+
+  private handle(event: Body | undefined): void {
+    const clientId = event?.event_id;
+    switch (event?.type) {
+      case 'session.update': {
+        const update = event.session as Partial<RealtimeSessionCreateRequest> | undefined;
+        if (!update || typeof update !== 'object') return this.error("Missing required parameter: 'session'.", 'missing_required_parameter', clientId, 'session');
+        const { audio, ...rest } = update;
+        Object.assign(this.session, rest);
+        if (audio?.input) this.session.audio = { ...this.session.audio, input: { ...this.session.audio?.input, ...audio.input } };
+        if (audio?.output) this.session.audio = { ...this.session.audio, output: { ...this.session.audio?.output, ...audio.output } };
+        void this.emit({ type: 'session.updated', event_id: this.eventId(), session: this.session });
+        return;
+      }
+      case 'input_audio_buffer.append':
+        if (typeof event.audio !== 'string') return this.error("Missing required parameter: 'audio'.", 'missing_required_parameter', clientId, 'audio');
+        return this.append(Buffer.from(event.audio, 'base64'));
+      case 'input_audio_buffer.commit':
+        if (this.turn.bufferBytes === 0)
+          return this.error(
+            'Error committing input audio buffer: buffer too small. Expected at least 100ms of audio, but buffer only has 0.00ms of audio.',
+            'input_audio_buffer_commit_empty',
+            clientId,
+          );
+        this.commit(false);
+        return;
+      case 'input_audio_buffer.clear':
+        Object.assign(this.turn, { bufferBytes: 0, speechStart: undefined, lastSpeech: undefined, itemId: undefined });
+        void this.emit({ type: 'input_audio_buffer.cleared', event_id: this.eventId() });
+        return;
+      case 'conversation.item.create': {
+        const item = event.item as ConversationItem | undefined;
+        if (!item || typeof item !== 'object' || typeof item.type !== 'string') return this.error("Missing required parameter: 'item'.", 'missing_required_parameter', clientId, 'item');
+        this.addItem({ ...item, id: item.id ?? this.itemId(), status: 'completed' } as ConversationItem);
+        return;
+      }
+      case 'response.create':
+        return this.respond((event.response ?? {}) as Body, clientId);
+      case 'response.cancel':
+        if (!this.running) return this.error('Cancellation failed: no active response found', 'response_cancel_not_active', clientId);
+        this.running.cancelled = true;
+        return;
+      default:
+        return this.error(
+          `Invalid value: '${String(event?.type)}'. Supported values are: 'session.update', 'input_audio_buffer.append', 'input_audio_buffer.commit', 'input_audio_buffer.clear', 'conversation.item.create', 'response.create', and 'response.cancel'.`,
+          'invalid_value',
+          clientId,
+          'type',
+        );
+    }
+  }
+
+  private addItem(item: ConversationItem): void {
+    const previous = this.items.at(-1)?.id ?? null;
+    this.items.push(item);
+    void this.emit({ type: 'conversation.item.added', event_id: this.eventId(), previous_item_id: previous, item });
+    void this.emit({ type: 'conversation.item.done', event_id: this.eventId(), previous_item_id: previous, item });
+  }
+
+  private get turnDetection(): RealtimeAudioInputTurnDetection | null | undefined {
+    return this.session.audio?.input?.turn_detection;
+  }
+
+  /** Appended PCM16: with turn detection, 10 ms frames are speech (a loud sample) or silence. */
+  private append(pcm: Buffer): void {
+    this.turn.bufferBytes += pcm.length;
+    const vad = this.turnDetection;
+    const frameBytes = FRAME_MS * BYTES_PER_MS;
+    for (let off = 0; off < pcm.length; off += frameBytes) {
+      const frame = pcm.subarray(off, Math.min(pcm.length, off + frameBytes));
+      this.turn.audioMs += (frame.length / BYTES_PER_MS) | 0;
+      if (!vad) continue;
+      let loud = false;
+      for (let i = 0; i + 1 < frame.length && !loud; i += 2) loud = Math.abs(frame.readInt16LE(i)) > SPEECH_AMPLITUDE;
+      if (loud) {
+        if (this.turn.speechStart === undefined) {
+          this.turn.speechStart = this.turn.audioMs - FRAME_MS;
+          this.turn.itemId = this.itemId();
+          void this.emit({ type: 'input_audio_buffer.speech_started', event_id: this.eventId(), audio_start_ms: this.turn.speechStart, item_id: this.turn.itemId });
+        }
+        this.turn.lastSpeech = this.turn.audioMs;
+      } else if (this.turn.lastSpeech !== undefined && this.turn.audioMs - this.turn.lastSpeech >= ('silence_duration_ms' in vad ? (vad.silence_duration_ms ?? 500) : 500)) {
+        void this.emit({ type: 'input_audio_buffer.speech_stopped', event_id: this.eventId(), audio_end_ms: this.turn.audioMs, item_id: this.turn.itemId! });
+        this.commit(vad.create_response !== false);
+      }
+    }
+  }
+
+  /** Ends the user's audio turn: its item, its transcription, and (turn detection) a response. */
+  private commit(respond: boolean): void {
+    const itemId = this.turn.itemId ?? this.itemId();
+    const ms = Math.round(this.turn.bufferBytes / BYTES_PER_MS);
+    Object.assign(this.turn, { bufferBytes: 0, speechStart: undefined, lastSpeech: undefined, itemId: undefined });
+    void this.emit({ type: 'input_audio_buffer.committed', event_id: this.eventId(), item_id: itemId, previous_item_id: this.items.at(-1)?.id });
+    const transcript = `(${ms} ms of speech)`;
+    this.addItem({ id: itemId, type: 'message', role: 'user', object: 'realtime.item', status: 'completed', content: [{ type: 'input_audio' }] });
+    this.audioMs.set(itemId, ms);
+    const model = this.session.audio?.input?.transcription?.model;
+    if (model) {
+      void this.emit({ type: 'conversation.item.input_audio_transcription.delta', event_id: this.eventId(), item_id: itemId, content_index: 0, delta: transcript });
+      const audioTokens = Math.max(1, Math.round(ms / 100));
+      const textTokens = tokens(transcript);
+      void this.emit({
+        type: 'conversation.item.input_audio_transcription.completed',
+        event_id: this.eventId(),
+        item_id: itemId,
+        content_index: 0,
+        transcript,
+        usage: { type: 'tokens', input_tokens: audioTokens, output_tokens: textTokens, total_tokens: audioTokens + textTokens, input_token_details: { audio_tokens: audioTokens, text_tokens: 0 } },
+      });
+    }
+    if (respond) this.respond({}, undefined);
+  }
+
+  private respond(params: Body, clientId: unknown): void {
+    if (this.running)
+      return this.error(
+        `Conversation already has an active response in progress: ${this.running.id}. Wait until the response is finished before creating a new one.`,
+        'conversation_already_has_active_response',
+        clientId,
+      );
+    const max = params.max_output_tokens;
+    if (max !== undefined && max !== 'inf' && (typeof max !== 'number' || max < 1 || max > 4096))
+      return this.error(`Invalid 'response.max_output_tokens': integer between 1 and 4096 or 'inf' expected.`, 'invalid_value', clientId, 'response.max_output_tokens');
+    const running: Running = { id: this.ids.hexId('resp_').slice(0, 27), cancelled: false };
+    this.running = running;
+    void this.run(running, params).finally(() => {
+      if (this.running === running) this.running = undefined;
+    });
+  }
+
+  /** Streams one response's events, pausing between them; a cancel ends it at the next event. */
+  private async run(running: Running, params: Body): Promise<void> {
+    const modalities = (params.output_modalities as Array<'text' | 'audio'> | undefined) ?? this.session.output_modalities ?? ['audio'];
+    const tools = ((params.tools as RealtimeFunctionTool[] | undefined) ?? (this.session.tools as RealtimeFunctionTool[] | undefined) ?? []).filter((t) => t.type === 'function' && t.name);
+    const script = typeof (params.metadata as Body | undefined)?.script === 'string' ? String((params.metadata as Body).script) : undefined;
+    const last = this.items.at(-1);
+    const question = this.userText();
+    const callTool = script === 'function_call' || (script === undefined && tools.length > 0 && last?.type === 'message' && last.role === 'user');
+    const conversation = params.conversation === 'none' ? undefined : this.conversationId;
+    const base: RealtimeResponse = {
+      id: running.id,
+      object: 'realtime.response',
+      status: 'in_progress',
+      status_details: undefined,
+      output: [],
+      conversation_id: conversation,
+      output_modalities: modalities,
+      max_output_tokens: (params.max_output_tokens as number | 'inf' | undefined) ?? 'inf',
+      metadata: (params.metadata as Record<string, string> | undefined) ?? null,
+      usage: undefined,
+    };
+    await this.emit({ type: 'response.created', event_id: this.eventId(), response: base });
+    const itemId = this.itemId();
+    const outputs: ConversationItem[] = [];
+    const step = async (event: ServerEvent): Promise<boolean> => {
+      await this.socket.pause();
+      if (running.cancelled || this.socket.closed) return false;
+      await this.emit(event);
+      return true;
+    };
+    let outText: number;
+    let outAudioMs = 0;
+    let ok = true;
+    if (callTool && tools[0]) {
+      const tool = tools[0];
+      const args = functionArguments(tool.parameters, question);
+      const item = { id: itemId, type: 'function_call' as const, object: 'realtime.item' as const, status: 'in_progress' as const, call_id: this.ids.callId(), name: tool.name!, arguments: '' };
+      ok &&= await step({ type: 'response.output_item.added', event_id: this.eventId(), response_id: running.id, output_index: 0, item });
+      for (const piece of tokenPieces(args))
+        ok &&= await step({ type: 'response.function_call_arguments.delta', event_id: this.eventId(), response_id: running.id, item_id: itemId, output_index: 0, call_id: item.call_id, delta: piece });
+      const done = { ...item, status: 'completed' as const, arguments: args };
+      ok &&= await step({
+        type: 'response.function_call_arguments.done',
+        event_id: this.eventId(),
+        response_id: running.id,
+        item_id: itemId,
+        output_index: 0,
+        call_id: item.call_id,
+        name: tool.name!,
+        arguments: args,
+      });
+      ok &&= await step({ type: 'response.output_item.done', event_id: this.eventId(), response_id: running.id, output_index: 0, item: done });
+      outText = tokens(args);
+      if (ok) outputs.push(done);
+    } else {
+      const outputsFn = this.items.filter((i) => i.type === 'function_call_output').slice(-1);
+      let text = outputsFn.length
+        ? toolAnswerText(
+            this.seed,
+            question,
+            outputsFn.map((o) => ({ name: 'tool', output: 'output' in o ? String(o.output) : '' })),
+          )
+        : answerText(this.seed, question);
+      if (script === 'long') text = Array.from({ length: 20 }, () => text).join(' ');
+      const audio = modalities.includes('audio');
+      const item = { id: itemId, type: 'message' as const, role: 'assistant' as const, object: 'realtime.item' as const, status: 'in_progress' as const, content: [] };
+      ok &&= await step({ type: 'response.output_item.added', event_id: this.eventId(), response_id: running.id, output_index: 0, item });
+      ok &&= await step({
+        type: 'response.content_part.added',
+        event_id: this.eventId(),
+        response_id: running.id,
+        item_id: itemId,
+        output_index: 0,
+        content_index: 0,
+        part: audio ? { type: 'audio', transcript: '' } : { type: 'text', text: '' },
+      });
+      const pieces = tokenPieces(text);
+      let sent = '';
+      for (let i = 0; i < pieces.length && ok; i++) {
+        const delta = pieces[i]!;
+        if (audio) {
+          if (i % 4 === 0) {
+            ok &&= await step({
+              type: 'response.output_audio.delta',
+              event_id: this.eventId(),
+              response_id: running.id,
+              item_id: itemId,
+              output_index: 0,
+              content_index: 0,
+              delta: Buffer.alloc(AUDIO_CHUNK_MS * BYTES_PER_MS).toString('base64'),
+            });
+            if (ok) outAudioMs += AUDIO_CHUNK_MS;
+          }
+          ok &&= await step({ type: 'response.output_audio_transcript.delta', event_id: this.eventId(), response_id: running.id, item_id: itemId, output_index: 0, content_index: 0, delta });
+        } else ok &&= await step({ type: 'response.output_text.delta', event_id: this.eventId(), response_id: running.id, item_id: itemId, output_index: 0, content_index: 0, delta });
+        if (ok) sent += delta;
+      }
+      if (ok && audio) {
+        ok &&= await step({ type: 'response.output_audio.done', event_id: this.eventId(), response_id: running.id, item_id: itemId, output_index: 0, content_index: 0 });
+        ok &&= await step({ type: 'response.output_audio_transcript.done', event_id: this.eventId(), response_id: running.id, item_id: itemId, output_index: 0, content_index: 0, transcript: sent });
+      } else if (ok) ok &&= await step({ type: 'response.output_text.done', event_id: this.eventId(), response_id: running.id, item_id: itemId, output_index: 0, content_index: 0, text: sent });
+      const part = audio ? { type: 'output_audio' as const, transcript: sent } : { type: 'output_text' as const, text: sent };
+      const done = { ...item, status: ok ? ('completed' as const) : ('incomplete' as const), content: [part] };
+      if (ok)
+        ok &&= await step({
+          type: 'response.content_part.done',
+          event_id: this.eventId(),
+          response_id: running.id,
+          item_id: itemId,
+          output_index: 0,
+          content_index: 0,
+          part: audio ? { type: 'audio', transcript: sent } : { type: 'text', text: sent },
+        });
+      if (ok) await step({ type: 'response.output_item.done', event_id: this.eventId(), response_id: running.id, output_index: 0, item: done });
+      outText = tokens(sent);
+      if (sent) outputs.push(done);
+    }
+    if (this.socket.closed) return;
+    for (const item of outputs) if (params.conversation !== 'none') this.items.push(item);
+    const usage = this.usage(outText, outAudioMs);
+    const cancelled = running.cancelled;
+    await this.emit({
+      type: 'response.done',
+      event_id: this.eventId(),
+      response: {
+        ...base,
+        status: cancelled ? 'cancelled' : 'completed',
+        status_details: cancelled ? { type: 'cancelled', reason: 'client_cancelled' } : { type: 'completed' },
+        output: outputs,
+        usage,
+      },
+    });
+  }
+
+  /** The text of the user's last turn: typed text, or the transcript of its audio. */
+  private userText(): string {
+    for (let i = this.items.length - 1; i >= 0; i--) {
+      const item = this.items[i]!;
+      if (item.type !== 'message' || item.role !== 'user') continue;
+      return quote(item.content.map((p) => ('text' in p && typeof p.text === 'string' ? p.text : 'transcript' in p && typeof p.transcript === 'string' ? p.transcript : '')).join(' '));
+    }
+    return '';
+  }
+
+  /** Usage by modality: the whole conversation is the input of every response, as in the API. */
+  private usage(outText: number, outAudioMs: number): RealtimeResponseUsage {
+    let text = tokens(this.session.instructions ?? '') + 3;
+    let audio = 0;
+    for (const item of this.items) {
+      const ms = item.id === undefined ? undefined : this.audioMs.get(item.id);
+      if (ms) audio += Math.max(1, Math.round(ms / 100));
+      else text += tokens(JSON.stringify('content' in item ? item.content : 'output' in item ? item.output : 'arguments' in item ? item.arguments : '')) + 4;
+    }
+    const outAudio = Math.round(outAudioMs / 50);
+    return {
+      total_tokens: text + audio + outText + outAudio,
+      input_tokens: text + audio,
+      output_tokens: outText + outAudio,
+      input_token_details: { text_tokens: text, audio_tokens: audio, image_tokens: 0, cached_tokens: 0, cached_tokens_details: { text_tokens: 0, audio_tokens: 0, image_tokens: 0 } },
+      output_token_details: { text_tokens: outText, audio_tokens: outAudio },
+    };
+  }
+}

@@ -1,0 +1,277 @@
+// Realtime sessions over real sockets: openai 7's `OpenAIRealtimeWS` (the copy @openai/agents-openai
+// depends on; the root devDependency is openai 6, whose `realtime/ws` and `beta/realtime/ws` are checked
+// too) against the emulator's Realtime endpoint on loopback, with OpenAIInstrumentation on. The SDK always
+// builds a `wss:` URL; the `ws` package's `createConnection` option hands it a plain TCP connection to the
+// emulator (the upgrade and every frame are real, only TLS is skipped). Each scenario runs with and without
+// the instrumentation and the app must see the same events in the same order.
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import net from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { childrenOf, one } from '../support/spans';
+import { API_KEY, startTracing, waitFor, type SpanJSON, type Tracing } from './support/tracing';
+
+type Event = { type: string; [key: string]: unknown };
+interface RealtimeSocket {
+  url: URL;
+  socket: { on(name: 'open' | 'close', listener: (code?: number) => void): void };
+  send(event: object): void;
+  close(props?: { code: number; reason: string }): void;
+  on(name: string, listener: (...args: never[]) => void): void;
+}
+type RealtimeClass = new (props: object, client: object) => RealtimeSocket;
+
+let t: Tracing;
+let client7: object;
+let client6: object;
+let RealtimeWS7: RealtimeClass;
+let RealtimeWS6: RealtimeClass;
+let BetaRealtimeWS6: RealtimeClass;
+
+before(async () => {
+  t = await startTracing();
+  // Required after enable() so the module hooks see them, as an app's would.
+  const load7 = createRequire(createRequire(__filename).resolve('@openai/agents-openai'));
+  RealtimeWS7 = (load7('openai/realtime/ws') as { OpenAIRealtimeWS: RealtimeClass }).OpenAIRealtimeWS;
+  const { OpenAI } = load7('openai') as { OpenAI: new (o: object) => object };
+  client7 = new OpenAI({ apiKey: API_KEY, baseURL: t.emulator.baseURL, maxRetries: 0 });
+  const load6 = createRequire(__filename);
+  RealtimeWS6 = (load6('openai/realtime/ws') as { OpenAIRealtimeWS: RealtimeClass }).OpenAIRealtimeWS;
+  BetaRealtimeWS6 = (load6('openai/beta/realtime/ws') as { OpenAIRealtimeWS: RealtimeClass }).OpenAIRealtimeWS;
+  client6 = t.client;
+});
+after(() => t.close());
+
+const MODEL = 'gpt-realtime';
+
+/** A session whose every event is logged in arrival order, as the app's listeners get them. */
+async function open(Cls: RealtimeClass = RealtimeWS7, client: object = client7) {
+  const port = Number(new URL(t.emulator.baseURL).port);
+  const rt = new Cls({ model: MODEL, options: { createConnection: () => net.connect(port, '127.0.0.1') } }, client);
+  const log: Event[] = [];
+  const errors: string[] = [];
+  rt.on('event', (e: Event) => void log.push(e));
+  rt.on('error', (err: Error) => void errors.push(err.message)); // without a listener the SDK rejects
+  const closed = new Promise<number | undefined>((resolve) => rt.socket.on('close', resolve));
+  await new Promise<void>((resolve) => rt.socket.on('open', () => resolve()));
+  await waitFor(() => log.some((e) => e.type === 'session.created') || undefined, 5000, 'session.created');
+  const until = (type: string, count = 1) => waitFor(() => log.filter((e) => e.type === type).length >= count || undefined, 10_000, `${count} × ${type}`);
+  const close = async () => {
+    rt.close();
+    await closed;
+  };
+  return { rt, log, errors, until, close };
+}
+type Session = Awaited<ReturnType<typeof open>>;
+
+/** 100 ms chunks of 24 kHz PCM16: a loud tone (speech) or silence, base64 as the API takes them. */
+function pcm(ms: number, loud: boolean): string[] {
+  const chunks: string[] = [];
+  for (let done = 0; done < ms; done += 100) {
+    const buf = Buffer.alloc(4800);
+    if (loud) for (let i = 0; i < 2400; i++) buf.writeInt16LE(Math.round(8000 * Math.sin(i / 5)), i * 2);
+    chunks.push(buf.toString('base64'));
+  }
+  return chunks;
+}
+
+/** Events with what differs per run taken out (ids, the emulator's counters). */
+function normalised(events: Event[]): string {
+  return JSON.stringify(events)
+    .replace(/"(event|item|resp|sess|conv)_[0-9a-f]+"/g, '"$1_*"')
+    .replace(/"call_[A-Za-z0-9]+"/g, '"call_*"');
+}
+
+/** Runs a scenario traced, then with the instrumentation disabled: the same events, and its spans. */
+async function bothWays(scenario: () => Promise<Event[]>): Promise<SpanJSON[]> {
+  t.reset();
+  const traced = await scenario();
+  const spans = await t.spans();
+  t.instrumentation.disable();
+  t.reset();
+  let plain: Event[];
+  try {
+    plain = await scenario();
+    assert.equal((await t.spans()).length, 0, 'disabled: nothing traced');
+  } finally {
+    t.instrumentation.enable();
+  }
+  assert.ok(traced.length >= 3);
+  assert.equal(normalised(traced), normalised(plain));
+  return spans;
+}
+
+const session = (spans: SpanJSON[]) => one(spans, `realtime ${MODEL}`);
+
+describe('Realtime over WebSocket (openai 7 OpenAIRealtimeWS)', () => {
+  it('a text session: the session span and one chat span per response, with usage and cost', async () => {
+    const spans = await bothWays(async () => {
+      const s = await open();
+      s.rt.send({ type: 'session.update', session: { type: 'realtime', output_modalities: ['text'], instructions: 'Be brief.' } });
+      await s.until('session.updated');
+      s.rt.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Hello?' }] } });
+      s.rt.send({ type: 'response.create' });
+      await s.until('response.done');
+      await s.close();
+      return s.log;
+    });
+    const root = session(spans);
+    assert.equal(root.parentSpanId, undefined);
+    assert.match(String(root.attributes['openai.session.id']), /^sess_/);
+    assert.deepEqual(root.attributes['spanlens.realtime.output_modalities'], ['text']);
+    assert.equal(root.attributes['spanlens.realtime.turn_detection'], 'server_vad');
+    assert.equal(root.attributes['spanlens.realtime.close_code'], 1000);
+    assert.equal(root.attributes['spanlens.realtime.end_reason'], undefined);
+    assert.equal(root.attributes['server.address'], '127.0.0.1');
+    const chat = one(spans, `chat ${MODEL}`);
+    assert.equal(chat.parentSpanId, root.spanId);
+    assert.equal(chat.status.code, 'UNSET');
+    assert.equal(chat.attributes['spanlens.realtime.response.trigger'], 'response.create');
+    assert.ok(Number(chat.attributes['gen_ai.usage.output_tokens']) > 0);
+    assert.ok(Number(chat.attributes['spanlens.cost.usd']) > 0);
+    assert.equal(chat.attributes['spanlens.cost.priced_as'], 'gpt-realtime');
+    assert.equal(typeof chat.attributes['gen_ai.response.time_to_first_chunk'], 'number');
+    assert.match(String(chat.attributes['gen_ai.output.messages']), /Hello\?/);
+    assert.equal(root.attributes['spanlens.session.cost.usd'], chat.attributes['spanlens.cost.usd']);
+    assert.deepEqual(
+      childrenOf(spans, chat).map((x) => x.name),
+      ['message'],
+    );
+  });
+
+  it('an audio session with server VAD turns and input transcription', async () => {
+    const spans = await bothWays(async () => {
+      const s = await open();
+      s.rt.send({
+        type: 'session.update',
+        session: { type: 'realtime', audio: { input: { transcription: { model: 'gpt-4o-mini-transcribe' }, turn_detection: { type: 'server_vad', silence_duration_ms: 200 } } } },
+      });
+      await s.until('session.updated');
+      for (let turn = 1; turn <= 2; turn++) {
+        for (const chunk of [...pcm(300, true), ...pcm(300, false)]) s.rt.send({ type: 'input_audio_buffer.append', audio: chunk });
+        await s.until('response.done', turn);
+      }
+      await s.close();
+      return s.log;
+    });
+    const root = session(spans);
+    assert.equal(root.attributes['spanlens.realtime.transcription_model'], 'gpt-4o-mini-transcribe');
+    assert.equal(root.attributes['spanlens.realtime.input_audio.bytes'], 12 * 4800);
+    assert.equal(root.attributes['spanlens.realtime.input_audio.duration_ms'], 1200);
+    const chats = spans.filter((x) => x.name === `chat ${MODEL}`);
+    assert.equal(chats.length, 2);
+    for (const chat of chats) {
+      assert.equal(chat.parentSpanId, root.spanId);
+      assert.equal(chat.attributes['spanlens.realtime.response.trigger'], 'turn_detection');
+      assert.ok(Number(chat.attributes['spanlens.realtime.output_audio.bytes']) > 0);
+      assert.ok(Number(chat.attributes['spanlens.usage.audio_output_tokens']) > 0);
+      assert.equal(typeof chat.attributes['spanlens.realtime.time_to_first_audio'], 'number');
+    }
+    const transcriptions = spans.filter((x) => x.name === 'transcription gpt-4o-mini-transcribe');
+    assert.equal(transcriptions.length, 2);
+    assert.ok(transcriptions.every((x) => x.parentSpanId === root.spanId && /ms of speech/.test(String(x.attributes['spanlens.transcription.text']))));
+    for (const span of spans) for (const v of Object.values(span.attributes)) assert.ok(String(v).length < 5000, `no audio on ${span.name}`);
+  });
+
+  it('a function call round trip: the call under its response, the app tool work until its output', async () => {
+    const spans = await bothWays(async () => {
+      const s = await open();
+      const tools = [{ type: 'function', name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } }];
+      s.rt.send({ type: 'session.update', session: { type: 'realtime', output_modalities: ['text'], tools } });
+      await s.until('session.updated');
+      s.rt.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Weather in Paris?' }] } });
+      s.rt.send({ type: 'response.create' });
+      await s.until('response.done');
+      const call = (s.log.find((e) => e.type === 'response.done')?.response as { output: { call_id: string }[] }).output[0]!;
+      s.rt.send({ type: 'conversation.item.create', item: { type: 'function_call_output', call_id: call.call_id, output: '{"temp":21}' } });
+      s.rt.send({ type: 'response.create' });
+      await s.until('response.done', 2);
+      await s.close();
+      return s.log;
+    });
+    const root = session(spans);
+    const [first, second] = spans.filter((x) => x.name === `chat ${MODEL}`).sort((a, b) => a.startMs - b.startMs);
+    assert.deepEqual(first!.attributes['gen_ai.response.finish_reasons'], ['tool_calls']);
+    const callItem = childrenOf(spans, first!)[0]!;
+    assert.equal(callItem.name, 'execute_tool get_weather');
+    assert.match(String(callItem.attributes['gen_ai.tool.call.arguments']), /city/);
+    const work = childrenOf(spans, root).find((x) => x.name === 'execute_tool get_weather')!;
+    assert.equal(work.attributes['gen_ai.tool.call.id'], callItem.attributes['gen_ai.tool.call.id']);
+    assert.equal(work.attributes['gen_ai.tool.call.result'], '{"temp":21}');
+    assert.ok(work.startMs >= first!.endMs && work.endMs <= second!.startMs + 1);
+    assert.deepEqual(second!.attributes['gen_ai.response.finish_reasons'], ['stop']);
+  });
+
+  it('error events: one answering a response.create fails that response, another marks the session', async () => {
+    const spans = await bothWays(async () => {
+      const s = await open();
+      s.rt.send({ type: 'response.create', event_id: 'evt_bad_create', response: { max_output_tokens: 0 } });
+      s.rt.send({ type: 'no.such.event', event_id: 'evt_unknown' });
+      await s.until('error', 2);
+      await s.close();
+      assert.equal(s.errors.length, 2);
+      return s.log;
+    });
+    const root = session(spans);
+    const failed = one(spans, `chat ${MODEL}`);
+    assert.equal(failed.parentSpanId, root.spanId);
+    assert.equal(failed.status.code, 'ERROR');
+    assert.equal(failed.attributes['error.type'], 'invalid_value');
+    assert.equal(root.status.code, 'ERROR');
+    assert.equal(root.attributes['spanlens.realtime.error.count'], 2);
+    assert.equal(root.events.find((e) => e.name === 'openai.realtime.error')?.attributes['spanlens.realtime.event_id'], 'evt_unknown');
+  });
+
+  it('a cancelled response', async () => {
+    const spans = await bothWays(async () => {
+      const s = await open();
+      s.rt.send({ type: 'session.update', session: { type: 'realtime', output_modalities: ['text'] } });
+      s.rt.send({ type: 'response.create', response: { metadata: { script: 'long' } } });
+      await s.until('response.output_text.delta', 3);
+      s.rt.send({ type: 'response.cancel' });
+      await s.until('response.done');
+      await s.close();
+      // How far the text got before the cancel landed differs per run: compare the event types, deltas aside.
+      return s.log.filter((e) => e.type !== 'response.output_text.delta').map((e) => ({ type: e.type }));
+    });
+    const chat = one(spans, `chat ${MODEL}`);
+    assert.equal(chat.status.code, 'UNSET');
+    assert.equal(chat.attributes['spanlens.response.status'], 'cancelled');
+    assert.equal(chat.attributes['spanlens.realtime.response.status_reason'], 'client_cancelled');
+    assert.equal(chat.attributes['spanlens.realtime.cancel_requested'], true);
+  });
+
+  it('a session left open at shutdown ends marked, with its open response', async () => {
+    t.reset();
+    const s = await open();
+    s.rt.send({ type: 'session.update', session: { type: 'realtime', output_modalities: ['text'] } });
+    s.rt.send({ type: 'response.create', response: { metadata: { script: 'long' } } });
+    await s.until('response.output_text.delta');
+    t.instrumentation.disable(); // what the provider's shutdown does too: open work ends, marked
+    try {
+      const spans = await t.spans();
+      assert.equal(session(spans).attributes['spanlens.realtime.end_reason'], 'shutdown');
+      assert.equal(one(spans, `chat ${MODEL}`).attributes['spanlens.response.end_reason'], 'shutdown');
+      await s.until('response.done');
+      await s.close();
+      assert.equal((await t.spans()).length, spans.length, 'nothing more after shutdown');
+    } finally {
+      t.instrumentation.enable();
+    }
+  });
+});
+
+describe('the other Realtime socket classes', () => {
+  it('openai 6: realtime/ws and beta/realtime/ws are traced the same way', async () => {
+    for (const Cls of [RealtimeWS6, BetaRealtimeWS6]) {
+      t.reset();
+      const s: Session = await open(Cls, client6);
+      s.rt.send({ type: 'session.update', session: { type: 'realtime', output_modalities: ['text'] } });
+      s.rt.send({ type: 'response.create' });
+      await s.until('response.done');
+      await s.close();
+      const spans = await t.spans();
+      assert.equal(one(spans, `chat ${MODEL}`).parentSpanId, session(spans).spanId);
+    }
+  });
+});
