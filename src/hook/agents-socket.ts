@@ -1,7 +1,8 @@
 import { context, type DiagLogger } from '@opentelemetry/api';
 import { isTracingSuppressed } from '../trace/suppress';
 import { isThenable } from '../util/thenable';
-import { closedError, guarded, knownSocket, socketState, type SocketHandlers, type Wrapping } from './responses-socket';
+import { closedError, knownSocket, socketState, type SocketHandlers } from './responses-socket';
+import { guarded, type Wrapping } from './socket-tap';
 
 /*
  * The Agents SDK's Responses WebSocket transport (`useResponsesWebSocket: true`, `@openai/agents-openai`

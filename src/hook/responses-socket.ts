@@ -1,7 +1,7 @@
 import { context, type DiagLogger } from '@opentelemetry/api';
+import { tapSocketClass, tappable, untapSocketClass, type Wrapping } from './socket-tap';
 import type { ClientLike, ObservedCall } from '../calls/observed-call';
 import { ResponseSocket, type BeginStream } from '../responses/response-socket';
-import { isTracingSuppressed } from '../trace/suppress';
 import { now } from '../util/clock';
 import { obj, type Obj } from '../util/json';
 
@@ -15,16 +15,9 @@ import { obj, type Obj } from '../util/json';
  *   they get it (so the span has what the app has seen when the app acts on it);
  * - `_emit('close')` (a permanent close), `_emit('reconnecting')` (the connection is gone; creates in
  *   flight on it are lost) and `close()` (the app closed it itself: what was in flight was aborted).
- * Nothing is awaited or added to the event path: each observation is a synchronous call that cannot throw
- * into the SDK, and the original method always runs with the same arguments.
+ * The wrapping is the one socket tap's (socket-tap.ts): nothing awaited or added on the event path.
  */
 
-interface SocketProto {
-  send: (this: SocketLike, event: unknown) => unknown;
-  close: (this: SocketLike, ...args: unknown[]) => unknown;
-  _emit: (this: SocketLike, name: string, ...args: unknown[]) => unknown;
-  _onError: (this: SocketLike, ...args: unknown[]) => unknown;
-}
 interface SocketLike {
   _client?: ClientLike;
 }
@@ -37,18 +30,8 @@ export interface SocketHandlers {
   internalError(err: unknown): void;
 }
 
-/** What the instrumentation's `_wrap` / `_unwrap` are to this module. */
-export interface Wrapping {
-  wrap(target: object, name: string, wrapper: (original: never) => unknown): void;
-  unwrap(target: object, name: string): void;
-  isWrapped(fn: unknown): boolean;
-}
-
 export interface SocketState {
   responses: ResponseSocket;
-  /** Inside the SDK's `send`: an error it reports now means the event was not sent. */
-  sending: boolean;
-  refused: boolean;
   /** The app called `close()`. */
   closing: boolean;
 }
@@ -70,18 +53,7 @@ function baseProto(moduleExports: unknown): object | undefined {
   }
   return undefined;
 }
-const METHODS = ['send', 'close', '_emit', '_onError'] as const;
-
-/** Runs an observation; what it throws goes to the internal error handler, never into the SDK. */
-export const guarded =
-  (handlers: SocketHandlers) =>
-  (fn: () => void): void => {
-    try {
-      fn();
-    } catch (err) {
-      handlers.internalError(err);
-    }
-  };
+const SEND = ['send'] as const;
 
 /** The responses a socket carries (made at its first create; `client`: whose server it talks to). */
 export function socketState(socket: object, client: () => ClientLike, handlers: SocketHandlers): SocketState {
@@ -101,7 +73,7 @@ export function socketState(socket: object, client: () => ClientLike, handlers: 
       handlers.place?.(c);
       return c;
     };
-    st = { responses: new ResponseSocket(call, handlers.begin), sending: false, refused: false, closing: false };
+    st = { responses: new ResponseSocket(call, handlers.begin), closing: false };
     sockets.set(socket, st);
   }
   return st;
@@ -115,71 +87,29 @@ export function closedError(code: unknown): Error {
   return Object.assign(new Error(`the WebSocket closed${code === undefined ? '' : ` (code ${String(code)})`} before the response ended`), { code: 'websocket_closed' });
 }
 
-function socketProto(moduleExports: unknown, diag: DiagLogger, version: string | undefined): SocketProto | undefined {
-  const proto = baseProto(moduleExports) as Partial<SocketProto> | undefined;
-  if (proto && METHODS.every((m) => typeof proto[m] === 'function')) return proto as SocketProto;
+function socketProto(moduleExports: unknown, diag: DiagLogger, version: string | undefined): Record<string, unknown> | undefined {
+  const proto = baseProto(moduleExports) as Record<string, unknown> | undefined;
+  if (tappable(proto, SEND)) return proto;
   diag.warn(`openai ${version ?? '(unknown version)'}: ResponsesWSBase has an unknown shape; Responses over WebSocket are not traced`);
   return undefined;
 }
 
-/** Patches `ResponsesWSBase` (from `openai/resources/responses/ws-base` or `…/ws`, CJS or ESM; once). */
+/** Patches `ResponsesWSBase` (from `openai/resources/responses/ws-base` or `…/ws`, CJS or ESM; once), through the one socket tap. */
 export function patchResponsesSocket(moduleExports: unknown, version: string | undefined, w: Wrapping, handlers: SocketHandlers, diag: DiagLogger): void {
   const proto = socketProto(moduleExports, diag, version);
-  if (!proto || w.isWrapped(proto.send)) return;
-  const guard = guarded(handlers);
-  const stateOf = (socket: SocketLike): SocketState => socketState(socket, () => socket._client ?? {}, handlers);
-  w.wrap(
-    proto,
-    'send',
-    (original: SocketProto['send']) =>
-      function send(this: SocketLike, event: unknown) {
-        if (isTracingSuppressed(context.active())) return original.call(this, event);
-        let st: SocketState | undefined;
-        guard(() => {
-          st = stateOf(this);
-          st.sending = true;
-          st.refused = false;
-        });
-        try {
-          return original.call(this, event);
-        } finally {
-          if (st) {
-            st.sending = false;
-            if (!st.refused) guard(() => st!.responses.sent(event));
-          }
-        }
-      },
-  );
-  w.wrap(
-    proto,
-    '_onError',
-    (original: SocketProto['_onError']) =>
-      function _onError(this: SocketLike, ...args: unknown[]) {
-        const st = sockets.get(this);
-        if (st?.sending) st.refused = true;
-        return original.apply(this, args);
-      },
-  );
-  w.wrap(
-    proto,
-    'close',
-    (original: SocketProto['close']) =>
-      function close(this: SocketLike, ...args: unknown[]) {
-        const st = sockets.get(this);
-        if (st) st.closing = true;
-        return original.apply(this, args);
-      },
-  );
-  w.wrap(
-    proto,
-    '_emit',
-    (original: SocketProto['_emit']) =>
-      function _emit(this: SocketLike, name: string, ...args: unknown[]) {
-        const st = sockets.get(this);
-        if (st) guard(() => observe(st, name, args));
-        return original.call(this, name, ...args);
-      },
-  );
+  if (!proto) return;
+  tapSocketClass(proto, SEND, w, {
+    sent: (socket: SocketLike, event) => socketState(socket, () => socket._client ?? {}, handlers).responses.sent(event),
+    emitted: (socket, name, args) => {
+      const st = sockets.get(socket);
+      if (st) observe(st, name, args);
+    },
+    closing: (socket) => {
+      const st = sockets.get(socket);
+      if (st) st.closing = true;
+    },
+    internalError: handlers.internalError,
+  });
 }
 
 function observe(st: SocketState, name: string, args: unknown[]): void {
@@ -195,6 +125,5 @@ function observe(st: SocketState, name: string, args: unknown[]): void {
 
 export function unpatchResponsesSocket(moduleExports: unknown, w: Wrapping): void {
   const proto = baseProto(moduleExports) as Record<string, unknown> | undefined;
-  if (!proto) return;
-  for (const m of METHODS) if (w.isWrapped(proto[m])) w.unwrap(proto, m);
+  if (proto) untapSocketClass(proto, SEND, w);
 }
