@@ -87,14 +87,15 @@ export function patchRealtimeSocket(moduleExports: unknown, version: string | un
   }
 }
 
-/** Ends the session when the underlying socket closes (`ws`: `on('close', code)`; WebSocket: a close event). */
+/** Ends the session when the underlying socket closes, with its close code. */
 function watchClose(rt: RealtimeSocketLike, sessions: RealtimeSessions, guard: (fn: () => void) => void): void {
   const socket = rt.socket as { on?: (e: string, l: (code: unknown) => void) => void; addEventListener?: (e: string, l: (ev: unknown) => void) => void } | undefined;
   if (!socket || typeof socket !== 'object' || watched.has(socket)) return;
   watched.add(socket);
   const onClose = (code: unknown): void => guard(() => sessions.closed(rt, typeof code === 'number' ? code : undefined));
-  if (typeof socket.on === 'function') socket.on('close', onClose);
-  else if (typeof socket.addEventListener === 'function') socket.addEventListener('close', (ev) => onClose(obj(ev)?.code));
+  // The standard listener first (a runtime WebSocket; `ws` has it too), else `ws`'s own.
+  if (typeof socket.addEventListener === 'function') socket.addEventListener('close', (ev) => onClose(obj(ev)?.code));
+  else if (typeof socket.on === 'function') socket.on('close', onClose);
 }
 
 export function unpatchRealtimeSocket(moduleExports: unknown, w: Wrapping): void {

@@ -262,6 +262,37 @@ describe('Realtime over WebSocket (openai 7 OpenAIRealtimeWS)', () => {
 });
 
 describe('the other Realtime socket classes', () => {
+  it('openai 7 OpenAIRealtimeWebSocket (the runtime WebSocket class), on a WebSocket that speaks plain ws:', async () => {
+    // The class uses the global WebSocket (Node 22 has one; Node 20 does not) and refuses non-wss URLs:
+    // the global here is the `ws` package's browser-compatible WebSocket, connecting without TLS.
+    const WS = (createRequire(__filename)('ws') as { WebSocket: new (url: string, protocols?: string[]) => object }).WebSocket;
+    const g = globalThis as { WebSocket?: unknown };
+    const previous = g.WebSocket;
+    g.WebSocket = class extends WS {
+      constructor(url: string | URL, protocols?: string[]) {
+        super(String(url).replace(/^wss:/, 'ws:'), protocols);
+      }
+    };
+    try {
+      const load7 = createRequire(createRequire(__filename).resolve('@openai/agents-openai'));
+      const Browser = (load7('openai/realtime/websocket') as { OpenAIRealtimeWebSocket: RealtimeClass }).OpenAIRealtimeWebSocket;
+      const spans = await bothWays(async () => {
+        const s = await open(Browser, client7);
+        s.rt.send({ type: 'session.update', session: { type: 'realtime', output_modalities: ['text'] } });
+        s.rt.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Hi' }] } });
+        s.rt.send({ type: 'response.create' });
+        await s.until('response.done');
+        await s.close();
+        return s.log;
+      });
+      const root = session(spans);
+      assert.equal(root.attributes['spanlens.realtime.close_code'], 1000);
+      assert.equal(one(spans, `chat ${MODEL}`).parentSpanId, root.spanId);
+    } finally {
+      g.WebSocket = previous;
+    }
+  });
+
   it('openai 6: realtime/ws and beta/realtime/ws are traced the same way', async () => {
     for (const Cls of [RealtimeWS6, BetaRealtimeWS6]) {
       t.reset();
