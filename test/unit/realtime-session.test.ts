@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import { ROOT_CONTEXT, context, diag, trace } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { RealtimeClientEvent, RealtimeServerEvent } from 'openai/resources/realtime/realtime';
+import type { RealtimeServerEvent as BetaServerEvent } from 'openai/resources/beta/realtime/realtime';
 import { ContentPolicy } from '../../src/trace/content';
 import { CostModel } from '../../src/cost/cost-model';
 import type { Services } from '../../src/services';
@@ -336,5 +337,49 @@ describe('Realtime session state machine', () => {
     const spans = s.spans();
     assert.equal(one(spans, `realtime ${MODEL}`).attributes['spanlens.session.response_count'], 10_000);
     for (const span of spans) for (const v of Object.values(span.attributes)) assert.ok(!String(v).includes('secret'), `content on ${span.name}`);
+  });
+
+  it('the beta protocol (openai 4–7 beta/realtime): its session shape, text and audio deltas and item parts', () => {
+    const s = setup();
+    const recv = (at: number, e: BetaServerEvent) => s.session.received(e as unknown as Record<string, unknown>, T0 + at);
+    recv(5, {
+      type: 'session.created',
+      event_id: eid(),
+      session: {
+        id: 'sess_b',
+        model: 'gpt-4o-realtime-preview',
+        modalities: ['text', 'audio'],
+        voice: 'verse',
+        turn_detection: { type: 'server_vad' },
+        input_audio_transcription: { model: 'whisper-1' },
+        output_audio_format: 'pcm16',
+        tools: [],
+      },
+    });
+    s.send(100, { type: 'response.create' });
+    recv(110, { type: 'response.created', event_id: eid(), response: { id: 'resp_b', object: 'realtime.response', status: 'in_progress', output: [] } });
+    recv(120, { type: 'response.audio.delta', event_id: eid(), response_id: 'resp_b', item_id: 'item_b', output_index: 0, content_index: 0, delta: Buffer.alloc(4800).toString('base64') });
+    recv(130, { type: 'response.audio_transcript.delta', event_id: eid(), response_id: 'resp_b', item_id: 'item_b', output_index: 0, content_index: 0, delta: 'Hi' });
+    const item = {
+      id: 'item_b',
+      type: 'message' as const,
+      role: 'assistant' as const,
+      object: 'realtime.item' as const,
+      status: 'completed' as const,
+      content: [{ type: 'audio' as const, transcript: 'Hi there' }],
+    };
+    recv(150, { type: 'response.done', event_id: eid(), response: { id: 'resp_b', object: 'realtime.response', status: 'completed', output: [item], usage } });
+    s.sessions.closed(s.socket, 1000, true);
+    const spans = s.spans();
+    const root = one(spans, `realtime ${MODEL}`);
+    assert.deepEqual(root.attributes['spanlens.realtime.output_modalities'], ['text', 'audio']);
+    assert.equal(root.attributes['spanlens.realtime.voice'], 'verse');
+    assert.equal(root.attributes['spanlens.realtime.turn_detection'], 'server_vad');
+    assert.equal(root.attributes['spanlens.realtime.transcription_model'], 'whisper-1');
+    const chat = one(spans, `chat ${MODEL}`);
+    assert.equal(chat.attributes['spanlens.realtime.output_audio.duration_ms'], 100);
+    assert.equal(chat.attributes['spanlens.realtime.time_to_first_audio'], 0.02);
+    assert.equal(chat.attributes['spanlens.realtime.time_to_first_text'], 0.03);
+    assert.deepEqual(JSON.parse(String(chat.attributes['gen_ai.output.messages']))[0].parts, [{ type: 'text', content: 'Hi there' }]);
   });
 });
