@@ -3,46 +3,27 @@
 // instrumentation, and each response.create sent is the chat span the same request gives over HTTP.
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { after, before, it } from 'node:test';
-import { startEmulator, type Emulator } from '../src/testing/index';
-import { forEachCell, runCell, selectedCells, type CellRun } from './harness/run-cell';
+import { it } from 'node:test';
+import { forEachCell, selectedCells } from './harness/run-cell';
 import { assertWellFormed, childrenOf, one, type SpanJSON } from './support/spans';
+import { assertSameAppView, runBothWays } from './support/socket-cells';
 
 const scenarios = [{ name: 'responses-ws', module: path.resolve(__dirname, 'scenarios/responses-ws.mjs'), args: {} }];
-const emulators: Emulator[] = [];
-const fresh = async () => {
-  const e = await startEmulator({ seed: 29, pollAfterMs: 1 });
-  emulators.push(e);
-  return e;
-};
-after(async () => {
-  await Promise.all(emulators.map((e) => e.close()));
-});
 
 const chat = (spans: SpanJSON[], id: string) => one(spans, /^chat /, { 'gen_ai.response.id': id });
 
 forEachCell(
   (cell) => {
-    let traced: CellRun;
-    let baseline: CellRun;
-    before(async () => {
-      baseline = await runCell(cell, { scenarios, baseURL: (await fresh()).baseURL, instrument: false });
-      traced = await runCell(cell, { scenarios, baseURL: (await fresh()).baseURL });
-    });
+    const runs = runBothWays(cell, scenarios, 29);
 
     it('differential: the app sees the same events, ids and texts with and without the instrumentation', () => {
-      const a = traced.scenarios['responses-ws']!;
-      const b = baseline.scenarios['responses-ws']!;
-      assert.equal(a.error, undefined, JSON.stringify(a.error));
-      assert.deepEqual(a.result, b.result);
-      assert.deepEqual(a.unhandled, b.unhandled);
-      assert.deepEqual(a.diag, []);
-      assert.ok((a.result.seen as string[]).length > 30);
-      assert.equal(a.result.rejected, 'previous_response_not_found');
+      const result = assertSameAppView(runs, 'responses-ws');
+      assert.ok((result.seen as string[]).length > 30);
+      assert.equal(result.rejected, 'previous_response_not_found');
     });
 
     it('each response.create is its chat span: the chain in one trace, the call and the tool work, the rejected create a failed call', () => {
-      const { spans, result } = traced.scenarios['responses-ws']!;
+      const { spans, result } = runs.traced().scenarios['responses-ws']!;
       assertWellFormed(spans);
       const [first, asked, answered] = (result.ids as string[]).map((id) => chat(spans, id));
       assert.equal(first!.attributes['gen_ai.request.stream'], true);
