@@ -107,18 +107,19 @@ export class RealtimeSession {
     start: SessionStart,
   ) {
     let model: string | undefined;
-    let server: Attributes = {};
+    // The server: the client's base URL, else the socket's URL (what metrics and spans name as server.*).
+    let client = start.client;
     try {
       const url = start.url ? new URL(start.url) : undefined;
       model = url?.searchParams.get('model') ?? undefined;
-      if (url) server = serverAttributes({ baseURL: `https://${url.host}` });
+      if (url && !client) client = { baseURL: `https://${url.host}` };
     } catch {
       // no URL: no model or server from it
     }
-    if (start.client) server = serverAttributes(start.client);
+    this.metricsClient = client ?? {};
+    const server = serverAttributes(this.metricsClient);
     this.server = { ...server };
     this.requestModel = model;
-    this.metricsClient = start.client ?? {};
     const attributes: Attributes = { ...server, [A.kind]: 'session', [A.subtype]: 'realtime', [A.apiType]: 'realtime' };
     if (model) attributes[A.requestModel] = model;
     this.span = placeOwnTrace(this.env, start.ambient, model ? `realtime ${model}` : 'realtime', { kind: SpanKind.CLIENT, startTime: start.startTime ?? now(), attributes });

@@ -10,6 +10,8 @@ import type { RealtimeClientEvent, RealtimeServerEvent } from 'openai/resources/
 import type { RealtimeServerEvent as BetaServerEvent } from 'openai/resources/beta/realtime/realtime';
 import { ContentPolicy } from '../../src/trace/content';
 import { CostModel } from '../../src/cost/cost-model';
+import { createMetrics, type Metrics } from '../../src/cost/metrics';
+import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import type { Services } from '../../src/services';
 import { RealtimeSessions } from '../../src/realtime/realtime-sessions';
 import type { OpenAIInstrumentationConfig } from '../../src/config';
@@ -19,14 +21,14 @@ import { spanToJSON, type SpanJSON } from './support/tracing';
 const T0 = Date.UTC(2026, 11, 7, 12, 0, 0);
 const MODEL = 'gpt-realtime';
 
-function setup(config: OpenAIInstrumentationConfig = {}, scope: 'conversation' | 'request' = 'conversation') {
+function setup(config: OpenAIInstrumentationConfig = {}, scope: 'conversation' | 'request' = 'conversation', metrics?: Metrics) {
   const exporter = new InMemorySpanExporter();
   const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
   const env: Services = {
     tracer: () => provider.getTracer('test'),
     content: new ContentPolicy(config),
     cost: new CostModel(diag),
-    metrics: () => undefined,
+    metrics: () => metrics,
     diag,
     track: () => undefined,
     fetchRunSteps: true,
@@ -381,5 +383,27 @@ describe('Realtime session state machine', () => {
     assert.equal(chat.attributes['spanlens.realtime.time_to_first_audio'], 0.02);
     assert.equal(chat.attributes['spanlens.realtime.time_to_first_text'], 0.03);
     assert.deepEqual(JSON.parse(String(chat.attributes['gen_ai.output.messages']))[0].parts, [{ type: 'text', content: 'Hi there' }]);
+  });
+
+  it('metrics: duration, tokens, cost and first-chunk / per-chunk times of each response, with the server and model', async () => {
+    const metricExporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
+    const reader = new PeriodicExportingMetricReader({ exporter: metricExporter, exportIntervalMillis: 3_600_000 });
+    const meters = new MeterProvider({ readers: [reader] });
+    const s = setup({}, 'conversation', createMetrics(meters.getMeter('test')));
+    sessionCreated(s, 5);
+    s.send(100, { type: 'response.create' });
+    textResponse(s, 150, 'resp_m', 'Hi');
+    s.sessions.closed(s.socket, 1000, true);
+    const { resourceMetrics } = await reader.collect();
+    const metrics = new Map(resourceMetrics.scopeMetrics.flatMap((sm) => sm.metrics).map((m) => [m.descriptor.name, m]));
+    const point = (name: string) => metrics.get(name)?.dataPoints[0] as { attributes: Record<string, unknown>; value: { count?: number; sum?: number } | number } | undefined;
+    const duration = point('gen_ai.client.operation.duration');
+    assert.deepEqual(duration?.attributes, { 'gen_ai.provider.name': 'openai', 'server.address': '127.0.0.1', 'server.port': 4010, 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': MODEL });
+    assert.equal((duration?.value as { sum: number }).sum, 0.15);
+    assert.equal((point('gen_ai.client.operation.time_to_first_chunk')?.value as { sum: number }).sum, 0.07);
+    assert.equal((point('gen_ai.client.operation.time_per_output_chunk')?.value as { count: number }).count, 2);
+    assert.equal(metrics.get('gen_ai.client.token.usage')?.dataPoints.length, 2);
+    assert.equal(point('spanlens.cost')?.value, 0.0536);
+    await meters.shutdown();
   });
 });
