@@ -2,7 +2,8 @@ import { ROOT_CONTEXT, SpanKind, trace, type Attributes, type Context, type Span
 import { A } from '../trace/attributes';
 import { serverAttributes } from '../trace/call-attributes';
 import { markApiError, markError, markThrown, apiErrorType } from '../trace/errors';
-import { placeOwnTrace } from '../trace/placement';
+import { placeOwnTrace, placeSpan } from '../trace/placement';
+import type { TraceKey } from '../trace/trace-ids';
 import { itemPart, emitItemSpans, type ItemRecord } from '../responses/output-item-spans';
 import { RESPONSE_STATUSES } from '../responses/response-statuses';
 import type { PendingToolCalls } from '../responses/tool-outputs';
@@ -76,10 +77,16 @@ export interface SessionStart {
   url?: string;
   ambient: Context;
   startTime?: number;
+  /** The trace of the session this connection reconnects (the SDK's automatic recovery), with its count. */
+  reconnects?: { key: TraceKey; connection: number };
 }
 
 export class RealtimeSession {
   readonly span: Span;
+  /** The session's trace, for the connections that reconnect it. */
+  readonly key: TraceKey;
+  /** Which connection of the session this is (1: the first). */
+  readonly connection: number = 1;
   private readonly config: SessionConfig = {};
   private readonly server: Attributes;
   private readonly requestModel?: string;
@@ -122,7 +129,19 @@ export class RealtimeSession {
     this.requestModel = model;
     const attributes: Attributes = { ...server, [A.kind]: 'session', [A.subtype]: 'realtime', [A.apiType]: 'realtime' };
     if (model) attributes[A.requestModel] = model;
-    this.span = placeOwnTrace(this.env, start.ambient, model ? `realtime ${model}` : 'realtime', { kind: SpanKind.CLIENT, startTime: start.startTime ?? now(), attributes });
+    const name = model ? `realtime ${model}` : 'realtime';
+    const options = { kind: SpanKind.CLIENT, startTime: start.startTime ?? now(), attributes };
+    if (start.reconnects) {
+      // A reconnected session: one more root span in its first connection's trace (as a response chain's turns).
+      attributes['spanlens.realtime.connection'] = start.reconnects.connection;
+      this.span = placeSpan(this.env, start.reconnects.key, start.ambient, name, options);
+      this.key = start.reconnects.key;
+      this.connection = start.reconnects.connection;
+    } else {
+      this.span = placeOwnTrace(this.env, start.ambient, name, options);
+      const ctx = this.span.spanContext();
+      this.key = { traceId: ctx.traceId, fallbackParentSpanId: ctx.spanId };
+    }
   }
 
   get isEnded(): boolean {

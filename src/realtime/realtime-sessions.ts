@@ -3,6 +3,7 @@ import type { Services } from '../services';
 import { PendingToolCalls } from '../responses/tool-outputs';
 import { BoundedMap, evictionWarning } from '../util/bounded-map';
 import type { Obj } from '../util/json';
+import type { TraceKey } from '../trace/trace-ids';
 import { now } from '../util/clock';
 import { RealtimeSession, type SessionStart } from './realtime-session';
 
@@ -18,6 +19,8 @@ export class RealtimeSessions {
   private readonly done = new WeakSet<object>();
   /** Sockets the app is closing: their close is the app's. */
   private readonly closingByApp = new WeakSet<object>();
+  /** Sockets reconnecting (the SDK's recovery): the session their next connection continues. */
+  private readonly reconnecting = new WeakMap<object, { key: TraceKey; connection: number }>();
 
   constructor(private readonly env: Services) {
     const evicted = evictionWarning((m) => env.diag.warn(m), 'open Realtime sessions', env.maxEntities);
@@ -41,7 +44,9 @@ export class RealtimeSessions {
    */
   observe(socket: object, start: SessionStart): boolean {
     if (this.open.peek(socket) || this.done.has(socket)) return false;
-    this.opened(socket, start);
+    const previous = this.reconnecting.get(socket);
+    this.reconnecting.delete(socket);
+    this.opened(socket, previous ? { ...start, reconnects: previous } : start);
     return true;
   }
 
@@ -72,6 +77,7 @@ export class RealtimeSessions {
     const session = this.open.peek(socket);
     if (!session) return;
     this.open.delete(socket);
+    if (reconnecting) this.reconnecting.set(socket, { key: session.key, connection: session.connection + 1 });
     session.closed(code, byApp || this.closingByApp.has(socket));
   }
 

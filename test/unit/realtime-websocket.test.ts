@@ -27,9 +27,21 @@ let client6: object;
 let RealtimeWS7: RealtimeClass;
 let RealtimeWS6: RealtimeClass;
 let BetaRealtimeWS6: RealtimeClass;
+/** The stream fault the emulator applies to the next Realtime response (taken once). */
+let nextFault: string | null = null;
 
 before(async () => {
-  t = await startTracing();
+  t = await startTracing(
+    {},
+    {
+      fault: (r) => {
+        if (r.path !== '/v1/realtime' || !nextFault) return null;
+        const fault = nextFault;
+        nextFault = null;
+        return fault;
+      },
+    },
+  );
   // Required after enable() so the module hooks see them, as an app's would.
   const load7 = createRequire(createRequire(__filename).resolve('@openai/agents-openai'));
   RealtimeWS7 = (load7('openai/realtime/ws') as { OpenAIRealtimeWS: RealtimeClass }).OpenAIRealtimeWS;
@@ -258,6 +270,62 @@ describe('Realtime over WebSocket (openai 7 OpenAIRealtimeWS)', () => {
     } finally {
       t.instrumentation.enable();
     }
+  });
+});
+
+describe('Realtime faults and recovery (openai 7)', () => {
+  it('a response that fails on the server is ERROR with its status_details.error', async () => {
+    const spans = await bothWays(async () => {
+      nextFault = 'error-event:3';
+      const s = await open();
+      s.rt.send({ type: 'session.update', session: { type: 'realtime', output_modalities: ['text'] } });
+      s.rt.send({ type: 'response.create' });
+      await s.until('response.done');
+      await s.close();
+      return s.log;
+    });
+    const chat = one(spans, `chat ${MODEL}`);
+    assert.equal(chat.status.code, 'ERROR');
+    assert.equal(chat.attributes['error.type'], 'server_error');
+    assert.equal(chat.attributes['spanlens.response.status'], 'failed');
+  });
+
+  it('a reconnect (the SDK recovery): the lost connection ends its response failed, the next one is a session of the same trace', async () => {
+    t.reset();
+    nextFault = 'cut-after:3';
+    const port = Number(new URL(t.emulator.baseURL).port);
+    const rt = new RealtimeWS7({ model: MODEL, reconnect: true, reconnectInitialDelay: 10, options: { createConnection: () => net.connect(port, '127.0.0.1') } }, client7);
+    const log: Event[] = [];
+    const lifecycle: string[] = [];
+    rt.on('event', (e: Event) => void log.push(e));
+    rt.on('error', () => undefined);
+    rt.on('reconnecting', () => void lifecycle.push('reconnecting'));
+    rt.on('reconnected', () => void lifecycle.push('reconnected'));
+    const closed = new Promise<void>((resolve) => rt.on('close', () => resolve()));
+    const until = (type: string, count = 1) => waitFor(() => log.filter((e) => e.type === type).length >= count || undefined, 10_000, `${count} × ${type}`);
+    await until('session.created');
+    rt.send({ type: 'session.update', session: { type: 'realtime', output_modalities: ['text'] } });
+    rt.send({ type: 'response.create' });
+    await until('session.created', 2); // the recovery's new connection
+    rt.send({ type: 'session.update', session: { type: 'realtime', output_modalities: ['text'] } });
+    rt.send({ type: 'response.create' });
+    await until('response.done');
+    rt.close();
+    await closed;
+    assert.deepEqual(lifecycle, ['reconnecting', 'reconnected']);
+    const spans = await t.spans();
+    const sessions = spans.filter((x) => x.name === `realtime ${MODEL}`).sort((a, b) => a.startMs - b.startMs);
+    assert.equal(sessions.length, 2);
+    const [first, second] = sessions as [SpanJSON, SpanJSON];
+    assert.equal(first.attributes['spanlens.realtime.end_reason'], 'server_closed');
+    assert.equal(second.traceId, first.traceId);
+    assert.equal(second.attributes['spanlens.realtime.connection'], 2);
+    assert.equal(second.attributes['spanlens.realtime.end_reason'], undefined);
+    const [lost, answered] = spans.filter((x) => x.name === `chat ${MODEL}`).sort((a, b) => a.startMs - b.startMs) as [SpanJSON, SpanJSON];
+    assert.equal(lost.parentSpanId, first.spanId);
+    assert.equal(lost.attributes['error.type'], 'websocket_closed');
+    assert.equal(answered.parentSpanId, second.spanId);
+    assert.equal(answered.status.code, 'UNSET');
   });
 });
 

@@ -47,7 +47,7 @@ export function startServer(options: EmulatorOptions = {}): Promise<Emulator> {
   const sockets: SocketRoute[] = [
     { path: '/responses', open: (socket, { record, fault }) => serveResponsesSocket(responseContext, responses, socket, fault, record) },
     // The Realtime API: a session per connection, for the model the URL names.
-    { path: '/realtime', open: (socket, { query, record }) => serveRealtimeSocket(socket, { model: typeof query.model === 'string' ? query.model : 'gpt-realtime', ids, seed, record }) },
+    { path: '/realtime', open: (socket, { query, record, fault }) => serveRealtimeSocket(socket, { model: typeof query.model === 'string' ? query.model : 'gpt-realtime', ids, seed, record, fault }) },
   ];
   const clearState = (): void => {
     store.clear();

@@ -10,6 +10,7 @@ import type {
 import { answerText, functionArguments, quote, toolAnswerText, tokenPieces } from '../engine/generate';
 import type { IdFactory } from '../engine/ids';
 import { tokens } from '../engine/usage';
+import type { StreamFault } from '../http/faults';
 import type { MessageSocket } from '../http/sockets';
 
 // The Realtime API over WebSocket (`GET /v1/realtime?model=…` upgraded), GA protocol: a session per
@@ -27,7 +28,9 @@ import type { MessageSocket } from '../http/sockets';
 //   tools), its deltas and `.done` events, `response.done` with usage by modality; `response.metadata.script`
 //   picks `answer`, `function_call` or `long` (many chunks, to cancel); a second one while one runs is an error;
 // - `response.cancel` → the running response ends `cancelled` (`client_cancelled`);
-// - anything else, or a malformed event, is an `error` event naming the client event (`event_id`).
+// - anything else, or a malformed event, is an `error` event naming the client event (`event_id`);
+// - a stream fault (the `fault` option, the upgrade's `x-emulator-fault` header) applies to each response
+//   after N of its events: `error-event:N` ends it `failed` (server_error), the others break the connection.
 // Audio out is silence, 100 ms per delta; audio tokens count 1 per 100 ms in and 1 per 50 ms out.
 
 type ServerEvent = RealtimeServerEvent;
@@ -51,11 +54,16 @@ interface TurnState {
 interface Running {
   id: string;
   cancelled: boolean;
+  /** The stream fault this response meets (after `events` of its events), if any. */
+  fault: StreamFault | null;
+  events: number;
+  /** An `error-event` fault: the response failed (server_error). */
+  failed?: boolean;
 }
 
 /** Serves one upgraded Realtime connection. */
-export function serveRealtimeSocket(socket: MessageSocket, options: { model: string; ids: IdFactory; seed: number; record: (event: unknown) => void }): void {
-  new RealtimeConnection(socket, options.model, options.ids, options.seed, options.record).start();
+export function serveRealtimeSocket(socket: MessageSocket, options: { model: string; ids: IdFactory; seed: number; record: (event: unknown) => void; fault: () => StreamFault | null }): void {
+  new RealtimeConnection(socket, options.model, options.ids, options.seed, options.record, options.fault).start();
 }
 
 class RealtimeConnection {
@@ -74,6 +82,7 @@ class RealtimeConnection {
     private readonly ids: IdFactory,
     private readonly seed: number,
     private readonly record: (event: unknown) => void,
+    private readonly fault: () => StreamFault | null,
   ) {
     this.session = {
       type: 'realtime',
@@ -253,7 +262,7 @@ class RealtimeConnection {
     const max = params.max_output_tokens;
     if (max !== undefined && max !== 'inf' && (typeof max !== 'number' || max < 1 || max > 4096))
       return this.error(`Invalid 'response.max_output_tokens': integer between 1 and 4096 or 'inf' expected.`, 'invalid_value', clientId, 'response.max_output_tokens');
-    const running: Running = { id: this.ids.hexId('resp_').slice(0, 27), cancelled: false };
+    const running: Running = { id: this.ids.hexId('resp_').slice(0, 27), cancelled: false, fault: this.fault(), events: 0 };
     this.running = running;
     void this.run(running, params).finally(() => {
       if (this.running === running) this.running = undefined;
@@ -286,7 +295,13 @@ class RealtimeConnection {
     const outputs: ConversationItem[] = [];
     const step = async (event: ServerEvent): Promise<boolean> => {
       await this.socket.pause();
-      if (running.cancelled || this.socket.closed) return false;
+      if (running.cancelled || running.failed || this.socket.closed) return false;
+      if (running.fault && ++running.events > running.fault.events) {
+        // A fault: `error-event` fails the response (server_error); any other breaks the connection here.
+        if (running.fault.kind === 'error-event') running.failed = true;
+        else this.socket.cut();
+        return false;
+      }
       await this.emit(event);
       return true;
     };
@@ -381,13 +396,15 @@ class RealtimeConnection {
     for (const item of outputs) if (params.conversation !== 'none') this.items.push(item);
     const usage = this.usage(outText, outAudioMs);
     const cancelled = running.cancelled;
+    const status = running.failed ? 'failed' : cancelled ? 'cancelled' : 'completed';
     await this.emit({
       type: 'response.done',
       event_id: this.eventId(),
       response: {
         ...base,
-        status: cancelled ? 'cancelled' : 'completed',
-        status_details: cancelled ? { type: 'cancelled', reason: 'client_cancelled' } : { type: 'completed' },
+        status,
+        status_details:
+          status === 'failed' ? { type: 'failed', error: { type: 'server_error', code: 'server_error' } } : cancelled ? { type: 'cancelled', reason: 'client_cancelled' } : { type: 'completed' },
         output: outputs,
         usage,
       },
