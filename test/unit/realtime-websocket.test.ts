@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { childrenOf, one } from '../support/spans';
+import type { EmulatorFault } from '../../src/testing/index';
 import { API_KEY, startTracing, waitFor, type SpanJSON, type Tracing } from './support/tracing';
 
 type Event = { type: string; [key: string]: unknown };
@@ -28,7 +29,7 @@ let RealtimeWS7: RealtimeClass;
 let RealtimeWS6: RealtimeClass;
 let BetaRealtimeWS6: RealtimeClass;
 /** The stream fault the emulator applies to the next Realtime response (taken once). */
-let nextFault: string | null = null;
+let nextFault: EmulatorFault | null = null;
 
 before(async () => {
   t = await startTracing(
