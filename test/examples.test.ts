@@ -114,6 +114,21 @@ it('streaming example through --import register: message deltas on the chat span
   assert.ok(chat && chat.attributes.some((a) => a.key === 'gen_ai.response.time_to_first_chunk'));
 });
 
+it('realtime example through --import register: the session is one trace, its responses, the call and the tool work beneath', async () => {
+  const out = (await example(['--import', REGISTER, 'examples/realtime.mjs'])) as unknown as { sessionId: string; responseIds: string[]; status: string };
+  assert.equal(out.status, 'completed');
+  const attr = (s: OtlpSpan, k: string) => s.attributes.find((a) => a.key === k)?.value;
+  const root = received.find((s) => s.name === 'realtime gpt-realtime' && attr(s, 'openai.session.id')?.stringValue === out.sessionId);
+  assert.ok(root, 'the session span exported');
+  assert.ok(!root.parentSpanId, 'the session is the root of its trace');
+  const trace = received.filter((s) => s.traceId === root.traceId);
+  const responses = out.responseIds.map((id) => trace.find((s) => attr(s, 'gen_ai.response.id')?.stringValue === id && s.name === 'chat gpt-realtime'));
+  assert.ok(responses.every((s) => s?.parentSpanId === root.spanId));
+  assert.ok(responses.every((s) => Number(attr(s!, 'spanlens.cost.usd')?.doubleValue) > 0));
+  const tools = trace.filter((s) => s.name === 'execute_tool get_weather');
+  assert.deepEqual(tools.map((s) => (s.parentSpanId === root.spanId ? 'work' : s.parentSpanId === responses[0]!.spanId ? 'call' : 'elsewhere')).sort(), ['call', 'work']);
+});
+
 it('responses example through --import register: the conversation is one trace, the app’s tool span has its result', async () => {
   const out = (await example(['--import', REGISTER, 'examples/responses.mjs'])) as unknown as { conversationId: string; responseIds: string[]; status: string };
   assert.equal(out.status, 'completed');

@@ -335,7 +335,7 @@ class RealtimeConnection {
         ? toolAnswerText(
             this.seed,
             question,
-            outputsFn.map((o) => ({ name: 'tool', output: 'output' in o ? String(o.output) : '' })),
+            outputsFn.map((o) => ({ name: this.toolName(o), output: 'output' in o ? String(o.output) : '' })),
           )
         : answerText(this.seed, question);
       if (script === 'long') text = Array.from({ length: 20 }, () => text).join(' ');
@@ -409,6 +409,13 @@ class RealtimeConnection {
         usage,
       },
     });
+  }
+
+  /** The name of the function a function_call_output answers (its call in the conversation). */
+  private toolName(output: ConversationItem): string {
+    const callId = 'call_id' in output ? output.call_id : undefined;
+    const call = this.items.find((i) => i.type === 'function_call' && i.call_id === callId);
+    return call && 'name' in call && call.name ? call.name : 'tool';
   }
 
   /** The text of the user's last turn: typed text, or the transcript of its audio. */
