@@ -13,6 +13,7 @@ import { nanosToUsd } from '../cost/money';
 import { chunkTimer, recordOperation, type ChunkTimer } from '../cost/metrics';
 import type { Services } from '../services';
 import { arr, num, obj, str, type Obj } from '../util/json';
+import { toolResponsePart, type GenAIMessage } from '../trace/genai-messages';
 import { now } from '../util/clock';
 import { BoundedMap } from '../util/bounded-map';
 import { base64Bytes, bytesPerSecond, itemForSpans, itemText } from './realtime-items';
@@ -43,6 +44,7 @@ const MAX_OPEN_RESPONSES = 32;
 const MAX_PENDING_CREATES = 32;
 const MAX_ITEMS_PER_RESPONSE = 64;
 const MAX_PENDING_TRANSCRIPTIONS = 64;
+const MAX_PENDING_INPUT = 16;
 
 /** A response.create the app sent that the server has not answered yet. */
 interface PendingCreate {
@@ -95,6 +97,8 @@ export class RealtimeSession {
   private readonly open = new BoundedMap<string, OpenResponse>(MAX_OPEN_RESPONSES, (_id, r) => this.endResponse(r, now(), 'evicted'));
   /** Input audio items waiting for their transcription: when their audio was committed. */
   private readonly transcriptions = new BoundedMap<string, number>(MAX_PENDING_TRANSCRIPTIONS);
+  /** What the app added to the conversation since the last response began (content capture only; capped). */
+  private pendingInput: GenAIMessage[] = [];
   /** When the user's last turn ended (server VAD): a VAD response's start. */
   private speechStopped?: number;
   private conversationId?: string;
@@ -182,11 +186,28 @@ export class RealtimeSession {
       case 'conversation.item.create': {
         const item = obj(event.item);
         if (item?.type === 'function_call_output') this.tools.output(item, at, ambient);
+        if (item) this.addInput(item);
         return;
       }
       default:
         return;
     }
+  }
+
+  /** An item the app added, as the next response's input message (typed text, a transcript, a tool's output). */
+  private addInput(item: Obj): void {
+    if (!this.env.content.enabled) return;
+    const cap = (t: string): string => this.env.content.cap(t);
+    let message: GenAIMessage | undefined;
+    if (item.type === 'message') {
+      const text = itemText(item);
+      if (text !== undefined) message = { role: str(item.role) ?? 'user', parts: [{ type: 'text', content: cap(text) }] };
+    } else if (item.type === 'function_call_output') {
+      message = { role: 'tool', parts: [toolResponsePart(str(item.call_id) ?? '', cap(str(item.output) ?? ''))] };
+    }
+    if (!message) return;
+    if (this.pendingInput.length >= MAX_PENDING_INPUT) this.pendingInput.shift();
+    this.pendingInput.push(message);
   }
 
   /** A server event as the SDK parsed it, at `at` (before the app's listeners get it). */
@@ -301,6 +322,11 @@ export class RealtimeSession {
     if (instructions !== undefined) {
       const captured = this.env.content.capture(A.systemInstructions, [{ type: 'text', content: instructions }]);
       if (captured !== undefined) attributes[A.systemInstructions] = captured;
+    }
+    if (this.pendingInput.length) {
+      const captured = this.env.content.capture(A.inputMessages, this.pendingInput);
+      if (captured !== undefined) attributes[A.inputMessages] = captured;
+      this.pendingInput = [];
     }
     const parent = trace.setSpan(ROOT_CONTEXT, this.span);
     const span = this.env.tracer().startSpan(model ? `chat ${model}` : 'chat', { kind: SpanKind.CLIENT, startTime: start, attributes }, parent);

@@ -191,10 +191,12 @@ describe('Realtime session state machine', () => {
     s.recv(140, { type: 'response.output_item.done', event_id: eid(), response_id: 'resp_f', output_index: 0, item: call });
     s.recv(150, { type: 'response.done', event_id: eid(), response: { id: 'resp_f', status: 'completed', output: [call], usage } });
     s.send(400, { type: 'conversation.item.create', item: { type: 'function_call_output', call_id: 'call_1', output: '{"temp":21}' } });
+    s.send(410, { type: 'response.create' });
+    s.recv(420, { type: 'response.created', event_id: eid(), response: { id: 'resp_g', status: 'in_progress', output: [] } });
     s.sessions.closed(s.socket, 1000, true);
     const spans = s.spans();
     const root = one(spans, `realtime ${MODEL}`);
-    const chat = one(spans, `chat ${MODEL}`);
+    const chat = one(spans, `chat ${MODEL}`, { 'gen_ai.response.id': 'resp_f' });
     assert.deepEqual(chat.attributes['gen_ai.response.finish_reasons'], ['tool_calls']);
     const [callSpan, work] = [one(spans, 'execute_tool get_weather', { 'openai.item.id': 'item_f' }), spans.find((x) => x.name === 'execute_tool get_weather' && x.parentSpanId === root.spanId)];
     assert.equal(callSpan.parentSpanId, chat.spanId);
@@ -204,6 +206,9 @@ describe('Realtime session state machine', () => {
     assert.equal(work.endMs, T0 + 400);
     assert.equal(work.attributes['gen_ai.tool.call.id'], 'call_1');
     assert.equal(work.attributes['gen_ai.tool.call.result'], '{"temp":21}');
+    // The next response's input: the tool's output the app sent.
+    const next = one(spans, `chat ${MODEL}`, { 'gen_ai.response.id': 'resp_g' });
+    assert.deepEqual(JSON.parse(String(next.attributes['gen_ai.input.messages'])), [{ role: 'tool', parts: [{ type: 'tool_call_response', id: 'call_1', response: '{"temp":21}' }] }]);
   });
 
   it('input audio transcription is its own span with model, usage, cost and text; a failed one is marked', () => {

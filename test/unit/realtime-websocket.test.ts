@@ -145,6 +145,7 @@ describe('Realtime over WebSocket (openai 7 OpenAIRealtimeWS)', () => {
     assert.equal(chat.attributes['spanlens.cost.priced_as'], 'gpt-realtime');
     assert.equal(typeof chat.attributes['gen_ai.response.time_to_first_chunk'], 'number');
     assert.match(String(chat.attributes['gen_ai.output.messages']), /Hello\?/);
+    assert.deepEqual(JSON.parse(String(chat.attributes['gen_ai.input.messages'])), [{ role: 'user', parts: [{ type: 'text', content: 'Hello?' }] }]);
     assert.equal(root.attributes['spanlens.session.cost.usd'], chat.attributes['spanlens.cost.usd']);
     assert.deepEqual(
       childrenOf(spans, chat).map((x) => x.name),
