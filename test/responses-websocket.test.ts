@@ -3,21 +3,13 @@
 // instrumentation, and each response.create sent is the chat span the same request gives over HTTP.
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { after, before, it } from 'node:test';
-import { startEmulator, type Emulator } from '../src/testing/index';
+import { before, it } from 'node:test';
 import { forEachCell, runCell, selectedCells, type CellRun } from './harness/run-cell';
 import { assertWellFormed, childrenOf, one, type SpanJSON } from './support/spans';
+import { emulatorPerRun } from './support/emulators';
 
 const scenarios = [{ name: 'responses-ws', module: path.resolve(__dirname, 'scenarios/responses-ws.mjs'), args: {} }];
-const emulators: Emulator[] = [];
-const fresh = async () => {
-  const e = await startEmulator({ seed: 29, pollAfterMs: 1 });
-  emulators.push(e);
-  return e;
-};
-after(async () => {
-  await Promise.all(emulators.map((e) => e.close()));
-});
+const fresh = emulatorPerRun({ seed: 29, pollAfterMs: 1 });
 
 const chat = (spans: SpanJSON[], id: string) => one(spans, /^chat /, { 'gen_ai.response.id': id });
 
