@@ -8,13 +8,14 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { SUPPORTED_AGENTS_RANGE } from '../src/hook/instrumentation';
-import { startEmulator, type Emulator } from '../src/testing/index';
+import type { Emulator } from '../src/testing/index';
 import { cellName, runCell, selectedCells, type Cell, type CellRun, type ScenarioResult } from './harness/run-cell';
 import { agentsFor, openaiDir, packageCopies } from './harness/matrix.mjs';
 import { checkSpans, summarize } from './support/conformance';
 import { all, assertWellFormed, childrenOf, one, outline, sumAttr } from './support/spans';
+import { emulatorPerRun } from './support/emulators';
 
 const MODULE = path.resolve(__dirname, 'scenarios/agents.mjs');
 const FLOWS = ['run', 'stream', 'tool-throws', 'max-turns'] as const;
@@ -39,15 +40,7 @@ const TREE = [
 const ANSWERED = [...TREE, `    chat ${MODEL}`, '      message'];
 const EXPECTED_TREE: Record<Flow, string[]> = { run: ANSWERED, stream: ANSWERED, 'tool-throws': ANSWERED, 'max-turns': TREE };
 
-const emulators: Emulator[] = [];
-const fresh = async () => {
-  const e = await startEmulator({ seed: 7, eventDelayMs: 1, chunking: 'split', unref: true });
-  emulators.push(e);
-  return e;
-};
-after(async () => {
-  await Promise.all(emulators.map((e) => e.close()));
-});
+const fresh = emulatorPerRun({ seed: 7, eventDelayMs: 1, chunking: 'split', unref: true });
 
 // NODE_ENV=test: the SDK's own export to OpenAI's platform stays off (as in a test runner), in both runs.
 const ENV = { NODE_ENV: 'test' };

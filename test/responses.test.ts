@@ -3,24 +3,17 @@
 // same-seed emulators: what the app sees must be identical; the trace must tell what happened.
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { after, before, it } from 'node:test';
-import { startEmulator, type Emulator } from '../src/testing/index';
+import { before, it } from 'node:test';
+import type { Emulator } from '../src/testing/index';
 import { conversationTraceId } from '../src/trace/trace-ids';
 import { REDACTING_CONFIG, forEachCell, runCell, spreadCells, type CellRun, type ScenarioResult } from './harness/run-cell';
 import { all, assertWellFormed, childrenOf, contentValues, inTrace, one, type SpanJSON } from './support/spans';
+import { emulatorPerRun } from './support/emulators';
 
 const MODULE = path.resolve(__dirname, 'scenarios/responses.mjs');
 const FLOWS = ['plain', 'parse', 'resume', 'conversation', 'chain', 'tools', 'stream', 'stream-function', 'stream-break', 'background', 'failures', 'chat', 'embeddings', 'abandoned'];
 const scenarios = FLOWS.map((flow) => ({ name: flow, module: MODULE, args: { flow } }));
-const emulators: Emulator[] = [];
-const fresh = async () => {
-  const e = await startEmulator({ seed: 23, pollAfterMs: 1, eventDelayMs: 1, chunking: 'split' });
-  emulators.push(e);
-  return e;
-};
-after(async () => {
-  await Promise.all(emulators.map((e) => e.close()));
-});
+const fresh = emulatorPerRun({ seed: 23, pollAfterMs: 1, eventDelayMs: 1, chunking: 'split' });
 
 const responseSpan = (spans: SpanJSON[], id: string) => one(spans, /^chat /, { 'gen_ai.response.id': id, 'spanlens.kind': 'agent_step' });
 const items = (spans: SpanJSON[], parent: SpanJSON) => childrenOf(spans, parent).sort((a, b) => a.startMs - b.startMs);

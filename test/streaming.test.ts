@@ -5,11 +5,12 @@
 // must be identical (differential), and the trace must tell what happened.
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { after, before, it } from 'node:test';
-import { startEmulator, type Emulator } from '../src/testing/index';
+import { before, it } from 'node:test';
+import type { Emulator } from '../src/testing/index';
 import { threadTraceId } from '../src/trace/trace-ids';
 import { CELLS, cellName, forEachCell, runCell, type CellRun, type ScenarioResult } from './harness/run-cell';
 import { all, assertWellFormed, childrenOf, inTrace, one, sumAttr, type SpanJSON } from './support/spans';
+import { emulatorPerRun } from './support/emulators';
 
 const MODULE = path.resolve(__dirname, 'scenarios/streaming.mjs');
 const weather = { type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } };
@@ -49,16 +50,8 @@ const FLOWS: Record<string, Record<string, unknown>> = {
   'long-cut': { flow: 'create-stream-true', script: 'long_answer', fault: 'cut-after:300' },
 };
 const scenarios = Object.entries(FLOWS).map(([name, args]) => ({ name, module: MODULE, args }));
-const emulators: Emulator[] = [];
-const fresh = async () => {
-  // split: SSE bytes cut at seeded offsets (inside lines and UTF-8 characters) across network writes
-  const e = await startEmulator({ seed: 11, eventDelayMs: 1, chunking: 'split' });
-  emulators.push(e);
-  return e;
-};
-after(async () => {
-  await Promise.all(emulators.map((e) => e.close()));
-});
+// split: SSE bytes cut at seeded offsets (inside lines and UTF-8 characters) across network writes
+const fresh = emulatorPerRun({ seed: 11, eventDelayMs: 1, chunking: 'split' });
 
 /** The text of each message delta the app saw, in order. */
 const appDeltaTexts = (r: ScenarioResult) =>

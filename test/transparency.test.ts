@@ -10,10 +10,10 @@
 // cell that every started span ended exactly once and that no span carries a credential.
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { after, before, it } from 'node:test';
-import { startEmulator, type Emulator } from '../src/testing/index';
+import { before, it } from 'node:test';
 import { forEachCell, runCell, spreadCells, type CellRun, type ScenarioResult } from './harness/run-cell';
 import { all, assertWellFormed, contentValues, type SpanJSON } from './support/spans';
+import { emulatorPerRun } from './support/emulators';
 
 const MODULE = path.resolve(__dirname, 'scenarios/transparency.mjs');
 const weather = { type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } };
@@ -74,15 +74,7 @@ const FAULTS: Record<string, Record<string, unknown>> = {
 const SCENARIOS = Object.entries({ ...FLOWS, ...FAULTS }).map(([name, args]) => ({ name, module: MODULE, args }));
 export const COUNTS = { flows: Object.keys(FLOWS).length, faults: Object.keys(FAULTS).length };
 
-const emulators: Emulator[] = [];
-const fresh = async () => {
-  const e = await startEmulator({ seed: 7, eventDelayMs: 1, chunking: 'split', unref: true });
-  emulators.push(e);
-  return e;
-};
-after(async () => {
-  await Promise.all(emulators.map((e) => e.close()));
-});
+const fresh = emulatorPerRun({ seed: 7, eventDelayMs: 1, chunking: 'split', unref: true });
 
 const errorOf = (r: ScenarioResult) => (r.error ? { className: r.error.className, message: r.error.message, status: r.error.status } : undefined);
 /** Console output (the SDK's own) without what differs between two runs anyway (ports, timestamps). */

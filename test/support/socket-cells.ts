@@ -2,26 +2,18 @@
 // instrumentation, each against a fresh emulator with the same seed (so ids and texts match), and the
 // check that the app saw exactly the same.
 import assert from 'node:assert/strict';
-import { after, before } from 'node:test';
-import { startEmulator, type Emulator } from '../../src/testing/index';
+import { before } from 'node:test';
 import { runCell, type Cell, type CellRun, type ScenarioSpec } from '../harness/run-cell';
+import { emulatorPerRun } from './emulators';
 
 /** Registers the two runs of `cell` (node:test hooks); read them from a test, after `before` ran. */
 export function runBothWays(cell: Cell, scenarios: ScenarioSpec[], seed: number): { traced(): CellRun; baseline(): CellRun } {
-  const emulators: Emulator[] = [];
-  const fresh = async (): Promise<string> => {
-    const e = await startEmulator({ seed, pollAfterMs: 1 });
-    emulators.push(e);
-    return e.baseURL;
-  };
+  const fresh = emulatorPerRun({ seed, pollAfterMs: 1 });
   let traced: CellRun | undefined;
   let baseline: CellRun | undefined;
   before(async () => {
-    baseline = await runCell(cell, { scenarios, baseURL: await fresh(), instrument: false });
-    traced = await runCell(cell, { scenarios, baseURL: await fresh() });
-  });
-  after(async () => {
-    await Promise.all(emulators.map((e) => e.close()));
+    baseline = await runCell(cell, { scenarios, baseURL: (await fresh()).baseURL, instrument: false });
+    traced = await runCell(cell, { scenarios, baseURL: (await fresh()).baseURL });
   });
   return { traced: () => traced!, baseline: () => baseline! };
 }
