@@ -1,9 +1,9 @@
 // npm run demo — the seed's scenario, traced: a "Support agent" on gpt-4o-mini with code_interpreter
 // plots revenue from a CSV (createAndPoll), answers a streamed follow-up, then calls a function tool.
 // Then the same kind of turn on the Responses API, in a Conversation (what Assistants users migrate to),
-// and an OpenAI Agents SDK run (triage, handoff, tool).
+// an OpenAI Agents SDK run (triage, handoff, tool), and a short Realtime session over WebSocket.
 // Runs against the package's built-in emulator (no key, no network) and prints the thread's and the
-// conversation's traces and the agent run's as trees. OTEL_EXPORTER_OTLP_ENDPOINT set: also exports them over OTLP/HTTP.
+// conversation's traces, the agent run's and the Realtime session's as trees. OTEL_EXPORTER_OTLP_ENDPOINT set: also exports them over OTLP/HTTP.
 // --live with OPENAI_API_KEY (and optionally OPENAI_BASE_URL): talks to a real Assistants server.
 const { trace } = require('@opentelemetry/api');
 const { NodeTracerProvider } = require('@opentelemetry/sdk-trace-node');
@@ -102,6 +102,7 @@ async function main() {
   console.log(`Outside both traces: ${other.map((s) => s.name).join(', ')}`);
   if (processors.length > 1) console.log(`Exported over OTLP/HTTP too; in Jaeger: /trace/${threadTraceId(thread.id)} and /trace/${conversationTraceId(conversation.id)}`);
   await agentsRun(live ? undefined : emulator.baseURL);
+  await realtimeRun(client, !live);
   instrumentation.disable();
   await provider.shutdown();
   await emulator?.close();
@@ -126,6 +127,41 @@ async function agentsRun(baseURL) {
   console.log(`\nAgents SDK run: Triage agent → ${result.lastAgent.name}: ${result.finalOutput}\n`);
   console.log(formatTraceTree(memory.getFinishedSpans().filter((s) => s.spanContext().traceId === traceId)));
   console.log(`\nThe agent run's trace id: ${traceId} (the SDK's trace id without \`trace_\`)`);
+  if (processors.length > 1) console.log(`In Jaeger: /trace/${traceId}`);
+}
+
+// 6. A Realtime session over WebSocket: the connection is one trace, each model response a chat span beneath
+// it (usage and cost by modality), the function call its item, the app's tool work until it sends the output.
+async function realtimeRun(client, offline) {
+  const net = require('node:net');
+  const { OpenAIRealtimeWS } = require('openai/realtime/ws'); // needs the `ws` package
+  // The SDK always builds a wss: URL; the emulator speaks plain ws: on loopback, so offline the socket is
+  // handed a plain TCP connection.
+  const base = new URL(client.baseURL);
+  const options = offline ? { createConnection: () => net.connect(Number(base.port), base.hostname) } : undefined;
+  const rt = new OpenAIRealtimeWS({ model: 'gpt-realtime', options }, client);
+  rt.on('error', (err) => console.error('realtime error:', err.message));
+  const next = (type) => new Promise((resolve) => rt.once(type, resolve));
+  const created = next('session.created');
+  const closed = new Promise((resolve) => rt.socket.on('close', resolve));
+  const { session } = await created;
+  const weather = { type: 'function', name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } };
+  rt.send({ type: 'session.update', session: { type: 'realtime', output_modalities: ['text'], tools: [weather] } });
+  rt.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'What is the weather in Berlin?' }] } });
+  let done = next('response.done');
+  rt.send({ type: 'response.create' });
+  const call = (await done).response.output.find((o) => o.type === 'function_call');
+  rt.send({ type: 'conversation.item.create', item: { type: 'function_call_output', call_id: call.call_id, output: JSON.stringify({ celsius: 12 }) } });
+  done = next('response.done');
+  rt.send({ type: 'response.create' });
+  const answer = (await done).response;
+  rt.close();
+  await closed;
+  const root = memory.getFinishedSpans().find((s) => s.name === 'realtime gpt-realtime');
+  const traceId = root.spanContext().traceId;
+  const text = answer.output.flatMap((o) => (o.type === 'message' ? o.content.map((c) => c.text ?? c.transcript) : [])).join('');
+  console.log(`\nRealtime session ${session.id}: ${text}\n`);
+  console.log(formatTraceTree(memory.getFinishedSpans().filter((s) => s.spanContext().traceId === traceId)));
   if (processors.length > 1) console.log(`In Jaeger: /trace/${traceId}`);
 }
 

@@ -210,4 +210,11 @@ it("the demo prints the thread's trace as a tree with its runs, steps and tokens
     agentsPart,
     /^ {2}invoke_agent Triage agent .*\n {2}├─ guardrail no_secrets .*\n {2}├─ chat gpt-4\.1-mini .*\n {2}├─ handoff Triage agent → Weather agent .*\n {2}└─ invoke_agent Weather agent .*\n {5}├─ chat gpt-4\.1-mini .*\n {5}├─ execute_tool get_weather .*\n {5}└─ chat gpt-4\.1-mini /m,
   );
+  // The Realtime session: the connection's tree, two responses, the call under the first, the app's tool work.
+  const realtimePart = stdout.split(/^Realtime session sess_/m)[1];
+  assert.ok(realtimePart, stdout);
+  assert.match(
+    realtimePart,
+    /^ {2}realtime gpt-realtime .*\n {2}├─ chat gpt-realtime .*\n {2}│ {2}└─ execute_tool get_weather .*\n {2}├─ execute_tool get_weather .*\n {2}└─ chat gpt-realtime .*\n {5}└─ message /m,
+  );
 });
