@@ -411,4 +411,35 @@ describe('Realtime session state machine', () => {
     assert.equal(point('spanlens.cost')?.value, 0.0536);
     await meters.shutdown();
   });
+
+  it('junk events (nulls, wrong types, unknown ids, out of order) neither throw nor leave a span open', () => {
+    const s = setup();
+    const junk: unknown[] = [
+      { type: 'response.done' },
+      { type: 'response.done', response: null },
+      { type: 'response.created', response: { id: 42 } },
+      { type: 'response.output_text.delta', response_id: 'resp_unknown', delta: null },
+      { type: 'response.output_item.done', response_id: 'resp_unknown', item: 'x' },
+      { type: 'session.updated', session: { audio: null, tools: 'x', output_modalities: [1, null] } },
+      { type: 'conversation.item.input_audio_transcription.completed', usage: { type: 'tokens', input_tokens: 'x' } },
+      { type: 'error', error: null },
+      { type: 'error' },
+      { type: 'input_audio_buffer.committed' },
+      { type: 'response.created', response: { id: 'resp_j' } },
+      { type: 'response.output_audio.delta', response_id: 'resp_j', delta: 12 },
+      { type: 'response.done', response: { id: 'resp_j', status: 'failed', output: [null, { type: 'message', content: [null, { text: 5 }] }], usage: 'none' } },
+    ];
+    for (const [i, e] of junk.entries()) s.session.received(e as Record<string, unknown>, T0 + i);
+    for (const e of [
+      { type: 'response.cancel' },
+      { type: 'conversation.item.create', item: { type: 'function_call_output' } },
+      { type: 'input_audio_buffer.append', audio: null },
+      { type: 'session.update', session: 'x' },
+    ])
+      s.session.sent(e as Record<string, unknown>, T0 + 50, ROOT_CONTEXT);
+    s.sessions.closed(s.socket, undefined, false);
+    const spans = s.spans();
+    assert.equal(one(spans, `realtime ${MODEL}`).attributes['spanlens.realtime.end_reason'], 'server_closed');
+    assert.equal(one(spans, `chat ${MODEL}`).status.code, 'ERROR');
+  });
 });

@@ -100,6 +100,7 @@ async function bothWays(scenario: () => Promise<Event[]>): Promise<SpanJSON[]> {
   t.reset();
   const traced = await scenario();
   const spans = await t.spans();
+  assert.deepEqual(t.diag, [], 'no warning or internal error while observing');
   t.instrumentation.disable();
   t.reset();
   let plain: Event[];
