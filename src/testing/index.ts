@@ -20,7 +20,8 @@
 // /responses/{id}?stream=true and chat.completions.create answers with the real SSE event sequence;
 // `GET /v1/responses` upgraded to a WebSocket (needs the `ws` package) answers `response.create` events
 // with the same events, one frame each (Responses over WebSocket: openai's ResponsesWS, the Agents SDK's
-// useResponsesWebSocket). Faults (`x-emulator-fault` request header or the `fault` option) and SSE chunking
+// useResponsesWebSocket); `GET /v1/realtime?model=…` upgraded is a Realtime session (text and PCM16 audio,
+// server VAD turns, transcription, function calls, cancellation, errors). Faults (`x-emulator-fault` request header or the `fault` option) and SSE chunking
 // (`x-emulator-chunking` or the `chunking` option) exercise a client's error handling; see EmulatorFault.
 
 import type { Emulator, EmulatorOptions } from './emulator/options';
