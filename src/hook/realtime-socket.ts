@@ -75,8 +75,9 @@ export function patchRealtimeSocket(moduleExports: unknown, version: string | un
         if (name === 'event') {
           const event = obj(args[0]);
           if (event) sessionsFor(rt)?.received(rt, event);
-        } else if (name === 'close' || name === 'reconnecting') {
-          // Recovery: a permanent close, or a lost connection (the next one is a new session).
+        } else if ((name === 'close' || name === 'reconnecting') && rt._recovery) {
+          // Recovery: a permanent close, or a lost connection (the next one is a new session). Without
+          // recovery the SDK emits no such thing itself (a server event of that type would come by that name).
           const code = name === 'close' ? args[0] : obj(args[0])?.closeCode;
           handlers.sessions()?.closed(rt, typeof code === 'number' ? code : undefined, false, name === 'reconnecting');
         }
