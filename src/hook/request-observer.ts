@@ -1,6 +1,7 @@
 import { context } from '@opentelemetry/api';
 import type { ClientLike, ObservedCall, RequestOptionsLike } from '../calls/observed-call';
 import { tapStream, type StreamSink } from '../streams/stream-tap';
+import { onSdkParse } from '../streams/sdk-parse';
 import { now } from '../util/clock';
 import { isThenable } from '../util/thenable';
 
@@ -121,12 +122,17 @@ function tapBody(call: ObservedCall, response: ResponseLike, report: () => void)
   // The taps stay on the Response after the first read and then just pass through: deleting them would
   // turn every observed Response into a dictionary-mode object, which slows the SDK's own reads of it.
   let observed = false;
-  const settle = (parse: (value: unknown) => unknown) => (value: unknown) => {
-    unreadBodies.delete(waiting);
+  // The SDK's own parse of this body, when the app awaits the call (v5+ read text and parse it): its
+  // result is the body, so the text need not be parsed twice. A raw read (`.asResponse()`) has none.
+  let sdkParse: PromiseLike<unknown> | undefined;
+  onSdkParse(response, (parsed) => {
+    if (isThenable(parsed)) sdkParse ??= parsed;
+  });
+  const settle = (body: unknown, at: number): void => {
     try {
-      call.body = parse(value);
+      call.body = body;
       call.bodyRead = true;
-      call.endTime = now();
+      call.endTime = at;
       // A JSON response whose text does not parse: the SDK throws that SyntaxError at the app.
       if (call.body === MALFORMED) {
         call.body = undefined;
@@ -138,14 +144,29 @@ function tapBody(call: ObservedCall, response: ResponseLike, report: () => void)
   };
   // The body could not be read (the connection dropped after the headers, malformed JSON in json()):
   // the SDK rejects the app's promise with this error, so the call failed.
-  const failed = (err: unknown): void => {
+  const failed = (err: unknown, at = now()): void => {
     unreadBodies.delete(waiting);
     try {
       call.error ??= err ?? new Error('response body could not be read');
-      call.endTime = now();
+      call.endTime = at;
     } finally {
       report();
     }
+  };
+  const parsed = (value: unknown): void => {
+    unreadBodies.delete(waiting);
+    settle(value, now());
+  };
+  const read = (value: unknown): void => {
+    unreadBodies.delete(waiting);
+    const at = now();
+    const parse = sdkParse;
+    if (!parse) return settle(parseText(value), at);
+    // Only a plain object is the body as sent: a list's parser makes a Page of it, and then the text is read.
+    parse.then(
+      (parsed) => settle(isPlainObject(parsed) ? parsed : parseText(value), at),
+      (err: unknown) => failed(err, at),
+    );
   };
   for (const method of ['json', 'text'] as const) {
     const original = response[method];
@@ -158,12 +179,14 @@ function tapBody(call: ObservedCall, response: ResponseLike, report: () => void)
         const pending = (original as (...a: unknown[]) => Promise<unknown>).apply(this, args);
         if (observed) return pending; // one read is observed; anything later goes straight through
         observed = true;
-        pending.then(settle(method === 'json' ? (v) => v : parseText), failed);
+        pending.then(method === 'json' ? parsed : read, failed);
         return pending;
       },
     });
   }
 }
+
+const isPlainObject = (v: unknown): boolean => v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype;
 
 /**
  * Calls whose JSON body has not been read yet, reported without it once older than BODY_WAIT_MS. One

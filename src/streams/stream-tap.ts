@@ -4,6 +4,7 @@ import { now } from '../util/clock';
 import { isThenable } from '../util/thenable';
 import { SSEDecoder, type SSEEvent } from './sse';
 import { observeIterator } from './stream-iterator';
+import { onSdkParse } from './sdk-parse';
 
 // A streaming response is observed one of two ways, never both:
 // - through the SDK's own `Stream` (what `await client….create({stream: true})` resolves to): its
@@ -35,9 +36,6 @@ export interface StreamSink {
   /** Exactly once: the stream ended, was cancelled, or failed. */
   end(outcome: StreamOutcome, at: number, error?: unknown): void;
 }
-
-/** Per tapped Response: its observation, which the SDK's Stream made from it is handed to (see above). */
-const taps = new WeakMap<object, StreamObservation>();
 
 /** An object the app can still read a stream through, as `dropped` holds it: the stream's end. */
 interface Holder {
@@ -137,58 +135,6 @@ export function endOpenStreams(owner: object): void {
  * event it saw (or when its headers came). A timeout would misreport a slow reader; collection cannot.
  */
 const dropped = new FinalizationRegistry<Holder>((holder) => holder.end.release(holder));
-
-type Parser = (this: unknown, ...args: unknown[]) => unknown;
-
-/**
- * Wraps an APIPromise's parser (its own property in every major) so a Stream it makes is handed to the
- * stream observation before anyone can read it: the side reaction on the parser's promise is registered
- * before the SDK's own continuation. Promises derived with `_thenUnwrap` (responses.create, …) call that
- * parser in v4–v6; openai 7 gives each promise its own `_thenUnwrap`, whose derived promise parses past
- * it: that one is watched in turn.
- */
-export function watchParse(promise: unknown, onError: (err: unknown) => void): void {
-  try {
-    const target = promise as { parseResponse?: unknown; _thenUnwrap?: unknown } | null;
-    const parse = target?.parseResponse;
-    if (typeof parse !== 'function') return;
-    target!.parseResponse = function parseResponse(this: unknown, ...args: unknown[]) {
-      const parsed = (parse as Parser).apply(this, args);
-      // v4 passes (props), v5+ (client, props)
-      adoptParsedStream(args[args.length - 1], parsed, onError);
-      return parsed;
-    };
-    const unwrap = target!._thenUnwrap;
-    if (typeof unwrap === 'function' && Object.prototype.hasOwnProperty.call(target, '_thenUnwrap')) {
-      target!._thenUnwrap = function _thenUnwrap(this: unknown, ...args: unknown[]) {
-        const derived = (unwrap as Parser).apply(this, args);
-        watchParse(derived, onError);
-        return derived;
-      };
-    }
-  } catch (err) {
-    onError(err);
-  }
-}
-
-/**
- * The SDK parsed a response (`props`: `{ response, … }`) into `parsed`, a value or a promise of one. For a
- * tapped stream that is its Stream: observe the events from there if the body has not been read yet.
- */
-export function adoptParsedStream(props: unknown, parsed: unknown, onError: (err: unknown) => void): void {
-  const response = obj(obj(props)?.response);
-  const tap = response ? taps.get(response) : undefined;
-  if (!tap) return;
-  const adoptSafely = (value: unknown): void => {
-    try {
-      tap.adopt(value);
-    } catch (err) {
-      onError(err);
-    }
-  };
-  if (isThenable(parsed)) parsed.then(adoptSafely, () => undefined);
-  else adoptSafely(parsed);
-}
 
 /**
  * How a stream ended for the app. After an `error` event the SDK throws and aborts the request, and data
@@ -295,7 +241,7 @@ interface ResponseWithBody {
 }
 
 /**
- * Observes a streaming response: registers it for `adoptParsedStream`, and wraps its body, lazily, the
+ * Observes a streaming response: registers it for the SDK's parse (sdk-parse.ts), and wraps its body, lazily, the
  * first time anyone asks for it (the SDK passes it to its debug logger before it makes the Stream). The
  * consumer gets a stream of the same kind (web ReadableStream or Node Readable) yielding the very same
  * chunks, pulled on demand, so backpressure, cancellation and errors reach it as before; it is watched
@@ -313,7 +259,18 @@ function observeResponse(response: object, tap: StreamObservation): void {
   const target = response as ResponseWithBody;
   const descriptor = findProperty(response, 'body');
   let wrapped: unknown;
-  taps.set(response, tap);
+  // The SDK's Stream made from it is handed to the observation (see above).
+  onSdkParse(response, (parsed, onError) => {
+    const adoptSafely = (value: unknown): void => {
+      try {
+        tap.adopt(value);
+      } catch (err) {
+        onError(err);
+      }
+    };
+    if (isThenable(parsed)) parsed.then(adoptSafely, () => undefined);
+    else adoptSafely(parsed);
+  });
   let bodyGets = 0;
   Object.defineProperty(target, 'body', {
     configurable: true,

@@ -1,9 +1,10 @@
 // Chat completions and embeddings in process: one GenAI CLIENT span per call, in the app's trace.
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
 import { after, before, beforeEach, it } from 'node:test';
 import { trace } from '@opentelemetry/api';
 import { all, assertWellFormed, contentValues, one } from '../support/spans';
-import { startTracing, type Tracing } from './support/tracing';
+import { API_KEY, startTracing, type Tracing } from './support/tracing';
 
 const MODEL = 'gpt-4o-mini';
 let t: Tracing;
@@ -140,4 +141,31 @@ it('embeddings: one span per call with dimensions, input tokens and cost; an HTT
   assert.equal(failed!.attributes['http.response.status_code'], 503);
   assert.equal(failed!.status.code, 'ERROR');
   assert.equal(failed!.attributes['error.type'], 'InternalServerError');
+});
+
+it('a JSON body is parsed once (openai 7 reads text and parses it): the span reads the SDK’s parsed body; a raw read still gets its span', async () => {
+  // openai 7, loaded after the instrumentation was enabled (the copy the Agents SDK depends on); v4–v6 read json() anyway.
+  const load = createRequire(__filename);
+  const { OpenAI } = createRequire(load.resolve('@openai/agents-openai'))('openai') as { OpenAI: new (o: object) => typeof t.client };
+  const client = new OpenAI({ apiKey: API_KEY, baseURL: t.emulator.baseURL, maxRetries: 0 });
+  const parses: string[] = [];
+  const parse = JSON.parse;
+  JSON.parse = function countingParse(this: unknown, text: string, ...rest: unknown[]) {
+    if (typeof text === 'string' && text.includes('"chat.completion"')) parses.push(text);
+    return (parse as (...a: unknown[]) => unknown).call(this, text, ...rest);
+  } as typeof JSON.parse;
+  let completion;
+  let raw;
+  try {
+    completion = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'Hello!' }] });
+    assert.equal(parses.length, 1, 'only the SDK parsed the body');
+    // The app reads the Response itself: no SDK parse, so the body is parsed for the span.
+    const response = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'Hi!' }] }).asResponse();
+    raw = parse(await response.text()) as { id: string };
+  } finally {
+    JSON.parse = parse;
+  }
+  const spans = await t.spans();
+  assert.equal(one(spans, 'chat gpt-4o-mini', { 'gen_ai.response.id': completion.id }).attributes['gen_ai.usage.input_tokens'], completion.usage?.prompt_tokens);
+  assert.ok(one(spans, 'chat gpt-4o-mini', { 'gen_ai.response.id': raw.id }).attributes['gen_ai.usage.output_tokens']);
 });

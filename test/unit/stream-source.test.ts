@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import type { Obj } from '../../src/util/json';
 import type { SSEEvent } from '../../src/streams/sse';
-import { adoptParsedStream, endOpenStreams, tapStream, type StreamOutcome } from '../../src/streams/stream-tap';
+import { endOpenStreams, tapStream, type StreamOutcome } from '../../src/streams/stream-tap';
+import { sdkParsed } from '../../src/streams/sdk-parse';
 import { collectGarbage } from '../scenarios/gc.mjs';
 
 const SSE = 'event: thread.run.created\ndata: {"id":"run_1","object":"thread.run"}\n\nevent: done\ndata: [DONE]\n\n';
@@ -61,7 +62,7 @@ it('a Stream made before the body is read is the source: its events as the SDK y
     { type: 'response.created', response: { id: 'resp_1' } },
   ];
   const stream = fakeStream(values);
-  adoptParsedStream({ response }, Promise.resolve(stream), (err) => assert.fail(String(err)));
+  sdkParsed({ response }, Promise.resolve(stream), (err) => assert.fail(String(err)));
   await tick();
   const got: unknown[] = [];
   for await (const v of iterate(stream)) got.push(v);
@@ -92,7 +93,7 @@ it('a body read before any Stream is the source: its bytes are decoded, a later 
   const reader = (response.body as ReadableStream<Uint8Array>).getReader();
   const stream = fakeStream([{ event: 'thread.run.created', data: { id: 'run_1' } }]);
   const factory = stream.iterator;
-  adoptParsedStream({ response }, stream, (err) => assert.fail(String(err)));
+  sdkParsed({ response }, stream, (err) => assert.fail(String(err)));
   assert.equal(stream.iterator, factory, 'the Stream is not wrapped');
   while (!(await reader.read()).done);
   assert.deepEqual(
@@ -111,7 +112,7 @@ it("through the Stream: break and the request's abort end 'aborted', an error ev
     const rec = recorder();
     const response = { body: webBody() } as { body: unknown };
     tapStream(response, rec.sink, OWNER, failOnError);
-    adoptParsedStream({ response }, stream, (err) => assert.fail(String(err)));
+    sdkParsed({ response }, stream, (err) => assert.fail(String(err)));
     await consume(iterate(stream)).catch(() => undefined);
     await tick();
     return rec;
@@ -160,9 +161,9 @@ it('a parsed value that is not a Stream (or an untapped response) changes nothin
   const { sink, events, ends } = recorder();
   const response = { body: webBody() } as { body: unknown };
   tapStream(response, sink, OWNER, failOnError);
-  adoptParsedStream({ response }, { id: 'run_1', object: 'thread.run' }, (err) => assert.fail(String(err)));
-  adoptParsedStream({ response: {} }, fakeStream([]), (err) => assert.fail(String(err)));
-  adoptParsedStream(undefined, undefined, (err) => assert.fail(String(err)));
+  sdkParsed({ response }, { id: 'run_1', object: 'thread.run' }, (err) => assert.fail(String(err)));
+  sdkParsed({ response: {} }, fakeStream([]), (err) => assert.fail(String(err)));
+  sdkParsed(undefined, undefined, (err) => assert.fail(String(err)));
   const reader = (response.body as ReadableStream<Uint8Array>).getReader();
   while (!(await reader.read()).done);
   assert.deepEqual(
@@ -180,7 +181,7 @@ it('the iteration observed is the one the app reads from, not an iterator it mad
   const response = { body: webBody() } as { body: unknown };
   tapStream(response, sink, OWNER, failOnError);
   const stream = fakeStream([{ event: 'thread.run.created', data: { id: 'run_1' } }]);
-  adoptParsedStream({ response }, stream, (err) => assert.fail(String(err)));
+  sdkParsed({ response }, stream, (err) => assert.fail(String(err)));
   stream.iterator(); // made, never read
   const got: unknown[] = [];
   for await (const v of iterate(stream)) got.push(v);
@@ -240,7 +241,7 @@ it("a dropped Stream ends abandoned with its Response, even while the body lives
     tapStream(response, sink, OWNER, failOnError);
     bodies.push(response.body); // handed out first (the SDK's debug logger), then kept by the request
     const stream = fakeStream([{ event: 'thread.run.created', data: { id: 'run_1' } }]);
-    adoptParsedStream({ response }, stream, failOnError);
+    sdkParsed({ response }, stream, failOnError);
   })();
   await collectGarbage({ times: 20, until: () => ends.length > 0 });
   assert.deepEqual(
@@ -295,7 +296,7 @@ it('a sink that throws is reported, never thrown into the app, and still ends on
     { event: 'thread.run.queued', data: { id: 'run_1' } },
   ];
   const stream = fakeStream(values);
-  adoptParsedStream({ response }, stream, failOnError);
+  sdkParsed({ response }, stream, failOnError);
   const got: unknown[] = [];
   for await (const v of iterate(stream)) got.push(v);
   await tick();
