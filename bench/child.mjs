@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { agentRuns } from './agents.mjs';
+import { realtimeEvents } from './realtime.mjs';
 import { chatBody } from './fixtures.mjs';
 
 const require = createRequire(import.meta.url);
@@ -242,6 +243,8 @@ const batches = {
   },
   /** An Agents SDK run with two tool calls, answered in-process (agents.mjs). */
   agentRun: (n) => agentRuns(n, { config, emulatorURL, timed }),
+  /** A Realtime session over loopback: responses until n server events arrived (realtime.mjs). */
+  realtimeEvents: (n) => realtimeEvents(n, { emulatorURL, flush: flushAll }),
   /** Soak: polled and streamed runs alternately, heap after GC every `every` runs. */
   async soak(n, every = 100) {
     let a = await assistant([{ type: 'code_interpreter' }]);

@@ -17,13 +17,13 @@ const bench = path.dirname(fileURLToPath(import.meta.url));
 const root = path.dirname(bench);
 const quick = process.argv.includes('--quick');
 const write = process.argv.includes('--write');
-// --only=calls,callsinprocess,polled,stream,inprocess,threads,soak,pricing,agents: a subset of the sections, while iterating (the others' verdicts are left out).
+// --only=calls,callsinprocess,polled,stream,inprocess,threads,soak,pricing,agents,realtime: a subset of the sections, while iterating (the others' verdicts are left out).
 const onlyArg = process.argv.find((a) => a.startsWith('--only='));
 const only = onlyArg ? new Set(onlyArg.slice(7).split(',')) : undefined;
 const runs = (section) => !only || only.has(section);
 const started = Date.now();
 
-if (!existsSync(path.join(bench, 'node_modules', 'openai')) || !existsSync(path.join(bench, 'node_modules', '@openai', 'agents'))) {
+if (['openai', '@openai/agents', 'ws'].some((p) => !existsSync(path.join(bench, 'node_modules', p)))) {
   execFileSync('npm', ['install', '--prefix', bench, '--no-audit', '--no-fund'], { stdio: 'inherit' });
 }
 // Install the repo build into bench/node_modules as a package (what `npm install` of the tarball gives):
@@ -189,6 +189,7 @@ const S = quick
       threads: 12000,
       soak: [600, 100],
       agents: { rounds: 8, n: 40, warm: 40 },
+      realtime: { rounds: 3, n: 2000, warm: 1000 },
     }
   : {
       calls: { rounds: 30, n: 100 },
@@ -199,6 +200,7 @@ const S = quick
       threads: 100000,
       soak: [3000, 200],
       agents: { rounds: 20, n: 100, warm: 100 },
+      realtime: { rounds: 10, n: 10000, warm: 2000 },
     };
 
 const cpu = (readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/) ?? [])[1] ?? os.cpus()[0]?.model;
@@ -402,6 +404,18 @@ if (runs('agents')) {
   const ms = (r) => `+${r.addedCpu.toFixed(3)} ms`;
   say(
     `\nAdded CPU per agent run (paired medians, against none): ours ${ms(ag.ours)} (${ag.ours.cpu.toFixed(3)}×), the SDK's own tracing with a no-op processor ${ms(ag['sdk-noop'])} (${ag['sdk-noop'].cpu.toFixed(3)}×); ours − sdk-noop ${(ag.ours.addedCpu - ag['sdk-noop'].addedCpu).toFixed(3)} ms; ours without content ${ms(ag['ours-nocontent'])}.`,
+  );
+}
+
+// (h) a Realtime session over loopback (realtime.mjs): added CPU per server event against the uninstrumented client.
+if (runs('realtime')) {
+  const rt = callTable(
+    `(h) Realtime session over a WebSocket on loopback: responses until ${S.realtime.n} server events; per event`,
+    await compare('realtimeEvents', ['none', 'ours', 'ours-nocontent'], S.realtime),
+    'µs',
+  );
+  say(
+    `\nAdded CPU per Realtime event (paired medians, against none): ours +${(rt.ours.addedCpu * 1000).toFixed(2)} µs (${rt.ours.cpu.toFixed(3)}×); without content +${(rt['ours-nocontent'].addedCpu * 1000).toFixed(2)} µs.`,
   );
 }
 
