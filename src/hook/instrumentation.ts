@@ -21,12 +21,21 @@ import { PACKAGE_NAME, PACKAGE_VERSION } from '../version';
 import { AgentsBridge } from '../agents/bridge';
 import { patchRunner } from '../agents/runner';
 import { patchRealtimeSocket, unpatchRealtimeSocket, type RealtimeHandlers } from './realtime-socket';
+import { patchAgentsRealtime, unpatchAgentsRealtime } from './agents-realtime';
 
 /** The Realtime socket modules: `realtime/*` (openai 5–7) and `beta/realtime/*` (4–7), each on `ws` or the runtime's WebSocket. */
 const REALTIME_MODULES = ['openai/realtime/ws', 'openai/realtime/websocket', 'openai/beta/realtime/ws', 'openai/beta/realtime/websocket'];
 
 /** `@openai/agents-core` versions the Agents SDK bridge supports (the global trace provider: 0.3.8+). */
 export const SUPPORTED_AGENTS_RANGE = '>=0.3.8 <1';
+
+/**
+ * `@openai/agents-realtime` versions whose classes voice sessions are observed on (agents-realtime.ts):
+ * 0.1.0, 0.3.8, 0.11.0 and 0.20.0 were read to have the same layout (exported `OpenAIRealtimeBase` emitting
+ * `'*'` and `connection_change`, `connectionState.websocket`, `RealtimeSession` an event emitter emitting
+ * the agent events); 0.20.0 is the one tested.
+ */
+export const SUPPORTED_AGENTS_REALTIME_RANGE = '>=0.1.0 <1';
 
 /** openai majors whose request layer this package knows (4: APIClient in core; 5–7: OpenAI in client). */
 export const SUPPORTED_MAJORS = [4, 5, 6, 7];
@@ -193,6 +202,16 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
               (moduleExports: unknown) => unpatchAgentsSocket(moduleExports, this.wrapping),
             ),
         ),
+      ),
+      // Voice agents: the Realtime sessions of @openai/agents-realtime's own sockets, with their agents.
+      new InstrumentationNodeModuleDefinition(
+        '@openai/agents-realtime',
+        [SUPPORTED_AGENTS_REALTIME_RANGE],
+        (moduleExports: unknown, moduleVersion?: string) => {
+          patchAgentsRealtime(moduleExports, moduleVersion, this.wrapping, this.realtimeHandlers, this._diag);
+          return moduleExports;
+        },
+        (moduleExports: unknown) => unpatchAgentsRealtime(moduleExports, this.wrapping),
       ),
       ...agentsSocketByPath().map(
         (file) =>

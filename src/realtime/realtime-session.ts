@@ -71,6 +71,18 @@ interface OpenResponse {
   chunks?: ChunkTimer;
 }
 
+/**
+ * The agent layer of a session whose app is a voice agent (`@openai/agents-realtime`, agents/voice-agents.ts):
+ * its responses start under the current agent's span, its tool work is that layer's (`execute_tool` from
+ * the SDK's tool events: the session makes none of its own), and it ends with the session.
+ */
+export interface SessionOwner {
+  /** The context a response's span starts in (the current agent's span), for a response that began at `start`. */
+  responseParent(start: number): Context;
+  /** The session ends (`closed`, `server_closed`, `shutdown`, …) at `at`: end what is open, before the session span. */
+  ended(reason: string, at: number): void;
+}
+
 /** What the session is told about its connection. */
 export interface SessionStart {
   /** The SDK client the socket was opened with (server attributes), if any. */
@@ -81,6 +93,8 @@ export interface SessionStart {
   startTime?: number;
   /** The trace of the session this connection reconnects (the SDK's automatic recovery), with its count. */
   reconnects?: { key: TraceKey; connection: number };
+  /** A voice agent session's agent layer. */
+  owner?: SessionOwner;
 }
 
 export class RealtimeSession {
@@ -111,6 +125,7 @@ export class RealtimeSession {
   private inputAudioChunks = 0;
   private errors = 0;
   private ended = false;
+  private readonly owner?: SessionOwner;
 
   constructor(
     private readonly env: Services,
@@ -131,6 +146,7 @@ export class RealtimeSession {
     const server = serverAttributes(this.metricsClient);
     this.server = { ...server };
     this.requestModel = model;
+    this.owner = start.owner;
     const attributes: Attributes = { ...server, [A.kind]: 'session', [A.subtype]: 'realtime', [A.apiType]: 'realtime' };
     if (model) attributes[A.requestModel] = model;
     const name = model ? `realtime ${model}` : 'realtime';
@@ -328,8 +344,7 @@ export class RealtimeSession {
       if (captured !== undefined) attributes[A.inputMessages] = captured;
       this.pendingInput = [];
     }
-    const parent = trace.setSpan(ROOT_CONTEXT, this.span);
-    const span = this.env.tracer().startSpan(model ? `chat ${model}` : 'chat', { kind: SpanKind.CLIENT, startTime: start, attributes }, parent);
+    const span = this.env.tracer().startSpan(model ? `chat ${model}` : 'chat', { kind: SpanKind.CLIENT, startTime: start, attributes }, this.responseParent(start));
     const r: OpenResponse = {
       span,
       id,
@@ -388,7 +403,8 @@ export class RealtimeSession {
       return { item: itemForSpans(item), start: times?.start ?? at, end: times?.end ?? at, deltas: times?.deltas ?? 0 };
     });
     const base: Attributes = { ...this.server, [A.responseId]: r.id };
-    const callItems = emitItemSpans(this.env, { span, base, vectorStoreIds: [], start: r.start, end: at }, records);
+    // A voice agent's tools are its agent layer's (the SDK's tool events time them), as in an agent run.
+    const callItems = emitItemSpans(this.env, { span, base, vectorStoreIds: [], start: r.start, end: at, toolsTracedElsewhere: this.owner !== undefined }, records);
     const parent = trace.setSpan(ROOT_CONTEXT, this.span);
     for (const call of callItems) this.tools.add(call.item, undefined, at, base, parent);
     span.end(at);
@@ -474,7 +490,7 @@ export class RealtimeSession {
       const model = this.model;
       const attributes: Attributes = { ...this.server, [A.operation]: 'chat', [A.kind]: 'llm', [A.apiType]: 'realtime', [A.requestStream]: true };
       if (model) attributes[A.requestModel] = model;
-      const span = this.env.tracer().startSpan(model ? `chat ${model}` : 'chat', { kind: SpanKind.CLIENT, startTime: create!.at, attributes }, trace.setSpan(ROOT_CONTEXT, this.span));
+      const span = this.env.tracer().startSpan(model ? `chat ${model}` : 'chat', { kind: SpanKind.CLIENT, startTime: create!.at, attributes }, this.responseParent(create!.at));
       markApiError(span, error, 'error', 'response.create failed');
       span.end(Math.max(at, create!.at));
       const metrics = this.env.metrics();
@@ -488,6 +504,11 @@ export class RealtimeSession {
     if (eventId) attrs['spanlens.realtime.event_id'] = eventId;
     this.span.addEvent('openai.realtime.error', attrs, at);
     markApiError(this.span, error, 'error', 'realtime error');
+  }
+
+  /** Where a response's span starts: under the session, or under a voice agent's current agent. */
+  private responseParent(start: number): Context {
+    return this.owner?.responseParent(start) ?? trace.setSpan(ROOT_CONTEXT, this.span);
   }
 
   private updateSessionSpan(): void {
@@ -530,6 +551,7 @@ export class RealtimeSession {
       if (rate) this.span.setAttribute('spanlens.realtime.input_audio.duration_ms', Math.round((this.inputAudioBytes / rate) * 1000));
     }
     if (this.errors) this.span.setAttribute('spanlens.realtime.error.count', this.errors);
+    this.owner?.ended(reason, at);
     this.span.end(at);
   }
 

@@ -22,7 +22,7 @@ export class RealtimeSessions {
   /** Sockets reconnecting (the SDK's recovery): the session their next connection continues. */
   private readonly reconnecting = new WeakMap<object, { key: TraceKey; connection: number }>();
 
-  constructor(private readonly env: Services) {
+  constructor(readonly env: Services) {
     const evicted = evictionWarning((m) => env.diag.warn(m), 'open Realtime sessions', env.maxEntities);
     this.open = new BoundedMap(env.maxEntities, (_socket, session) => {
       evicted();

@@ -9,6 +9,8 @@ import type {
 } from 'openai/resources/realtime/realtime';
 import { answerText, functionArguments, quote, toolAnswerText, tokenPieces } from '../engine/generate';
 import type { IdFactory } from '../engine/ids';
+import { ApiError } from '../engine/errors';
+import { nextStep, parseDirectives, type ScriptedItem } from '../engine/directives';
 import { tokens } from '../engine/usage';
 import type { StreamFault } from '../http/faults';
 import type { MessageSocket } from '../http/sockets';
@@ -26,7 +28,10 @@ import type { MessageSocket } from '../http/sockets';
 // - `response.create` → `response.created`, the output item (a message in text or audio with its
 //   transcript, or a call of the first function tool when the last item is the user's and the session has
 //   tools), its deltas and `.done` events, `response.done` with usage by modality; `response.metadata.script`
-//   picks `answer`, `function_call` or `long` (many chunks, to cancel); a second one while one runs is an error;
+//   picks `answer`, `function_call` or `long` (many chunks, to cancel); `[emulator:call=…]` /
+//   `[emulator:handoff=…]` markers in the response's or session's instructions (a voice agent's, as on the
+//   Responses side: engine/directives.ts) call those functions first, one turn each, then answer; a second
+//   response while one runs is an error;
 // - `response.cancel` → the running response ends `cancelled` (`client_cancelled`);
 // - anything else, or a malformed event, is an `error` event naming the client event (`event_id`);
 // - a stream fault (the `fault` option, the upgrade's `x-emulator-fault` header) applies to each response
@@ -262,21 +267,52 @@ class RealtimeConnection {
     const max = params.max_output_tokens;
     if (max !== undefined && max !== 'inf' && (typeof max !== 'number' || max < 1 || max > 4096))
       return this.error(`Invalid 'response.max_output_tokens': integer between 1 and 4096 or 'inf' expected.`, 'invalid_value', clientId, 'response.max_output_tokens');
+    let call: string | null | undefined;
+    try {
+      call = this.scriptedCall(params);
+    } catch (err) {
+      if (err instanceof ApiError) return this.error(err.message, err.code ?? 'invalid_value', clientId, err.param);
+      throw err;
+    }
     const running: Running = { id: this.ids.hexId('resp_').slice(0, 27), cancelled: false, fault: this.fault(), events: 0 };
     this.running = running;
-    void this.run(running, params).finally(() => {
+    void this.run(running, params, call).finally(() => {
       if (this.running === running) this.running = undefined;
     });
   }
 
-  /** Streams one response's events, pausing between them; a cancel ends it at the next event. */
-  private async run(running: Running, params: Body): Promise<void> {
+  /** The response's function tools (its own, else the session's). */
+  private tools(params: Body): RealtimeFunctionTool[] {
+    return ((params.tools as RealtimeFunctionTool[] | undefined) ?? (this.session.tools as RealtimeFunctionTool[] | undefined) ?? []).filter((t) => t.type === 'function' && t.name);
+  }
+
+  /**
+   * What the instructions' markers script for this response: the function of the next scripted turn,
+   * null once every scripted turn was made (the agent answers), undefined without markers. A marker naming
+   * a function the response does not offer is an error (thrown as the API error it answers with).
+   */
+  private scriptedCall(params: Body): string | null | undefined {
+    const instructions = typeof params.instructions === 'string' ? params.instructions : (this.session.instructions ?? null);
+    const directives = parseDirectives(
+      instructions,
+      this.tools(params).map((t) => t.name!),
+    );
+    if (!directives.steps.length) return undefined;
+    return nextStep(directives.steps, this.items as ScriptedItem[])?.[0] ?? null;
+  }
+
+  /**
+   * Streams one response's events, pausing between them; a cancel ends it at the next event. `call`: the
+   * function the markers script (null: they script an answer; undefined: no markers).
+   */
+  private async run(running: Running, params: Body, call: string | null | undefined): Promise<void> {
     const modalities = (params.output_modalities as Array<'text' | 'audio'> | undefined) ?? this.session.output_modalities ?? ['audio'];
-    const tools = ((params.tools as RealtimeFunctionTool[] | undefined) ?? (this.session.tools as RealtimeFunctionTool[] | undefined) ?? []).filter((t) => t.type === 'function' && t.name);
+    const tools = this.tools(params);
     const script = typeof (params.metadata as Body | undefined)?.script === 'string' ? String((params.metadata as Body).script) : undefined;
     const last = this.items.at(-1);
     const question = this.userText();
-    const callTool = script === 'function_call' || (script === undefined && tools.length > 0 && last?.type === 'message' && last.role === 'user');
+    const scripted = call ? tools.find((t) => t.name === call) : undefined;
+    const callTool = script === 'function_call' || (script === undefined && (call === undefined ? tools.length > 0 && last?.type === 'message' && last.role === 'user' : !!scripted));
     const conversation = params.conversation === 'none' ? undefined : this.conversationId;
     const base: RealtimeResponse = {
       id: running.id,
@@ -308,8 +344,8 @@ class RealtimeConnection {
     let outText: number;
     let outAudioMs = 0;
     let ok = true;
-    if (callTool && tools[0]) {
-      const tool = tools[0];
+    const tool = scripted ?? tools[0];
+    if (callTool && tool) {
       const args = functionArguments(tool.parameters, question);
       const item = { id: itemId, type: 'function_call' as const, object: 'realtime.item' as const, status: 'in_progress' as const, call_id: this.ids.callId(), name: tool.name!, arguments: '' };
       ok &&= await step({ type: 'response.output_item.added', event_id: this.eventId(), response_id: running.id, output_index: 0, item });

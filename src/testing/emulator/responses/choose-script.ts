@@ -1,7 +1,7 @@
 import { badRequest } from '../engine/errors';
 import { RESPONSE_SCRIPTS, type ResponseScript } from '../options';
 import { lastUserQuestion } from './context';
-import { answersOwnCalls, defaultFunction, nextStep, parseDirectives } from './directives';
+import { answersOwnCalls, defaultFunction, nextStep, parseDirectives } from '../engine/directives';
 import type { StoredItem } from './types';
 
 // Which script a Responses request follows (see ResponseScript in options.ts), and which functions a

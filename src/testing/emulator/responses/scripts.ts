@@ -1,7 +1,7 @@
 import { answerText, codeInterpreter, functionArguments, longAnswerText, quote, searchChunk, searchScore, toolAnswerText } from '../engine/generate';
 import { hashInt } from '../engine/ids';
 import { endsWithToolOutputs } from './choose-script';
-import { isHandoffTool } from './directives';
+import { isHandoffTool } from '../engine/directives';
 import type { ResponseMachine } from './response-machine';
 import type { ResponseScript } from '../options';
 import type { Annotation, CodeInterpreterItem, FileSearchItem, FunctionCallItem, ImageGenerationItem, McpCallItem, McpListToolsItem, ReasoningItem, WebSearchItem } from './types';

@@ -1,10 +1,10 @@
 import { badRequest } from '../engine/errors';
 import { RESPONSE_SCRIPTS, type ResponseScript } from '../options';
-import type { StoredItem } from './types';
 
 // Per-agent scripting for apps that do not build their requests themselves (the OpenAI Agents SDK
-// builds every Responses request of a run, so `metadata.script` cannot vary per call): markers in the
-// request's `instructions`, which each agent has its own of. See the emulator README.
+// builds every Responses request of a run, so `metadata.script` cannot vary per call; a voice agent's
+// RealtimeSession sends each agent's instructions in its session.update): markers in the request's or
+// session's `instructions`, which each agent has its own of. See the emulator README.
 //
 //   [emulator:call=get_weather]         one model turn calling get_weather (a second `call=` marker is
 //                                       the next turn; `call=a,b` calls a and b in parallel)
@@ -13,6 +13,14 @@ import type { StoredItem } from './types';
 //                                       keeps calling a tool, the max-turns flow
 //   [emulator:true-when=password]       booleans in JSON (structured output, guardrail verdicts) are true
 //                                       iff the last user message contains "password" (case-insensitive)
+
+/** The item fields the markers' turn counting reads (a Responses item, a Realtime conversation item). */
+export interface ScriptedItem {
+  type: string;
+  role?: string;
+  name?: string;
+  call_id?: string | null;
+}
 
 export interface Directives {
   script: ResponseScript | null;
@@ -69,9 +77,9 @@ function knownTool(name: string, functions: readonly string[]): string {
 }
 
 /** The items after the last user message: this user turn's work so far. */
-function sinceLastUserMessage(items: readonly StoredItem[]): readonly StoredItem[] {
+function sinceLastUserMessage(items: readonly ScriptedItem[]): readonly ScriptedItem[] {
   for (let i = items.length - 1; i >= 0; i--) {
-    const item = items[i] as StoredItem;
+    const item = items[i] as ScriptedItem;
     if (item.type === 'message' && item.role === 'user') return items.slice(i + 1);
   }
   return items;
@@ -81,10 +89,10 @@ function sinceLastUserMessage(items: readonly StoredItem[]): readonly StoredItem
  * The next scripted turn's calls: the first step whose calls this user turn has not made yet (calls
  * are counted by name, so `call=a` twice means two turns calling a). Null when every step is done.
  */
-export function nextStep(steps: readonly string[][], items: readonly StoredItem[]): string[] | null {
+export function nextStep(steps: readonly string[][], items: readonly ScriptedItem[]): string[] | null {
   const made = new Map<string, number>();
   for (const item of sinceLastUserMessage(items)) {
-    if (item.type === 'function_call') made.set(item.name, (made.get(item.name) ?? 0) + 1);
+    if (item.type === 'function_call') made.set(item.name ?? '', (made.get(item.name ?? '') ?? 0) + 1);
   }
   for (const step of steps) {
     const done = step.every((name) => {
@@ -102,10 +110,10 @@ export function nextStep(steps: readonly string[][], items: readonly StoredItem[
  * agent has nothing else to call and no handoff happened yet this user turn (so a handoff target does
  * not hand back and forth). Null: nothing to call.
  */
-export function defaultFunction(functions: readonly string[], items: readonly StoredItem[]): string | null {
+export function defaultFunction(functions: readonly string[], items: readonly ScriptedItem[]): string | null {
   const own = functions.find((name) => !isHandoffTool(name));
   if (own !== undefined) return own;
-  const handedOff = sinceLastUserMessage(items).some((item) => item.type === 'function_call' && isHandoffTool(item.name));
+  const handedOff = sinceLastUserMessage(items).some((item) => item.type === 'function_call' && isHandoffTool(item.name ?? ''));
   return handedOff ? null : (functions[0] ?? null);
 }
 
@@ -114,11 +122,11 @@ export function defaultFunction(functions: readonly string[], items: readonly St
  * items answering calls to tools the request offers (or it offers none). Outputs of calls to tools it
  * does not offer are a previous agent's (the handoff that led here): this agent has not acted yet.
  */
-export function answersOwnCalls(functions: readonly string[], items: readonly StoredItem[]): boolean {
+export function answersOwnCalls(functions: readonly string[], items: readonly ScriptedItem[]): boolean {
   const last = items[items.length - 1];
   if (last?.type !== 'function_call_output') return false;
   if (functions.length === 0) return true;
   const answered = new Set<string>();
   for (let i = items.length - 1; i >= 0 && items[i]?.type === 'function_call_output'; i--) answered.add((items[i] as { call_id: string }).call_id);
-  return items.some((item) => item.type === 'function_call' && answered.has(item.call_id) && functions.includes(item.name));
+  return items.some((item) => item.type === 'function_call' && answered.has(item.call_id ?? '') && functions.includes(item.name ?? ''));
 }

@@ -1,0 +1,180 @@
+import { ROOT_CONTEXT, SpanKind, trace, type Context, type Span } from '@opentelemetry/api';
+import type { Services } from '../services';
+import type { RealtimeSession, SessionOwner } from '../realtime/realtime-session';
+import { A } from '../trace/attributes';
+import { markError } from '../trace/errors';
+import { BoundedMap } from '../util/bounded-map';
+import { now } from '../util/clock';
+import { arr, obj, str, type Obj } from '../util/json';
+import type { SdkSpan, SpanData } from './sdk';
+import { agentShape, applyEnd, shapeOf } from './span-shapes';
+
+/*
+ * A voice agent session (`@openai/agents-realtime`'s `RealtimeSession`) as agents around its Realtime
+ * spans. The SDK makes no local trace spans for it (its traces are OpenAI's, server side), so this reads
+ * the session's own events (hook/agents-realtime.ts observes its `emit`, before the app's listeners) and
+ * shapes them with the Agents SDK bridge's one mapping (span-shapes.ts):
+ *
+ *   realtime {model}                 the connection (realtime/realtime-session.ts)
+ *   └ invoke_agent {agent}           one per current agent: opened by its first response (or a handoff to
+ *     │                              it), ended by the next handoff or the session's end
+ *     ├ chat {model}                 each response, under the agent current when it began
+ *     ├ execute_tool {tool}          agent_tool_start … agent_tool_end (after the response's end: a sibling)
+ *     ├ guardrail {name}             an output guardrail's trip (passes are not observable)
+ *     └ handoff {from} → {to}        at agent_handoff
+ *
+ * `agent_start` fires once per response, so it only makes sure its agent is the open one. A tool that
+ * throws gets no `agent_tool_end`, only an `error` event: the one open tool then ends failed. Everything
+ * still open ends with the session (close, the server's close, shutdown), marked unless the app closed it.
+ * Nothing here throws into the SDK (the hook guards each call) or waits.
+ */
+
+/** Tools of one session running at once (a response's parallel calls); past it the oldest ends `evicted`. */
+const MAX_OPEN_TOOLS = 64;
+
+interface OpenAgent {
+  agent: unknown;
+  span: Span;
+  ctx: Context;
+}
+
+export class VoiceAgents implements SessionOwner {
+  private session?: RealtimeSession;
+  private env?: Services;
+  private current?: OpenAgent;
+  private readonly tools = new BoundedMap<string, Span>(MAX_OPEN_TOOLS, (_id, span) => {
+    markError(span, 'evicted', 'more open tool calls than a session keeps');
+    span.end(now());
+  });
+
+  /** `currentAgent`: the SDK session's current agent (the agent of a response that begins). */
+  constructor(private readonly currentAgent: () => unknown) {}
+
+  /** A connection of the session began: its Realtime session (whose end ends this layer's spans). */
+  connected(session: RealtimeSession, env: Services): void {
+    this.session = session;
+    this.env = env;
+  }
+
+  responseParent(start: number): Context {
+    return this.enter(this.currentAgent(), start)?.ctx ?? ROOT_CONTEXT;
+  }
+
+  /** One of the SDK session's events, with its arguments, before its listeners get it. */
+  event(name: string, args: unknown[]): void {
+    if (!this.session || this.session.isEnded) return;
+    switch (name) {
+      case 'agent_start':
+        this.enter(args[1]);
+        return;
+      case 'agent_handoff':
+        return this.handoff(args[1], args[2]);
+      case 'agent_tool_start':
+        return this.toolStart(args[1], obj(args[2]), obj(obj(args[3])?.toolCall));
+      case 'agent_tool_end':
+        return this.toolEnd(obj(obj(args[4])?.toolCall), args[3]);
+      case 'guardrail_tripped':
+        return this.guardrailTripped(args[1], args[2]);
+      case 'error':
+        return this.error(obj(args[0])?.error);
+      default:
+        return;
+    }
+  }
+
+  /**
+   * The open agent span of `agent` (ending another agent's): the parent of what that agent does. A new one
+   * starts at `at` (a response's start: the app's response.create, before the SDK's agent_start).
+   */
+  private enter(agent: unknown, at = now()): OpenAgent | undefined {
+    const session = this.session;
+    if (!session || session.isEnded || !this.env) return undefined;
+    if (this.current && (this.current.agent === agent || agent === undefined)) return this.current;
+    if (this.current) this.endAgent(this.current, at);
+    const shape = agentShape(str(obj(agent)?.name));
+    const span = this.env.tracer().startSpan(shape.name, { kind: SpanKind.INTERNAL, startTime: at, attributes: shape.attributes }, trace.setSpan(ROOT_CONTEXT, session.span));
+    this.current = { agent, span, ctx: trace.setSpan(ROOT_CONTEXT, span) };
+    return this.current;
+  }
+
+  /** A span of the agent's, made from SDK-shaped span data (the bridge's mapping), started now. */
+  private child(agent: unknown, data: SpanData): Span | undefined {
+    const parent = this.enter(agent);
+    const shape = shapeOf(data);
+    if (!parent || !shape || !this.env) return undefined;
+    return this.env.tracer().startSpan(shape.name, { kind: SpanKind.INTERNAL, startTime: now(), attributes: shape.attributes }, parent.ctx);
+  }
+
+  private handoff(from: unknown, to: unknown): void {
+    const data: SpanData = { type: 'handoff', from_agent: str(obj(from)?.name), to_agent: str(obj(to)?.name) };
+    const span = this.child(from, data);
+    if (span) this.end(span, data);
+    this.enter(to);
+  }
+
+  private toolStart(agent: unknown, tool: Obj | undefined, call: Obj | undefined): void {
+    const id = str(call?.callId);
+    if (!id || this.tools.has(id)) return;
+    const span = this.child(agent, { type: 'function', name: str(tool?.name) ?? str(call?.name) });
+    if (span) this.tools.set(id, span);
+  }
+
+  private toolEnd(call: Obj | undefined, result: unknown): void {
+    const id = str(call?.callId);
+    const span = id ? this.tools.peek(id) : undefined;
+    if (!span) return;
+    this.tools.delete(id!);
+    this.end(span, { type: 'function', input: str(call?.arguments), output: typeof result === 'string' ? result : undefined }, id);
+  }
+
+  /** A trip (the SDK reports nothing when its guardrails pass): a zero-length span under the agent. */
+  private guardrailTripped(agent: unknown, error: unknown): void {
+    const name = str(obj(obj(obj(error)?.result)?.guardrail)?.name);
+    const data: SpanData = { type: 'guardrail', name, triggered: true };
+    const span = this.child(agent, data);
+    if (span) this.end(span, data);
+  }
+
+  /**
+   * The SDK reports a tool that threw only as an `error` event (an Error, where a server error is its
+   * event object): with exactly one tool open, that one failed. With several the culprit is unknown; they
+   * end with the session.
+   */
+  private error(error: unknown): void {
+    if (!(error instanceof Error) || this.tools.size !== 1) return;
+    const [[id, span]] = [...this.tools.entries()];
+    this.tools.delete(id);
+    this.end(span, { type: 'function' }, id, { message: 'Error running tool', data: { error: String(error) } });
+  }
+
+  /** Ends a span with what the bridge's mapping puts on it at the end. */
+  private end(span: Span, data: SpanData, callId?: string, error?: SdkSpan['error']): void {
+    if (this.env) applyEnd(span, { spanId: '', traceId: '', spanData: data, error }, this.env.content, callId);
+    span.end(now());
+  }
+
+  private endAgent(open: OpenAgent, at: number, reason?: string): void {
+    const agent = obj(open.agent);
+    const names = (list: unknown, key: (o: Obj) => unknown): string[] =>
+      arr(list)
+        .map((t) => str(key(obj(t) ?? {})))
+        .filter((n): n is string => n !== undefined);
+    const data: SpanData = { type: 'agent', tools: names(agent?.tools, (t) => t.name), handoffs: names(agent?.handoffs, (h) => h.agentName ?? h.name) };
+    if (this.env) applyEnd(open.span, { spanId: '', traceId: '', spanData: data }, this.env.content);
+    if (reason) open.span.setAttribute(A.agentsEndReason, reason);
+    open.span.end(at);
+  }
+
+  ended(reason: string, at: number): void {
+    const byApp = reason === 'closed';
+    for (const [id, span] of [...this.tools.entries()]) {
+      this.tools.delete(id);
+      span.setAttribute(A.agentsEndReason, reason);
+      markError(span, byApp ? 'aborted' : reason, 'the session ended before the tool did');
+      span.end(at);
+    }
+    if (this.current) this.endAgent(this.current, at, byApp ? undefined : reason);
+    this.current = undefined;
+    this.session = undefined;
+  }
+}

@@ -1,0 +1,263 @@
+// Voice agents: a real `RealtimeSession` of `@openai/agents-realtime` (its own `ws` socket, not openai's)
+// against the emulator's Realtime endpoint on loopback, with OpenAIInstrumentation on. The agents are
+// scripted by markers in their instructions (`[emulator:call=…]`, `[emulator:handoff=…]`), as an Agents
+// SDK run is on the Responses side. Each scenario runs with and without the instrumentation: the app's
+// session events and its history must be the same, in the same order.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { z } from 'zod';
+import { assertWellFormed, childrenOf, one, outline } from '../support/spans';
+import { startTracing, waitFor, type SpanJSON, type Tracing } from './support/tracing';
+
+type RT = typeof import('@openai/agents-realtime');
+let t: Tracing;
+let rt: RT;
+
+before(async () => {
+  t = await startTracing();
+  // Required after enable() so the module hook sees it, as an app's would.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the require must run after enable()
+  rt = require('@openai/agents-realtime') as RT;
+});
+after(() => t.close());
+
+const MODEL = 'gpt-realtime';
+const SESSION_EVENTS = ['agent_start', 'agent_end', 'agent_handoff', 'agent_tool_start', 'agent_tool_end', 'guardrail_tripped', 'error'] as const;
+
+const nameOf = (a: unknown) => (a as { name?: string } | undefined)?.name ?? '?';
+
+/** A session connected to the emulator whose events are logged as the app's listeners get them. */
+async function connect(agent: InstanceType<RT['RealtimeAgent']>, options: Record<string, unknown> = {}) {
+  const session = new rt.RealtimeSession(agent, { model: MODEL, config: { outputModalities: ['text'] }, outputGuardrailSettings: { debounceTextLength: -1 }, ...options });
+  const log: string[] = [];
+  for (const name of SESSION_EVENTS)
+    session.on(name, (...args: unknown[]) => {
+      switch (name) {
+        case 'agent_start':
+          return void log.push(`${name} ${nameOf(args[1])}`);
+        case 'agent_end':
+          return void log.push(`${name} ${nameOf(args[1])} ${String(args[2])}`);
+        case 'agent_handoff':
+          return void log.push(`${name} ${nameOf(args[1])} → ${nameOf(args[2])}`);
+        case 'agent_tool_start':
+          return void log.push(`${name} ${nameOf(args[2])}`);
+        case 'agent_tool_end':
+          return void log.push(`${name} ${nameOf(args[2])} ${String(args[3])}`);
+        case 'guardrail_tripped':
+          return void log.push(`${name} ${nameOf(args[1])}`);
+        case 'error':
+          return void log.push(`${name} ${String((args[0] as { error?: { message?: string } }).error?.message ?? '')}`);
+      }
+    });
+  const port = Number(new URL(t.emulator.baseURL).port);
+  await session.connect({ apiKey: 'sk-test', url: `ws://127.0.0.1:${port}/v1/realtime?model=${MODEL}` });
+  const until = (what: string, count = 1) => waitFor(() => log.filter((l) => l.startsWith(what)).length >= count || undefined, 10_000, `${count} × ${what}`);
+  return { session, log, until };
+}
+
+/** What the app saw: its events, then its history (ids taken out). */
+function seen(log: string[], history: unknown): string {
+  return JSON.stringify({ log, history })
+    .replace(/"(event|item|resp|sess|conv)_[0-9a-f]+"/g, '"$1_*"')
+    .replace(/"call_[A-Za-z0-9]+"/g, '"call_*"');
+}
+
+/** Runs a scenario traced, then with the instrumentation disabled: the same events and history; its spans. */
+async function bothWays(scenario: () => Promise<string>): Promise<SpanJSON[]> {
+  t.reset();
+  const traced = await scenario();
+  const spans = await t.spans();
+  assert.deepEqual(t.diag, [], 'no warning or internal error while observing');
+  t.instrumentation.disable();
+  t.reset();
+  let plain: string;
+  try {
+    plain = await scenario();
+    assert.equal((await t.spans()).length, 0, 'disabled: nothing traced');
+  } finally {
+    t.instrumentation.enable();
+  }
+  assert.equal(traced, plain);
+  assertWellFormed(spans);
+  return spans;
+}
+
+const weather = () =>
+  rt.tool({ name: 'get_weather', description: 'The weather in a city.', parameters: z.object({ city: z.string() }), execute: async ({ city }: { city: string }) => `sunny in ${city}` });
+
+describe('voice agents (@openai/agents-realtime RealtimeSession over WebSocket)', () => {
+  it('a text turn: the agent under the session, its response a chat span with usage and cost', async () => {
+    const spans = await bothWays(async () => {
+      const s = await connect(new rt.RealtimeAgent({ name: 'Greeter', instructions: 'Be brief.' }));
+      s.session.sendMessage('Hello?');
+      await s.until('agent_end');
+      s.session.close();
+      return seen(s.log, s.session.history);
+    });
+    const root = one(spans, `realtime ${MODEL}`);
+    assert.deepEqual(outline(spans, root), [`realtime ${MODEL}`, '  invoke_agent Greeter', `    chat ${MODEL}`, '      message']);
+    const agent = one(spans, 'invoke_agent Greeter');
+    assert.equal(agent.attributes['gen_ai.agent.name'], 'Greeter');
+    assert.equal(agent.attributes['gen_ai.operation.name'], 'invoke_agent');
+    assert.equal(agent.status.code, 'UNSET');
+    const chat = one(spans, `chat ${MODEL}`);
+    assert.ok(Number(chat.attributes['gen_ai.usage.input_tokens']) > 0);
+    assert.ok(Number(chat.attributes['gen_ai.usage.output_tokens']) > 0);
+    assert.ok(Number(chat.attributes['spanlens.cost.usd']) > 0, 'priced (gpt-realtime)');
+    assert.equal(chat.attributes['spanlens.realtime.response.trigger'], 'response.create');
+    assert.equal(root.attributes['spanlens.session.response_count'], 1);
+    assert.equal(root.attributes['spanlens.realtime.end_reason'], undefined, 'closed by the app');
+  });
+
+  it('a tool call round trip: execute_tool a sibling of the chat spans under the agent', async () => {
+    const spans = await bothWays(async () => {
+      const s = await connect(new rt.RealtimeAgent({ name: 'Greeter', instructions: 'Weather. [emulator:call=get_weather]', tools: [weather()] }));
+      s.session.sendMessage('Weather in Paris?');
+      await s.until('agent_end', 2);
+      s.session.close();
+      return seen(s.log, s.session.history);
+    });
+    const root = one(spans, `realtime ${MODEL}`);
+    assert.deepEqual(outline(spans, root), [`realtime ${MODEL}`, '  invoke_agent Greeter', `    chat ${MODEL}`, '    execute_tool get_weather', `    chat ${MODEL}`, '      message']);
+    const tool = one(spans, 'execute_tool get_weather');
+    assert.equal(tool.attributes['gen_ai.tool.name'], 'get_weather');
+    assert.match(String(tool.attributes['gen_ai.tool.call.id']), /^call_/);
+    assert.equal(tool.status.code, 'UNSET');
+    const [first] = childrenOf(spans, one(spans, 'invoke_agent Greeter')).sort((a, b) => a.startMs - b.startMs);
+    assert.deepEqual(first!.attributes['gen_ai.response.finish_reasons'], ['tool_calls']);
+    assert.ok(tool.startMs >= first!.endMs, 'the tool runs after its response ended');
+  });
+
+  it('a handoff to a second agent that calls its tool: one invoke_agent per agent, the handoff under the first', async () => {
+    const spans = await bothWays(async () => {
+      const lookup = rt.tool({ name: 'lookup', description: 'Looks it up.', parameters: z.object({ q: z.string() }), execute: async ({ q }: { q: string }) => `found ${q}` });
+      const expert = new rt.RealtimeAgent({ name: 'Expert', instructions: 'An expert. [emulator:call=lookup]', tools: [lookup] });
+      const greeter = new rt.RealtimeAgent({ name: 'Greeter', instructions: 'Greets. [emulator:handoff=Expert]', handoffs: [expert] });
+      const s = await connect(greeter);
+      s.session.sendMessage('I need an expert.');
+      await s.until('agent_end', 3);
+      s.session.close();
+      assert.deepEqual(
+        s.log.map((l) => l.split(' ').slice(0, 2).join(' ')),
+        [
+          'agent_start Greeter',
+          'agent_end Greeter',
+          'agent_handoff Greeter',
+          'agent_start Expert',
+          'agent_end Expert',
+          'agent_tool_start lookup',
+          'agent_tool_end lookup',
+          'agent_start Expert',
+          'agent_end Expert',
+        ],
+      );
+      return seen(s.log, s.session.history);
+    });
+    const root = one(spans, `realtime ${MODEL}`);
+    assert.deepEqual(outline(spans, root), [
+      `realtime ${MODEL}`,
+      '  invoke_agent Greeter',
+      `    chat ${MODEL}`,
+      '    handoff Greeter → Expert',
+      '  invoke_agent Expert',
+      `    chat ${MODEL}`,
+      '    execute_tool lookup',
+      `    chat ${MODEL}`,
+      '      message',
+    ]);
+    const handoff = one(spans, 'handoff Greeter → Expert');
+    assert.equal(handoff.attributes['spanlens.handoff.from_agent'], 'Greeter');
+    assert.equal(handoff.attributes['spanlens.handoff.to_agent'], 'Expert');
+    const greeter = one(spans, 'invoke_agent Greeter');
+    assert.deepEqual(greeter.attributes['spanlens.agent.handoffs'], ['Expert']);
+    assert.ok(greeter.endMs <= one(spans, 'invoke_agent Expert').startMs + 0.001, 'the first agent ends at the handoff');
+    assert.deepEqual(one(spans, 'invoke_agent Expert').attributes['spanlens.agent.tools'], ['lookup']);
+    assert.equal(root.attributes['spanlens.session.response_count'], 3);
+  });
+
+  it('a tool that throws: its execute_tool ends failed at the error event', async () => {
+    const spans = await bothWays(async () => {
+      const broken = rt.tool({
+        name: 'broken',
+        description: 'Fails.',
+        parameters: z.object({ q: z.string() }),
+        errorFunction: null,
+        execute: async () => {
+          throw new Error('the backend is down');
+        },
+      });
+      const s = await connect(new rt.RealtimeAgent({ name: 'Greeter', instructions: '[emulator:call=broken]', tools: [broken] }));
+      s.session.sendMessage('Try it.');
+      await s.until('error');
+      s.session.close();
+      return seen(s.log, s.session.history);
+    });
+    const tool = one(spans, 'execute_tool broken');
+    assert.equal(tool.status.code, 'ERROR');
+    assert.equal(tool.attributes['error.type'], 'ToolCallError');
+    assert.equal(tool.status.message, 'Error running tool: Error: the backend is down', 'what the tool threw: content, captured (on by default)');
+    assert.equal(tool.parentSpanId, one(spans, 'invoke_agent Greeter').spanId);
+    assert.equal(one(spans, 'invoke_agent Greeter').status.code, 'UNSET');
+  });
+
+  it('an output guardrail trip: a guardrail span under the agent, the feedback turn after it', async () => {
+    const spans = await bothWays(async () => {
+      let runs = 0;
+      const guardrail = { name: 'no_weather_talk', execute: async () => ({ tripwireTriggered: runs++ === 0, outputInfo: { reason: 'weather' } }) };
+      const s = await connect(new rt.RealtimeAgent({ name: 'Greeter', instructions: 'Be brief.' }), { outputGuardrails: [guardrail] });
+      s.session.sendMessage('Hello?');
+      await s.until('agent_end', 2);
+      s.session.close();
+      return seen(s.log, s.session.history);
+    });
+    const trip = one(spans, 'guardrail no_weather_talk');
+    assert.equal(trip.attributes['spanlens.guardrail.name'], 'no_weather_talk');
+    assert.equal(trip.attributes['spanlens.guardrail.triggered'], true);
+    assert.equal(trip.parentSpanId, one(spans, 'invoke_agent Greeter').spanId);
+    const root = one(spans, `realtime ${MODEL}`);
+    assert.deepEqual(outline(spans, root), [
+      `realtime ${MODEL}`,
+      '  invoke_agent Greeter',
+      `    chat ${MODEL}`,
+      '      message',
+      '    guardrail no_weather_talk',
+      `    chat ${MODEL}`,
+      '      message',
+    ]);
+  });
+
+  it('a session left open at shutdown: the session, its agent and a running tool end marked', async () => {
+    t.reset();
+    let release!: () => void;
+    const waiting = new Promise<void>((r) => (release = r));
+    const slow = rt.tool({
+      name: 'slow',
+      description: 'Takes a while.',
+      parameters: z.object({ q: z.string() }),
+      execute: async () => {
+        await waiting;
+        return 'done';
+      },
+    });
+    const s = await connect(new rt.RealtimeAgent({ name: 'Greeter', instructions: '[emulator:call=slow]', tools: [slow] }));
+    s.session.sendMessage('Go.');
+    await s.until('agent_tool_start');
+    t.instrumentation.disable(); // what the provider's shutdown does: open work ends, marked
+    try {
+      release();
+      await s.until('agent_end', 2);
+      s.session.close();
+    } finally {
+      t.instrumentation.enable();
+    }
+    const spans = await t.spans();
+    assertWellFormed(spans);
+    const root = one(spans, `realtime ${MODEL}`);
+    assert.equal(root.attributes['spanlens.realtime.end_reason'], 'shutdown');
+    assert.equal(one(spans, 'invoke_agent Greeter').attributes['spanlens.agents.end_reason'], 'shutdown');
+    const tool = one(spans, 'execute_tool slow');
+    assert.equal(tool.status.code, 'ERROR');
+    assert.equal(tool.attributes['error.type'], 'shutdown');
+    assert.deepEqual(outline(spans, root), [`realtime ${MODEL}`, '  invoke_agent Greeter', `    chat ${MODEL}`, '    execute_tool slow'], 'nothing after the shutdown');
+  });
+});
