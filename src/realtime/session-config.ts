@@ -22,6 +22,9 @@ export interface SessionConfig {
   inputFormat?: unknown;
   outputFormat?: unknown;
   instructions?: string;
+  /** OpenAI's server-side tracing of the session (GA `tracing`; a voice agent's `workflowName`, `groupId`). */
+  workflowName?: string;
+  groupId?: string;
 }
 
 /** `into` updated with what `session` says. */
@@ -42,6 +45,11 @@ export function readSession(into: SessionConfig, session: Obj): void {
   into.inputFormat = input?.format ?? session.input_audio_format ?? into.inputFormat;
   into.outputFormat = output?.format ?? session.output_audio_format ?? into.outputFormat;
   into.instructions = str(session.instructions) ?? into.instructions;
+  if ('tracing' in session) {
+    const tracing = obj(session.tracing);
+    into.workflowName = str(tracing?.workflow_name);
+    into.groupId = str(tracing?.group_id);
+  }
 }
 
 /** The session span's attributes for a config (content: the instructions, through `capture`). */
@@ -54,6 +62,8 @@ export function sessionAttributes(c: SessionConfig, capture: (key: string, value
   if (c.turnDetection) attrs['spanlens.realtime.turn_detection'] = c.turnDetection;
   if (c.tools) attrs['spanlens.realtime.tools'] = c.tools;
   if (c.transcriptionModel) attrs['spanlens.realtime.transcription_model'] = c.transcriptionModel;
+  if (c.workflowName) attrs['spanlens.realtime.tracing.workflow_name'] = c.workflowName;
+  if (c.groupId) attrs[A.agentsGroupId] = c.groupId;
   const instructions = c.instructions === undefined ? undefined : capture(A.systemInstructions, instructionsParts(c.instructions));
   if (instructions !== undefined) attrs[A.systemInstructions] = instructions;
   return attrs;

@@ -88,7 +88,7 @@ const weather = () =>
 describe('voice agents (@openai/agents-realtime RealtimeSession over WebSocket)', () => {
   it('a text turn: the agent under the session, its response a chat span with usage and cost', async () => {
     const spans = await bothWays(async () => {
-      const s = await connect(new rt.RealtimeAgent({ name: 'Greeter', instructions: 'Be brief.' }));
+      const s = await connect(new rt.RealtimeAgent({ name: 'Greeter', instructions: 'Be brief.' }), { workflowName: 'Front desk', groupId: 'caller-42' });
       s.session.sendMessage('Hello?');
       await s.until('agent_end');
       s.session.close();
@@ -107,6 +107,29 @@ describe('voice agents (@openai/agents-realtime RealtimeSession over WebSocket)'
     assert.equal(chat.attributes['spanlens.realtime.response.trigger'], 'response.create');
     assert.equal(root.attributes['spanlens.session.response_count'], 1);
     assert.equal(root.attributes['spanlens.realtime.end_reason'], undefined, 'closed by the app');
+    assert.equal(root.attributes['spanlens.realtime.tracing.workflow_name'], 'Front desk', "the SDK's server-side tracing config");
+    assert.equal(root.attributes['spanlens.agents.group_id'], 'caller-42');
+  });
+
+  it('a spoken turn: audio appends counted from the socket (not parsed), the response started by turn detection', async () => {
+    const spans = await bothWays(async () => {
+      const s = await connect(new rt.RealtimeAgent({ name: 'Greeter', instructions: 'Be brief.' }));
+      for (const loud of [true, true, true, false, false, false, false, false, false]) {
+        const chunk = new Int16Array(2400);
+        if (loud) for (let i = 0; i < chunk.length; i++) chunk[i] = Math.round(8000 * Math.sin(i / 5));
+        s.session.sendAudio(chunk.buffer);
+      }
+      await s.until('agent_end');
+      s.session.close();
+      return seen(s.log, s.session.history);
+    });
+    const root = one(spans, `realtime ${MODEL}`);
+    assert.equal(root.attributes['spanlens.realtime.input_audio.append.count'], 9);
+    assert.equal(root.attributes['spanlens.realtime.input_audio.bytes'], 9 * 4800);
+    assert.equal(root.attributes['spanlens.realtime.input_audio.duration_ms'], 900);
+    const chat = one(spans, `chat ${MODEL}`);
+    assert.equal(chat.attributes['spanlens.realtime.response.trigger'], 'turn_detection');
+    assert.equal(chat.parentSpanId, one(spans, 'invoke_agent Greeter').spanId);
   });
 
   it('a tool call round trip: execute_tool a sibling of the chat spans under the agent', async () => {

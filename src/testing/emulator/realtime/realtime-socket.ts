@@ -238,7 +238,8 @@ class RealtimeConnection {
     Object.assign(this.turn, { bufferBytes: 0, speechStart: undefined, lastSpeech: undefined, itemId: undefined });
     void this.emit({ type: 'input_audio_buffer.committed', event_id: this.eventId(), item_id: itemId, previous_item_id: this.items.at(-1)?.id });
     const transcript = `(${ms} ms of speech)`;
-    this.addItem({ id: itemId, type: 'message', role: 'user', object: 'realtime.item', status: 'completed', content: [{ type: 'input_audio' }] });
+    // The transcript is null until transcribed, as the API sends it (the Agents SDK's item schema requires it).
+    this.addItem({ id: itemId, type: 'message', role: 'user', object: 'realtime.item', status: 'completed', content: [{ type: 'input_audio', transcript: null as unknown as string }] });
     this.audioMs.set(itemId, ms);
     const model = this.session.audio?.input?.transcription?.model;
     if (model) {
