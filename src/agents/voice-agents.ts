@@ -17,7 +17,9 @@ import { agentShape, applyEnd, shapeOf } from './span-shapes';
  *
  *   realtime {model}                 the connection (realtime/realtime-session.ts)
  *   └ invoke_agent {agent}           one per current agent: opened by its first response (or a handoff to
- *     │                              it), ended by the next handoff or the session's end
+ *     │                              it), ended by the next handoff (once its open responses and tools
+ *     │                              ended: the SDK may act on a call before its response is done) or the
+ *     │                              session's end
  *     ├ chat {model}                 each response, under the agent current when it began
  *     ├ execute_tool {tool}          agent_tool_start … agent_tool_end (after the response's end: a sibling)
  *     ├ guardrail {name}             an output guardrail's trip (passes are not observable)
@@ -36,15 +38,25 @@ interface OpenAgent {
   agent: unknown;
   span: Span;
   ctx: Context;
+  /** Its responses and tools still running (its span outlasts them). */
+  running: number;
+}
+
+interface OpenTool {
+  span: Span;
+  owner: OpenAgent;
 }
 
 export class VoiceAgents implements SessionOwner {
   private session?: RealtimeSession;
   private env?: Services;
   private current?: OpenAgent;
-  private readonly tools = new BoundedMap<string, Span>(MAX_OPEN_TOOLS, (_id, span) => {
-    markError(span, 'evicted', 'more open tool calls than a session keeps');
-    span.end(now());
+  /** Agents handed off from while their responses or tools still ran (each ends when they have). */
+  private readonly retiring = new Set<OpenAgent>();
+  private readonly tools = new BoundedMap<string, OpenTool>(MAX_OPEN_TOOLS, (_id, tool) => {
+    markError(tool.span, 'evicted', 'more open tool calls than a session keeps');
+    tool.span.end(now());
+    this.release(tool.owner, now());
   });
 
   /** `currentAgent`: the SDK session's current agent (the agent of a response that begins). */
@@ -57,7 +69,21 @@ export class VoiceAgents implements SessionOwner {
   }
 
   responseParent(start: number): Context {
-    return this.enter(this.currentAgent(), start)?.ctx ?? ROOT_CONTEXT;
+    const open = this.enter(this.currentAgent(), start);
+    if (!open) return ROOT_CONTEXT;
+    open.running++;
+    return open.ctx;
+  }
+
+  responseEnded(parent: Context, at: number): void {
+    const open = this.current?.ctx === parent ? this.current : [...this.retiring].find((a) => a.ctx === parent);
+    if (open) this.release(open, at);
+  }
+
+  /** One of the agent's responses or tools ended: a retiring agent with nothing left running ends. */
+  private release(open: OpenAgent, at: number): void {
+    open.running = Math.max(0, open.running - 1);
+    if (open.running === 0 && this.retiring.delete(open)) this.endAgent(open, at);
   }
 
   /** One of the SDK session's events, with its arguments, before its listeners get it. */
@@ -90,49 +116,53 @@ export class VoiceAgents implements SessionOwner {
     const session = this.session;
     if (!session || session.isEnded || !this.env) return undefined;
     if (this.current && (this.current.agent === agent || agent === undefined)) return this.current;
-    if (this.current) this.endAgent(this.current, at);
+    if (this.current?.running) this.retiring.add(this.current);
+    else if (this.current) this.endAgent(this.current, at);
     const shape = agentShape(str(obj(agent)?.name));
     const span = this.env.tracer().startSpan(shape.name, { kind: SpanKind.INTERNAL, startTime: at, attributes: shape.attributes }, trace.setSpan(ROOT_CONTEXT, session.span));
-    this.current = { agent, span, ctx: trace.setSpan(ROOT_CONTEXT, span) };
+    this.current = { agent, span, ctx: trace.setSpan(ROOT_CONTEXT, span), running: 0 };
     return this.current;
   }
 
   /** A span of the agent's, made from SDK-shaped span data (the bridge's mapping), started now. */
-  private child(agent: unknown, data: SpanData): Span | undefined {
-    const parent = this.enter(agent);
+  private child(agent: unknown, data: SpanData): { span: Span; owner: OpenAgent } | undefined {
+    const owner = this.enter(agent);
     const shape = shapeOf(data);
-    if (!parent || !shape || !this.env) return undefined;
-    return this.env.tracer().startSpan(shape.name, { kind: SpanKind.INTERNAL, startTime: now(), attributes: shape.attributes }, parent.ctx);
+    if (!owner || !shape || !this.env) return undefined;
+    return { span: this.env.tracer().startSpan(shape.name, { kind: SpanKind.INTERNAL, startTime: now(), attributes: shape.attributes }, owner.ctx), owner };
   }
 
   private handoff(from: unknown, to: unknown): void {
     const data: SpanData = { type: 'handoff', from_agent: str(obj(from)?.name), to_agent: str(obj(to)?.name) };
-    const span = this.child(from, data);
-    if (span) this.end(span, data);
+    const made = this.child(from, data);
+    if (made) this.end(made.span, data);
     this.enter(to);
   }
 
   private toolStart(agent: unknown, tool: Obj | undefined, call: Obj | undefined): void {
     const id = str(call?.callId);
     if (!id || this.tools.has(id)) return;
-    const span = this.child(agent, { type: 'function', name: str(tool?.name) ?? str(call?.name) });
-    if (span) this.tools.set(id, span);
+    const made = this.child(agent, { type: 'function', name: str(tool?.name) ?? str(call?.name) });
+    if (!made) return;
+    made.owner.running++;
+    this.tools.set(id, made);
   }
 
   private toolEnd(call: Obj | undefined, result: unknown): void {
     const id = str(call?.callId);
-    const span = id ? this.tools.peek(id) : undefined;
-    if (!span) return;
+    const tool = id ? this.tools.peek(id) : undefined;
+    if (!tool) return;
     this.tools.delete(id!);
-    this.end(span, { type: 'function', input: str(call?.arguments), output: typeof result === 'string' ? result : undefined }, id);
+    this.end(tool.span, { type: 'function', input: str(call?.arguments), output: typeof result === 'string' ? result : undefined }, id);
+    this.release(tool.owner, now());
   }
 
   /** A trip (the SDK reports nothing when its guardrails pass): a zero-length span under the agent. */
   private guardrailTripped(agent: unknown, error: unknown): void {
     const name = str(obj(obj(obj(error)?.result)?.guardrail)?.name);
     const data: SpanData = { type: 'guardrail', name, triggered: true };
-    const span = this.child(agent, data);
-    if (span) this.end(span, data);
+    const made = this.child(agent, data);
+    if (made) this.end(made.span, data);
   }
 
   /**
@@ -142,9 +172,10 @@ export class VoiceAgents implements SessionOwner {
    */
   private error(error: unknown): void {
     if (!(error instanceof Error) || this.tools.size !== 1) return;
-    const [[id, span]] = [...this.tools.entries()];
+    const [[id, tool]] = [...this.tools.entries()];
     this.tools.delete(id);
-    this.end(span, { type: 'function' }, id, { message: 'Error running tool', data: { error: String(error) } });
+    this.end(tool.span, { type: 'function' }, id, { message: 'Error running tool', data: { error: String(error) } });
+    this.release(tool.owner, now());
   }
 
   /** Ends a span with what the bridge's mapping puts on it at the end. */
@@ -167,13 +198,14 @@ export class VoiceAgents implements SessionOwner {
 
   ended(reason: string, at: number): void {
     const byApp = reason === 'closed';
-    for (const [id, span] of [...this.tools.entries()]) {
+    for (const [id, { span }] of [...this.tools.entries()]) {
       this.tools.delete(id);
       span.setAttribute(A.agentsEndReason, reason);
       markError(span, byApp ? 'aborted' : reason, 'the session ended before the tool did');
       span.end(at);
     }
-    if (this.current) this.endAgent(this.current, at, byApp ? undefined : reason);
+    for (const open of [...this.retiring, ...(this.current ? [this.current] : [])]) this.endAgent(open, at, byApp ? undefined : reason);
+    this.retiring.clear();
     this.current = undefined;
     this.session = undefined;
   }

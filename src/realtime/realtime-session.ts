@@ -69,6 +69,8 @@ interface OpenResponse {
   items: BoundedMap<string, { start: number; end?: number; deltas: number }>;
   cancelRequested: boolean;
   chunks?: ChunkTimer;
+  /** The context it started in (a voice agent's span, told when the response ends). */
+  parent: Context;
 }
 
 /**
@@ -79,6 +81,8 @@ interface OpenResponse {
 export interface SessionOwner {
   /** The context a response's span starts in (the current agent's span), for a response that began at `start`. */
   responseParent(start: number): Context;
+  /** A response started in `parent` ended at `at` (an agent handed off ends once its responses have). */
+  responseEnded(parent: Context, at: number): void;
   /** The session ends (`closed`, `server_closed`, `shutdown`, …) at `at`: end what is open, before the session span. */
   ended(reason: string, at: number): void;
 }
@@ -344,8 +348,10 @@ export class RealtimeSession {
       if (captured !== undefined) attributes[A.inputMessages] = captured;
       this.pendingInput = [];
     }
-    const span = this.env.tracer().startSpan(model ? `chat ${model}` : 'chat', { kind: SpanKind.CLIENT, startTime: start, attributes }, this.responseParent(start));
+    const parent = this.responseParent(start);
+    const span = this.env.tracer().startSpan(model ? `chat ${model}` : 'chat', { kind: SpanKind.CLIENT, startTime: start, attributes }, parent);
     const r: OpenResponse = {
+      parent,
       span,
       id,
       start,
@@ -408,6 +414,7 @@ export class RealtimeSession {
     const parent = trace.setSpan(ROOT_CONTEXT, this.span);
     for (const call of callItems) this.tools.add(call.item, undefined, at, base, parent);
     span.end(at);
+    this.owner?.responseEnded(r.parent, at);
     const metrics = this.env.metrics();
     if (metrics)
       recordOperation(metrics, {
@@ -490,9 +497,11 @@ export class RealtimeSession {
       const model = this.model;
       const attributes: Attributes = { ...this.server, [A.operation]: 'chat', [A.kind]: 'llm', [A.apiType]: 'realtime', [A.requestStream]: true };
       if (model) attributes[A.requestModel] = model;
-      const span = this.env.tracer().startSpan(model ? `chat ${model}` : 'chat', { kind: SpanKind.CLIENT, startTime: create!.at, attributes }, this.responseParent(create!.at));
+      const parent = this.responseParent(create!.at);
+      const span = this.env.tracer().startSpan(model ? `chat ${model}` : 'chat', { kind: SpanKind.CLIENT, startTime: create!.at, attributes }, parent);
       markApiError(span, error, 'error', 'response.create failed');
       span.end(Math.max(at, create!.at));
+      this.owner?.responseEnded(parent, Math.max(at, create!.at));
       const metrics = this.env.metrics();
       if (metrics)
         recordOperation(metrics, { operation: 'chat', requestModel: model, client: this.metricsClient, seconds: Math.max(0, at - create!.at) / 1000, errorType: apiErrorType(error, 'error') });
@@ -562,5 +571,6 @@ export class RealtimeSession {
       markThrown(r.span, Object.assign(new Error(`the WebSocket closed${code === undefined ? '' : ` (code ${code})`} before the response ended`), { code: 'websocket_closed' }));
     else if (reason === 'evicted') markError(r.span, 'evicted', 'more open responses than a session keeps');
     r.span.end(at);
+    this.owner?.responseEnded(r.parent, at);
   }
 }

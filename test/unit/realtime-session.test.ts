@@ -14,14 +14,17 @@ import { createMetrics, type Metrics } from '../../src/cost/metrics';
 import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import type { Services } from '../../src/services';
 import { RealtimeSessions } from '../../src/realtime/realtime-sessions';
+import type { SessionOwner } from '../../src/realtime/realtime-session';
+import { VoiceAgents } from '../../src/agents/voice-agents';
+import { now } from '../../src/util/clock';
 import type { OpenAIInstrumentationConfig } from '../../src/config';
-import { childrenOf, one } from '../support/spans';
+import { assertWellFormed, childrenOf, one } from '../support/spans';
 import { spanToJSON, type SpanJSON } from './support/tracing';
 
 const T0 = Date.UTC(2026, 11, 7, 12, 0, 0);
 const MODEL = 'gpt-realtime';
 
-function setup(config: OpenAIInstrumentationConfig = {}, scope: 'conversation' | 'request' = 'conversation', metrics?: Metrics) {
+function setup(config: OpenAIInstrumentationConfig = {}, scope: 'conversation' | 'request' = 'conversation', metrics?: Metrics, owner?: SessionOwner) {
   const exporter = new InMemorySpanExporter();
   const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
   const env: Services = {
@@ -41,11 +44,11 @@ function setup(config: OpenAIInstrumentationConfig = {}, scope: 'conversation' |
   };
   const sessions = new RealtimeSessions(env);
   const socket = {};
-  const session = sessions.opened(socket, { client: { baseURL: 'http://127.0.0.1:4010/v1' }, url: `wss://127.0.0.1:4010/v1/realtime?model=${MODEL}`, ambient: ROOT_CONTEXT, startTime: T0 });
+  const session = sessions.opened(socket, { client: { baseURL: 'http://127.0.0.1:4010/v1' }, url: `wss://127.0.0.1:4010/v1/realtime?model=${MODEL}`, ambient: ROOT_CONTEXT, startTime: T0, owner });
   const send = (at: number, e: RealtimeClientEvent) => session.sent(e as unknown as Record<string, unknown>, T0 + at, ROOT_CONTEXT);
   const recv = (at: number, e: RealtimeServerEvent) => session.received(e as unknown as Record<string, unknown>, T0 + at);
   const spans = (): SpanJSON[] => exporter.getFinishedSpans().map(spanToJSON);
-  return { sessions, socket, session, send, recv, spans, provider };
+  return { sessions, socket, session, send, recv, spans, provider, env };
 }
 
 type Setup = ReturnType<typeof setup>;
@@ -441,5 +444,44 @@ describe('Realtime session state machine', () => {
     const spans = s.spans();
     assert.equal(one(spans, `realtime ${MODEL}`).attributes['spanlens.realtime.end_reason'], 'server_closed');
     assert.equal(one(spans, `chat ${MODEL}`).status.code, 'ERROR');
+  });
+
+  it('a voice agent handed off while its response still runs ends with that response, not before (agents/voice-agents.ts owning the session)', () => {
+    const greeter = { name: 'Greeter', tools: [], handoffs: [{ agentName: 'Expert' }] };
+    const expert = { name: 'Expert', tools: [{ name: 'lookup' }], handoffs: [] };
+    let current: object = greeter;
+    const voice = new VoiceAgents(() => current);
+    // The agent layer times its own spans by the clock: feed the session at the clock's times too.
+    const s = setup({}, 'conversation', undefined, voice);
+    voice.connected(s.session, s.env);
+    const at = () => now() - T0;
+    s.send(at(), { type: 'response.create' });
+    s.recv(at(), { type: 'response.created', event_id: eid(), response: { id: 'resp_a', status: 'in_progress', output: [] } });
+    voice.event('agent_start', [{}, greeter]);
+    const call = { id: 'item_h', type: 'function_call' as const, call_id: 'call_h', name: 'transfer_to_Expert', arguments: '{}', status: 'completed' as const };
+    s.recv(at(), { type: 'response.output_item.done', event_id: eid(), response_id: 'resp_a', output_index: 0, item: call });
+    // The SDK acts on the call at once (0.3.x), before the response is done.
+    voice.event('agent_handoff', [{}, greeter, expert]);
+    current = expert;
+    s.recv(at(), { type: 'response.done', event_id: eid(), response: { id: 'resp_a', status: 'completed', output: [call], usage } });
+    voice.event('agent_end', [{}, greeter, '']);
+    s.send(at(), { type: 'response.create' });
+    s.recv(at(), { type: 'response.created', event_id: eid(), response: { id: 'resp_b', status: 'in_progress', output: [] } });
+    voice.event('agent_start', [{}, expert]);
+    s.recv(at(), { type: 'response.done', event_id: eid(), response: { id: 'resp_b', status: 'completed', output: [], usage } });
+    s.sessions.closed(s.socket, 1000, true);
+    const spans = s.spans();
+    assertWellFormed(spans);
+    const root = one(spans, `realtime ${MODEL}`);
+    const [g, e] = [one(spans, 'invoke_agent Greeter'), one(spans, 'invoke_agent Expert')];
+    const first = one(spans, `chat ${MODEL}`, { 'gen_ai.response.id': 'resp_a' });
+    assert.equal(first.parentSpanId, g.spanId);
+    assert.equal(g.endMs, first.endMs, 'the handed-off agent ends with its response');
+    assert.equal(one(spans, 'handoff Greeter → Expert').parentSpanId, g.spanId);
+    assert.deepEqual(g.attributes['spanlens.agent.handoffs'], ['Expert']);
+    assert.equal(one(spans, `chat ${MODEL}`, { 'gen_ai.response.id': 'resp_b' }).parentSpanId, e.spanId);
+    assert.deepEqual(e.attributes['spanlens.agent.tools'], ['lookup']);
+    assert.deepEqual([g.parentSpanId, e.parentSpanId], [root.spanId, root.spanId]);
+    assert.equal(spans.filter((x) => x.name.startsWith('execute_tool')).length, 0, "no call item or tool work span: a voice agent's tools are the SDK's tool events");
   });
 });

@@ -55,9 +55,16 @@ async function connect(agent: InstanceType<RT['RealtimeAgent']>, options: Record
   return { session, log, until };
 }
 
-/** What the app saw: its events, then its history (ids taken out). */
+/**
+ * What the app saw (ids taken out): its response events in order, its tool / handoff / guardrail / error
+ * events in order, and its history. The SDK acts on a function call at its `output_item.done`, so whether
+ * that work or the response's `response.done` reaches the app first is decided by how the socket's frames
+ * arrive (one read or two), not by the app: the two sequences are each compared in order, not interleaved.
+ */
 function seen(log: string[], history: unknown): string {
-  return JSON.stringify({ log, history })
+  const responses = log.filter((l) => l.startsWith('agent_start') || l.startsWith('agent_end'));
+  const work = log.filter((l) => !responses.includes(l));
+  return JSON.stringify({ responses, work, history })
     .replace(/"(event|item|resp|sess|conv)_[0-9a-f]+"/g, '"$1_*"')
     .replace(/"call_[A-Za-z0-9]+"/g, '"call_*"');
 }

@@ -1,0 +1,49 @@
+// Voice agents (`@openai/agents-realtime`, installed with each cell's `@openai/agents`: 0.3.8 with openai 6,
+// 0.20 with openai 7) in their matrix cells, CommonJS and ES modules, both OTel lines: a RealtimeSession whose
+// greeter hands off to an expert that calls its tool. The app sees the same events and history with and
+// without the instrumentation, and the session is one tree with the agents around the Realtime spans.
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { it } from 'node:test';
+import { forEachCell } from './harness/run-cell';
+import { agentsFor } from './harness/matrix.mjs';
+import { assertWellFormed, one, outline } from './support/spans';
+import { assertSameAppView, runBothWays } from './support/socket-cells';
+
+const scenarios = [{ name: 'voice-agents', module: path.resolve(__dirname, 'scenarios/voice-agents.mjs'), args: {} }];
+const MODEL = 'gpt-realtime';
+
+forEachCell((cell) => {
+  const agents = agentsFor(cell);
+  if ('notApplicable' in agents) {
+    it('voice agents: not applicable in this cell', { skip: agents.notApplicable as string }, () => undefined);
+    return;
+  }
+  const runs = runBothWays(cell, scenarios, 43);
+
+  it('differential: the app sees the same session events and history with and without the instrumentation', () => {
+    const result = assertSameAppView(runs, 'voice-agents');
+    assert.equal((result.responses as string[]).filter((s) => s.startsWith('agent_end')).length, 3);
+    assert.deepEqual(result.work, ['agent_handoff Greeter Expert', 'agent_tool_start Expert lookup ', 'agent_tool_end Expert lookup found I need an expert. ']);
+  });
+
+  it('the session is one tree: an invoke_agent per agent, the handoff, the tool between the responses', () => {
+    const { spans } = runs.traced().scenarios['voice-agents']!;
+    assertWellFormed(spans);
+    const root = one(spans, `realtime ${MODEL}`);
+    assert.equal(root.parentSpanId, undefined);
+    assert.equal(root.attributes['spanlens.realtime.tracing.workflow_name'], 'Voice cell');
+    assert.deepEqual(outline(spans, root), [
+      `realtime ${MODEL}`,
+      '  invoke_agent Greeter',
+      `    chat ${MODEL}`,
+      '    handoff Greeter → Expert',
+      '  invoke_agent Expert',
+      `    chat ${MODEL}`,
+      '    execute_tool lookup',
+      `    chat ${MODEL}`,
+      '      message',
+    ]);
+    assert.equal(one(spans, 'execute_tool lookup').attributes['gen_ai.tool.call.result'], 'found I need an expert.');
+  });
+});
