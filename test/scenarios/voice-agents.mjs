@@ -40,5 +40,7 @@ export default async function voiceAgents(ctx) {
     .replace(/"(event|item|resp|sess|conv)_[0-9a-f]+"/g, '"$1_*"')
     .replace(/"call_[A-Za-z0-9]+"/g, '"call_*"');
   const response = (s) => s.startsWith('agent_start') || s.startsWith('agent_end');
-  return { responses: seen.filter(response), work: seen.filter((s) => !response(s)), history };
+  // agent_end names the agent current at response.done in 0.3.x: the handoff's race decides which one.
+  const responses = seen.filter(response).map((s) => (s.startsWith('agent_end') ? s.replace(/^agent_end \S+/, 'agent_end') : s));
+  return { responses, work: seen.filter((s) => !response(s)), history };
 }
