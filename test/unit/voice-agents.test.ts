@@ -7,14 +7,27 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { z } from 'zod';
 import { assertWellFormed, childrenOf, one, outline } from '../support/spans';
+import type { EmulatorFault } from '../../src/testing/index';
 import { startTracing, waitFor, type SpanJSON, type Tracing } from './support/tracing';
 
 type RT = typeof import('@openai/agents-realtime');
 let t: Tracing;
 let rt: RT;
+/** The stream fault the emulator applies to the next Realtime response (taken once). */
+let nextFault: EmulatorFault | null = null;
 
 before(async () => {
-  t = await startTracing();
+  t = await startTracing(
+    {},
+    {
+      fault: (r) => {
+        if (r.path !== '/v1/realtime' || !nextFault) return null;
+        const fault = nextFault;
+        nextFault = null;
+        return fault;
+      },
+    },
+  );
   // Required after enable() so the module hook sees it, as an app's would.
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- the require must run after enable()
   rt = require('@openai/agents-realtime') as RT;
@@ -289,5 +302,23 @@ describe('voice agents (@openai/agents-realtime RealtimeSession over WebSocket)'
     assert.equal(tool.status.code, 'ERROR');
     assert.equal(tool.attributes['error.type'], 'shutdown');
     assert.deepEqual(outline(spans, root), [`realtime ${MODEL}`, '  invoke_agent Greeter', `    chat ${MODEL}`, '    execute_tool slow'], 'nothing after the shutdown');
+  });
+
+  it("the server's close mid-response: the response fails websocket_closed, the agent and session end marked", async () => {
+    const spans = await bothWays(async () => {
+      nextFault = 'cut-after:3';
+      const s = await connect(new rt.RealtimeAgent({ name: 'Greeter', instructions: 'Be brief.' }));
+      s.session.sendMessage('Hello?');
+      await waitFor(() => s.session.transport.status === 'disconnected' || undefined, 10_000, 'the disconnect');
+      return seen(s.log, s.session.history);
+    });
+    const root = one(spans, `realtime ${MODEL}`);
+    assert.equal(root.attributes['spanlens.realtime.end_reason'], 'server_closed');
+    const chat = one(spans, `chat ${MODEL}`);
+    assert.equal(chat.status.code, 'ERROR');
+    assert.equal(chat.attributes['error.type'], 'websocket_closed');
+    const agent = one(spans, 'invoke_agent Greeter');
+    assert.equal(agent.attributes['spanlens.agents.end_reason'], 'server_closed');
+    assert.equal(chat.parentSpanId, agent.spanId);
   });
 });
