@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { z } from 'zod';
+import { checkSpans, summarize } from '../support/conformance';
 import { assertWellFormed, childrenOf, one, outline } from '../support/spans';
 import type { EmulatorFault } from '../../src/testing/index';
 import { startTracing, waitFor, type SpanJSON, type Tracing } from './support/tracing';
@@ -99,6 +100,9 @@ async function bothWays(scenario: () => Promise<string>): Promise<SpanJSON[]> {
   }
   assert.equal(traced, plain);
   assertWellFormed(spans);
+  // The agent layer's spans follow the conventions (the Realtime spans' own openai.* keys are the Realtime mapping's).
+  const violations = checkSpans(spans.filter((s) => /^(invoke_agent|execute_tool|handoff|guardrail) /.test(s.name)));
+  assert.equal(violations.length, 0, summarize(violations));
   return spans;
 }
 
