@@ -7,6 +7,7 @@ import type { TraceKey } from '../trace/trace-ids';
 import { itemPart, emitItemSpans, type ItemRecord } from '../responses/output-item-spans';
 import { RESPONSE_STATUSES } from '../responses/response-statuses';
 import type { PendingToolCalls } from '../responses/tool-outputs';
+import { closedError } from '../responses/response-socket';
 import { costAttributes } from '../cost/cost-model';
 import { usageAttributes, readUsage } from '../cost/usage';
 import { nanosToUsd } from '../cost/money';
@@ -536,8 +537,7 @@ export class RealtimeSession {
   /** A response that never got its `response.done`. */
   private endResponse(r: OpenResponse, at: number, reason: string, code?: number): void {
     r.span.setAttribute(A.responseEndReason, reason);
-    if (reason === 'server_closed')
-      markThrown(r.span, Object.assign(new Error(`the WebSocket closed${code === undefined ? '' : ` (code ${code})`} before the response ended`), { code: 'websocket_closed' }));
+    if (reason === 'server_closed') markThrown(r.span, closedError(code));
     else if (reason === 'evicted') markError(r.span, 'evicted', 'more open responses than a session keeps');
     r.span.end(at);
   }

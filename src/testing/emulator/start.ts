@@ -16,6 +16,7 @@ import { ResponseEngine } from './responses/response-engine';
 import { responseRoutes } from './responses/routes-responses';
 import { serveResponsesSocket } from './responses/socket';
 import { serveRealtimeSocket } from './realtime/realtime-socket';
+import { serveLiveSocket } from './live/live-socket';
 import type { SocketRoute } from './http/sockets';
 
 // One emulator: the state every API shares (ids, entities), each API's engine and routes, and the
@@ -48,6 +49,8 @@ export function startServer(options: EmulatorOptions = {}): Promise<Emulator> {
     { path: '/responses', open: (socket, { record, fault }) => serveResponsesSocket(responseContext, responses, socket, fault, record) },
     // The Realtime API: a session per connection, for the model the URL names.
     { path: '/realtime', open: (socket, { query, record, fault }) => serveRealtimeSocket(socket, { model: typeof query.model === 'string' ? query.model : 'gpt-realtime', ids, seed, record, fault }) },
+    // The Live API: a session per connection; its Responses delegations stream from the same Responses engine.
+    { path: '/live/sessions', open: (socket, { record, fault }) => serveLiveSocket(socket, { ctx: responseContext, engine: responses, ids, seed, record, fault }) },
   ];
   const clearState = (): void => {
     store.clear();

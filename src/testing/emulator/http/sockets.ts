@@ -21,6 +21,8 @@ export interface MessageSocket {
   pause(): Promise<void>;
   /** Breaks the connection without a close frame (a network failure, from the client's side). */
   cut(): void;
+  /** Closes the connection normally (a close frame with `code`), as a server that ended the session. */
+  close(code: number): void;
 }
 
 export interface SocketRoute {
@@ -39,6 +41,7 @@ interface WsSocket {
   on(event: 'message', listener: (data: unknown, isBinary: boolean) => void): void;
   on(event: 'close', listener: () => void): void;
   send(data: string, cb: (err?: Error) => void): void;
+  close(code: number): void;
   terminate(): void;
 }
 interface WsServer {
@@ -105,6 +108,9 @@ function messageSocket(ws: WsSocket, eventDelayMs: number): MessageSocket {
     },
     cut() {
       ws.terminate();
+    },
+    close(code) {
+      if (ws.readyState === OPEN) ws.close(code);
     },
   };
 }
