@@ -210,6 +210,23 @@ describe('Live API over WebSocket (openai 7 LiveWS)', () => {
     assert.equal(root.status.code, 'UNSET');
   });
 
+  it('a connection lost mid-delegation: the response fails websocket_closed, the session ends server_closed', async () => {
+    t.reset();
+    nextFault = 'cut-after:3';
+    const s = open();
+    s.ws.send(START);
+    await s.until('session.started');
+    s.ws.send({ type: 'response.create' });
+    await s.closed;
+    const spans = await t.spans();
+    const root = session(spans);
+    assert.equal(root.attributes['spanlens.live.end_reason'], 'server_closed');
+    const chat = one(spans, `chat ${BACKEND}`);
+    assert.equal(chat.parentSpanId, root.spanId);
+    assert.equal(chat.status.code, 'ERROR');
+    assert.equal(chat.attributes['error.type'], 'websocket_closed');
+  });
+
   it('a session left open at shutdown ends marked, with its open delegation', async () => {
     t.reset();
     const s = open();
