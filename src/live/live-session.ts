@@ -97,7 +97,8 @@ export class LiveSession {
     }
     this.client = client ?? {};
     this.server = serverAttributes(this.client);
-    const attributes: Attributes = { ...this.server, [A.kind]: 'session', [A.subtype]: 'live', [A.apiType]: 'live' };
+    // No openai.api.type: its registry enum has no Live member (the delegations' spans are `responses`).
+    const attributes: Attributes = { ...this.server, [A.kind]: 'session', [A.subtype]: 'live' };
     const options = { kind: SpanKind.CLIENT, startTime: start.startTime ?? now(), attributes };
     if (start.reconnects) {
       attributes['spanlens.live.connection'] = start.reconnects.connection;
@@ -209,7 +210,7 @@ export class LiveSession {
       options: { method: 'post', path: '/responses', body, stream: true },
       // The Live session owns this response: it stays under the session whatever chain it names.
       agentManaged: true,
-      attributes: { 'spanlens.live.delegation.id': id },
+      attributes: id ? { 'spanlens.live.delegation.id': id } : undefined,
       runTotals: {
         add: (_usage, cost) => {
           if (cost) this.responsesNanos += cost.total;
@@ -229,8 +230,9 @@ export class LiveSession {
     const nested = obj(event.event);
     const type = str(nested?.type);
     if (!nested || !type) return;
-    // An event no delegation announced (the app's own `response.create`): a stream of its own, by its id.
-    const id = str(event.delegation_id) ?? `response:${str(obj(nested.response)?.id) ?? str(nested.response_id) ?? ''}`;
+    // Events the server could not correlate with a delegation come in order, one response after another:
+    // one stream of their own (as a Responses socket's default lane).
+    const id = str(event.delegation_id) ?? '';
     const d = this.delegations.peek(id) ?? this.delegation(id, at);
     if (!d) return;
     d.sink.item(type, nested, at);
