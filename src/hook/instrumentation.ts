@@ -140,15 +140,17 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
                 (moduleExports: unknown) => unpatchResponsesSocket(moduleExports, this.wrapping),
               ),
           ),
-          // The Live API's socket (openai >= 7.14): its base class, where `send` is defined.
-          ...['js', 'mjs'].map(
-            (ext) =>
-              new InstrumentationNodeModuleFile(
-                `openai/resources/live/ws-base.${ext}`,
-                ['*'],
-                (m: unknown, v?: string) => this.patchLive(m, v),
-                (m: unknown) => this.unpatchLive(m),
-              ),
+          // The Live API's sockets (openai >= 7.14), primary and sideband: their base classes, where `send` is defined.
+          ...['live/ws-base', 'live/sideband/ws-base'].flatMap((base) =>
+            ['js', 'mjs'].map(
+              (ext) =>
+                new InstrumentationNodeModuleFile(
+                  `openai/resources/${base}.${ext}`,
+                  ['*'],
+                  (m: unknown, v?: string) => this.patchLive(m, v),
+                  (m: unknown) => this.unpatchLive(m),
+                ),
+            ),
           ),
           // Realtime sockets, in CommonJS and in fully hooked ES modules.
           ...REALTIME_MODULES.flatMap((name) =>
@@ -180,12 +182,15 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
         patchResponsesSocket(moduleExports, moduleVersion, this.wrapping, this.socketHandlers, this._diag);
         return moduleExports;
       }),
-      // The Live API's socket under an ESM loader that wraps only modules asked for by name: its public subpath.
-      new InstrumentationNodeModuleDefinition(
-        'openai/resources/live/ws',
-        ['*'],
-        (m: unknown, v?: string) => this.patchLive(m, v),
-        (m: unknown) => this.unpatchLive(m),
+      // The Live API's sockets under an ESM loader that wraps only modules asked for by name: their public subpaths.
+      ...['openai/resources/live/ws', 'openai/resources/live/sideband/ws'].map(
+        (name) =>
+          new InstrumentationNodeModuleDefinition(
+            name,
+            ['*'],
+            (m: unknown, v?: string) => this.patchLive(m, v),
+            (m: unknown) => this.unpatchLive(m),
+          ),
       ),
       // The Agents SDK: nothing in the module changes; its global trace provider gets the bridge.
       new InstrumentationNodeModuleDefinition('@openai/agents-core', [SUPPORTED_AGENTS_RANGE], (moduleExports) => {

@@ -12,7 +12,10 @@ import { connectionEnded, definingPrototype, guarded, tapSocketClass, tappable, 
  * server event as `_emit('event', e)`, a permanent close as `_emit('close', code)`, a lost connection the
  * SDK replaces as `_emit('reconnecting')` (the next connection is one more root span in the session's
  * trace), the app's own `close()` first. A session's span starts at the first event observed on its
- * socket (normally the app's `session.start`).
+ * socket (normally the app's `session.start`). The sideband socket (`SidebandWS`, `resources/live/sideband`,
+ * `/live/sessions/{id}/attach`: a trusted server's connection to a session, e.g. one a browser runs over
+ * WebRTC) is the same controller and the same events: it is traced the same way, as a session span of its
+ * own that names the session it attached to.
  */
 
 export type LiveSessions = SocketSessions<LiveSession, LiveSessionStart>;
@@ -28,27 +31,41 @@ export interface LiveHandlers {
 interface LiveSocketLike {
   url?: unknown;
   _client?: ClientLike;
+  /** The sideband's parameters: the session it attaches to. */
+  _parameters?: { session_id?: unknown };
 }
 
 const SEND = ['send'] as const;
-const baseProto = (moduleExports: unknown): Record<string, unknown> | undefined => definingPrototype(moduleExports, ['LiveWSBase', 'LiveWS'], 'send');
+/** The Live socket classes (a module exports one of them, or its base): the primary socket and the sideband. */
+const CLASSES = [
+  { names: ['LiveWSBase', 'LiveWS'], sideband: false },
+  { names: ['SidebandWSBase', 'SidebandWS'], sideband: true },
+] as const;
 
-/** Patches `LiveWSBase` (from `openai/resources/live/ws-base` or `…/ws`, CJS or ESM; once). */
+const prototypes = (moduleExports: unknown) =>
+  CLASSES.map((c) => ({ proto: definingPrototype(moduleExports, c.names, 'send'), sideband: c.sideband })).filter((p) => tappable(p.proto, SEND)) as {
+    proto: Record<string, unknown>;
+    sideband: boolean;
+  }[];
+
+/** Patches `LiveWSBase` / `SidebandWSBase` (from `…/live/ws-base`, `…/live/sideband/ws-base` or their `ws`, CJS or ESM; once). */
 export function patchLiveSocket(moduleExports: unknown, version: string | undefined, w: Wrapping, handlers: LiveHandlers, diag: DiagLogger): void {
-  const proto = baseProto(moduleExports);
-  if (!tappable(proto, SEND)) {
-    diag.debug(`openai ${version ?? '(unknown version)'}: no Live socket class of a known shape in this module`);
-    return;
-  }
+  const protos = prototypes(moduleExports);
+  if (!protos.length) diag.debug(`openai ${version ?? '(unknown version)'}: no Live socket class of a known shape in this module`);
+  for (const { proto, sideband } of protos) tapLive(proto, sideband, w, handlers);
+}
+
+function tapLive(proto: Record<string, unknown>, sideband: boolean, w: Wrapping, handlers: LiveHandlers): void {
   const guard = guarded(handlers);
   const sessionsFor = (ws: LiveSocketLike): LiveSessions | undefined => {
     const sessions = handlers.sessions();
     if (!sessions || sessions.of(ws)) return sessions;
     const url = typeof ws.url === 'string' || ws.url instanceof URL ? String(ws.url) : undefined;
-    if (sessions.observe(ws, { url, client: ws._client, ambient: context.active() })) guard(handlers.seen);
+    const attached = sideband && typeof ws._parameters?.session_id === 'string' ? ws._parameters.session_id : undefined;
+    if (sessions.observe(ws, { url, client: ws._client, ambient: context.active(), sideband: attached })) guard(handlers.seen);
     return sessions;
   };
-  tapSocketClass(proto!, SEND, w, {
+  tapSocketClass(proto, SEND, w, {
     sent: (ws, event, ambient) => {
       const e = obj(event);
       if (e) sessionsFor(ws)?.sent(ws, e, ambient);
@@ -68,6 +85,5 @@ export function patchLiveSocket(moduleExports: unknown, version: string | undefi
 }
 
 export function unpatchLiveSocket(moduleExports: unknown, w: Wrapping): void {
-  const proto = baseProto(moduleExports);
-  if (proto) untapSocketClass(proto, SEND, w);
+  for (const { proto } of prototypes(moduleExports)) untapSocketClass(proto, SEND, w);
 }

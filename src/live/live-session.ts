@@ -47,6 +47,8 @@ export interface LiveSessionStart extends SocketSessionStart {
   /** The socket's URL (`wss://…/v1/live/sessions`). */
   url?: string;
   startTime?: number;
+  /** A sideband connection (`SidebandWS`): the id of the session it attached to. */
+  sideband?: string;
 }
 
 /** Bounded text built from deltas: once at the cap, further deltas are only counted. */
@@ -99,6 +101,10 @@ export class LiveSession {
     this.server = serverAttributes(this.client);
     // No openai.api.type: its registry enum has no Live member (the delegations' spans are `responses`).
     const attributes: Attributes = { ...this.server, [A.kind]: 'session', [A.subtype]: 'live' };
+    if (start.sideband) {
+      attributes['spanlens.live.connection.type'] = 'sideband';
+      attributes['openai.session.id'] = start.sideband;
+    }
     const options = { kind: SpanKind.CLIENT, startTime: start.startTime ?? now(), attributes };
     if (start.reconnects) {
       attributes['spanlens.live.connection'] = start.reconnects.connection;

@@ -22,6 +22,9 @@ type LiveClass = new (client: object, options?: object) => LiveSocket;
 let t: Tracing;
 let client: object;
 let LiveWS: LiveClass;
+let SidebandWS: new (client: object, parameters: { session_id: string }) => LiveSocket;
+/** The `ws` package's client, as a browser's own connection would be (not the SDK: not traced). */
+let RawWebSocket: new (url: string) => { on(name: string, l: (data: unknown) => void): void; send(text: string): void; close(): void };
 let nextFault: EmulatorFault | null = null;
 
 before(async () => {
@@ -39,6 +42,8 @@ before(async () => {
   // Required after enable() so the module hooks see it, as an app's would.
   const load = createRequire(createRequire(__filename).resolve('@openai/agents-openai'));
   LiveWS = (load('openai/resources/live/ws') as { LiveWS: LiveClass }).LiveWS;
+  SidebandWS = (load('openai/resources/live/sideband/ws') as { SidebandWS: typeof SidebandWS }).SidebandWS;
+  RawWebSocket = (createRequire(__filename)('ws') as { WebSocket: typeof RawWebSocket }).WebSocket;
   const { OpenAI } = load('openai') as { OpenAI: new (o: object) => object };
   client = new OpenAI({ apiKey: API_KEY, baseURL: t.emulator.baseURL, maxRetries: 0 });
 });
@@ -250,5 +255,46 @@ describe('Live API over WebSocket (openai 7 LiveWS)', () => {
     } finally {
       t.instrumentation.enable();
     }
+  });
+
+  it('a sideband attached to a session another client runs: its own session span, naming the session, with the delegation', async () => {
+    const spans = await bothWays(async () => {
+      // The primary connection is another client's (a browser's, say): a plain socket, not the SDK.
+      const primary = new RawWebSocket(`${t.emulator.baseURL.replace(/^http/, 'ws')}/live/sessions`);
+      const heard: Event[] = [];
+      primary.on('message', (data) => void heard.push(JSON.parse(String(data)) as Event));
+      await new Promise<void>((resolve) => primary.on('open', () => resolve()));
+      primary.send(JSON.stringify(START));
+      const started = await waitFor(() => heard.find((e) => e.type === 'session.started'), 5000, 'session.started');
+      const id = (started.session as { id: string }).id;
+      const ws = new SidebandWS(client, { session_id: id });
+      const log: Event[] = [];
+      ws.on('event', (e: Event) => void log.push(e));
+      ws.on('error', () => undefined);
+      const closed = new Promise<number>((resolve) => ws.on('close', (code: number) => resolve(code)));
+      const until = (type: string) => waitFor(() => log.find((e) => e.type === type), 10_000, type);
+      await until('session.started');
+      primary.send(JSON.stringify({ type: 'session.input_audio.append', audio: chunk }));
+      await until('session.input_transcript.delta');
+      ws.send({ type: 'response.create' });
+      await until('session.usage.updated');
+      ws.send({ type: 'session.close' });
+      await until('session.closed');
+      assert.equal(await closed, 1000);
+      primary.close();
+      return log;
+    });
+    const root = session(spans);
+    assert.equal(root.attributes['spanlens.live.connection.type'], 'sideband');
+    assert.match(String(root.attributes['openai.session.id']), /^sess_/);
+    assert.equal(root.attributes['spanlens.live.close_reason'], 'close_requested');
+    assert.equal(root.attributes['spanlens.live.input_transcript'], 'What');
+    assert.equal(root.attributes['spanlens.live.input_audio.append.count'], undefined, "the audio was the other client's");
+    assert.ok(Number(root.attributes['spanlens.usage.audio_seconds']) > 0.1);
+    assert.ok(Number(root.attributes['spanlens.cost.usd']) > 0);
+    const chat = one(spans, `chat ${BACKEND}`);
+    assert.equal(chat.parentSpanId, root.spanId);
+    assert.ok(Number(chat.attributes['gen_ai.usage.output_tokens']) > 0);
+    assert.equal(spans.filter((x) => x.name.startsWith('live ')).length, 1, 'only the SDK socket is traced');
   });
 });
