@@ -118,6 +118,11 @@ export class LiveSession {
     }
   }
 
+  /** Delegations whose stream has not ended (what the session holds of them). */
+  get openDelegations(): number {
+    return this.delegations.size;
+  }
+
   /** A client event the SDK accepted for sending. */
   sent(event: Obj, at: number, _ambient: Context): void {
     if (this.ended) return;
