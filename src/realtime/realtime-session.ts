@@ -132,7 +132,7 @@ export class RealtimeSession {
     const server = serverAttributes(this.metricsClient);
     this.server = { ...server };
     this.requestModel = model;
-    const attributes: Attributes = { ...server, [A.kind]: 'session', [A.subtype]: 'realtime', [A.apiType]: 'realtime' };
+    const attributes: Attributes = { ...server, [A.kind]: 'session', [A.subtype]: 'realtime' };
     if (model) attributes[A.requestModel] = model;
     const name = model ? `realtime ${model}` : 'realtime';
     const options = { kind: SpanKind.CLIENT, startTime: start.startTime ?? now(), attributes };
@@ -309,7 +309,7 @@ export class RealtimeSession {
       ...this.server,
       [A.operation]: 'chat',
       [A.kind]: 'llm',
-      [A.apiType]: 'realtime',
+      [A.subtype]: 'realtime',
       [A.requestStream]: true,
       [A.responseId]: id,
       'spanlens.realtime.response.trigger': create ? 'response.create' : 'turn_detection',
@@ -473,7 +473,7 @@ export class RealtimeSession {
     if (i >= 0) {
       const [create] = this.creates.splice(i, 1);
       const model = this.model;
-      const attributes: Attributes = { ...this.server, [A.operation]: 'chat', [A.kind]: 'llm', [A.apiType]: 'realtime', [A.requestStream]: true };
+      const attributes: Attributes = { ...this.server, [A.operation]: 'chat', [A.kind]: 'llm', [A.subtype]: 'realtime', [A.requestStream]: true };
       if (model) attributes[A.requestModel] = model;
       const span = this.env.tracer().startSpan(model ? `chat ${model}` : 'chat', { kind: SpanKind.CLIENT, startTime: create!.at, attributes }, trace.setSpan(ROOT_CONTEXT, this.span));
       markApiError(span, error, 'error', 'response.create failed');

@@ -49,6 +49,8 @@ export const A = {
   threadCostPerUserMessage: 'spanlens.thread.cost_per_user_message.usd',
   kind: 'spanlens.kind',
   subtype: 'spanlens.subtype',
+  /** The Realtime API's session id (`sess_…`); no convention names one. */
+  realtimeSessionId: 'spanlens.realtime.session_id',
   codeInput: 'spanlens.code.input',
   codeOutput: 'spanlens.code.output',
   codeImageFileIds: 'spanlens.code.image_file_ids',
