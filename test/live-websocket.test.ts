@@ -33,7 +33,7 @@ forEachCell((cell) => {
     assertWellFormed(spans);
     const root = one(spans, 'live gpt-live-1');
     assert.equal(root.parentSpanId, undefined);
-    assert.equal(root.attributes['openai.session.id'], result.session);
+    assert.equal(root.attributes['spanlens.live.session_id'], result.session);
     assert.equal(root.attributes['spanlens.usage.audio_seconds'], result.seconds);
     assert.equal(root.attributes['spanlens.live.close_reason'], 'close_requested');
     assert.ok(Number(root.attributes['spanlens.cost.usd']) > 0);
@@ -56,7 +56,7 @@ forEachCell((cell) => {
     assertWellFormed(spans);
     const root = one(spans, 'live gpt-live-1');
     assert.equal(root.attributes['spanlens.live.connection.type'], 'sideband');
-    assert.equal(root.attributes['openai.session.id'], result.session);
+    assert.equal(root.attributes['spanlens.live.session_id'], result.session);
     assert.equal(root.attributes['spanlens.usage.audio_seconds'], result.seconds);
     assert.equal(childrenOf(spans, root)[0]?.name, 'chat gpt-5-mini');
     assert.equal(spans.length, 3);

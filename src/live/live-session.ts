@@ -103,7 +103,7 @@ export class LiveSession {
     const attributes: Attributes = { ...this.server, [A.kind]: 'session', [A.subtype]: 'live' };
     if (start.sideband) {
       attributes['spanlens.live.connection.type'] = 'sideband';
-      attributes['openai.session.id'] = start.sideband;
+      attributes[A.liveSessionId] = start.sideband;
     }
     const options = { kind: SpanKind.CLIENT, startTime: start.startTime ?? now(), attributes };
     if (start.reconnects) {
@@ -184,7 +184,7 @@ export class LiveSession {
   private configure(session: Obj | undefined): void {
     if (!session) return;
     readSession(this.config, session);
-    const attrs = sessionAttributes(this.config, (k, v) => this.env.content.capture(k, v));
+    const attrs = sessionAttributes(this.config, (k, v) => this.env.content.capture(k, v), A.liveSessionId);
     const delegation = obj(session.delegation);
     if (delegation) {
       const type = str(delegation.type);

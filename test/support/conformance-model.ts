@@ -24,8 +24,6 @@ export const OPENAI_ID_EXTENSIONS: ReadonlySet<string> = new Set([
   // OpenAI object ids of the same kind with no standard key (a message, a code interpreter container).
   'openai.message.id',
   'openai.container.id',
-  // A Realtime or Live session's id (`sess_…`), the id of the trace's root span.
-  'openai.session.id',
 ]);
 
 /**

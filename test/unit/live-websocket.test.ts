@@ -120,7 +120,7 @@ describe('Live API over WebSocket (openai 7 LiveWS)', () => {
     const root = session(spans);
     assert.equal(root.parentSpanId, undefined, 'a session is a trace of its own');
     assert.equal(root.status.code, 'UNSET');
-    assert.match(String(root.attributes['openai.session.id']), /^sess_/);
+    assert.match(String(root.attributes['spanlens.live.session_id']), /^sess_/);
     assert.equal(root.attributes['gen_ai.response.model'], MODEL);
     assert.equal(root.attributes['spanlens.realtime.voice'], 'cedar');
     assert.equal(root.attributes['spanlens.live.delegation.type'], 'responses');
@@ -286,7 +286,7 @@ describe('Live API over WebSocket (openai 7 LiveWS)', () => {
     });
     const root = session(spans);
     assert.equal(root.attributes['spanlens.live.connection.type'], 'sideband');
-    assert.match(String(root.attributes['openai.session.id']), /^sess_/);
+    assert.match(String(root.attributes['spanlens.live.session_id']), /^sess_/);
     assert.equal(root.attributes['spanlens.live.close_reason'], 'close_requested');
     assert.equal(root.attributes['spanlens.live.input_transcript'], 'What');
     assert.equal(root.attributes['spanlens.live.input_audio.append.count'], undefined, "the audio was the other client's");
