@@ -118,7 +118,7 @@ it('realtime example through --import register: the session is one trace, its re
   const out = (await example(['--import', REGISTER, 'examples/realtime.mjs'])) as unknown as { sessionId: string; responseIds: string[]; status: string };
   assert.equal(out.status, 'completed');
   const attr = (s: OtlpSpan, k: string) => s.attributes.find((a) => a.key === k)?.value;
-  const root = received.find((s) => s.name === 'realtime gpt-realtime' && attr(s, 'openai.session.id')?.stringValue === out.sessionId);
+  const root = received.find((s) => s.name === 'realtime gpt-realtime' && attr(s, 'spanlens.realtime.session_id')?.stringValue === out.sessionId);
   assert.ok(root, 'the session span exported');
   assert.ok(!root.parentSpanId, 'the session is the root of its trace');
   const trace = received.filter((s) => s.traceId === root.traceId);

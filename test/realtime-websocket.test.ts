@@ -25,7 +25,7 @@ forEachCell((cell) => {
     assertWellFormed(spans);
     const root = one(spans, 'realtime gpt-realtime');
     assert.equal(root.parentSpanId, undefined);
-    assert.equal(root.attributes['openai.session.id'], result.session);
+    assert.equal(root.attributes['spanlens.realtime.session_id'], result.session);
     assert.deepEqual(root.attributes['spanlens.realtime.tools'], ['get_weather']);
     assert.equal(root.attributes['spanlens.realtime.close_code'], 1000);
     assert.equal(root.attributes['spanlens.session.response_count'], 2);

@@ -1,4 +1,4 @@
-import type { Context } from '@opentelemetry/api';
+import type { Attributes, Context } from '@opentelemetry/api';
 
 /** What the hook learns about one SDK call (first attempt through to the final outcome). */
 export interface ObservedCall {
@@ -20,6 +20,8 @@ export interface ObservedCall {
    * function calls or from their outputs in a later request.
    */
   agentManaged?: boolean;
+  /** Attributes its span starts with, from whoever made the call (a Live session's delegation id). */
+  attributes?: Attributes;
   /** The agent run this model call belongs to: its usage and cost are added to the run's totals. */
   runTotals?: CallTotalsSink;
 }

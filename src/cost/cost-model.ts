@@ -26,9 +26,19 @@ export class CostModel {
     if (!cost && this.warned.shouldWarn(model)) this.diag.warn(`spanlens: no price for model "${model}"; its spans carry no cost (add it with the pricing option or SPANLENS_PRICING_FILE)`);
     return cost;
   }
+
+  /** The cost of `seconds` of a model billed by audio time (a Live session), or undefined (no such price). */
+  ofAudioTime(model: string | undefined, seconds: number): CostNanos | undefined {
+    if (!model) return undefined;
+    const cost = this.pricing.audioTimeCostNanos(model, seconds);
+    if (!cost && this.warned.shouldWarn(model))
+      this.diag.warn(`spanlens: no per-minute price for model "${model}"; its sessions carry no audio cost (add audioPerMinute with the pricing option or SPANLENS_PRICING_FILE)`);
+    return cost;
+  }
 }
 
-/** spanlens.cost.* attributes of a span, with where its price came from. */
+/** spanlens.cost.*
+ attributes of a span, with where its price came from. */
 export function costAttributes(cost: CostNanos): Attributes {
   return {
     [A.costUsd]: nanosToUsd(cost.total),

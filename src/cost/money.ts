@@ -33,6 +33,12 @@ export function per1kCostNanos(count: number, usdPer1k: number): number {
   return picosToNanos(count * Math.round(usdPer1k * 1_000_000_000));
 }
 
+/** `seconds` of time billed per started second at `usdPerMinute`, in nano-dollars. */
+export function secondsCostNanos(seconds: number, usdPerMinute: number): number {
+  const billed = Number.isFinite(seconds) && seconds > 0 ? Math.ceil(seconds) : 0;
+  return Math.round((billed * usdToNanos(usdPerMinute)) / 60);
+}
+
 export function usdToNanos(usd: number): number {
   return Math.round(usd * NANOS_PER_USD);
 }

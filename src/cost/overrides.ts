@@ -9,7 +9,7 @@ export interface PricingOverrides {
 
 type Parsed = { ok: true; value: PricingOverrides } | { ok: false; error: string };
 
-const MODEL_FIELDS = ['input', 'cachedInput', 'output', 'audioInput', 'cachedAudioInput', 'audioOutput'];
+const MODEL_FIELDS = ['input', 'cachedInput', 'output', 'audioInput', 'cachedAudioInput', 'audioOutput', 'audioPerMinute'];
 const TOOL_FIELDS: (keyof ToolPrices)[] = ['codeInterpreterSession', 'fileSearchPer1kCalls', 'webSearchPer1kCalls'];
 // Free-text keys a pricing file may carry to say where its numbers come from.
 const NOTE_FIELDS = ['source', 'date', 'notes'];
@@ -42,7 +42,7 @@ export function parseOverrides(value: unknown): Parsed {
         if (problem) return fail(`${where}.${field} ${problem}`);
       }
       const price: ModelPrice = { input: entry.input as number, output: entry.output as number };
-      for (const field of ['cachedInput', 'audioInput', 'cachedAudioInput', 'audioOutput'] as const) {
+      for (const field of ['cachedInput', 'audioInput', 'cachedAudioInput', 'audioOutput', 'audioPerMinute'] as const) {
         if (entry[field] !== undefined) price[field] = entry[field] as number;
       }
       out.models[name] = price;

@@ -21,6 +21,8 @@ export interface Rates {
   audioInput?: number;
   cachedAudioInput?: number;
   audioOutput?: number;
+  /** USD per minute of session audio: a model billed by time, not tokens (the Live API's `gpt-live-1`). */
+  audioPerMinute?: number;
 }
 
 /** A model's rates; `longContext`: the rates of a whole request whose input exceeds `aboveInputTokens`. */
@@ -51,6 +53,11 @@ export const PRICE_CORRECTIONS: Readonly<Record<string, ModelPrice>> = {
   'gpt-4o-audio-preview': { input: 2.5, output: 10, audioInput: 40, audioOutput: 80 },
   // Same gap: audio $10 in / $20 out (…/models/gpt-4o-mini-audio-preview).
   'gpt-4o-mini-audio-preview': { input: 0.15, output: 0.6, audioInput: 10, audioOutput: 20 },
+  // Billed by audio time, not tokens (genai-prices 0.1.8 has neither the model nor a per-minute field; a
+  // correction, so a later per-token entry there cannot drop the time price): $0.05 per minute of
+  // active session, billed per second (developers.openai.com/api/docs/models/gpt-live-1, checked
+  // 2026-12-07). The Responses a session delegates to are billed as any response, at their own model.
+  'gpt-live-1': { input: 0, output: 0, audioPerMinute: 0.05 },
 };
 
 export const MODEL_PRICES: Readonly<Record<string, ModelPrice>> = {

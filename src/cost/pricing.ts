@@ -1,6 +1,6 @@
 import { BoundedMap } from '../util/bounded-map';
 import { maintainedPrice, maintainedSource, MAINTAINED_PACKAGE } from './maintained-prices';
-import { nanosToUsd, per1kCostNanos, unitCostNanos } from './money';
+import { nanosToUsd, per1kCostNanos, secondsCostNanos, unitCostNanos } from './money';
 import { parseOverrides, readPricingFile, type PricingOverrides } from './overrides';
 import { MODEL_PRICES, PRICE_CORRECTIONS, PRICES_CHECKED_ON, PRICES_SOURCE, SNAPSHOT_ALIASES, TOOL_PRICES, type ModelPrice, type ToolPrices } from './price-table';
 import { normalizeModelName, resolveModel } from './resolve';
@@ -148,6 +148,15 @@ export class Pricing {
     const { input, output } = tokenCostNanosByModality(entry, usage);
     const toolsNanos = this.toolsCostNanos(tools);
     return { input, output, tools: toolsNanos, total: input + output + toolsNanos, source: entry.source, pricedAs: entry.pricedAs };
+  }
+
+  /** A model billed by time (`audioPerMinute`): the cost of `seconds` of it, or undefined when it has no such price. */
+  audioTimeCostNanos(model: string, seconds: number, atMs?: number): CostNanos | undefined {
+    const entry = this.entry(model, atMs);
+    const rate = entry?.base.audioPerMinute;
+    if (!entry || rate === undefined) return undefined;
+    const total = secondsCostNanos(seconds, rate);
+    return { input: 0, output: 0, tools: 0, total, source: entry.source, pricedAs: entry.pricedAs };
   }
 
   /** Tool fees alone, in nano-dollars (they do not depend on the model). */

@@ -1,7 +1,8 @@
 import { context, type DiagLogger } from '@opentelemetry/api';
 import { isTracingSuppressed } from '../trace/suppress';
 import { isThenable } from '../util/thenable';
-import { closedError, knownSocket, socketState, type SocketHandlers } from './responses-socket';
+import { knownSocket, socketState, type SocketHandlers } from './responses-socket';
+import { closedError } from '../responses/response-socket';
 import { guarded, type Wrapping } from './socket-tap';
 
 /*

@@ -7,7 +7,9 @@ import { arr, obj, str, type Obj } from '../util/json';
 import type { ObservedCall } from '../calls/observed-call';
 import { matchRoute, type Route, type RouteKind } from '../calls/routes';
 import { ResponseTracker } from '../responses/response-tracker';
-import { RealtimeSessions } from '../realtime/realtime-sessions';
+import { RealtimeSessions, SocketSessions } from '../realtime/realtime-sessions';
+import { LiveSession } from '../live/live-session';
+import type { LiveSessions } from './live-socket';
 import { responseStartAttributes } from '../responses/response-attributes';
 import { ResponseStreamSink } from '../responses/response-stream';
 import { RunTracker } from '../assistants/run-tracker';
@@ -36,19 +38,23 @@ export class CallDispatcher {
   readonly responses: ResponseTracker;
   /** Realtime sessions over WebSocket (hook/realtime-socket.ts feeds them). */
   readonly realtime: RealtimeSessions;
+  /** Live API sessions over WebSocket (hook/live-socket.ts feeds them); their delegations stream as Responses. */
+  readonly live: LiveSessions;
 
   constructor(private readonly env: Services) {
     this.store = new ConversationStore(env.maxEntities, env.content);
     this.runs = new RunTracker(env, this.store);
     this.responses = new ResponseTracker(env, this.store);
     this.realtime = new RealtimeSessions(env);
+    this.live = new SocketSessions(env, (_tools, start) => new LiveSession(env, (call) => this.stream(call), start), 'open Live sessions');
   }
 
-  /** Ends every open run, response and Realtime session (shutdown, reconfiguration), marked as not observed to finish. */
+  /** Ends every open run, response, Realtime and Live session (shutdown, reconfiguration), marked as not observed to finish. */
   endAll(reason: string): void {
     this.runs.endAll(reason);
     this.responses.endAll(reason);
     this.realtime.endAll(reason);
+    this.live.endAll(reason);
   }
 
   /** A call that ended without a stream sink: its route kind says what it records and which span it becomes. */

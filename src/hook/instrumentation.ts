@@ -22,6 +22,7 @@ import { AgentsBridge } from '../agents/bridge';
 import { patchRunner } from '../agents/runner';
 import { patchRealtimeSocket, unpatchRealtimeSocket, type RealtimeHandlers } from './realtime-socket';
 import { patchAgentsRealtime, unpatchAgentsRealtime } from './agents-realtime';
+import { patchLiveSocket, unpatchLiveSocket, type LiveHandlers } from './live-socket';
 
 /** The Realtime socket modules: `realtime/*` (openai 5–7) and `beta/realtime/*` (4–7), each on `ws` or the runtime's WebSocket. */
 const REALTIME_MODULES = ['openai/realtime/ws', 'openai/realtime/websocket', 'openai/beta/realtime/ws', 'openai/beta/realtime/websocket'];
@@ -148,6 +149,18 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
                 (moduleExports: unknown) => unpatchResponsesSocket(moduleExports, this.wrapping),
               ),
           ),
+          // The Live API's sockets (openai >= 7.14), primary and sideband: their base classes, where `send` is defined.
+          ...['live/ws-base', 'live/sideband/ws-base'].flatMap((base) =>
+            ['js', 'mjs'].map(
+              (ext) =>
+                new InstrumentationNodeModuleFile(
+                  `openai/resources/${base}.${ext}`,
+                  ['*'],
+                  (m: unknown, v?: string) => this.patchLive(m, v),
+                  (m: unknown) => this.unpatchLive(m),
+                ),
+            ),
+          ),
           // Realtime sockets, in CommonJS and in fully hooked ES modules.
           ...REALTIME_MODULES.flatMap((name) =>
             ['js', 'mjs'].map(
@@ -178,6 +191,16 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
         patchResponsesSocket(moduleExports, moduleVersion, this.wrapping, this.socketHandlers, this._diag);
         return moduleExports;
       }),
+      // The Live API's sockets under an ESM loader that wraps only modules asked for by name: their public subpaths.
+      ...['openai/resources/live/ws', 'openai/resources/live/sideband/ws'].map(
+        (name) =>
+          new InstrumentationNodeModuleDefinition(
+            name,
+            ['*'],
+            (m: unknown, v?: string) => this.patchLive(m, v),
+            (m: unknown) => this.unpatchLive(m),
+          ),
+      ),
       // The Agents SDK: nothing in the module changes; its global trace provider gets the bridge.
       new InstrumentationNodeModuleDefinition('@openai/agents-core', [SUPPORTED_AGENTS_RANGE], (moduleExports) => {
         this.agents?.hookProvider(true);
@@ -257,6 +280,24 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
 
   private unpatchRealtime(moduleExports: unknown): void {
     unpatchRealtimeSocket(moduleExports, this.wrapping);
+  }
+
+  /** A Live socket's events feed the current dispatcher's Live sessions. */
+  private readonly liveHandlers: LiveHandlers = {
+    sessions: () => (this.isEnabled() ? this.dispatcher?.live : undefined),
+    seen: () => {
+      if (!this.providerWatched) this.watchProvider();
+    },
+    internalError: (err) => this._diag.error('spanlens: internal error while observing a Live socket', err),
+  };
+
+  private patchLive<T>(moduleExports: T, moduleVersion?: string): T {
+    patchLiveSocket(moduleExports, moduleVersion, this.wrapping, this.liveHandlers, this._diag);
+    return moduleExports;
+  }
+
+  private unpatchLive(moduleExports: unknown): void {
+    unpatchLiveSocket(moduleExports, this.wrapping);
   }
 
   private reset(): void {

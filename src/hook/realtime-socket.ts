@@ -1,7 +1,7 @@
 import { context, type DiagLogger } from '@opentelemetry/api';
 import type { RealtimeSessions } from '../realtime/realtime-sessions';
 import { obj, type Obj } from '../util/json';
-import { guarded, tapSocketClass, tappable, untapSocketClass, type Wrapping } from './socket-tap';
+import { connectionEnded, guarded, tapSocketClass, tappable, untapSocketClass, type Wrapping } from './socket-tap';
 
 /*
  * The Realtime API's socket classes (`OpenAIRealtimeWS` on the `ws` package, `OpenAIRealtimeWebSocket` on
@@ -75,11 +75,11 @@ export function patchRealtimeSocket(moduleExports: unknown, version: string | un
         if (name === 'event') {
           const event = obj(args[0]);
           if (event) sessionsFor(rt)?.received(rt, event);
-        } else if ((name === 'close' || name === 'reconnecting') && rt._recovery) {
+        } else if (rt._recovery) {
           // Recovery: a permanent close, or a lost connection (the next one is a new session). Without
           // recovery the SDK emits no such thing itself (a server event of that type would come by that name).
-          const code = name === 'close' ? args[0] : obj(args[0])?.closeCode;
-          handlers.sessions()?.closed(rt, typeof code === 'number' ? code : undefined, false, name === 'reconnecting');
+          const ended = connectionEnded(name, args);
+          if (ended) handlers.sessions()?.closed(rt, ended.code, false, ended.reconnecting);
         }
       },
       closing: (rt) => handlers.sessions()?.closing(rt),

@@ -1,7 +1,7 @@
 import { context, type DiagLogger } from '@opentelemetry/api';
-import { tapSocketClass, tappable, untapSocketClass, type Wrapping } from './socket-tap';
+import { connectionEnded, definingPrototype, tapSocketClass, tappable, untapSocketClass, type Wrapping } from './socket-tap';
 import type { ClientLike, ObservedCall } from '../calls/observed-call';
-import { ResponseSocket, type BeginStream } from '../responses/response-socket';
+import { ResponseSocket, closedError, type BeginStream } from '../responses/response-socket';
 import { now } from '../util/clock';
 import { obj, type Obj } from '../util/json';
 
@@ -43,16 +43,7 @@ const sockets = new WeakMap<object, SocketState>();
  * (`ws-base`) or from `ResponsesWS` (`ws`, the public subpath: under an ESM loader that wraps only the
  * modules asked for by name, the base's own module, imported relatively, is never wrapped).
  */
-function baseProto(moduleExports: unknown): object | undefined {
-  const mod = moduleExports as { ResponsesWSBase?: unknown; ResponsesWS?: unknown } | null | undefined;
-  const cls = mod?.ResponsesWSBase ?? mod?.ResponsesWS;
-  let proto: unknown = typeof cls === 'function' ? (cls as { prototype?: unknown }).prototype : undefined;
-  while (proto && typeof proto === 'object' && proto !== Object.prototype) {
-    if (Object.prototype.hasOwnProperty.call(proto, 'send')) return proto;
-    proto = Object.getPrototypeOf(proto);
-  }
-  return undefined;
-}
+const baseProto = (moduleExports: unknown): Record<string, unknown> | undefined => definingPrototype(moduleExports, ['ResponsesWSBase', 'ResponsesWS'], 'send');
 const SEND = ['send'] as const;
 
 /** The responses a socket carries (made at its first create; `client`: whose server it talks to). */
@@ -82,13 +73,8 @@ export function socketState(socket: object, client: () => ClientLike, handlers: 
 /** The socket's state, if it sent a create. */
 export const knownSocket = (socket: object): SocketState | undefined => sockets.get(socket);
 
-/** The error a connection that went away mid-response failed with (the one error rule's `error.type`: its code). */
-export function closedError(code: unknown): Error {
-  return Object.assign(new Error(`the WebSocket closed${code === undefined ? '' : ` (code ${String(code)})`} before the response ended`), { code: 'websocket_closed' });
-}
-
 function socketProto(moduleExports: unknown, diag: DiagLogger, version: string | undefined): Record<string, unknown> | undefined {
-  const proto = baseProto(moduleExports) as Record<string, unknown> | undefined;
+  const proto = baseProto(moduleExports);
   if (tappable(proto, SEND)) return proto;
   diag.warn(`openai ${version ?? '(unknown version)'}: ResponsesWSBase has an unknown shape; Responses over WebSocket are not traced`);
   return undefined;
@@ -116,14 +102,15 @@ function observe(st: SocketState, name: string, args: unknown[]): void {
   if (name === 'event') {
     const event = obj(args[0]);
     if (event) st.responses.received(event);
-  } else if (name === 'close' || name === 'reconnecting') {
-    const code = name === 'close' ? args[0] : obj(args[0])?.closeCode;
-    if (st.closing) return st.responses.ended('aborted', undefined);
-    st.responses.ended('error', closedError(code));
+    return;
   }
+  const ended = connectionEnded(name, args);
+  if (!ended) return;
+  if (st.closing) return st.responses.ended('aborted', undefined);
+  st.responses.ended('error', closedError(ended.code));
 }
 
 export function unpatchResponsesSocket(moduleExports: unknown, w: Wrapping): void {
-  const proto = baseProto(moduleExports) as Record<string, unknown> | undefined;
+  const proto = baseProto(moduleExports);
   if (proto) untapSocketClass(proto, SEND, w);
 }

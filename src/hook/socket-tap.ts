@@ -45,6 +45,17 @@ export const guarded =
     }
   };
 
+/**
+ * A connection-controller lifecycle emit (`ResponsesWS`, `LiveWS`, Realtime with recovery): `close` (code
+ * first) is a permanent close, `reconnecting` ({ closeCode }) a lost connection the SDK replaces. Undefined
+ * for any other name.
+ */
+export function connectionEnded(name: string, args: unknown[]): { code: number | undefined; reconnecting: boolean } | undefined {
+  if (name !== 'close' && name !== 'reconnecting') return undefined;
+  const raw = name === 'close' ? args[0] : (args[0] as { closeCode?: unknown } | null | undefined)?.closeCode;
+  return { code: typeof raw === 'number' ? raw : undefined, reconnecting: name === 'reconnecting' };
+}
+
 /** Sockets inside a send: `refused` once the SDK reported the send failed. */
 const sending = new WeakMap<object, { refused: boolean }>();
 
@@ -53,6 +64,22 @@ const LIFECYCLE = ['close', '_emit', '_onError'] as const;
 /** The methods a prototype needs to be tapped (its own or inherited). */
 export function tappable(proto: Record<string, unknown> | undefined, sendMethods: readonly string[]): boolean {
   return !!proto && sendMethods.some((m) => typeof proto[m] === 'function') && LIFECYCLE.every((m) => typeof proto[m] === 'function');
+}
+
+/**
+ * The prototype that defines `method` for the first of `classNames` a module exports (a socket class or
+ * its base): the controller-backed sockets (`ResponsesWSBase`, `LiveWSBase`) define `send` on their base,
+ * and the public subpath (`…/ws`) exports only the subclass, so the chain is walked up to the definer.
+ */
+export function definingPrototype(moduleExports: unknown, classNames: readonly string[], method: string): Record<string, unknown> | undefined {
+  const mod = moduleExports as Record<string, unknown> | null | undefined;
+  const cls = classNames.map((n) => mod?.[n]).find((c) => typeof c === 'function');
+  let proto: unknown = cls ? (cls as { prototype?: unknown }).prototype : undefined;
+  while (proto && typeof proto === 'object' && proto !== Object.prototype) {
+    if (Object.prototype.hasOwnProperty.call(proto, method)) return proto as Record<string, unknown>;
+    proto = Object.getPrototypeOf(proto);
+  }
+  return undefined;
 }
 
 /** Wraps a socket class's prototype once (a prototype already tapped is left alone). */

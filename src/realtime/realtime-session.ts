@@ -7,6 +7,7 @@ import type { TraceKey } from '../trace/trace-ids';
 import { itemPart, emitItemSpans, type ItemRecord } from '../responses/output-item-spans';
 import { RESPONSE_STATUSES } from '../responses/response-statuses';
 import type { PendingToolCalls } from '../responses/tool-outputs';
+import { closedError } from '../responses/response-socket';
 import { costAttributes } from '../cost/cost-model';
 import { usageAttributes, readUsage } from '../cost/usage';
 import { nanosToUsd } from '../cost/money';
@@ -151,7 +152,7 @@ export class RealtimeSession {
     this.server = { ...server };
     this.requestModel = model;
     this.owner = start.owner;
-    const attributes: Attributes = { ...server, [A.kind]: 'session', [A.subtype]: 'realtime', [A.apiType]: 'realtime' };
+    const attributes: Attributes = { ...server, [A.kind]: 'session', [A.subtype]: 'realtime' };
     if (model) attributes[A.requestModel] = model;
     const name = model ? `realtime ${model}` : 'realtime';
     const options = { kind: SpanKind.CLIENT, startTime: start.startTime ?? now(), attributes };
@@ -328,7 +329,7 @@ export class RealtimeSession {
       ...this.server,
       [A.operation]: 'chat',
       [A.kind]: 'llm',
-      [A.apiType]: 'realtime',
+      [A.subtype]: 'realtime',
       [A.requestStream]: true,
       [A.responseId]: id,
       'spanlens.realtime.response.trigger': create ? 'response.create' : 'turn_detection',
@@ -495,7 +496,7 @@ export class RealtimeSession {
     if (i >= 0) {
       const [create] = this.creates.splice(i, 1);
       const model = this.model;
-      const attributes: Attributes = { ...this.server, [A.operation]: 'chat', [A.kind]: 'llm', [A.apiType]: 'realtime', [A.requestStream]: true };
+      const attributes: Attributes = { ...this.server, [A.operation]: 'chat', [A.kind]: 'llm', [A.subtype]: 'realtime', [A.requestStream]: true };
       if (model) attributes[A.requestModel] = model;
       const parent = this.responseParent(create!.at);
       const span = this.env.tracer().startSpan(model ? `chat ${model}` : 'chat', { kind: SpanKind.CLIENT, startTime: create!.at, attributes }, parent);
@@ -567,8 +568,7 @@ export class RealtimeSession {
   /** A response that never got its `response.done`. */
   private endResponse(r: OpenResponse, at: number, reason: string, code?: number): void {
     r.span.setAttribute(A.responseEndReason, reason);
-    if (reason === 'server_closed')
-      markThrown(r.span, Object.assign(new Error(`the WebSocket closed${code === undefined ? '' : ` (code ${code})`} before the response ended`), { code: 'websocket_closed' }));
+    if (reason === 'server_closed') markThrown(r.span, closedError(code));
     else if (reason === 'evicted') markError(r.span, 'evicted', 'more open responses than a session keeps');
     r.span.end(at);
     this.owner?.responseEnded(r.parent, at);

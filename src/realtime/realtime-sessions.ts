@@ -7,13 +7,32 @@ import type { TraceKey } from '../trace/trace-ids';
 import { now } from '../util/clock';
 import { RealtimeSession, type SessionStart } from './realtime-session';
 
+/** What the sessions table needs of one socket's session (a Realtime session, a Live session). */
+export interface SocketSession {
+  /** The session's trace, for the connections that reconnect it. */
+  readonly key: TraceKey;
+  /** Which connection of the session this is (1: the first). */
+  readonly connection: number;
+  sent(event: Obj, at: number, ambient: Context): void;
+  received(event: Obj, at: number): void;
+  closed(code: number | undefined, byApp: boolean): void;
+  end(reason: string): void;
+}
+
+/** What starting a session is told (each kind of session may want more). */
+export interface SocketSessionStart {
+  ambient: Context;
+  /** The trace of the session this connection reconnects (the SDK's automatic recovery), with its count. */
+  reconnects?: { key: TraceKey; connection: number };
+}
+
 /**
- * The open Realtime sessions of the process, by socket: at most `maxEntities` (the oldest is ended
- * `evicted` past it), all ended at shutdown or `disable()`. A session's state is dropped when it ends.
- * The app's function calls wait for their outputs in one bounded table shared by every session.
+ * The open sessions of the process of one socket protocol, by socket: at most `maxEntities` (the oldest
+ * is ended `evicted` past it), all ended at shutdown or `disable()`. A session's state is dropped when it
+ * ends. The app's function calls wait for their outputs in one bounded table shared by every session.
  */
-export class RealtimeSessions {
-  private readonly open: BoundedMap<object, RealtimeSession>;
+export class SocketSessions<S extends SocketSession, Start extends SocketSessionStart = SessionStart> {
+  private readonly open: BoundedMap<object, S>;
   private readonly tools: PendingToolCalls;
   /** Sockets whose session ended for good (closed, or ended at shutdown): no new session starts on them. */
   private readonly done = new WeakSet<object>();
@@ -22,8 +41,12 @@ export class RealtimeSessions {
   /** Sockets reconnecting (the SDK's recovery): the session their next connection continues. */
   private readonly reconnecting = new WeakMap<object, { key: TraceKey; connection: number }>();
 
-  constructor(readonly env: Services) {
-    const evicted = evictionWarning((m) => env.diag.warn(m), 'open Realtime sessions', env.maxEntities);
+  constructor(
+    env: Services,
+    private readonly make: (tools: PendingToolCalls, start: Start) => S,
+    what: string,
+  ) {
+    const evicted = evictionWarning((m) => env.diag.warn(m), what, env.maxEntities);
     this.open = new BoundedMap(env.maxEntities, (_socket, session) => {
       evicted();
       session.end('evicted');
@@ -32,8 +55,8 @@ export class RealtimeSessions {
   }
 
   /** A socket opened: its session span starts now. */
-  opened(socket: object, start: SessionStart): RealtimeSession {
-    const session = new RealtimeSession(this.env, this.tools, start);
+  opened(socket: object, start: Start): S {
+    const session = this.make(this.tools, start);
     this.open.set(socket, session);
     return session;
   }
@@ -42,7 +65,7 @@ export class RealtimeSessions {
    * The socket's session, started now if it has none yet (a socket is seen first at its first event);
    * true when this call started it. A socket whose session ended for good gets no new one.
    */
-  observe(socket: object, start: SessionStart): boolean {
+  observe(socket: object, start: Start): boolean {
     if (this.open.peek(socket) || this.done.has(socket)) return false;
     const previous = this.reconnecting.get(socket);
     this.reconnecting.delete(socket);
@@ -56,7 +79,7 @@ export class RealtimeSessions {
   }
 
   /** The socket's open session, if it is traced. */
-  of(socket: object): RealtimeSession | undefined {
+  of(socket: object): S | undefined {
     return this.open.peek(socket);
   }
 
@@ -88,5 +111,13 @@ export class RealtimeSessions {
       this.done.add(socket);
       session.end(reason);
     }
+  }
+}
+
+/** The Realtime API's sessions. */
+export class RealtimeSessions extends SocketSessions<RealtimeSession> {
+  /** `env`: also a voice session's agent layer's (hook/agents-realtime.ts). */
+  constructor(readonly env: Services) {
+    super(env, (tools, start) => new RealtimeSession(env, tools, start), 'open Realtime sessions');
   }
 }

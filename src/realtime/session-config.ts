@@ -52,10 +52,10 @@ export function readSession(into: SessionConfig, session: Obj): void {
   }
 }
 
-/** The session span's attributes for a config (content: the instructions, through `capture`). */
-export function sessionAttributes(c: SessionConfig, capture: (key: string, value: unknown) => string | undefined): Attributes {
+/** The session span's attributes for a config (content: the instructions, through `capture`; `idKey`: where its id goes). */
+export function sessionAttributes(c: SessionConfig, capture: (key: string, value: unknown) => string | undefined, idKey: string = A.realtimeSessionId): Attributes {
   const attrs: Attributes = {};
-  if (c.id) attrs['openai.session.id'] = c.id;
+  if (c.id) attrs[idKey] = c.id;
   if (c.model) attrs[A.responseModel] = c.model;
   if (c.modalities) attrs['spanlens.realtime.output_modalities'] = c.modalities;
   if (c.voice) attrs['spanlens.realtime.voice'] = c.voice;

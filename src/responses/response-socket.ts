@@ -45,6 +45,11 @@ function eventError(event: Obj): unknown {
   return { code: str(error.code) ?? str(error.type), message: str(error.message) ?? 'error event', status: event.status };
 }
 
+/** The error a connection that went away mid-response failed with (the one error rule's `error.type`: its code). */
+export function closedError(code: unknown): Error {
+  return Object.assign(new Error(`the WebSocket closed${code === undefined ? '' : ` (code ${String(code)})`} before the response ended`), { code: 'websocket_closed' });
+}
+
 export class ResponseSocket {
   private readonly lanes = new Map<string, Pending[]>();
 

@@ -192,6 +192,7 @@ export class ResponseTracker {
     const startTime = Math.min(created, call.startTime);
     const attributes = responseStartAttributes(call.client, identity(id, placement), request, response);
     if (via !== 'create') attributes[A.responseObservedFrom] = via;
+    if (call.attributes) Object.assign(attributes, call.attributes);
     const requestModel = attributes[A.requestModel] as string | undefined;
     const name = `chat ${requestModel ?? 'unknown'}`;
     // An agent's model call lives under its agent, wherever the run's tree is.

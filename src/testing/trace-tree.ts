@@ -21,8 +21,9 @@ function details(s: SpanLike): string {
     a['openai.step.id'] ??
     a['openai.item.id'] ??
     a['openai.run.id'] ??
-    (a['spanlens.kind'] === 'agent_step' || a['openai.api.type'] === 'realtime' ? (a['gen_ai.response.id'] ?? a['openai.response.id']) : undefined) ??
-    a['openai.session.id'] ??
+    (a['spanlens.kind'] === 'agent_step' || a['spanlens.subtype'] === 'realtime' ? (a['gen_ai.response.id'] ?? a['openai.response.id']) : undefined) ??
+    a['spanlens.realtime.session_id'] ??
+    a['spanlens.live.session_id'] ??
     (a['spanlens.thread.created'] ? a['openai.thread.id'] : undefined) ??
     (a['spanlens.conversation.created'] ? (a['gen_ai.conversation.id'] ?? a['openai.conversation.id']) : undefined) ??
     a['gen_ai.agent.id'];

@@ -49,6 +49,10 @@ export const A = {
   threadCostPerUserMessage: 'spanlens.thread.cost_per_user_message.usd',
   kind: 'spanlens.kind',
   subtype: 'spanlens.subtype',
+  /** The Realtime API's session id (`sess_…`); no convention names one. */
+  realtimeSessionId: 'spanlens.realtime.session_id',
+  /** The Live API's session id (`sess_…`), on a Live session span (the primary connection's or a sideband's). */
+  liveSessionId: 'spanlens.live.session_id',
   codeInput: 'spanlens.code.input',
   codeOutput: 'spanlens.code.output',
   codeImageFileIds: 'spanlens.code.image_file_ids',

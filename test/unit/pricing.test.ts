@@ -504,3 +504,22 @@ describe('CostModel: usage shapes by modality, attributes, unknown models', () =
     assert.match(warnings[before], /no price for model "acme-unknown-7"/);
   });
 });
+
+describe('time-billed models (the Live API)', () => {
+  it('gpt-live-1: $0.05 a minute, billed per started second, from the bundled corrections', () => {
+    const p = new Pricing({ env: {} });
+    const minute = p.audioTimeCostNanos('gpt-live-1', 60);
+    assert.equal(minute?.total, usdToNanos(0.05));
+    assert.match(minute!.source, /^bundled@/);
+    assert.equal(minute?.pricedAs, 'gpt-live-1');
+    // 12.2 s is billed as 13 s: 13 × 0.05 / 60 USD.
+    assert.equal(p.audioTimeCostNanos('gpt-live-1', 12.2)?.total, Math.round((13 * usdToNanos(0.05)) / 60));
+    assert.equal(p.audioTimeCostNanos('gpt-live-1', -1)?.total, 0);
+  });
+
+  it('a token-priced model has no time price; an override can give one', () => {
+    assert.equal(new Pricing({ env: {} }).audioTimeCostNanos('gpt-4o', 60), undefined);
+    const p = new Pricing({ env: {}, overrides: { models: { 'my-live': { input: 0, output: 0, audioPerMinute: 0.12 } } } });
+    assert.equal(p.audioTimeCostNanos('my-live', 30)?.total, usdToNanos(0.06));
+  });
+});

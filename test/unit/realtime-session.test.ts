@@ -125,7 +125,7 @@ describe('Realtime session state machine', () => {
     assert.equal(root.parentSpanId, undefined);
     assert.equal(root.kind, 'CLIENT');
     assert.equal(root.startMs, T0);
-    assert.equal(root.attributes['openai.session.id'], 'sess_1');
+    assert.equal(root.attributes['spanlens.realtime.session_id'], 'sess_1');
     assert.deepEqual(root.attributes['spanlens.realtime.output_modalities'], ['text']);
     assert.equal(root.attributes['spanlens.realtime.voice'], 'marin');
     assert.equal(root.attributes['spanlens.realtime.turn_detection'], 'server_vad');

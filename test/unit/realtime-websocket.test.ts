@@ -131,7 +131,7 @@ describe('Realtime over WebSocket (openai 7 OpenAIRealtimeWS)', () => {
     });
     const root = session(spans);
     assert.equal(root.parentSpanId, undefined);
-    assert.match(String(root.attributes['openai.session.id']), /^sess_/);
+    assert.match(String(root.attributes['spanlens.realtime.session_id']), /^sess_/);
     assert.deepEqual(root.attributes['spanlens.realtime.output_modalities'], ['text']);
     assert.equal(root.attributes['spanlens.realtime.turn_detection'], 'server_vad');
     assert.equal(root.attributes['spanlens.realtime.close_code'], 1000);

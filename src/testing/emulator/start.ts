@@ -16,6 +16,7 @@ import { ResponseEngine } from './responses/response-engine';
 import { responseRoutes } from './responses/routes-responses';
 import { serveResponsesSocket } from './responses/socket';
 import { serveRealtimeSocket } from './realtime/realtime-socket';
+import { liveSessions, serveLiveSocket } from './live/live-socket';
 import type { SocketRoute } from './http/sockets';
 
 // One emulator: the state every API shares (ids, entities), each API's engine and routes, and the
@@ -32,6 +33,8 @@ export function startServer(options: EmulatorOptions = {}): Promise<Emulator> {
   const responseContext: ResponseContext = { store, entities, ids, seed, pollsPerStatus };
   /** Hashes of the chat message lists' prefixes seen so far → their prompt tokens (prompt caching). */
   const chatPrefixes = new Map<string, number>();
+  /** Started Live sessions, by id (what a sideband attaches to). */
+  const live = liveSessions();
   const deps = { store, entities, engine };
   // createAndRun (POST /threads/runs) is among the run routes, so they go before the thread routes.
   const routes: Route[] = [
@@ -48,8 +51,17 @@ export function startServer(options: EmulatorOptions = {}): Promise<Emulator> {
     { path: '/responses', open: (socket, { record, fault }) => serveResponsesSocket(responseContext, responses, socket, fault, record) },
     // The Realtime API: a session per connection, for the model the URL names.
     { path: '/realtime', open: (socket, { query, record, fault }) => serveRealtimeSocket(socket, { model: typeof query.model === 'string' ? query.model : 'gpt-realtime', ids, seed, record, fault }) },
+    // The Live API: a session per connection (a sideband attaches to one); its Responses delegations stream
+    // from the same Responses engine.
+    { path: '/live/sessions', open: (socket, { record, fault }) => serveLiveSocket(socket, { sessions: live, ctx: responseContext, engine: responses, ids, seed, record, fault }) },
+    {
+      path: /^\/live\/sessions\/[^/]+\/attach$/,
+      open: (socket, { path, record, fault }) =>
+        serveLiveSocket(socket, { sessions: live, ctx: responseContext, engine: responses, ids, seed, record, fault }, decodeURIComponent(path.split('/')[3]!)),
+    },
   ];
   const clearState = (): void => {
+    live.clear();
     store.clear();
     engine.clear();
     responses.clear();

@@ -21,17 +21,22 @@ export interface MessageSocket {
   pause(): Promise<void>;
   /** Breaks the connection without a close frame (a network failure, from the client's side). */
   cut(): void;
+  /** Closes the connection normally (a close frame with `code`), as a server that ended the session. */
+  close(code: number): void;
 }
 
 export interface SocketRoute {
-  /** Path below /v1, e.g. `/responses`. */
-  path: string;
+  /** Path below /v1, e.g. `/responses`; a pattern for a path with ids in it (`/live/sessions/{id}/attach`). */
+  path: string | RegExp;
   /**
    * A connection opened; `record` adds each client event to the emulator's recorded requests, `fault` is
    * the stream fault (the upgrade's `x-emulator-fault` header, else the `fault` option) for the answer
    * to the next one.
    */
-  open(socket: MessageSocket, upgrade: { headers: Record<string, string>; query: Record<string, string | string[]>; record: (event: unknown) => void; fault: () => StreamFault | null }): void;
+  open(
+    socket: MessageSocket,
+    upgrade: { path: string; headers: Record<string, string>; query: Record<string, string | string[]>; record: (event: unknown) => void; fault: () => StreamFault | null },
+  ): void;
 }
 
 interface WsSocket {
@@ -39,6 +44,7 @@ interface WsSocket {
   on(event: 'message', listener: (data: unknown, isBinary: boolean) => void): void;
   on(event: 'close', listener: () => void): void;
   send(data: string, cb: (err?: Error) => void): void;
+  close(code: number): void;
   terminate(): void;
 }
 interface WsServer {
@@ -54,7 +60,8 @@ export function serveSockets(server: Server, routes: readonly SocketRoute[], req
   let wss: Promise<WsServer> | undefined;
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'http://emulator.invalid');
-    const route = url.pathname.startsWith('/v1/') ? routes.find((r) => r.path === url.pathname.slice(3)) : undefined;
+    const below = url.pathname.slice(3);
+    const route = url.pathname.startsWith('/v1/') ? routes.find((r) => (typeof r.path === 'string' ? r.path === below : r.path.test(below))) : undefined;
     if (!route) return refuse(socket, 404, 'Not Found');
     wss ??= loadWs().then((ws) => new ws.WebSocketServer({ noServer: true, perMessageDeflate: false }));
     wss.then(
@@ -75,7 +82,7 @@ export function serveSockets(server: Server, routes: readonly SocketRoute[], req
               return null; // a bad spec: the HTTP side answers it with a 400; a socket has nowhere to say so
             }
           };
-          route.open(messageSocket(ws, options.eventDelayMs ?? 0), { headers, query, record, fault });
+          route.open(messageSocket(ws, options.eventDelayMs ?? 0), { path: below, headers, query, record, fault });
         }),
       () => refuse(socket, 501, 'Not Implemented', 'The emulator needs the `ws` package for WebSocket endpoints.'),
     );
@@ -105,6 +112,9 @@ function messageSocket(ws: WsSocket, eventDelayMs: number): MessageSocket {
     },
     cut() {
       ws.terminate();
+    },
+    close(code) {
+      if (ws.readyState === OPEN) ws.close(code);
     },
   };
 }

@@ -5,6 +5,7 @@ import type { MessageSocket } from '../http/sockets';
 import type { ResponseContext } from './context';
 import type { ResponseEngine } from './response-engine';
 import { createResponse } from './routes-responses';
+import type { ResponseMachine } from './response-machine';
 import { responseErrorEvent } from './stream';
 
 // Responses over WebSocket (`GET /v1/responses` upgraded): the client sends `response.create` events
@@ -53,6 +54,14 @@ async function answer(ctx: ResponseContext, engine: ResponseEngine, socket: Mess
     await send({ type: 'error', status: apiError.status, ...apiError.body() });
     return;
   }
+  await streamOverSocket(m, socket, send, fault);
+}
+
+/**
+ * Sends a response machine's stream events, one `send` each, paced as an SSE stream is; a stream fault
+ * applies after its N events. Also how the Live API's delegations stream (each event wrapped by `send`).
+ */
+export async function streamOverSocket(m: ResponseMachine, socket: MessageSocket, send: (event: object) => Promise<void>, fault: StreamFault | null): Promise<void> {
   const owner = {};
   m.streamOwner = owner;
   let cursor = 0;

@@ -1,0 +1,64 @@
+// The Live API over WebSocket (openai's LiveWS) in every matrix cell whose openai has it (7.14+: the openai7
+// cells), CommonJS and ES modules: the app sees the same events with and without the instrumentation, and
+// the session is one tree, its delegation a chat span; a sideband (SidebandWS) attached to a session another
+// client runs is traced the same way. openai 4–6 have no Live API: declared not applicable.
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { it } from 'node:test';
+import { forEachCell, selectedCells } from './harness/run-cell';
+import { assertWellFormed, childrenOf, one } from './support/spans';
+import { assertSameAppView, runBothWays } from './support/socket-cells';
+
+const scenarios = [
+  { name: 'live-ws', module: path.resolve(__dirname, 'scenarios/live-ws.mjs'), args: {} },
+  { name: 'live-sideband', module: path.resolve(__dirname, 'scenarios/live-sideband.mjs'), args: {} },
+];
+
+forEachCell((cell) => {
+  if (cell.openai < 7) {
+    it('the Live API: not applicable in this cell', { skip: `openai ${cell.openai} has no Live API (openai >= 7.14)` }, () => undefined);
+    return;
+  }
+  const runs = runBothWays(cell, scenarios, 37);
+
+  it('differential: the app sees the same events, ids and texts with and without the instrumentation', () => {
+    const result = assertSameAppView(runs, 'live-ws');
+    assert.ok((result.seen as string[]).length > 20);
+    assert.equal(result.reason, 'close_requested');
+    assert.equal(result.code, 1000);
+  });
+
+  it('the session is one tree: the session span with its audio time and cost, the delegation a chat span', () => {
+    const { spans, result } = runs.traced().scenarios['live-ws']!;
+    assertWellFormed(spans);
+    const root = one(spans, 'live gpt-live-1');
+    assert.equal(root.parentSpanId, undefined);
+    assert.equal(root.attributes['spanlens.live.session_id'], result.session);
+    assert.equal(root.attributes['spanlens.usage.audio_seconds'], result.seconds);
+    assert.equal(root.attributes['spanlens.live.close_reason'], 'close_requested');
+    assert.ok(Number(root.attributes['spanlens.cost.usd']) > 0);
+    const [chat] = childrenOf(spans, root);
+    assert.equal(chat?.name, 'chat gpt-5-mini');
+    assert.equal(chat.attributes['gen_ai.response.id'], result.responseId);
+    assert.equal(chat.attributes['spanlens.live.delegation.id'], result.delegation);
+    assert.ok(Number(chat.attributes['spanlens.cost.usd']) > 0);
+    assert.deepEqual(
+      childrenOf(spans, chat).map((s) => s.name),
+      ['message'],
+    );
+    assert.equal(spans.length, 3); // the session, the delegation's chat span, its message
+  });
+
+  it("a sideband attached to another client's session: the same events both ways, its own session span with the delegation", () => {
+    const result = assertSameAppView(runs, 'live-sideband');
+    assert.equal(result.reason, 'close_requested');
+    const { spans } = runs.traced().scenarios['live-sideband']!;
+    assertWellFormed(spans);
+    const root = one(spans, 'live gpt-live-1');
+    assert.equal(root.attributes['spanlens.live.connection.type'], 'sideband');
+    assert.equal(root.attributes['spanlens.live.session_id'], result.session);
+    assert.equal(root.attributes['spanlens.usage.audio_seconds'], result.seconds);
+    assert.equal(childrenOf(spans, root)[0]?.name, 'chat gpt-5-mini');
+    assert.equal(spans.length, 3);
+  });
+}, selectedCells());

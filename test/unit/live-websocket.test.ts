@@ -1,0 +1,300 @@
+// The Live API over a real socket: openai 7's `LiveWS` (>= 7.14; the copy @openai/agents-openai depends on,
+// the root devDependency is openai 6, which has no Live API) against the emulator's `/v1/live/sessions` on
+// loopback, with OpenAIInstrumentation on. A Live session is a trace: the session span `live {model}`, each
+// delegation's nested Responses stream a `chat {model}` child with usage and cost (the one Responses state
+// machine), the session's audio time priced per minute. Each scenario runs with and without the
+// instrumentation and the app must see the same events in the same order.
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { after, before, describe, it } from 'node:test';
+import { childrenOf, one } from '../support/spans';
+import type { EmulatorFault } from '../../src/testing/index';
+import { API_KEY, startTracing, waitFor, type SpanJSON, type Tracing } from './support/tracing';
+
+type Event = { type: string; [key: string]: unknown };
+interface LiveSocket {
+  send(event: object): void;
+  close(props?: { code: number; reason: string }): void;
+  on(name: string, listener: (...args: never[]) => void): void;
+}
+type LiveClass = new (client: object, options?: object) => LiveSocket;
+
+let t: Tracing;
+let client: object;
+let LiveWS: LiveClass;
+let SidebandWS: new (client: object, parameters: { session_id: string }) => LiveSocket;
+/** The `ws` package's client, as a browser's own connection would be (not the SDK: not traced). */
+let RawWebSocket: new (url: string) => { on(name: string, l: (data: unknown) => void): void; send(text: string): void; close(): void };
+let nextFault: EmulatorFault | null = null;
+
+before(async () => {
+  t = await startTracing(
+    {},
+    {
+      fault: (r) => {
+        if (r.path !== '/v1/live/sessions' || !nextFault) return null;
+        const fault = nextFault;
+        nextFault = null;
+        return fault;
+      },
+    },
+  );
+  // Required after enable() so the module hooks see it, as an app's would.
+  const load = createRequire(createRequire(__filename).resolve('@openai/agents-openai'));
+  LiveWS = (load('openai/resources/live/ws') as { LiveWS: LiveClass }).LiveWS;
+  SidebandWS = (load('openai/resources/live/sideband/ws') as { SidebandWS: typeof SidebandWS }).SidebandWS;
+  RawWebSocket = (createRequire(__filename)('ws') as { WebSocket: typeof RawWebSocket }).WebSocket;
+  const { OpenAI } = load('openai') as { OpenAI: new (o: object) => object };
+  client = new OpenAI({ apiKey: API_KEY, baseURL: t.emulator.baseURL, maxRetries: 0 });
+});
+after(() => t.close());
+
+const MODEL = 'gpt-live-1';
+const BACKEND = 'gpt-5-mini';
+const START = { type: 'session.start', session: { model: MODEL, instructions: 'Be brief.', audio: { output: { voice: 'cedar' } }, delegation: { type: 'responses', responses: { model: BACKEND } } } };
+
+/** A session whose every event (and close) is logged in arrival order, as the app's listeners get them. */
+function open() {
+  const ws = new LiveWS(client);
+  const log: Event[] = [];
+  ws.on('event', (e: Event) => void log.push(e));
+  ws.on('error', () => undefined); // error events also come as 'event'; without a listener the SDK rejects
+  const closed = new Promise<number>((resolve) => ws.on('close', (code: number) => resolve(code)));
+  const until = (type: string, count = 1) => waitFor(() => log.filter((e) => e.type === type).length >= count || undefined, 10_000, `${count} × ${type}`);
+  return { ws, log, closed, until };
+}
+
+/** 100 ms of 24 kHz PCM16 silence, base64. */
+const chunk = Buffer.alloc(4800).toString('base64');
+
+/** Events with what differs per run taken out (ids, times). */
+function normalised(events: Event[]): string {
+  return JSON.stringify(events)
+    .replace(/"([a-z]+)_[0-9a-f]{8,}"/g, '"$1_*"')
+    .replace(/"([a-z]+)_[A-Za-z0-9]{16,}"/g, '"$1_*"')
+    .replace(/"(created_at|expires_at|completed_at)":\d+/g, '"$1":0')
+    .replace(/"obfuscation":"[^"]*"/g, '"obfuscation":"*"');
+}
+
+/** Runs a scenario traced, then with the instrumentation disabled: the same events, and its spans. */
+async function bothWays(scenario: () => Promise<Event[]>): Promise<SpanJSON[]> {
+  t.reset();
+  const traced = await scenario();
+  const spans = await t.spans();
+  assert.deepEqual(t.diag, [], 'no warning or internal error while observing');
+  t.instrumentation.disable();
+  t.reset();
+  let plain: Event[];
+  try {
+    plain = await scenario();
+    assert.equal((await t.spans()).length, 0, 'disabled: nothing traced');
+  } finally {
+    t.instrumentation.enable();
+  }
+  assert.ok(traced.length >= 2);
+  assert.equal(normalised(traced), normalised(plain));
+  return spans;
+}
+
+/** The scripted turn: audio in, then a delegated response, then the spoken answer. */
+async function turn(s: ReturnType<typeof open>): Promise<void> {
+  for (let i = 0; i < 3; i++) s.ws.send({ type: 'session.input_audio.append', audio: chunk });
+  s.ws.send({ type: 'response.create' });
+  await s.until('session.usage.updated');
+}
+
+const session = (spans: SpanJSON[]) => one(spans, `live ${MODEL}`);
+
+describe('Live API over WebSocket (openai 7 LiveWS)', () => {
+  it('a session with a delegation: the session span, the delegated response a chat span under it with usage and cost', async () => {
+    const spans = await bothWays(async () => {
+      const s = open();
+      s.ws.send(START);
+      await s.until('session.started');
+      await turn(s);
+      s.ws.send({ type: 'session.close' });
+      await s.until('session.closed');
+      assert.equal(await s.closed, 1000);
+      return s.log;
+    });
+    const root = session(spans);
+    assert.equal(root.parentSpanId, undefined, 'a session is a trace of its own');
+    assert.equal(root.status.code, 'UNSET');
+    assert.match(String(root.attributes['spanlens.live.session_id']), /^sess_/);
+    assert.equal(root.attributes['gen_ai.response.model'], MODEL);
+    assert.equal(root.attributes['spanlens.realtime.voice'], 'cedar');
+    assert.equal(root.attributes['spanlens.live.delegation.type'], 'responses');
+    assert.equal(root.attributes['spanlens.live.delegation.model'], BACKEND);
+    assert.equal(root.attributes['spanlens.live.delegation.count'], 1);
+    assert.equal(root.attributes['spanlens.live.close_reason'], 'close_requested');
+    assert.equal(root.attributes['spanlens.live.end_reason'], undefined, 'a normal close');
+    assert.equal(root.attributes['spanlens.live.input_audio.append.count'], 3);
+    assert.equal(root.attributes['spanlens.live.input_audio.bytes'], 3 * 4800);
+    assert.ok(Number(root.attributes['spanlens.live.output_audio.delta.count']) > 0);
+    // Audio time: 300 ms in plus 100 ms per spoken chunk, the last cumulative figure (never summed).
+    const seconds = Number(root.attributes['spanlens.usage.audio_seconds']);
+    assert.equal(seconds, 0.3 + Number(root.attributes['spanlens.live.output_audio.delta.count']) * 0.1);
+    // $0.05 a minute, billed per started second.
+    assert.equal(root.attributes['spanlens.cost.usd'], Math.round((Math.ceil(seconds) * 50_000_000) / 60) / 1e9);
+    assert.equal(root.attributes['spanlens.cost.priced_as'], MODEL);
+    assert.match(String(root.attributes['spanlens.cost.source']), /^bundled@/);
+    // Transcripts (content capture is on in these tests).
+    assert.equal(root.attributes['spanlens.live.input_transcript'], 'What is the');
+    assert.equal(root.attributes['spanlens.live.input_transcript.delta.count'], 3);
+    assert.ok(String(root.attributes['spanlens.live.output_transcript']).length > 0);
+    // The delegated response: the chat span the same Responses stream gives over HTTP, under the session.
+    const [chat] = childrenOf(spans, root);
+    assert.ok(chat);
+    assert.equal(chat.name, `chat ${BACKEND}`);
+    assert.equal(chat.traceId, root.traceId);
+    assert.match(String(chat.attributes['spanlens.live.delegation.id']), /^deleg_/);
+    assert.match(String(chat.attributes['gen_ai.response.id']), /^resp_/);
+    assert.equal(chat.attributes['gen_ai.request.stream'], true);
+    assert.ok(Number(chat.attributes['gen_ai.usage.input_tokens']) > 0);
+    assert.ok(Number(chat.attributes['gen_ai.usage.output_tokens']) > 0);
+    const chatCost = Number(chat.attributes['spanlens.cost.usd']);
+    assert.ok(chatCost > 0);
+    // The session's total: its audio time and its delegations' tokens.
+    assert.ok(Math.abs(Number(root.attributes['spanlens.session.cost.usd']) - (Number(root.attributes['spanlens.cost.usd']) + chatCost)) < 1e-12);
+  });
+
+  it('an error event marks the session (the one error rule)', async () => {
+    const spans = await bothWays(async () => {
+      const s = open();
+      s.ws.send(START);
+      await s.until('session.started');
+      s.ws.send({ type: 'session.bogus', event_id: 'evt_app_1' });
+      await s.until('error');
+      s.ws.close();
+      await s.closed;
+      return s.log;
+    });
+    const root = session(spans);
+    assert.equal(root.status.code, 'ERROR');
+    assert.equal(root.attributes['error.type'], 'invalid_event');
+    assert.equal(root.attributes['spanlens.live.error.count'], 1);
+    const event = root.events.find((e) => e.name === 'openai.live.error');
+    assert.equal(event?.attributes?.['spanlens.live.client_event_id'], 'evt_app_1');
+  });
+
+  it('the app closes mid-delegation: the open response ends aborted, the session closed normally', async () => {
+    t.reset();
+    nextFault = null;
+    const s = open();
+    s.ws.send(START);
+    await s.until('session.started');
+    // Closed by the app at the delegation's first event (the emulator streams faster than a test can await).
+    s.ws.on('event', (e: Event) => {
+      if (e.type === 'response.event' && s.log.filter((x) => x.type === 'response.event').length === 1) s.ws.close();
+    });
+    s.ws.send({ type: 'response.create' });
+    await s.closed;
+    const spans = await t.spans();
+    const root = session(spans);
+    assert.equal(root.attributes['spanlens.live.end_reason'], undefined);
+    const chat = one(spans, `chat ${BACKEND}`);
+    assert.equal(chat.parentSpanId, root.spanId);
+    assert.equal(chat.attributes['spanlens.response.end_reason'], 'stream_aborted');
+  });
+
+  it('a delegation whose nested stream fails: its chat span is ERROR, the session goes on', async () => {
+    const spans = await bothWays(async () => {
+      nextFault = 'error-event:2';
+      const s = open();
+      s.ws.send(START);
+      await s.until('session.started');
+      await turn(s);
+      s.ws.close();
+      await s.closed;
+      return s.log;
+    });
+    const root = session(spans);
+    const chat = one(spans, `chat ${BACKEND}`);
+    assert.equal(chat.parentSpanId, root.spanId);
+    assert.equal(chat.status.code, 'ERROR');
+    assert.equal(root.status.code, 'UNSET');
+  });
+
+  it('a connection lost mid-delegation: the response fails websocket_closed, the session ends server_closed', async () => {
+    t.reset();
+    nextFault = 'cut-after:3';
+    const s = open();
+    s.ws.send(START);
+    await s.until('session.started');
+    s.ws.send({ type: 'response.create' });
+    await s.closed;
+    const spans = await t.spans();
+    const root = session(spans);
+    assert.equal(root.attributes['spanlens.live.end_reason'], 'server_closed');
+    const chat = one(spans, `chat ${BACKEND}`);
+    assert.equal(chat.parentSpanId, root.spanId);
+    assert.equal(chat.status.code, 'ERROR');
+    assert.equal(chat.attributes['error.type'], 'websocket_closed');
+  });
+
+  it('a session left open at shutdown ends marked, with its open delegation', async () => {
+    t.reset();
+    const s = open();
+    s.ws.send(START);
+    await s.until('session.started');
+    // Shut down at the delegation's first event (the emulator streams faster than a test can await):
+    // what the provider's shutdown does too, open work ends marked.
+    s.ws.on('event', (e: Event) => {
+      if (e.type === 'response.event' && s.log.filter((x) => x.type === 'response.event').length === 1) t.instrumentation.disable();
+    });
+    s.ws.send({ type: 'response.create' });
+    await s.until('response.event');
+    try {
+      const spans = await t.spans();
+      assert.equal(session(spans).attributes['spanlens.live.end_reason'], 'shutdown');
+      assert.equal(one(spans, `chat ${BACKEND}`).attributes['spanlens.response.end_reason'], 'shutdown');
+      await s.until('session.usage.updated');
+      s.ws.close();
+      await s.closed;
+      assert.equal((await t.spans()).length, spans.length, 'nothing more after shutdown');
+    } finally {
+      t.instrumentation.enable();
+    }
+  });
+
+  it('a sideband attached to a session another client runs: its own session span, naming the session, with the delegation', async () => {
+    const spans = await bothWays(async () => {
+      // The primary connection is another client's (a browser's, say): a plain socket, not the SDK.
+      const primary = new RawWebSocket(`${t.emulator.baseURL.replace(/^http/, 'ws')}/live/sessions`);
+      const heard: Event[] = [];
+      primary.on('message', (data) => void heard.push(JSON.parse(String(data)) as Event));
+      await new Promise<void>((resolve) => primary.on('open', () => resolve()));
+      primary.send(JSON.stringify(START));
+      const started = await waitFor(() => heard.find((e) => e.type === 'session.started'), 5000, 'session.started');
+      const id = (started.session as { id: string }).id;
+      const ws = new SidebandWS(client, { session_id: id });
+      const log: Event[] = [];
+      ws.on('event', (e: Event) => void log.push(e));
+      ws.on('error', () => undefined);
+      const closed = new Promise<number>((resolve) => ws.on('close', (code: number) => resolve(code)));
+      const until = (type: string) => waitFor(() => log.find((e) => e.type === type), 10_000, type);
+      await until('session.started');
+      primary.send(JSON.stringify({ type: 'session.input_audio.append', audio: chunk }));
+      await until('session.input_transcript.delta');
+      ws.send({ type: 'response.create' });
+      await until('session.usage.updated');
+      ws.send({ type: 'session.close' });
+      await until('session.closed');
+      assert.equal(await closed, 1000);
+      primary.close();
+      return log;
+    });
+    const root = session(spans);
+    assert.equal(root.attributes['spanlens.live.connection.type'], 'sideband');
+    assert.match(String(root.attributes['spanlens.live.session_id']), /^sess_/);
+    assert.equal(root.attributes['spanlens.live.close_reason'], 'close_requested');
+    assert.equal(root.attributes['spanlens.live.input_transcript'], 'What');
+    assert.equal(root.attributes['spanlens.live.input_audio.append.count'], undefined, "the audio was the other client's");
+    assert.ok(Number(root.attributes['spanlens.usage.audio_seconds']) > 0.1);
+    assert.ok(Number(root.attributes['spanlens.cost.usd']) > 0);
+    const chat = one(spans, `chat ${BACKEND}`);
+    assert.equal(chat.parentSpanId, root.spanId);
+    assert.ok(Number(chat.attributes['gen_ai.usage.output_tokens']) > 0);
+    assert.equal(spans.filter((x) => x.name.startsWith('live ')).length, 1, 'only the SDK socket is traced');
+  });
+});
