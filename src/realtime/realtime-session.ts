@@ -17,6 +17,8 @@ import { arr, num, obj, str, type Obj } from '../util/json';
 import { toolResponsePart, type GenAIMessage } from '../trace/genai-messages';
 import { now } from '../util/clock';
 import { BoundedMap } from '../util/bounded-map';
+import type { HistoryMessage } from '../turns/conversation-store';
+import { setTurnAttributes } from '../turns/turn-accounting';
 import { base64Bytes, bytesPerSecond, itemForSpans, itemText } from './realtime-items';
 import { readSession, sessionAttributes, type SessionConfig } from './session-config';
 
@@ -118,6 +120,10 @@ export class RealtimeSession {
   private readonly transcriptions = new BoundedMap<string, number>(MAX_PENDING_TRANSCRIPTIONS);
   /** What the app added to the conversation since the last response began (content capture only; capped). */
   private pendingInput: GenAIMessage[] = [];
+  /** User messages added since the last response ended: what the next one answers (as a thread's runs). */
+  private pendingUser: HistoryMessage[] = [];
+  /** User messages added over the session: its cost per user message. */
+  userMessageCount = 0;
   /** When the user's last turn ended (server VAD): a VAD response's start. */
   private speechStopped?: number;
   private conversationId?: string;
@@ -259,6 +265,9 @@ export class RealtimeSession {
         this.speechStopped ??= at;
         return;
       }
+      case 'conversation.item.added': // GA
+      case 'conversation.item.created': // beta
+        return this.itemAdded(obj(event.item), at);
       case 'response.created':
         return this.responseCreated(obj(event.response), at);
       case 'response.output_item.added':
@@ -392,12 +401,13 @@ export class RealtimeSession {
     if (u.audioOutput !== undefined) span.setAttribute('spanlens.usage.audio_output_tokens', u.audioOutput);
     const model = this.model;
     const cost = this.env.cost.of(model, usage);
-    if (cost) span.setAttributes(costAttributes(cost));
     this.responses++;
     this.inputTokens += u.input ?? 0;
     this.outputTokens += u.output ?? 0;
     if (cost) this.costNanos += cost.total;
     else this.priced = false;
+    // A turn like a run or a Responses response: the user messages it answers, the session's running figures.
+    setTurnAttributes(this.env, span, this, r.id, cost, this.pendingUser.splice(0), { costNanos: this.costNanos, runCount: this.responses });
     let errorType: string | undefined;
     if (RESPONSE_STATUSES.failed(status)) {
       const error = obj(details?.error);
@@ -525,9 +535,20 @@ export class RealtimeSession {
     this.span.setAttributes(sessionAttributes(this.config, (k, v) => this.env.content.capture(k, v)));
   }
 
+  /** A conversation item the server added: a user's message (typed, or a spoken turn) is what the next response answers. */
+  private itemAdded(item: Obj | undefined, at: number): void {
+    if (item?.type !== 'message' || item.role !== 'user') return;
+    this.userMessageCount++;
+    if (this.pendingUser.length >= MAX_PENDING_INPUT) this.pendingUser.shift();
+    this.pendingUser.push({ id: str(item.id), role: 'user', text: itemText(item) ?? '', createdAt: at });
+  }
+
   private updateTotals(): void {
     this.span.setAttributes({ 'spanlens.session.response_count': this.responses, 'spanlens.session.input_tokens': this.inputTokens, 'spanlens.session.output_tokens': this.outputTokens });
-    if (this.priced) this.span.setAttribute('spanlens.session.cost.usd', nanosToUsd(this.costNanos));
+    this.span.setAttribute('spanlens.session.user_message_count', this.userMessageCount);
+    if (!this.priced) return;
+    this.span.setAttribute('spanlens.session.cost.usd', nanosToUsd(this.costNanos));
+    if (this.userMessageCount) this.span.setAttribute(A.threadCostPerUserMessage, nanosToUsd(Math.round(this.costNanos / this.userMessageCount)));
   }
 
   /**

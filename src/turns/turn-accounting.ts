@@ -8,7 +8,7 @@ import { readUsage } from '../cost/usage';
 import type { HistoryMessage, ThreadState } from './conversation-store';
 import type { TurnState } from './turn-tracker';
 
-// A turn is one Assistants run or one Responses response: the unit a user message is answered by.
+// A turn is one Assistants run, one Responses response or one Realtime response: the unit a user message is answered by.
 // Both feed the same running figures of their thread / conversation, read back by `spanlens cost`.
 
 export interface TurnTotals {
@@ -26,8 +26,17 @@ export function addTurn(thread: ThreadState, cost: CostNanos | undefined): TurnT
 /**
  * The turn's cost and its thread's running figures on the turn's span: cumulative cost and turns, the
  * user messages it answers (request-body messages get a stable placeholder id) and the cost per message.
+ * A Realtime session's responses are turns too (the session is their ledger).
  */
-function setTurnAttributes(env: Services, span: Span, thread: ThreadState, turnId: string, cost: CostNanos | undefined, userMessages: HistoryMessage[], totals: TurnTotals): void {
+export function setTurnAttributes(
+  env: Services,
+  span: Span,
+  thread: Pick<ThreadState, 'userMessageCount'>,
+  turnId: string,
+  cost: CostNanos | undefined,
+  userMessages: HistoryMessage[],
+  totals: TurnTotals,
+): void {
   span.setAttribute(A.threadRunCount, totals.runCount);
   span.setAttribute(
     A.userMessageIds,

@@ -182,6 +182,9 @@ describe('Realtime over WebSocket (openai 7 OpenAIRealtimeWS)', () => {
       assert.ok(Number(chat.attributes['spanlens.usage.audio_output_tokens']) > 0);
       assert.equal(typeof chat.attributes['spanlens.realtime.time_to_first_audio'], 'number');
     }
+    // Each spoken turn is a user message its response answers.
+    assert.ok(chats.every((chat) => chat.attributes['spanlens.user_message.count'] === 1));
+    assert.equal(root.attributes['spanlens.session.user_message_count'], 2);
     const transcriptions = spans.filter((x) => x.name === 'transcription gpt-4o-mini-transcribe');
     assert.equal(transcriptions.length, 2);
     assert.ok(transcriptions.every((x) => x.parentSpanId === root.spanId && /ms of speech/.test(String(x.attributes['spanlens.transcription.text']))));
@@ -215,6 +218,17 @@ describe('Realtime over WebSocket (openai 7 OpenAIRealtimeWS)', () => {
     assert.equal(work.attributes['gen_ai.tool.call.result'], '{"temp":21}');
     assert.ok(work.startMs >= first!.endMs && work.endMs <= second!.startMs + 1);
     assert.deepEqual(second!.attributes['gen_ai.response.finish_reasons'], ['stop']);
+    // Cost per user message, as for a thread's runs: the question is answered by the first response; the
+    // second (after the tool output) answers none, and the session's running figure spreads both over it.
+    const cost = (x: SpanJSON) => Number(x.attributes['spanlens.cost.usd']);
+    assert.equal(first!.attributes['spanlens.user_message.count'], 1);
+    assert.equal(first!.attributes['spanlens.cost_per_user_message.usd'], cost(first!));
+    assert.match(String((first!.attributes['spanlens.user_message.ids'] as string[])[0]), /^item_/);
+    assert.equal(second!.attributes['spanlens.user_message.count'], 0);
+    assert.equal(second!.attributes['spanlens.thread.run_count'], 2);
+    assert.ok(Math.abs(Number(second!.attributes['spanlens.thread.cost_per_user_message.usd']) - (cost(first!) + cost(second!))) < 1e-9);
+    assert.equal(root.attributes['spanlens.session.user_message_count'], 1);
+    assert.equal(root.attributes['spanlens.thread.cost_per_user_message.usd'], second!.attributes['spanlens.thread.cost_per_user_message.usd']);
   });
 
   it('error events: one answering a response.create fails that response, another marks the session', async () => {
