@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { agentRuns } from './agents.mjs';
-import { realtimeEvents } from './realtime.mjs';
+import { realtimeEvents, realtimeSoak } from './realtime.mjs';
 import { chatBody } from './fixtures.mjs';
 
 const require = createRequire(import.meta.url);
@@ -245,6 +245,8 @@ const batches = {
   agentRun: (n) => agentRuns(n, { config, emulatorURL, timed }),
   /** A Realtime session over loopback: responses until n server events arrived (realtime.mjs). */
   realtimeEvents: (n) => realtimeEvents(n, { emulatorURL, flush: flushAll }),
+  /** Soak: n responses on one Realtime session, heap after GC every n/20 (realtime.mjs). */
+  realtimeSoak: (n) => realtimeSoak(n, Math.max(1, Math.round(n / 20)), { emulatorURL, flush: flushAll, gc, heapMB }),
   /** Soak: polled and streamed runs alternately, heap after GC every `every` runs. */
   async soak(n, every = 100) {
     let a = await assistant([{ type: 'code_interpreter' }]);

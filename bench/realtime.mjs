@@ -29,19 +29,43 @@ async function openSession(emulatorURL) {
   return s;
 }
 
+/** One response on session `s` (a short text answer) to the app's typed question. */
+async function ask(s, metadata) {
+  const done = new Promise((resolve) => (s.done = resolve));
+  s.rt.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Tell me a long story.' }] } });
+  s.rt.send({ type: 'response.create', response: metadata ? { metadata } : {} });
+  await done;
+  if (s.failed) throw s.failed;
+}
+
+/**
+ * Soak: `n` responses on one session, the app's heap after GC every `every` responses (the emulator's own
+ * conversation grows in the parent process, not here): what a session that lasts hours keeps.
+ */
+export async function realtimeSoak(n, every, { emulatorURL, flush, gc, heapMB }) {
+  const s = await openSession(emulatorURL);
+  await flush();
+  gc();
+  const samples = [{ responses: 0, heapMB: heapMB() }];
+  for (let i = 1; i <= n; i++) {
+    await ask(s);
+    if (i % every === 0) {
+      await flush();
+      gc();
+      samples.push({ responses: i, heapMB: heapMB() });
+    }
+  }
+  s.rt.close();
+  return { samples, events: s.events };
+}
+
 /** Responses until `n` server events arrived on a fresh session (closed after); `flush` exports the spans. */
 export async function realtimeEvents(n, { emulatorURL, flush }) {
   const s = await openSession(emulatorURL);
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   const first = s.events;
-  while (s.events - first < n) {
-    const done = new Promise((resolve) => (s.done = resolve));
-    s.rt.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Tell me a long story.' }] } });
-    s.rt.send({ type: 'response.create', response: { metadata: { script: 'long' } } });
-    await done;
-    if (s.failed) throw s.failed;
-  }
+  while (s.events - first < n) await ask(s, { script: 'long' });
   await flush();
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(c0);

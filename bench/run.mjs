@@ -189,7 +189,7 @@ const S = quick
       threads: 12000,
       soak: [600, 100],
       agents: { rounds: 8, n: 40, warm: 40 },
-      realtime: { rounds: 3, n: 2000, warm: 1000 },
+      realtime: { rounds: 3, n: 2000, warm: 1000, soak: 1000 },
     }
   : {
       calls: { rounds: 30, n: 100 },
@@ -200,7 +200,7 @@ const S = quick
       threads: 100000,
       soak: [3000, 200],
       agents: { rounds: 20, n: 100, warm: 100 },
-      realtime: { rounds: 10, n: 10000, warm: 2000 },
+      realtime: { rounds: 10, n: 10000, warm: 2000, soak: 10000 },
     };
 
 const cpu = (readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/) ?? [])[1] ?? os.cpus()[0]?.model;
@@ -417,6 +417,24 @@ if (runs('realtime')) {
   say(
     `\nAdded CPU per Realtime event (paired medians, against none): ours +${(rt.ours.addedCpu * 1000).toFixed(2)} µs (${rt.ours.cpu.toFixed(3)}×); without content +${(rt['ours-nocontent'].addedCpu * 1000).toFixed(2)} µs.`,
   );
+  // Soak: one session of S.realtime.soak responses, the app's heap after GC, without and with ours.
+  say(`\n### (h) Realtime soak: ${S.realtime.soak} responses on one session, the app's heapUsed after GC\n`);
+  for (const config of ['none', 'ours']) {
+    const child = spawn('realtimeSoak', config);
+    let soak;
+    try {
+      soak = await child.batch('realtimeSoak', S.realtime.soak);
+    } finally {
+      child.kill();
+    }
+    const first = soak.samples[1] ?? soak.samples[0];
+    const last = soak.samples.at(-1);
+    say(
+      `${config}: ${soak.samples.map((x) => `${x.responses}: ${x.heapMB.toFixed(1)}`).join(' · ')} MB (${soak.events} events; ${(last.heapMB - first.heapMB).toFixed(2)} MB from the first sample to the last)`,
+    );
+    if (config === 'ours')
+      verdict('flat heap in the Realtime soak', last.heapMB - first.heapMB < 2, `${(last.heapMB - first.heapMB).toFixed(2)} MB over ${last.responses - first.responses} responses`);
+  }
 }
 
 say('\n### Targets\n');
