@@ -8,8 +8,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import { childrenOf, one } from '../support/spans';
-import type { EmulatorFault } from '../../src/testing/index';
-import { API_KEY, startTracing, waitFor, type SpanJSON, type Tracing } from './support/tracing';
+import { API_KEY, faultOnce, startTracing, waitFor, type SpanJSON, type Tracing } from './support/tracing';
 
 type Event = { type: string; [key: string]: unknown };
 interface LiveSocket {
@@ -25,20 +24,11 @@ let LiveWS: LiveClass;
 let SidebandWS: new (client: object, parameters: { session_id: string }) => LiveSocket;
 /** The `ws` package's client, as a browser's own connection would be (not the SDK: not traced). */
 let RawWebSocket: new (url: string) => { on(name: string, l: (data: unknown) => void): void; send(text: string): void; close(): void };
-let nextFault: EmulatorFault | null = null;
+/** The stream fault the emulator applies to the next /v1/live/sessions response (taken once). */
+const liveFault = faultOnce('/v1/live/sessions');
 
 before(async () => {
-  t = await startTracing(
-    {},
-    {
-      fault: (r) => {
-        if (r.path !== '/v1/live/sessions' || !nextFault) return null;
-        const fault = nextFault;
-        nextFault = null;
-        return fault;
-      },
-    },
-  );
+  t = await startTracing({}, { fault: liveFault.fault });
   // Required after enable() so the module hooks see it, as an app's would.
   const load = createRequire(createRequire(__filename).resolve('@openai/agents-openai'));
   LiveWS = (load('openai/resources/live/ws') as { LiveWS: LiveClass }).LiveWS;
@@ -179,7 +169,7 @@ describe('Live API over WebSocket (openai 7 LiveWS)', () => {
 
   it('the app closes mid-delegation: the open response ends aborted, the session closed normally', async () => {
     t.reset();
-    nextFault = null;
+    liveFault.arm(null);
     const s = open();
     s.ws.send(START);
     await s.until('session.started');
@@ -199,7 +189,7 @@ describe('Live API over WebSocket (openai 7 LiveWS)', () => {
 
   it('a delegation whose nested stream fails: its chat span is ERROR, the session goes on', async () => {
     const spans = await bothWays(async () => {
-      nextFault = 'error-event:2';
+      liveFault.arm('error-event:2');
       const s = open();
       s.ws.send(START);
       await s.until('session.started');
@@ -217,7 +207,7 @@ describe('Live API over WebSocket (openai 7 LiveWS)', () => {
 
   it('a connection lost mid-delegation: the response fails websocket_closed, the session ends server_closed', async () => {
     t.reset();
-    nextFault = 'cut-after:3';
+    liveFault.arm('cut-after:3');
     const s = open();
     s.ws.send(START);
     await s.until('session.started');

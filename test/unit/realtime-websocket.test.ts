@@ -9,8 +9,7 @@ import { createRequire } from 'node:module';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { childrenOf, one } from '../support/spans';
-import type { EmulatorFault } from '../../src/testing/index';
-import { API_KEY, startTracing, waitFor, type SpanJSON, type Tracing } from './support/tracing';
+import { API_KEY, faultOnce, startTracing, waitFor, type SpanJSON, type Tracing } from './support/tracing';
 
 type Event = { type: string; [key: string]: unknown };
 interface RealtimeSocket {
@@ -28,21 +27,11 @@ let client6: object;
 let RealtimeWS7: RealtimeClass;
 let RealtimeWS6: RealtimeClass;
 let BetaRealtimeWS6: RealtimeClass;
-/** The stream fault the emulator applies to the next Realtime response (taken once). */
-let nextFault: EmulatorFault | null = null;
+/** The stream fault the emulator applies to the next /v1/realtime response. */
+const realtimeFault = faultOnce('/v1/realtime');
 
 before(async () => {
-  t = await startTracing(
-    {},
-    {
-      fault: (r) => {
-        if (r.path !== '/v1/realtime' || !nextFault) return null;
-        const fault = nextFault;
-        nextFault = null;
-        return fault;
-      },
-    },
-  );
+  t = await startTracing({}, { fault: realtimeFault.fault });
   // Required after enable() so the module hooks see them, as an app's would.
   const load7 = createRequire(createRequire(__filename).resolve('@openai/agents-openai'));
   RealtimeWS7 = (load7('openai/realtime/ws') as { OpenAIRealtimeWS: RealtimeClass }).OpenAIRealtimeWS;
@@ -293,7 +282,7 @@ describe('Realtime over WebSocket (openai 7 OpenAIRealtimeWS)', () => {
 describe('Realtime faults and recovery (openai 7)', () => {
   it('a response that fails on the server is ERROR with its status_details.error', async () => {
     const spans = await bothWays(async () => {
-      nextFault = 'error-event:3';
+      realtimeFault.arm('error-event:3');
       const s = await open();
       s.rt.send({ type: 'session.update', session: { type: 'realtime', output_modalities: ['text'] } });
       s.rt.send({ type: 'response.create' });
@@ -309,7 +298,7 @@ describe('Realtime faults and recovery (openai 7)', () => {
 
   it('a reconnect (the SDK recovery): the lost connection ends its response failed, the next one is a session of the same trace', async () => {
     t.reset();
-    nextFault = 'cut-after:3';
+    realtimeFault.arm('cut-after:3');
     const port = Number(new URL(t.emulator.baseURL).port);
     const rt = new RealtimeWS7({ model: MODEL, reconnect: true, reconnectInitialDelay: 10, options: { createConnection: () => net.connect(port, '127.0.0.1') } }, client7);
     const log: Event[] = [];

@@ -8,27 +8,16 @@ import { after, before, describe, it } from 'node:test';
 import { z } from 'zod';
 import { checkSpans, summarize } from '../support/conformance';
 import { assertWellFormed, childrenOf, one, outline } from '../support/spans';
-import type { EmulatorFault } from '../../src/testing/index';
-import { startTracing, waitFor, type SpanJSON, type Tracing } from './support/tracing';
+import { faultOnce, startTracing, waitFor, type SpanJSON, type Tracing } from './support/tracing';
 
 type RT = typeof import('@openai/agents-realtime');
 let t: Tracing;
 let rt: RT;
-/** The stream fault the emulator applies to the next Realtime response (taken once). */
-let nextFault: EmulatorFault | null = null;
+/** The stream fault the emulator applies to the next /v1/realtime response (taken once). */
+const realtimeFault = faultOnce('/v1/realtime');
 
 before(async () => {
-  t = await startTracing(
-    {},
-    {
-      fault: (r) => {
-        if (r.path !== '/v1/realtime' || !nextFault) return null;
-        const fault = nextFault;
-        nextFault = null;
-        return fault;
-      },
-    },
-  );
+  t = await startTracing({}, { fault: realtimeFault.fault });
   // Required after enable() so the module hook sees it, as an app's would.
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- the require must run after enable()
   rt = require('@openai/agents-realtime') as RT;
@@ -310,7 +299,7 @@ describe('voice agents (@openai/agents-realtime RealtimeSession over WebSocket)'
 
   it("the server's close mid-response: the response fails websocket_closed, the agent and session end marked", async () => {
     const spans = await bothWays(async () => {
-      nextFault = 'cut-after:3';
+      realtimeFault.arm('cut-after:3');
       const s = await connect(new rt.RealtimeAgent({ name: 'Greeter', instructions: 'Be brief.' }));
       s.session.sendMessage('Hello?');
       await waitFor(() => s.session.transport.status === 'disconnected' || undefined, 10_000, 'the disconnect');

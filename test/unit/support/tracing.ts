@@ -10,7 +10,7 @@ import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import type OpenAIType from 'openai';
 import type { ClientOptions } from 'openai';
 import { OpenAIInstrumentation, ThreadTraceIdGenerator, type OpenAIInstrumentationConfig } from '../../../src/index';
-import { startEmulator, type Emulator, type EmulatorOptions } from '../../../src/testing/index';
+import { startEmulator, type Emulator, type EmulatorFault, type EmulatorOptions, type FaultRequest } from '../../../src/testing/index';
 import type { SpanJSON } from '../../support/spans';
 
 export type { SpanJSON };
@@ -129,4 +129,18 @@ export async function waitFor<T>(probe: () => T | undefined, timeoutMs = 3000, w
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** A stream fault for the next request on one path (a socket route), taken once: `fault` is the emulator option. */
+export function faultOnce(path: string): { arm(fault: EmulatorFault | null): void; fault(request: FaultRequest): EmulatorFault | null } {
+  let next: EmulatorFault | null = null;
+  return {
+    arm: (fault) => void (next = fault),
+    fault: (request) => {
+      if (request.path !== path || !next) return null;
+      const fault = next;
+      next = null;
+      return fault;
+    },
+  };
 }
