@@ -262,3 +262,46 @@ test('many responses on one socket: every span ends, nothing is left waiting', a
   assert.equal(spans.filter((x) => x.name === 'chat gpt-4o-mini').length, n);
   assert.ok(spans.every((x) => x.status.code === 'UNSET' && x.attributes['spanlens.response.end_reason'] === undefined));
 });
+
+test('a `for await` consumer of ws.stream() gets the same messages, errors and close with and without the instrumentation', async () => {
+  /** Drives a socket only through its async iterator (no `.on` listeners), as the SDK's stream() example does. */
+  const script = async (): Promise<string[]> => {
+    const ws = new ResponsesWS(client) as SocketLike & { stream(): AsyncIterable<{ type: string; message?: Event; error?: Error; code?: number }> };
+    const seen: string[] = [];
+    const creates = [
+      { type: 'response.create', model: 'gpt-4o-mini', input: 'Hi' },
+      { type: 'response.create', model: 'gpt-4o-mini', input: 'Hi', previous_response_id: 'resp_unknown' },
+    ];
+    ws.send(creates.shift()!);
+    for await (const m of ws.stream()) {
+      seen.push(m.type === 'message' ? `message ${m.message!.type}` : m.type === 'error' ? `error ${m.error!.message}` : m.type === 'close' ? `close ${m.code}` : m.type);
+      const ended = m.type === 'error' || (m.type === 'message' && /^response\.(completed|failed|incomplete)$/.test(m.message!.type));
+      if (ended) {
+        const next = creates.shift();
+        if (next) ws.send(next);
+        else ws.close();
+      }
+    }
+    return seen;
+  };
+  t.reset();
+  const traced = await script();
+  const spans = await t.spans();
+  const chats = spans.filter((x) => x.name === 'chat gpt-4o-mini');
+  assert.equal(chats.length, 2, 'both creates traced');
+  assert.deepEqual(
+    chats.map((x) => x.status.code),
+    ['UNSET', 'ERROR'],
+  );
+  t.instrumentation.disable();
+  t.reset();
+  let plain: string[];
+  try {
+    plain = await script();
+    assert.equal((await t.spans()).length, 0, 'disabled: nothing traced');
+  } finally {
+    t.instrumentation.enable();
+  }
+  assert.ok(traced.includes('message response.completed') && traced.some((x) => x.startsWith('error ')) && traced.at(-1)?.startsWith('close '), traced.join('\n'));
+  assert.deepEqual(traced, plain);
+});
