@@ -27,12 +27,12 @@ export class CostModel {
     return cost;
   }
 
-  /** The cost of `seconds` of a model billed by audio time (a Live session), or undefined (no such price). */
+  /** The cost of `seconds` of a model billed by audio time (a Live session, whisper-1), or undefined (no such price). */
   ofAudioTime(model: string | undefined, seconds: number): CostNanos | undefined {
     if (!model) return undefined;
     const cost = this.pricing.audioTimeCostNanos(model, seconds);
     if (!cost && this.warned.shouldWarn(model))
-      this.diag.warn(`spanlens: no per-minute price for model "${model}"; its sessions carry no audio cost (add audioPerMinute with the pricing option or SPANLENS_PRICING_FILE)`);
+      this.diag.warn(`spanlens: no per-minute price for model "${model}"; its audio time carries no cost (add audioPerMinute with the pricing option or SPANLENS_PRICING_FILE)`);
     return cost;
   }
 }

@@ -9,6 +9,7 @@ import { RESPONSE_STATUSES } from '../responses/response-statuses';
 import type { PendingToolCalls } from '../responses/tool-outputs';
 import { closedError } from '../responses/response-socket';
 import { costAttributes } from '../cost/cost-model';
+import type { CostNanos } from '../cost/pricing';
 import { usageAttributes, readUsage } from '../cost/usage';
 import { nanosToUsd } from '../cost/money';
 import { chunkTimer, recordOperation, type ChunkTimer } from '../cost/metrics';
@@ -482,12 +483,22 @@ export class RealtimeSession {
     const attributes: Attributes = { ...this.server, [A.operation]: 'transcription', [A.kind]: 'llm', [A.subtype]: 'transcription' };
     if (model) attributes[A.requestModel] = model;
     if (itemId) attributes[A.itemId] = itemId;
+    // Billed by tokens (gpt-4o-transcribe …) or by audio time (whisper-1: usage {type: 'duration'}); either
+    // cost is the session's too, as its responses' are.
     const usage = obj(event.usage);
-    if (usage?.type === 'duration' && num(usage.seconds) !== undefined) attributes['spanlens.usage.audio_seconds'] = num(usage.seconds)!;
-    else if (usage) {
+    const seconds = usage?.type === 'duration' ? num(usage.seconds) : undefined;
+    const u = seconds === undefined ? readUsage(usage) : {};
+    let cost: CostNanos | undefined;
+    if (seconds !== undefined) {
+      attributes['spanlens.usage.audio_seconds'] = seconds;
+      cost = this.env.cost.ofAudioTime(model, seconds);
+    } else if (usage) {
       Object.assign(attributes, usageAttributes(usage));
-      const cost = this.env.cost.of(model, usage);
-      if (cost) Object.assign(attributes, costAttributes(cost));
+      cost = this.env.cost.of(model, usage);
+    }
+    if (cost) {
+      Object.assign(attributes, costAttributes(cost));
+      this.costNanos += cost.total;
     }
     const text = str(event.transcript);
     const captured = text === undefined ? undefined : this.env.content.capture('spanlens.transcription.text', text);
@@ -496,6 +507,19 @@ export class RealtimeSession {
     const span = this.env.tracer().startSpan(model ? `transcription ${model}` : 'transcription', { kind: SpanKind.INTERNAL, startTime: start, attributes }, parent);
     if (failed) markApiError(span, event.error, 'transcription_failed', 'input audio transcription failed');
     span.end(at);
+    const metrics = this.env.metrics();
+    if (metrics)
+      recordOperation(metrics, {
+        operation: 'transcription',
+        requestModel: model,
+        client: this.metricsClient,
+        seconds: Math.max(0, at - start) / 1000,
+        inputTokens: u.input,
+        outputTokens: u.output,
+        costUsd: cost ? nanosToUsd(cost.total) : undefined,
+        errorType: failed ? apiErrorType(obj(event.error), 'transcription_failed') : undefined,
+      });
+    if (cost) this.updateTotals();
   }
 
   /** An `error` event: the response.create it answers fails; any other marks the session. */

@@ -250,6 +250,49 @@ describe('Realtime session state machine', () => {
     assert.equal(bad.attributes['error.type'], 'audio_unintelligible');
   });
 
+  it("a transcription's cost is the session's and the cost metric's: by tokens (gpt-4o-mini-transcribe) or by audio time (whisper-1)", async () => {
+    const reader = new PeriodicExportingMetricReader({ exporter: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE), exportIntervalMillis: 3_600_000 });
+    const meters = new MeterProvider({ readers: [reader] });
+    const s = setup({}, 'conversation', createMetrics(meters.getMeter('test')));
+    sessionCreated(s, 5);
+    s.recv(410, { type: 'input_audio_buffer.committed', event_id: eid(), item_id: 'item_u1', previous_item_id: null });
+    // gpt-4o-mini-transcribe (genai-prices 0.1.8): audio in $3, text out $5 per 1M: 20 x 3 + 6 x 5 = 90 nano-dollars x 1,000.
+    s.recv(600, {
+      type: 'conversation.item.input_audio_transcription.completed',
+      event_id: eid(),
+      item_id: 'item_u1',
+      content_index: 0,
+      transcript: 'Hi',
+      usage: { type: 'tokens', input_tokens: 20, output_tokens: 6, total_tokens: 26, input_token_details: { audio_tokens: 20, text_tokens: 0 } },
+    });
+    // The app switches transcription to whisper-1: billed per started second at $0.006 per minute.
+    s.recv(700, { type: 'session.updated', event_id: eid(), session: { type: 'realtime', audio: { input: { transcription: { model: 'whisper-1' } } } } });
+    s.recv(710, { type: 'input_audio_buffer.committed', event_id: eid(), item_id: 'item_u2', previous_item_id: 'item_u1' });
+    s.recv(900, { type: 'conversation.item.input_audio_transcription.completed', event_id: eid(), item_id: 'item_u2', content_index: 0, transcript: 'Bye', usage: { type: 'duration', seconds: 2.4 } });
+    s.sessions.closed(s.socket, 1000, true);
+    const spans = s.spans();
+    const byTokens = one(spans, 'transcription gpt-4o-mini-transcribe');
+    const byTime = one(spans, 'transcription whisper-1');
+    assert.equal(byTokens.attributes['spanlens.cost.usd'], 0.00009);
+    // 3 started seconds x $0.006 / 60 = $0.0003
+    assert.equal(byTime.attributes['spanlens.usage.audio_seconds'], 2.4);
+    assert.equal(byTime.attributes['spanlens.cost.usd'], 0.0003);
+    assert.equal(one(spans, `realtime ${MODEL}`).attributes['spanlens.session.cost.usd'], 0.00039);
+    const { resourceMetrics } = await reader.collect();
+    const metrics = resourceMetrics.scopeMetrics.flatMap((sm) => sm.metrics);
+    const cost = metrics.find((m) => m.descriptor.name === 'spanlens.cost')!.dataPoints as { attributes: Record<string, unknown>; value: number }[];
+    assert.deepEqual(cost.map((p) => [p.attributes['gen_ai.operation.name'], p.attributes['gen_ai.request.model'], p.value]).sort(), [
+      ['transcription', 'gpt-4o-mini-transcribe', 0.00009],
+      ['transcription', 'whisper-1', 0.0003],
+    ]);
+    const durations = metrics.find((m) => m.descriptor.name === 'gen_ai.client.operation.duration')!.dataPoints as { attributes: Record<string, unknown>; value: { sum: number } }[];
+    assert.deepEqual(durations.map((p) => [p.attributes['gen_ai.request.model'], p.value.sum]).sort(), [
+      ['gpt-4o-mini-transcribe', 0.19],
+      ['whisper-1', 0.19],
+    ]);
+    await meters.shutdown();
+  });
+
   it('an error event answering a response.create is that response failed; any other marks the session', () => {
     const s = setup();
     sessionCreated(s, 5);
