@@ -11,6 +11,9 @@ export interface Usage {
   audioInput?: number;
   cachedAudioInput?: number;
   audioOutput?: number;
+  /** The text parts of input and output, where the API counts by modality (Realtime). */
+  textInput?: number;
+  textOutput?: number;
 }
 
 /**
@@ -32,6 +35,8 @@ export function readUsage(usage: unknown): Usage {
     audioInput: num(inDetails?.audio_tokens),
     cachedAudioInput: num(obj(inDetails?.cached_tokens_details)?.audio_tokens),
     audioOutput: num(outDetails?.audio_tokens),
+    textInput: num(inDetails?.text_tokens),
+    textOutput: num(outDetails?.text_tokens),
   };
 }
 
@@ -43,5 +48,16 @@ export function usageAttributes(usage: unknown): Attributes {
   if (u.output !== undefined) attrs[A.outputTokens] = u.output;
   if (u.cachedInput !== undefined) attrs[A.cachedInputTokens] = u.cachedInput;
   if (u.reasoning !== undefined) attrs[A.reasoningTokens] = u.reasoning;
+  return attrs;
+}
+
+/** Tokens by modality (`spanlens.usage.*`) where the API reports them (Realtime: text, audio, cached audio). */
+export function modalityAttributes(u: Usage): Attributes {
+  const attrs: Attributes = {};
+  if (u.textInput !== undefined) attrs['spanlens.usage.text_input_tokens'] = u.textInput;
+  if (u.audioInput !== undefined) attrs['spanlens.usage.audio_input_tokens'] = u.audioInput;
+  if (u.cachedAudioInput !== undefined) attrs['spanlens.usage.cached_audio_input_tokens'] = u.cachedAudioInput;
+  if (u.textOutput !== undefined) attrs['spanlens.usage.text_output_tokens'] = u.textOutput;
+  if (u.audioOutput !== undefined) attrs['spanlens.usage.audio_output_tokens'] = u.audioOutput;
   return attrs;
 }

@@ -10,7 +10,7 @@ import type { PendingToolCalls } from '../responses/tool-outputs';
 import { closedError } from '../responses/response-socket';
 import { costAttributes } from '../cost/cost-model';
 import type { CostNanos } from '../cost/pricing';
-import { usageAttributes, readUsage } from '../cost/usage';
+import { modalityAttributes, usageAttributes, readUsage } from '../cost/usage';
 import { nanosToUsd } from '../cost/money';
 import { chunkTimer, recordOperation, type ChunkTimer } from '../cost/metrics';
 import type { Services } from '../services';
@@ -398,8 +398,7 @@ export class RealtimeSession {
     const usage = response.usage;
     span.setAttributes(usageAttributes(usage));
     const u = readUsage(usage);
-    if (u.audioInput !== undefined) span.setAttribute('spanlens.usage.audio_input_tokens', u.audioInput);
-    if (u.audioOutput !== undefined) span.setAttribute('spanlens.usage.audio_output_tokens', u.audioOutput);
+    span.setAttributes(modalityAttributes(u));
     const model = this.model;
     const cost = this.env.cost.of(model, usage);
     this.responses++;
@@ -493,7 +492,7 @@ export class RealtimeSession {
       attributes['spanlens.usage.audio_seconds'] = seconds;
       cost = this.env.cost.ofAudioTime(model, seconds);
     } else if (usage) {
-      Object.assign(attributes, usageAttributes(usage));
+      Object.assign(attributes, usageAttributes(usage), modalityAttributes(u));
       cost = this.env.cost.of(model, usage);
     }
     if (cost) {

@@ -144,7 +144,11 @@ describe('Realtime session state machine', () => {
     assert.equal(chat.attributes['spanlens.realtime.response.trigger'], 'response.create');
     assert.equal(chat.attributes['gen_ai.usage.input_tokens'], 1000);
     assert.equal(chat.attributes['gen_ai.usage.output_tokens'], 500);
-    assert.equal(chat.attributes['spanlens.usage.audio_input_tokens'], 800);
+    // Usage by modality, as the response reported it.
+    assert.deepEqual(
+      [200, 800, 100, 400],
+      ['text_input', 'audio_input', 'text_output', 'audio_output'].map((k) => chat.attributes[`spanlens.usage.${k}_tokens`]),
+    );
     // 200 text in at $4 + 800 audio in at $32 + 100 text out at $16 + 400 audio out at $64, per 1M.
     assert.equal(chat.attributes['spanlens.cost.usd'], 0.0536);
     assert.equal(root.attributes['spanlens.session.cost.usd'], 0.0536);
@@ -274,6 +278,7 @@ describe('Realtime session state machine', () => {
     const byTokens = one(spans, 'transcription gpt-4o-mini-transcribe');
     const byTime = one(spans, 'transcription whisper-1');
     assert.equal(byTokens.attributes['spanlens.cost.usd'], 0.00009);
+    assert.equal(byTokens.attributes['spanlens.usage.audio_input_tokens'], 20);
     // 3 started seconds x $0.006 / 60 = $0.0003
     assert.equal(byTime.attributes['spanlens.usage.audio_seconds'], 2.4);
     assert.equal(byTime.attributes['spanlens.cost.usd'], 0.0003);
