@@ -7,7 +7,8 @@ import { createRequire } from 'node:module';
 import { after, before, test } from 'node:test';
 import type { EmulatorFault } from '../../src/testing/index';
 import { knownSocket } from '../../src/hook/responses-socket';
-import { childrenOf, one } from '../support/spans';
+import { conversationTraceId } from '../../src/index';
+import { assertWellFormed, childrenOf, inTrace, one } from '../support/spans';
 import { API_KEY, startTracing, waitFor, type SpanJSON, type Tracing } from './support/tracing';
 
 type Event = { type: string; [key: string]: unknown };
@@ -119,6 +120,31 @@ test('a function call answered with previous_response_id: the chain in one trace
   );
   assert.equal(work.traceId, a.traceId);
   assert.equal(work.attributes['gen_ai.tool.call.result'], 'Sunny, 21°C');
+});
+
+test("responses of a conversation over a socket join the conversation's trace, as over HTTP: user messages counted, costs summed", async () => {
+  t.reset();
+  const http = client as Client & { conversations: { create(body: object): Promise<{ id: string }>; items: { create(id: string, body: object): Promise<unknown> } } };
+  const conv = await http.conversations.create({ items: [{ type: 'message', role: 'user', content: 'Hi, I plan a trip.' }] });
+  const s = open();
+  const first = await create(s, { model: 'gpt-4o-mini', conversation: conv.id, input: 'Which city should I visit in France?' });
+  await http.conversations.items.create(conv.id, { items: [{ type: 'message', role: 'user', content: 'I like museums.' }] });
+  const second = await create(s, { model: 'gpt-4o-mini', conversation: conv.id, input: [{ role: 'user', content: 'And in Italy?' }] });
+  s.ws.close();
+  await s.closed;
+  const trace = inTrace(await t.spans(), conversationTraceId(conv.id));
+  assertWellFormed(trace);
+  one(trace, 'openai.conversations.create', { 'spanlens.conversation.created': true });
+  const [a, b] = [chatSpan(trace, responseId(first)), chatSpan(trace, responseId(second))];
+  for (const x of [a, b]) {
+    assert.equal(x.parentSpanId, undefined, 'a root of the conversation trace');
+    assert.equal(x.attributes['gen_ai.conversation.id'], conv.id);
+  }
+  assert.equal(b.attributes['spanlens.user_message.count'], 2);
+  assert.deepEqual(b.attributes['spanlens.user_message.texts'], ['I like museums.', 'And in Italy?']);
+  assert.equal(b.attributes['spanlens.thread.run_count'], 2);
+  const total = Number(a.attributes['spanlens.cost.usd']) + Number(b.attributes['spanlens.cost.usd']);
+  assert.ok(Math.abs(Number(b.attributes['spanlens.thread.cost.usd']) - total) < 1e-12);
 });
 
 test('an error event: a create the API rejects is a failed call; one that fails mid-stream fails its span', async () => {
