@@ -47,9 +47,12 @@ export interface LiveSessionStart extends SocketSessionStart {
   /** The socket's URL (`wss://…/v1/live/sessions`). */
   url?: string;
   startTime?: number;
-  /** A sideband connection (`SidebandWS`): the id of the session it attached to. */
-  sideband?: string;
+  /** A sideband (`SidebandWS`): the session it attached to; a fork (`ForksWS`): the stored session it starts from. */
+  of?: { type: LiveConnectionType; sessionId: string };
 }
+
+/** A connection to an existing session: a sideband joins it, a fork starts a new session from it (stored). */
+export type LiveConnectionType = 'sideband' | 'fork';
 
 /** Bounded text built from deltas: once at the cap, further deltas are only counted. */
 class Transcript {
@@ -101,9 +104,10 @@ export class LiveSession {
     this.server = serverAttributes(this.client);
     // No openai.api.type: its registry enum has no Live member (the delegations' spans are `responses`).
     const attributes: Attributes = { ...this.server, [A.kind]: 'session', [A.subtype]: 'live' };
-    if (start.sideband) {
-      attributes['spanlens.live.connection.type'] = 'sideband';
-      attributes[A.liveSessionId] = start.sideband;
+    if (start.of) {
+      attributes['spanlens.live.connection.type'] = start.of.type;
+      // A sideband's session is the one it attached to; a fork's is new (its id comes with session.started).
+      attributes[start.of.type === 'sideband' ? A.liveSessionId : A.liveForkedFrom] = start.of.sessionId;
     }
     const options = { kind: SpanKind.CLIENT, startTime: start.startTime ?? now(), attributes };
     if (start.reconnects) {
