@@ -8,6 +8,7 @@ import type { ClientLike, ObservedCall } from '../calls/observed-call';
 import type { StreamSink } from '../streams/stream-tap';
 import { closedError, type BeginStream } from '../responses/response-socket';
 import { nanosToUsd } from '../cost/money';
+import { operationAttributes } from '../cost/metrics';
 import type { Services } from '../services';
 import { num, obj, str, type Obj } from '../util/json';
 import { now } from '../util/clock';
@@ -323,10 +324,21 @@ export class LiveSession {
       if (cost) {
         span.setAttributes({ [A.costUsd]: nanosToUsd(cost.total), [A.costSource]: cost.source, [A.costPricedAs]: cost.pricedAs });
         total += cost.total;
+        this.recordCost(nanosToUsd(cost.total));
       } else priced = false;
     }
     if (priced) span.setAttribute('spanlens.session.cost.usd', nanosToUsd(total));
     span.end(at);
+  }
+
+  /**
+   * The audio time's cost on the cost counter, so its sums match the spans' (the delegations record theirs
+   * as Responses calls). Only the cost: a session is a conversation, not an operation, so no
+   * operation.duration (its length is how long the user talked) and no tokens (the Live model reports none).
+   */
+  private recordCost(usd: number): void {
+    const metrics = this.env.metrics();
+    if (metrics) metrics.cost.add(usd, operationAttributes({ operation: 'chat', responseModel: this.config.model, client: this.client }));
   }
 
   private transcript(key: string, t: Transcript): void {
