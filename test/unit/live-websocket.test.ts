@@ -341,6 +341,8 @@ describe('Live API over WebSocket (openai 7 LiveWS)', () => {
     assert.equal(chat.traceId, fork!.traceId);
     assert.match(String(chat.attributes['spanlens.live.delegation.id']), /^deleg_/);
     assert.ok(Number(chat.attributes['gen_ai.usage.input_tokens']) > 0);
+    // The conversation is the stored session's: the fork is answered on what the user said there.
+    assert.equal(fork!.attributes['spanlens.live.output_transcript'], original!.attributes['spanlens.live.output_transcript']);
     const chatCost = Number(chat.attributes['spanlens.cost.usd']);
     assert.ok(chatCost > 0);
     assert.ok(Math.abs(Number(fork!.attributes['spanlens.session.cost.usd']) - (Number(fork!.attributes['spanlens.cost.usd']) + chatCost)) < 1e-12);
@@ -367,5 +369,27 @@ describe('Live API over WebSocket (openai 7 LiveWS)', () => {
     assert.equal(fork.attributes['error.type'], 'session_not_found');
     assert.equal(fork.attributes['spanlens.live.end_reason'], 'server_closed');
     assert.equal(fork.attributes['spanlens.live.close_code'], 1008);
+  });
+
+  it("a fork that names a model: refused (the model is the stored session's), the fork session marked by the error", async () => {
+    const spans = await bothWays(async () => {
+      const stored = open();
+      stored.ws.send({ ...START, session: { ...START.session, store: true } });
+      await stored.until('session.started');
+      const id = (stored.log.find((e) => e.type === 'session.started')!.session as { id: string }).id;
+      stored.ws.send({ type: 'session.close' });
+      assert.equal(await stored.closed, 1000);
+      const f = open(id);
+      f.ws.send({ type: 'session.start', event_id: 'evt_fork_1', session: { model: 'gpt-live-2' } });
+      await f.until('error');
+      f.ws.close();
+      await f.closed;
+      return [...stored.log, ...f.log];
+    });
+    const fork = spans.find((x) => x.attributes['spanlens.live.connection.type'] === 'fork');
+    assert.ok(fork);
+    assert.equal(fork.attributes['error.type'], 'invalid_parameter');
+    assert.equal(fork.events.find((e) => e.name === 'openai.live.error')?.attributes?.['spanlens.live.client_event_id'], 'evt_fork_1');
+    assert.equal(fork.attributes['spanlens.live.end_reason'], undefined, 'the app closed it');
   });
 });
