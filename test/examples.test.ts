@@ -3,7 +3,10 @@
 // OTLP/HTTP to a local receiver; and `npm run demo`'s script printing the thread's tree.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import http from 'node:http';
+import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
 import { after, before, it } from 'node:test';
 import { promisify } from 'node:util';
@@ -44,9 +47,9 @@ before(async () => {
 });
 after(() => receiver.close());
 
-async function example(args: string[]): Promise<{ threadId: string; status: string }> {
+async function example(args: string[], cwd = ROOT): Promise<{ threadId: string; status: string }> {
   const { stdout } = await run(process.execPath, args, {
-    cwd: ROOT,
+    cwd,
     env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OPENAI_BASE_URL: '', OPENAI_API_KEY: '' },
     timeout: 60_000,
   });
@@ -127,6 +130,38 @@ it('realtime example through --import register: the session is one trace, its re
   assert.ok(responses.every((s) => Number(attr(s!, 'spanlens.cost.usd')?.doubleValue) > 0));
   const tools = trace.filter((s) => s.name === 'execute_tool get_weather');
   assert.deepEqual(tools.map((s) => (s.parentSpanId === root.spanId ? 'work' : s.parentSpanId === responses[0]!.spanId ? 'call' : 'elsewhere')).sort(), ['call', 'work']);
+});
+
+it('live example through --import register, in an app with openai 7: the session is one trace, its delegation a chat span with its cost', async () => {
+  // This repository's openai is 6 (no Live API): the example runs as in an app dir whose openai is 7 (the
+  // copy @openai/agents-openai depends on) and which installed this package (a link to it).
+  const app = mkdtempSync(path.join(os.tmpdir(), 'spanlens-live-example-'));
+  try {
+    const openai7 = path.resolve(createRequire(createRequire(__filename).resolve('@openai/agents-openai')).resolve('openai/resources/live/ws'), '../../..');
+    mkdirSync(path.join(app, 'examples'));
+    mkdirSync(path.join(app, 'node_modules/@spanlens'), { recursive: true });
+    for (const f of ['live.mjs', 'connect.cjs']) copyFileSync(path.join(ROOT, 'examples', f), path.join(app, 'examples', f));
+    symlinkSync(openai7, path.join(app, 'node_modules/openai'), 'dir');
+    symlinkSync(ROOT, path.join(app, 'node_modules/@spanlens/instrumentation-openai'), 'dir');
+    const out = (await example(['--import', REGISTER, 'examples/live.mjs'], app)) as unknown as { sessionId: string; delegationId: string; responseId: string; seconds: number; status: string };
+    assert.equal(out.status, 'close_requested');
+    const attr = (s: OtlpSpan, k: string) => s.attributes.find((a) => a.key === k)?.value;
+    const root = received.find((s) => s.name === 'live gpt-live-1' && attr(s, 'spanlens.live.session_id')?.stringValue === out.sessionId);
+    assert.ok(root, 'the session span exported');
+    assert.ok(!root.parentSpanId, 'the session is the root of its trace');
+    assert.equal(attr(root, 'spanlens.usage.audio_seconds')?.doubleValue, out.seconds);
+    const cost = Number(attr(root, 'spanlens.cost.usd')?.doubleValue);
+    assert.ok(cost > 0, 'the audio time is priced');
+    const chat = received.find((s) => s.traceId === root.traceId && s.parentSpanId === root.spanId);
+    assert.equal(chat?.name, 'chat gpt-5-mini');
+    assert.equal(attr(chat, 'gen_ai.response.id')?.stringValue, out.responseId);
+    assert.equal(attr(chat, 'spanlens.live.delegation.id')?.stringValue, out.delegationId);
+    const chatCost = Number(attr(chat, 'spanlens.cost.usd')?.doubleValue);
+    assert.ok(chatCost > 0);
+    assert.ok(Math.abs(Number(attr(root, 'spanlens.session.cost.usd')?.doubleValue) - (cost + chatCost)) < 1e-12);
+  } finally {
+    rmSync(app, { recursive: true, force: true });
+  }
 });
 
 it('responses example through --import register: the conversation is one trace, the app’s tool span has its result', async () => {

@@ -1,7 +1,8 @@
 // The Live API over WebSocket (openai's LiveWS) in every matrix cell whose openai has it (7.14+: the openai7
 // cells), CommonJS and ES modules: the app sees the same events with and without the instrumentation, and
 // the session is one tree, its delegation a chat span; a sideband (SidebandWS) attached to a session another
-// client runs is traced the same way. openai 4–6 have no Live API: declared not applicable.
+// client runs is traced the same way, and so is a fork (ForksWS) of a stored session. openai 4–6 have no Live
+// API: declared not applicable.
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { it } from 'node:test';
@@ -12,6 +13,7 @@ import { assertSameAppView, runBothWays } from './support/socket-cells';
 const scenarios = [
   { name: 'live-ws', module: path.resolve(__dirname, 'scenarios/live-ws.mjs'), args: {} },
   { name: 'live-sideband', module: path.resolve(__dirname, 'scenarios/live-sideband.mjs'), args: {} },
+  { name: 'live-fork', module: path.resolve(__dirname, 'scenarios/live-fork.mjs'), args: {} },
 ];
 
 forEachCell((cell) => {
@@ -60,5 +62,32 @@ forEachCell((cell) => {
     assert.equal(root.attributes['spanlens.usage.audio_seconds'], result.seconds);
     assert.equal(childrenOf(spans, root)[0]?.name, 'chat gpt-5-mini');
     assert.equal(spans.length, 3);
+  });
+
+  it('a fork of a stored session: the same events both ways, a session span of its own naming the stored one, its delegation on the new backend', () => {
+    const result = assertSameAppView(runs, 'live-fork');
+    assert.equal(result.reason, 'close_requested');
+    assert.equal(result.code, 1000);
+    assert.equal(result.model, 'gpt-live-1');
+    const { spans } = runs.traced().scenarios['live-fork']!;
+    assertWellFormed(spans);
+    const sessions = spans.filter((s) => s.name === 'live gpt-live-1');
+    assert.deepEqual(
+      sessions.map((s) => [s.attributes['spanlens.live.session_id'], s.attributes['spanlens.live.connection.type'], s.attributes['spanlens.live.forked_from.session_id']]),
+      [
+        [result.stored, undefined, undefined],
+        [result.session, 'fork', result.stored],
+      ],
+    );
+    const fork = sessions[1]!;
+    assert.equal(fork.parentSpanId, undefined);
+    assert.equal(fork.attributes['spanlens.usage.audio_seconds'], result.seconds);
+    assert.equal(fork.attributes['spanlens.live.delegation.model'], 'gpt-5');
+    assert.ok(Number(fork.attributes['spanlens.cost.usd']) > 0);
+    const [chat] = childrenOf(spans, fork);
+    assert.equal(chat?.name, 'chat gpt-5');
+    assert.equal(chat.attributes['gen_ai.response.id'], result.responseId);
+    assert.equal(chat.attributes['spanlens.live.delegation.id'], result.delegation);
+    assert.equal(spans.length, 4); // the stored session, the fork, its delegation's chat span, its message
   });
 }, selectedCells());

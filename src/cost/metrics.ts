@@ -38,7 +38,7 @@ export function createMetrics(meter: Meter): Metrics | undefined {
       description: 'Time per output chunk after the first, from the previous chunk to this one',
       advice: SECONDS,
     }),
-    cost: meter.createCounter('spanlens.cost', { unit: 'USD', description: 'Cost of model tokens and tool fees' }),
+    cost: meter.createCounter('spanlens.cost', { unit: 'USD', description: 'Cost of model tokens, tool fees and audio time' }),
   };
   // No MeterProvider (the API's no-op meter): skip building attributes for records that go nowhere. The
   // API has no proxy meter, so such a meter stays a no-op until a provider is set on the instrumentation,

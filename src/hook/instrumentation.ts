@@ -149,8 +149,8 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
                 (moduleExports: unknown) => unpatchResponsesSocket(moduleExports, this.wrapping),
               ),
           ),
-          // The Live API's sockets (openai >= 7.14), primary and sideband: their base classes, where `send` is defined.
-          ...['live/ws-base', 'live/sideband/ws-base'].flatMap((base) =>
+          // The Live API's sockets (openai >= 7.14), primary, sideband and fork: their base classes, where `send` is defined.
+          ...['live/ws-base', 'live/sideband/ws-base', 'live/forks/ws-base'].flatMap((base) =>
             ['js', 'mjs'].map(
               (ext) =>
                 new InstrumentationNodeModuleFile(
@@ -192,7 +192,7 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
         return moduleExports;
       }),
       // The Live API's sockets under an ESM loader that wraps only modules asked for by name: their public subpaths.
-      ...['openai/resources/live/ws', 'openai/resources/live/sideband/ws'].map(
+      ...['openai/resources/live/ws', 'openai/resources/live/sideband/ws', 'openai/resources/live/forks/ws'].map(
         (name) =>
           new InstrumentationNodeModuleDefinition(
             name,

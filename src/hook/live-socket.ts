@@ -1,6 +1,6 @@
 import { context, type DiagLogger } from '@opentelemetry/api';
 import type { SocketSessions } from '../realtime/realtime-sessions';
-import type { LiveSession, LiveSessionStart } from '../live/live-session';
+import type { LiveConnectionType, LiveSession, LiveSessionStart } from '../live/live-session';
 import type { ClientLike } from '../calls/observed-call';
 import { obj } from '../util/json';
 import { connectionEnded, definingPrototype, guarded, tapSocketClass, tappable, untapSocketClass, type Wrapping } from './socket-tap';
@@ -15,7 +15,10 @@ import { connectionEnded, definingPrototype, guarded, tapSocketClass, tappable, 
  * socket (normally the app's `session.start`). The sideband socket (`SidebandWS`, `resources/live/sideband`,
  * `/live/sessions/{id}/attach`: a trusted server's connection to a session, e.g. one a browser runs over
  * WebRTC) is the same controller and the same events: it is traced the same way, as a session span of its
- * own that names the session it attached to.
+ * own that names the session it attached to. So is the fork socket (`ForksWS`, `resources/live/forks`,
+ * `/live/sessions/{id}/fork`): a new session started from a stored one (the app's `session.start` carries
+ * only overrides; the model and conversation are the stored session's), a session span of its own that
+ * names the stored session it forked from.
  */
 
 export type LiveSessions = SocketSessions<LiveSession, LiveSessionStart>;
@@ -31,38 +34,40 @@ export interface LiveHandlers {
 interface LiveSocketLike {
   url?: unknown;
   _client?: ClientLike;
-  /** The sideband's parameters: the session it attaches to. */
+  /** A sideband's or a fork's parameters: the session it attaches to, or forks. */
   _parameters?: { session_id?: unknown };
 }
 
 const SEND = ['send'] as const;
-/** The Live socket classes (a module exports one of them, or its base): the primary socket and the sideband. */
-const CLASSES = [
-  { names: ['LiveWSBase', 'LiveWS'], sideband: false },
-  { names: ['SidebandWSBase', 'SidebandWS'], sideband: true },
-] as const;
+/** The Live socket classes (a module exports one of them, or its base): the primary socket, the sideband, the fork. */
+const CLASSES: readonly { names: readonly string[]; connection?: LiveConnectionType }[] = [
+  { names: ['LiveWSBase', 'LiveWS'] },
+  { names: ['SidebandWSBase', 'SidebandWS'], connection: 'sideband' },
+  { names: ['ForksWSBase', 'ForksWS'], connection: 'fork' },
+];
 
 const prototypes = (moduleExports: unknown) =>
-  CLASSES.map((c) => ({ proto: definingPrototype(moduleExports, c.names, 'send'), sideband: c.sideband })).filter((p) => tappable(p.proto, SEND)) as {
+  CLASSES.map((c) => ({ proto: definingPrototype(moduleExports, c.names, 'send'), connection: c.connection })).filter((p) => tappable(p.proto, SEND)) as {
     proto: Record<string, unknown>;
-    sideband: boolean;
+    connection?: LiveConnectionType;
   }[];
 
-/** Patches `LiveWSBase` / `SidebandWSBase` (from `…/live/ws-base`, `…/live/sideband/ws-base` or their `ws`, CJS or ESM; once). */
+/** Patches `LiveWSBase` / `SidebandWSBase` / `ForksWSBase` (from `…/live/ws-base`, `…/live/sideband/ws-base`, `…/live/forks/ws-base` or their `ws`, CJS or ESM; once). */
 export function patchLiveSocket(moduleExports: unknown, version: string | undefined, w: Wrapping, handlers: LiveHandlers, diag: DiagLogger): void {
   const protos = prototypes(moduleExports);
   if (!protos.length) diag.debug(`openai ${version ?? '(unknown version)'}: no Live socket class of a known shape in this module`);
-  for (const { proto, sideband } of protos) tapLive(proto, sideband, w, handlers);
+  for (const { proto, connection } of protos) tapLive(proto, connection, w, handlers);
 }
 
-function tapLive(proto: Record<string, unknown>, sideband: boolean, w: Wrapping, handlers: LiveHandlers): void {
+function tapLive(proto: Record<string, unknown>, connection: LiveConnectionType | undefined, w: Wrapping, handlers: LiveHandlers): void {
   const guard = guarded(handlers);
   const sessionsFor = (ws: LiveSocketLike): LiveSessions | undefined => {
     const sessions = handlers.sessions();
     if (!sessions || sessions.of(ws)) return sessions;
     const url = typeof ws.url === 'string' || ws.url instanceof URL ? String(ws.url) : undefined;
-    const attached = sideband && typeof ws._parameters?.session_id === 'string' ? ws._parameters.session_id : undefined;
-    if (sessions.observe(ws, { url, client: ws._client, ambient: context.active(), sideband: attached })) guard(handlers.seen);
+    const id = ws._parameters?.session_id;
+    const of = connection && typeof id === 'string' ? { type: connection, sessionId: id } : undefined;
+    if (sessions.observe(ws, { url, client: ws._client, ambient: context.active(), of })) guard(handlers.seen);
     return sessions;
   };
   tapSocketClass(proto, SEND, w, {

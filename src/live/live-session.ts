@@ -8,6 +8,7 @@ import type { ClientLike, ObservedCall } from '../calls/observed-call';
 import type { StreamSink } from '../streams/stream-tap';
 import { closedError, type BeginStream } from '../responses/response-socket';
 import { nanosToUsd } from '../cost/money';
+import { operationAttributes } from '../cost/metrics';
 import type { Services } from '../services';
 import { num, obj, str, type Obj } from '../util/json';
 import { now } from '../util/clock';
@@ -47,9 +48,12 @@ export interface LiveSessionStart extends SocketSessionStart {
   /** The socket's URL (`wss://…/v1/live/sessions`). */
   url?: string;
   startTime?: number;
-  /** A sideband connection (`SidebandWS`): the id of the session it attached to. */
-  sideband?: string;
+  /** A sideband (`SidebandWS`): the session it attached to; a fork (`ForksWS`): the stored session it starts from. */
+  of?: { type: LiveConnectionType; sessionId: string };
 }
+
+/** A connection to an existing session: a sideband joins it, a fork starts a new session from it (stored). */
+export type LiveConnectionType = 'sideband' | 'fork';
 
 /** Bounded text built from deltas: once at the cap, further deltas are only counted. */
 class Transcript {
@@ -101,9 +105,10 @@ export class LiveSession {
     this.server = serverAttributes(this.client);
     // No openai.api.type: its registry enum has no Live member (the delegations' spans are `responses`).
     const attributes: Attributes = { ...this.server, [A.kind]: 'session', [A.subtype]: 'live' };
-    if (start.sideband) {
-      attributes['spanlens.live.connection.type'] = 'sideband';
-      attributes[A.liveSessionId] = start.sideband;
+    if (start.of) {
+      attributes['spanlens.live.connection.type'] = start.of.type;
+      // A sideband's session is the one it attached to; a fork's is new (its id comes with session.started).
+      attributes[start.of.type === 'sideband' ? A.liveSessionId : A.liveForkedFrom] = start.of.sessionId;
     }
     const options = { kind: SpanKind.CLIENT, startTime: start.startTime ?? now(), attributes };
     if (start.reconnects) {
@@ -319,10 +324,21 @@ export class LiveSession {
       if (cost) {
         span.setAttributes({ [A.costUsd]: nanosToUsd(cost.total), [A.costSource]: cost.source, [A.costPricedAs]: cost.pricedAs });
         total += cost.total;
+        this.recordCost(nanosToUsd(cost.total));
       } else priced = false;
     }
     if (priced) span.setAttribute('spanlens.session.cost.usd', nanosToUsd(total));
     span.end(at);
+  }
+
+  /**
+   * The audio time's cost on the cost counter, so its sums match the spans' (the delegations record theirs
+   * as Responses calls). Only the cost: a session is a conversation, not an operation, so no
+   * operation.duration (its length is how long the user talked) and no tokens (the Live model reports none).
+   */
+  private recordCost(usd: number): void {
+    const metrics = this.env.metrics();
+    if (metrics) metrics.cost.add(usd, operationAttributes({ operation: 'chat', responseModel: this.config.model, client: this.client }));
   }
 
   private transcript(key: string, t: Transcript): void {

@@ -51,8 +51,10 @@ export const A = {
   subtype: 'spanlens.subtype',
   /** The Realtime API's session id (`sess_…`); no convention names one. */
   realtimeSessionId: 'spanlens.realtime.session_id',
-  /** The Live API's session id (`sess_…`), on a Live session span (the primary connection's or a sideband's). */
+  /** The Live API's session id (`sess_…`), on a Live session span (the primary connection's, a sideband's or a fork's). */
   liveSessionId: 'spanlens.live.session_id',
+  /** A forked Live session's source: the stored session (`sess_…`) it was forked from. */
+  liveForkedFrom: 'spanlens.live.forked_from.session_id',
   codeInput: 'spanlens.code.input',
   codeOutput: 'spanlens.code.output',
   codeImageFileIds: 'spanlens.code.image_file_ids',

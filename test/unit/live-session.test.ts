@@ -10,6 +10,8 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '
 import type { ServerEvent } from '@openai/agents-openai/node_modules/openai/resources/live/live';
 import { ContentPolicy } from '../../src/trace/content';
 import { CostModel } from '../../src/cost/cost-model';
+import { createMetrics, type Metrics } from '../../src/cost/metrics';
+import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import type { Services } from '../../src/services';
 import { CallDispatcher } from '../../src/hook/dispatch';
 import { childrenOf, one } from '../support/spans';
@@ -18,14 +20,14 @@ import { spanToJSON, type SpanJSON } from './support/tracing';
 const T0 = Date.UTC(2026, 11, 7, 12, 0, 0);
 const BACKEND = 'gpt-5-mini';
 
-function setup() {
+function setup(metrics?: Metrics) {
   const exporter = new InMemorySpanExporter();
   const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
   const env: Services = {
     tracer: () => provider.getTracer('test'),
     content: new ContentPolicy({}),
     cost: new CostModel(diag),
-    metrics: () => undefined,
+    metrics: () => metrics,
     diag,
     track: () => undefined,
     fetchRunSteps: true,
@@ -116,5 +118,45 @@ describe('Live session state machine', () => {
         ['resp_b', undefined],
       ],
     );
+  });
+
+  it("metrics: the audio time on the cost counter, so its sum is the spans' costs; durations and tokens only for the delegations", async () => {
+    const reader = new PeriodicExportingMetricReader({ exporter: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE), exportIntervalMillis: 3_600_000 });
+    const meters = new MeterProvider({ readers: [reader] });
+    const s = setup(createMetrics(meters.getMeter('test')));
+    s.recv(5, { type: 'session.started', event_id: eid(), session: { id: 'sess_m', model: 'gpt-live-1', expires_at: 0, status: 'active' } });
+    s.recv(10, { type: 'session.delegation.created', event_id: eid(), offset_ms: 10, delegation: { id: 'd1', type: 'delegation', target: 'responses' } });
+    delegatedResponse(s, 20, 'resp_m', 'd1');
+    s.recv(90_000, { type: 'session.usage.updated', event_id: eid(), usage: { seconds: 90 } });
+    s.session.closed(1000, true, T0 + 90_001);
+    const spans = s.spans();
+    const root = one(spans, 'live gpt-live-1');
+    const chat = one(spans, `chat ${BACKEND}`);
+    const { resourceMetrics } = await reader.collect();
+    const metrics = new Map(resourceMetrics.scopeMetrics.flatMap((sm) => sm.metrics).map((m) => [m.descriptor.name, m]));
+    type Point = { attributes: Record<string, unknown>; value: number | { count: number; sum: number } };
+    const points = (name: string) => (metrics.get(name)?.dataPoints ?? []) as Point[];
+    const server = { 'gen_ai.provider.name': 'openai', 'server.address': '127.0.0.1', 'server.port': 4010, 'gen_ai.operation.name': 'chat' };
+    const cost = points('spanlens.cost');
+    assert.deepEqual(
+      cost.map((p) => p.attributes),
+      [
+        { ...server, 'gen_ai.request.model': BACKEND, 'gen_ai.response.model': BACKEND },
+        { ...server, 'gen_ai.response.model': 'gpt-live-1' },
+      ],
+    );
+    // 90 s at $0.05 a minute.
+    assert.equal(cost[1]!.value, 0.075);
+    assert.equal(root.attributes['spanlens.cost.usd'], 0.075);
+    assert.equal(cost[0]!.value, chat.attributes['spanlens.cost.usd']);
+    const sum = cost.reduce((t, p) => t + (p.value as number), 0);
+    assert.ok(Math.abs(sum - Number(root.attributes['spanlens.session.cost.usd'])) < 1e-12, 'the counter sums to the session total');
+    // A session is not an operation: the only duration and token records are the delegation's.
+    assert.deepEqual(
+      points('gen_ai.client.operation.duration').map((p) => [p.attributes['gen_ai.request.model'], (p.value as { count: number }).count]),
+      [[BACKEND, 1]],
+    );
+    assert.ok(points('gen_ai.client.token.usage').every((p) => p.attributes['gen_ai.request.model'] === BACKEND));
+    await meters.shutdown();
   });
 });

@@ -22,6 +22,7 @@ let t: Tracing;
 let client: object;
 let LiveWS: LiveClass;
 let SidebandWS: new (client: object, parameters: { session_id: string }) => LiveSocket;
+let ForksWS: new (client: object, parameters: { session_id: string }) => LiveSocket;
 /** The `ws` package's client, as a browser's own connection would be (not the SDK: not traced). */
 let RawWebSocket: new (url: string) => { on(name: string, l: (data: unknown) => void): void; send(text: string): void; close(): void };
 /** The stream fault the emulator applies to the next /v1/live/sessions response (taken once). */
@@ -33,6 +34,7 @@ before(async () => {
   const load = createRequire(createRequire(__filename).resolve('@openai/agents-openai'));
   LiveWS = (load('openai/resources/live/ws') as { LiveWS: LiveClass }).LiveWS;
   SidebandWS = (load('openai/resources/live/sideband/ws') as { SidebandWS: typeof SidebandWS }).SidebandWS;
+  ForksWS = (load('openai/resources/live/forks/ws') as { ForksWS: typeof ForksWS }).ForksWS;
   RawWebSocket = (createRequire(__filename)('ws') as { WebSocket: typeof RawWebSocket }).WebSocket;
   const { OpenAI } = load('openai') as { OpenAI: new (o: object) => object };
   client = new OpenAI({ apiKey: API_KEY, baseURL: t.emulator.baseURL, maxRetries: 0 });
@@ -43,9 +45,9 @@ const MODEL = 'gpt-live-1';
 const BACKEND = 'gpt-5-mini';
 const START = { type: 'session.start', session: { model: MODEL, instructions: 'Be brief.', audio: { output: { voice: 'cedar' } }, delegation: { type: 'responses', responses: { model: BACKEND } } } };
 
-/** A session whose every event (and close) is logged in arrival order, as the app's listeners get them. */
-function open() {
-  const ws = new LiveWS(client);
+/** A session whose every event (and close) is logged in arrival order, as the app's listeners get them (`fork`: of that stored session). */
+function open(fork?: string) {
+  const ws = fork ? new ForksWS(client, { session_id: fork }) : new LiveWS(client);
   const log: Event[] = [];
   ws.on('event', (e: Event) => void log.push(e));
   ws.on('error', () => undefined); // error events also come as 'event'; without a listener the SDK rejects
@@ -62,6 +64,7 @@ function normalised(events: Event[]): string {
   return JSON.stringify(events)
     .replace(/"([a-z]+)_[0-9a-f]{8,}"/g, '"$1_*"')
     .replace(/"([a-z]+)_[A-Za-z0-9]{16,}"/g, '"$1_*"')
+    .replace(/'([a-z]+)_[0-9a-f]{8,}'/g, "'$1_*'")
     .replace(/"(created_at|expires_at|completed_at)":\d+/g, '"$1":0')
     .replace(/"obfuscation":"[^"]*"/g, '"obfuscation":"*"');
 }
@@ -286,5 +289,107 @@ describe('Live API over WebSocket (openai 7 LiveWS)', () => {
     assert.equal(chat.parentSpanId, root.spanId);
     assert.ok(Number(chat.attributes['gen_ai.usage.output_tokens']) > 0);
     assert.equal(spans.filter((x) => x.name.startsWith('live ')).length, 1, 'only the SDK socket is traced');
+  });
+
+  it('a fork of a stored session: a session span of its own naming the stored session, its delegation on the overridden backend, its own audio time', async () => {
+    const FORK_BACKEND = 'gpt-5';
+    /** The stored session's id, of each run (the traced one first). */
+    const storedIds: string[] = [];
+    const spans = await bothWays(async () => {
+      const stored = open();
+      stored.ws.send({ ...START, session: { ...START.session, store: true } });
+      await stored.until('session.started');
+      const storedId = (stored.log.find((e) => e.type === 'session.started')!.session as { id: string }).id;
+      storedIds.push(storedId);
+      await turn(stored);
+      stored.ws.send({ type: 'session.close' });
+      await stored.until('session.closed');
+      assert.equal(await stored.closed, 1000);
+      // The fork: overrides only (the model and the conversation are the stored session's).
+      const f = open(storedId);
+      f.ws.send({ type: 'session.start', session: { delegation: { type: 'responses', responses: { model: FORK_BACKEND } } } });
+      await f.until('session.started');
+      f.ws.send({ type: 'response.create' });
+      await f.until('session.usage.updated');
+      f.ws.send({ type: 'session.close' });
+      await f.until('session.closed');
+      assert.equal(await f.closed, 1000);
+      return [...stored.log, ...f.log];
+    });
+    const storedId = storedIds[0];
+    const roots = spans.filter((x) => x.name === `live ${MODEL}`);
+    assert.equal(roots.length, 2);
+    const [original, fork] = roots.sort((a, b) => (a.attributes['spanlens.live.connection.type'] === 'fork' ? 1 : 0) - (b.attributes['spanlens.live.connection.type'] === 'fork' ? 1 : 0));
+    assert.equal(original!.attributes['spanlens.live.session_id'], storedId);
+    assert.equal(original!.attributes['spanlens.live.forked_from.session_id'], undefined);
+    assert.equal(fork!.parentSpanId, undefined, 'a fork is a session, a trace of its own');
+    assert.notEqual(fork!.traceId, original!.traceId);
+    assert.equal(fork!.attributes['spanlens.live.connection.type'], 'fork');
+    assert.equal(fork!.attributes['spanlens.live.forked_from.session_id'], storedId);
+    assert.match(String(fork!.attributes['spanlens.live.session_id']), /^sess_/);
+    assert.notEqual(fork!.attributes['spanlens.live.session_id'], storedId, 'the fork is a new session');
+    assert.equal(fork!.attributes['gen_ai.response.model'], MODEL, "the stored session's model");
+    assert.equal(fork!.attributes['spanlens.live.delegation.model'], FORK_BACKEND);
+    assert.equal(fork!.attributes['spanlens.live.close_reason'], 'close_requested');
+    assert.equal(fork!.status.code, 'UNSET');
+    // Its own audio time: no audio was sent on the fork, only the spoken answer (100 ms a chunk).
+    const seconds = Number(fork!.attributes['spanlens.usage.audio_seconds']);
+    assert.equal(seconds, Number(fork!.attributes['spanlens.live.output_audio.delta.count']) * 0.1);
+    assert.equal(fork!.attributes['spanlens.cost.usd'], Math.round((Math.ceil(seconds) * 50_000_000) / 60) / 1e9);
+    const [chat] = childrenOf(spans, fork!);
+    assert.equal(chat?.name, `chat ${FORK_BACKEND}`);
+    assert.equal(chat.traceId, fork!.traceId);
+    assert.match(String(chat.attributes['spanlens.live.delegation.id']), /^deleg_/);
+    assert.ok(Number(chat.attributes['gen_ai.usage.input_tokens']) > 0);
+    // The conversation is the stored session's: the fork is answered on what the user said there.
+    assert.equal(fork!.attributes['spanlens.live.output_transcript'], original!.attributes['spanlens.live.output_transcript']);
+    const chatCost = Number(chat.attributes['spanlens.cost.usd']);
+    assert.ok(chatCost > 0);
+    assert.ok(Math.abs(Number(fork!.attributes['spanlens.session.cost.usd']) - (Number(fork!.attributes['spanlens.cost.usd']) + chatCost)) < 1e-12);
+    assert.equal(childrenOf(spans, original!)[0]?.name, `chat ${BACKEND}`);
+  });
+
+  it('a fork of a session that was not stored: the error the app sees marks the fork session, ended by the server', async () => {
+    const spans = await bothWays(async () => {
+      const plain = open();
+      plain.ws.send(START);
+      await plain.until('session.started');
+      const id = (plain.log.find((e) => e.type === 'session.started')!.session as { id: string }).id;
+      plain.ws.send({ type: 'session.close' });
+      assert.equal(await plain.closed, 1000);
+      const f = open(id);
+      await f.until('error');
+      assert.equal(await f.closed, 1008);
+      return [...plain.log, ...f.log];
+    });
+    const fork = spans.find((x) => x.attributes['spanlens.live.connection.type'] === 'fork');
+    assert.ok(fork);
+    assert.match(String(fork.attributes['spanlens.live.forked_from.session_id']), /^sess_/);
+    assert.equal(fork.status.code, 'ERROR');
+    assert.equal(fork.attributes['error.type'], 'session_not_found');
+    assert.equal(fork.attributes['spanlens.live.end_reason'], 'server_closed');
+    assert.equal(fork.attributes['spanlens.live.close_code'], 1008);
+  });
+
+  it("a fork that names a model: refused (the model is the stored session's), the fork session marked by the error", async () => {
+    const spans = await bothWays(async () => {
+      const stored = open();
+      stored.ws.send({ ...START, session: { ...START.session, store: true } });
+      await stored.until('session.started');
+      const id = (stored.log.find((e) => e.type === 'session.started')!.session as { id: string }).id;
+      stored.ws.send({ type: 'session.close' });
+      assert.equal(await stored.closed, 1000);
+      const f = open(id);
+      f.ws.send({ type: 'session.start', event_id: 'evt_fork_1', session: { model: 'gpt-live-2' } });
+      await f.until('error');
+      f.ws.close();
+      await f.closed;
+      return [...stored.log, ...f.log];
+    });
+    const fork = spans.find((x) => x.attributes['spanlens.live.connection.type'] === 'fork');
+    assert.ok(fork);
+    assert.equal(fork.attributes['error.type'], 'invalid_parameter');
+    assert.equal(fork.events.find((e) => e.name === 'openai.live.error')?.attributes?.['spanlens.live.client_event_id'], 'evt_fork_1');
+    assert.equal(fork.attributes['spanlens.live.end_reason'], undefined, 'the app closed it');
   });
 });

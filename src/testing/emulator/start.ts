@@ -16,7 +16,7 @@ import { ResponseEngine } from './responses/response-engine';
 import { responseRoutes } from './responses/routes-responses';
 import { serveResponsesSocket } from './responses/socket';
 import { serveRealtimeSocket } from './realtime/realtime-socket';
-import { liveSessions, serveLiveSocket } from './live/live-socket';
+import { liveSessions, serveLiveSocket, type LiveJoin } from './live/live-socket';
 import type { SocketRoute } from './http/sockets';
 
 // One emulator: the state every API shares (ids, entities), each API's engine and routes, and the
@@ -33,7 +33,7 @@ export function startServer(options: EmulatorOptions = {}): Promise<Emulator> {
   const responseContext: ResponseContext = { store, entities, ids, seed, pollsPerStatus };
   /** Hashes of the chat message lists' prefixes seen so far → their prompt tokens (prompt caching). */
   const chatPrefixes = new Map<string, number>();
-  /** Started Live sessions, by id (what a sideband attaches to). */
+  /** Started Live sessions (and closed stored ones), by id (what a sideband attaches to, a fork starts from). */
   const live = liveSessions();
   const deps = { store, entities, engine };
   // createAndRun (POST /threads/runs) is among the run routes, so they go before the thread routes.
@@ -54,10 +54,13 @@ export function startServer(options: EmulatorOptions = {}): Promise<Emulator> {
     // The Live API: a session per connection (a sideband attaches to one); its Responses delegations stream
     // from the same Responses engine.
     { path: '/live/sessions', open: (socket, { record, fault }) => serveLiveSocket(socket, { sessions: live, ctx: responseContext, engine: responses, ids, seed, record, fault }) },
+    // A sideband attaches to a started session; a fork starts a new session from a stored one.
     {
-      path: /^\/live\/sessions\/[^/]+\/attach$/,
-      open: (socket, { path, record, fault }) =>
-        serveLiveSocket(socket, { sessions: live, ctx: responseContext, engine: responses, ids, seed, record, fault }, decodeURIComponent(path.split('/')[3]!)),
+      path: /^\/live\/sessions\/[^/]+\/(attach|fork)$/,
+      open: (socket, { path, record, fault }) => {
+        const [, , , id, type] = path.split('/');
+        serveLiveSocket(socket, { sessions: live, ctx: responseContext, engine: responses, ids, seed, record, fault }, { type: type as LiveJoin['type'], sessionId: decodeURIComponent(id!) });
+      },
     },
   ];
   const clearState = (): void => {

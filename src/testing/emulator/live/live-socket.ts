@@ -1,6 +1,6 @@
 // The `openai` 7 copy the repo has (the root devDependency is openai 6, which has no Live API): the
 // package's own Live types, type-only (nothing of it is loaded at run time).
-import type { DelegationCreatedEvent, ServerEvent, SessionConfig, SessionResource } from '@openai/agents-openai/node_modules/openai/resources/live/live';
+import type { DelegationCreatedEvent, ForkSessionConfig, ServerEvent, SessionConfig, SessionResource } from '@openai/agents-openai/node_modules/openai/resources/live/live';
 import { answerText, tokenPieces } from '../engine/generate';
 import type { IdFactory } from '../engine/ids';
 import type { StreamFault } from '../http/faults';
@@ -29,6 +29,11 @@ import { streamOverSocket } from '../responses/socket';
 // It gets `session.started` (the session as it is) on attach, may send the same commands but audio, and
 // every server event of the session goes to all its connections. An unknown id: an `error` event
 // (`session_not_found`) and a close (1008).
+// Fork (`GET /v1/live/sessions/{id}/fork`, `ForksWS`): a new session from a stored one (started with
+// `store: true`; kept, with its conversation, after it closes). Its `session.start` carries only overrides
+// (`ForkSessionConfig`: a model is refused, the Responses backend's settings merge into the stored ones,
+// `store`); the new session has a new id, the stored model, delegation and heard words, and audio time of
+// its own. Then it is a session like any other. An unknown or unstored id: as for a sideband.
 
 type Body = Record<string, unknown>;
 
@@ -42,10 +47,18 @@ interface LiveSessionState {
   audioMs: number;
   heard: string[];
   sockets: Set<MessageSocket>;
+  /** Closed, kept because it was stored (what a fork starts from; no sideband attaches to it). */
+  closed?: boolean;
+}
+
+/** A connection to an existing session: a sideband attaches to it, a fork starts a new one from it. */
+export interface LiveJoin {
+  type: 'attach' | 'fork';
+  sessionId: string;
 }
 
 export interface LiveSocketDeps {
-  /** The emulator's started sessions, by id (what a sideband attaches to). */
+  /** The emulator's started sessions (and closed stored ones), by id (what a sideband attaches to, a fork starts from). */
   sessions: Map<string, LiveSessionState>;
   ctx: ResponseContext;
   engine: ResponseEngine;
@@ -58,9 +71,12 @@ export interface LiveSocketDeps {
 /** The sessions table an emulator keeps (cleared with its state). */
 export const liveSessions = (): Map<string, LiveSessionState> => new Map();
 
-/** Serves one upgraded connection: a primary one, or a sideband attached to `attach` (a session id). */
-export function serveLiveSocket(socket: MessageSocket, deps: LiveSocketDeps, attach?: string): void {
+/** Serves one upgraded connection: a primary one, a sideband attached to a session, or a fork of a stored one. */
+export function serveLiveSocket(socket: MessageSocket, deps: LiveSocketDeps, join?: LiveJoin): void {
   let state: LiveSessionState | undefined;
+  const attach = join?.type === 'attach';
+  /** The stored session a fork starts from (until its session.start). */
+  let source: LiveSessionState | undefined;
   /** Events are answered one at a time, in order (a turn's stream before the next event's answer). */
   let tail = Promise.resolve();
   const eventId = (): string => deps.ids.hexId('event_').slice(0, 28);
@@ -80,24 +96,49 @@ export function serveLiveSocket(socket: MessageSocket, deps: LiveSocketDeps, att
       error: { type: 'invalid_request_error', code, message, ...(client ? { client_event_id: client } : {}) },
     });
 
+  /** A session starts: registered, and its start announced. */
+  const started = (resource: SessionResource, heard: string[]): Promise<void> => {
+    state = { resource, audioMs: 0, heard, sockets: new Set([socket]) };
+    deps.sessions.set(resource.id, state);
+    return send({ type: 'session.started', event_id: eventId(), session: resource });
+  };
+  const newId = (): string => deps.ids.hexId('sess_').slice(0, 29);
+  const expiresAt = (): number => Math.floor(Date.now() / 1000) + 3600;
+
+  /** A fork's session.start: the stored session with the overrides, as a new session. */
+  const fork = (from: LiveSessionState, overrides: ForkSessionConfig & { model?: unknown }, client: string | undefined): Promise<void> => {
+    if (overrides.model !== undefined) return error('invalid_parameter', "A fork inherits the stored session's model; do not supply session.model.", client);
+    const stored = from.resource;
+    let delegation = stored.delegation;
+    if (overrides.delegation) {
+      const current = stored.delegation as { type?: string; responses?: object } | null | undefined;
+      if (current?.type !== 'responses') return error('invalid_parameter', 'Delegation overrides need a stored session with a Responses delegation.', client);
+      const { responses, acknowledgement_delay_ms } = overrides.delegation;
+      delegation = { ...current, ...(acknowledgement_delay_ms !== undefined ? { acknowledgement_delay_ms } : {}), responses: { ...current.responses, ...responses } } as SessionResource['delegation'];
+    }
+    const audio = overrides.audio?.format ? { ...stored.audio, format: overrides.audio.format } : stored.audio;
+    const resource = { ...stored, id: newId(), expires_at: expiresAt(), status: 'active', delegation, audio, store: overrides.store ?? stored.store } as SessionResource;
+    // The conversation is inherited: the words heard so far.
+    return started(resource, [...from.heard]);
+  };
+
   const answer = async (event: Body | undefined): Promise<void> => {
     const client = typeof event?.event_id === 'string' ? event.event_id : undefined;
     const type = event?.type;
+    if (type === 'session.start' && source && !state) return fork(source, (event?.session ?? {}) as ForkSessionConfig, client);
     if (type === 'session.start') {
       if (state || attach) return error('session_already_started', 'The session has already started.', client);
       const config = (event?.session ?? {}) as SessionConfig;
       if (typeof config.model !== 'string') return error('missing_required_parameter', 'session.model is required.', client);
       const resource = {
         ...config,
-        id: deps.ids.hexId('sess_').slice(0, 29),
+        id: newId(),
         object: 'live.session',
-        expires_at: Math.floor(Date.now() / 1000) + 3600,
+        expires_at: expiresAt(),
         status: 'active',
         audio: { format: config.audio?.format ?? { type: 'audio/pcm', rate: 24000 }, output: { voice: config.audio?.output?.voice ?? 'marin' } },
       } as SessionResource;
-      state = { resource, audioMs: 0, heard: [], sockets: new Set([socket]) };
-      deps.sessions.set(resource.id, state);
-      return send({ type: 'session.started', event_id: eventId(), session: resource });
+      return started(resource, []);
     }
     if (!state) return error('session_not_started', 'Send session.start first.', client);
     const st = state;
@@ -119,7 +160,9 @@ export function serveLiveSocket(socket: MessageSocket, deps: LiveSocketDeps, att
         return delegate(st, client);
       case 'session.close':
         await send({ type: 'session.closed', event_id: eventId(), reason: 'close_requested', session: st.resource, usage: usage(), ...(client ? { client_event_id: client } : {}) });
-        deps.sessions.delete(st.resource.id);
+        // A stored session stays (what a fork starts from), with what was said in it.
+        if (st.resource.store) st.closed = true;
+        else deps.sessions.delete(st.resource.id);
         for (const s of st.sockets) s.close(1000);
         return;
       default:
@@ -154,15 +197,20 @@ export function serveLiveSocket(socket: MessageSocket, deps: LiveSocketDeps, att
     await send({ type: 'session.usage.updated', event_id: eventId(), usage: usage(), context_window: { usage_ratio: 0.01 } });
   };
 
-  if (attach !== undefined) {
-    const attached = deps.sessions.get(attach);
-    if (!attached) {
-      void error('session_not_found', `No active session with id '${attach}'.`).then(() => socket.close(1008));
+  if (join) {
+    const found = deps.sessions.get(join.sessionId);
+    const usable = join.type === 'attach' ? found && !found.closed : found?.resource.store;
+    if (!found || !usable) {
+      const what = join.type === 'attach' ? 'active' : 'stored';
+      void error('session_not_found', `No ${what} session with id '${join.sessionId}'.`).then(() => socket.close(1008));
       return;
     }
-    state = attached;
-    attached.sockets.add(socket);
-    void reply({ type: 'session.started', event_id: eventId(), session: attached.resource });
+    if (join.type === 'fork') source = found;
+    else {
+      state = found;
+      found.sockets.add(socket);
+      void reply({ type: 'session.started', event_id: eventId(), session: found.resource });
+    }
   }
 
   socket.onMessage((text) => {
