@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import { childrenOf, one } from '../support/spans';
-import { API_KEY, faultOnce, startTracing, waitFor, type SpanJSON, type Tracing } from './support/tracing';
+import { API_KEY, faultOnce, startTracing, waitFor, type SpanJSON, type Tracing, withAndWithout } from './support/tracing';
 
 type Event = { type: string; [key: string]: unknown };
 interface LiveSocket {
@@ -70,24 +70,11 @@ function normalised(events: Event[]): string {
 }
 
 /** Runs a scenario traced, then with the instrumentation disabled: the same events, and its spans. */
-async function bothWays(scenario: () => Promise<Event[]>): Promise<SpanJSON[]> {
-  t.reset();
-  const traced = await scenario();
-  const spans = await t.spans();
-  assert.deepEqual(t.diag, [], 'no warning or internal error while observing');
-  t.instrumentation.disable();
-  t.reset();
-  let plain: Event[];
-  try {
-    plain = await scenario();
-    assert.equal((await t.spans()).length, 0, 'disabled: nothing traced');
-  } finally {
-    t.instrumentation.enable();
-  }
-  assert.ok(traced.length >= 2);
-  assert.equal(normalised(traced), normalised(plain));
-  return spans;
-}
+const bothWays = (scenario: () => Promise<Event[]>): Promise<SpanJSON[]> =>
+  withAndWithout(t, scenario, (events) => {
+    assert.ok(events.length >= 2);
+    return normalised(events);
+  });
 
 /** The scripted turn: audio in, then a delegated response, then the spoken answer. */
 async function turn(s: ReturnType<typeof open>): Promise<void> {

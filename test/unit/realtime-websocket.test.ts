@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { childrenOf, one } from '../support/spans';
-import { API_KEY, faultOnce, startTracing, waitFor, type SpanJSON, type Tracing } from './support/tracing';
+import { API_KEY, faultOnce, startTracing, waitFor, type SpanJSON, type Tracing, withAndWithout } from './support/tracing';
 
 type Event = { type: string; [key: string]: unknown };
 interface RealtimeSocket {
@@ -85,24 +85,11 @@ function normalised(events: Event[]): string {
 }
 
 /** Runs a scenario traced, then with the instrumentation disabled: the same events, and its spans. */
-async function bothWays(scenario: () => Promise<Event[]>): Promise<SpanJSON[]> {
-  t.reset();
-  const traced = await scenario();
-  const spans = await t.spans();
-  assert.deepEqual(t.diag, [], 'no warning or internal error while observing');
-  t.instrumentation.disable();
-  t.reset();
-  let plain: Event[];
-  try {
-    plain = await scenario();
-    assert.equal((await t.spans()).length, 0, 'disabled: nothing traced');
-  } finally {
-    t.instrumentation.enable();
-  }
-  assert.ok(traced.length >= 3);
-  assert.equal(normalised(traced), normalised(plain));
-  return spans;
-}
+const bothWays = (scenario: () => Promise<Event[]>): Promise<SpanJSON[]> =>
+  withAndWithout(t, scenario, (events) => {
+    assert.ok(events.length >= 3);
+    return normalised(events);
+  });
 
 const session = (spans: SpanJSON[]) => one(spans, `realtime ${MODEL}`);
 

@@ -4,6 +4,7 @@
 //
 // One per test file: node --test runs each file in its own process, and the require hook patches the
 // (cached) `openai` module once; tests that need other options call configure().
+import assert from 'node:assert/strict';
 import { diag, DiagLogLevel, SpanKind, SpanStatusCode, type DiagLogger } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
@@ -143,4 +144,26 @@ export function faultOnce(path: string): { arm(fault: EmulatorFault | null): voi
       return fault;
     },
   };
+}
+
+/**
+ * The differential every socket test makes: the scenario traced, then again with the instrumentation
+ * disabled (nothing may be traced then); what the app saw, as `seen` renders it (ids and times taken out),
+ * must be the same both times, and no warning or internal error may have been logged. The traced run's spans.
+ */
+export async function withAndWithout<T>(t: Tracing, scenario: () => Promise<T>, seen: (saw: T) => string): Promise<SpanJSON[]> {
+  t.reset();
+  const traced = seen(await scenario());
+  const spans = await t.spans();
+  assert.deepEqual(t.diag, [], 'no warning or internal error while observing');
+  t.instrumentation.disable();
+  t.reset();
+  try {
+    const plain = seen(await scenario());
+    assert.equal((await t.spans()).length, 0, 'disabled: nothing traced');
+    assert.equal(traced, plain, 'the app saw the same with and without the instrumentation');
+  } finally {
+    t.instrumentation.enable();
+  }
+  return spans;
 }
