@@ -5,44 +5,23 @@
 // openai 7's own Live types. Real sockets: live-websocket.test.ts.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ROOT_CONTEXT, diag } from '@opentelemetry/api';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { ROOT_CONTEXT } from '@opentelemetry/api';
 import type { ServerEvent } from '@openai/agents-openai/node_modules/openai/resources/live/live';
-import { ContentPolicy } from '../../src/trace/content';
-import { CostModel } from '../../src/cost/cost-model';
 import { createMetrics, type Metrics } from '../../src/cost/metrics';
 import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
-import type { Services } from '../../src/services';
 import { CallDispatcher } from '../../src/hook/dispatch';
 import { childrenOf, one } from '../support/spans';
-import { spanToJSON, type SpanJSON } from './support/tracing';
+import { testServices } from './support/services';
 
 const T0 = Date.UTC(2026, 11, 7, 12, 0, 0);
 const BACKEND = 'gpt-5-mini';
 
 function setup(metrics?: Metrics) {
-  const exporter = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-  const env: Services = {
-    tracer: () => provider.getTracer('test'),
-    content: new ContentPolicy({}),
-    cost: new CostModel(diag),
-    metrics: () => metrics,
-    diag,
-    track: () => undefined,
-    fetchRunSteps: true,
-    messageDeltaSpans: false,
-    threadCost: 'process',
-    traceScope: 'conversation',
-    agentsSdkExport: true,
-    maxEntities: 100,
-    runTtlMs: 60_000,
-  };
+  const { env, spans } = testServices({ metrics });
   const dispatcher = new CallDispatcher(env);
   const session = dispatcher.live.opened({}, { client: { baseURL: 'http://127.0.0.1:4010/v1' }, ambient: ROOT_CONTEXT, startTime: T0 });
   const recv = (at: number, e: ServerEvent) => session.received(e as unknown as Record<string, unknown>, T0 + at);
   session.sent({ type: 'session.start', session: { model: 'gpt-live-1', delegation: { type: 'responses', responses: { model: BACKEND } } } }, T0, ROOT_CONTEXT);
-  const spans = (): SpanJSON[] => exporter.getFinishedSpans().map(spanToJSON);
   return { session, recv, spans, dispatcher };
 }
 

@@ -4,50 +4,29 @@
 // parses them, each at a chosen client-clock time. Real sockets: realtime-websocket.test.ts.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ROOT_CONTEXT, context, diag, trace } from '@opentelemetry/api';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { ROOT_CONTEXT, context, trace } from '@opentelemetry/api';
 import type { RealtimeClientEvent, RealtimeServerEvent } from 'openai/resources/realtime/realtime';
 import type { RealtimeServerEvent as BetaServerEvent } from 'openai/resources/beta/realtime/realtime';
-import { ContentPolicy } from '../../src/trace/content';
-import { CostModel } from '../../src/cost/cost-model';
 import { createMetrics, type Metrics } from '../../src/cost/metrics';
 import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
-import type { Services } from '../../src/services';
 import { RealtimeSessions } from '../../src/realtime/realtime-sessions';
 import type { SessionOwner } from '../../src/realtime/realtime-session';
 import { VoiceAgents } from '../../src/agents/voice-agents';
 import { now } from '../../src/util/clock';
 import type { OpenAIInstrumentationConfig } from '../../src/config';
 import { assertWellFormed, childrenOf, one } from '../support/spans';
-import { spanToJSON, type SpanJSON } from './support/tracing';
+import { testServices } from './support/services';
 
 const T0 = Date.UTC(2026, 11, 7, 12, 0, 0);
 const MODEL = 'gpt-realtime';
 
 function setup(config: OpenAIInstrumentationConfig = {}, scope: 'conversation' | 'request' = 'conversation', metrics?: Metrics, owner?: SessionOwner) {
-  const exporter = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-  const env: Services = {
-    tracer: () => provider.getTracer('test'),
-    content: new ContentPolicy(config),
-    cost: new CostModel(diag),
-    metrics: () => metrics,
-    diag,
-    track: () => undefined,
-    fetchRunSteps: true,
-    messageDeltaSpans: false,
-    threadCost: 'process',
-    traceScope: scope,
-    agentsSdkExport: true,
-    maxEntities: 100,
-    runTtlMs: 60_000,
-  };
+  const { env, provider, spans } = testServices({ config, metrics, traceScope: scope });
   const sessions = new RealtimeSessions(env);
   const socket = {};
   const session = sessions.opened(socket, { client: { baseURL: 'http://127.0.0.1:4010/v1' }, url: `wss://127.0.0.1:4010/v1/realtime?model=${MODEL}`, ambient: ROOT_CONTEXT, startTime: T0, owner });
   const send = (at: number, e: RealtimeClientEvent) => session.sent(e as unknown as Record<string, unknown>, T0 + at, ROOT_CONTEXT);
   const recv = (at: number, e: RealtimeServerEvent) => session.received(e as unknown as Record<string, unknown>, T0 + at);
-  const spans = (): SpanJSON[] => exporter.getFinishedSpans().map(spanToJSON);
   return { sessions, socket, session, send, recv, spans, provider, env };
 }
 

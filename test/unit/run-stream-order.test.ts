@@ -3,38 +3,18 @@
 // processed. That late end must not end the run span; the run ends once, at its terminal event.
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { ROOT_CONTEXT, diag } from '@opentelemetry/api';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { ContentPolicy } from '../../src/trace/content';
-import { CostModel } from '../../src/cost/cost-model';
+import { ROOT_CONTEXT } from '@opentelemetry/api';
 import type { ObservedCall } from '../../src/calls/observed-call';
 import { matchRoute } from '../../src/calls/routes';
 import { RunTracker } from '../../src/assistants/run-tracker';
 import { RunStreamSink } from '../../src/assistants/run-stream';
-import type { Services } from '../../src/services';
 import { ConversationStore } from '../../src/turns/conversation-store';
+import { testServices } from './support/services';
 
 it('a first stream ending after the submit stream took over does not end the run', async () => {
-  const exporter = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
   const pending: Promise<unknown>[] = [];
-  const content = new ContentPolicy({});
-  const env: Services = {
-    tracer: () => provider.getTracer('test'),
-    content,
-    cost: new CostModel(diag),
-    metrics: () => undefined,
-    diag,
-    track: (w) => pending.push(w),
-    fetchRunSteps: true,
-    messageDeltaSpans: false,
-    threadCost: 'process',
-    traceScope: 'conversation',
-    agentsSdkExport: true,
-    maxEntities: 100,
-    runTtlMs: 60_000,
-  };
-  const store = new ConversationStore(100, content);
+  const { env, spans } = testServices({ track: (w) => void pending.push(w) });
+  const store = new ConversationStore(100, env.content);
   const runs = new RunTracker(env, store);
   const call = (path: string): ObservedCall => ({
     client: { baseURL: 'http://127.0.0.1:1/v1' },
@@ -63,12 +43,12 @@ it('a first stream ending after the submit stream took over does not end the run
   send(second, 'thread.run.queued', run('queued'));
   // ...and only now is the first stream's end processed.
   first.end('done', Date.now());
-  assert.equal(exporter.getFinishedSpans().length, 0, 'the run span is still open');
+  assert.equal(spans().length, 0, 'the run span is still open');
 
   send(second, 'thread.run.completed', run('completed', { usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 } }));
   second.end('done', Date.now());
   await Promise.allSettled(pending); // the steps request fails here (no server): the run still ends
-  const runSpans = exporter.getFinishedSpans().filter((s) => s.name.startsWith('invoke_agent'));
+  const runSpans = spans().filter((s) => s.name.startsWith('invoke_agent'));
   assert.equal(runSpans.length, 1);
   assert.equal(runSpans[0]!.attributes['spanlens.run.status'], 'completed');
   assert.equal(runSpans[0]!.attributes['spanlens.run.end_reason'], undefined);
