@@ -136,6 +136,9 @@ export class RealtimeSession {
   private inputAudioBytes = 0;
   private inputAudioChunks = 0;
   private errors = 0;
+  /** Responses the user spoke over (cancelled by turn detection) and the app's cuts of played audio. */
+  private interruptions = 0;
+  private truncations = 0;
   private ended = false;
   private readonly owner?: SessionOwner;
 
@@ -205,6 +208,18 @@ export class RealtimeSession {
           r.cancelRequested = true;
           r.span.addEvent('openai.realtime.response.cancel', {}, at);
         }
+        return;
+      }
+      case 'conversation.item.truncate': {
+        // The app cut an answer's audio where its playback stopped (the user interrupted it): what the
+        // user heard, as a session event (the response has usually ended by then).
+        this.truncations++;
+        const attrs: Attributes = {};
+        const itemId = str(event.item_id);
+        const endMs = num(event.audio_end_ms);
+        if (itemId) attrs[A.itemId] = itemId;
+        if (endMs !== undefined) attrs['spanlens.realtime.audio_end_ms'] = endMs;
+        this.span.addEvent('openai.realtime.item.truncate', attrs, at);
         return;
       }
       case 'input_audio_buffer.append':
@@ -391,6 +406,7 @@ export class RealtimeSession {
     span.setAttribute(A.responseStatus, status);
     const reason = str(details?.reason);
     if (reason) span.setAttribute('spanlens.realtime.response.status_reason', reason);
+    if (reason === 'turn_detected') this.interruptions++;
     const calls = output.filter((i) => i.type === 'function_call');
     const finish = status === 'completed' && calls.length ? 'tool_calls' : status === 'incomplete' && reason === 'content_filter' ? 'content_filter' : RESPONSE_STATUSES.finishReason(status);
     span.setAttribute(A.finishReasons, [finish]);
@@ -605,6 +621,8 @@ export class RealtimeSession {
       if (rate) this.span.setAttribute('spanlens.realtime.input_audio.duration_ms', Math.round((this.inputAudioBytes / rate) * 1000));
     }
     if (this.errors) this.span.setAttribute('spanlens.realtime.error.count', this.errors);
+    if (this.interruptions) this.span.setAttribute('spanlens.realtime.interruption.count', this.interruptions);
+    if (this.truncations) this.span.setAttribute('spanlens.realtime.truncate.count', this.truncations);
     this.owner?.ended(reason, at);
     this.span.end(at);
   }

@@ -212,9 +212,10 @@ describe('Realtime over WebSocket (openai 7 OpenAIRealtimeWS)', () => {
       const s = await open();
       s.rt.send({ type: 'response.create', event_id: 'evt_bad_create', response: { max_output_tokens: 0 } });
       s.rt.send({ type: 'no.such.event', event_id: 'evt_unknown' });
-      await s.until('error', 2);
+      s.rt.send({ type: 'conversation.item.truncate', event_id: 'evt_bad_cut', item_id: 'item_nope', content_index: 0, audio_end_ms: 10 });
+      await s.until('error', 3);
       await s.close();
-      assert.equal(s.errors.length, 2);
+      assert.equal(s.errors.length, 3);
       return s.log;
     });
     const root = session(spans);
@@ -223,7 +224,8 @@ describe('Realtime over WebSocket (openai 7 OpenAIRealtimeWS)', () => {
     assert.equal(failed.status.code, 'ERROR');
     assert.equal(failed.attributes['error.type'], 'invalid_value');
     assert.equal(root.status.code, 'ERROR');
-    assert.equal(root.attributes['spanlens.realtime.error.count'], 2);
+    assert.equal(root.attributes['spanlens.realtime.error.count'], 3);
+    assert.equal(root.attributes['spanlens.realtime.truncate.count'], 1, 'the app sent it, though the server refused it');
     assert.equal(root.events.find((e) => e.name === 'openai.realtime.error')?.attributes['spanlens.realtime.event_id'], 'evt_unknown');
   });
 
@@ -244,6 +246,46 @@ describe('Realtime over WebSocket (openai 7 OpenAIRealtimeWS)', () => {
     assert.equal(chat.attributes['spanlens.response.status'], 'cancelled');
     assert.equal(chat.attributes['spanlens.realtime.response.status_reason'], 'client_cancelled');
     assert.equal(chat.attributes['spanlens.realtime.cancel_requested'], true);
+  });
+
+  it('the user speaks over an answer: turn detection cancels it (turn_detected), the app cuts its audio (truncate)', async () => {
+    const deltas = new Set(['response.output_audio.delta', 'response.output_audio_transcript.delta']);
+    const answerItems: string[] = []; // one per run: the traced run's first
+    const spans = await bothWays(async () => {
+      const s = await open();
+      // The app asks for each answer itself (create_response: false), so the first one can be a long one.
+      s.rt.send({ type: 'session.update', session: { type: 'realtime', output_modalities: ['audio'], audio: { input: { turn_detection: { type: 'server_vad', create_response: false } } } } });
+      await s.until('session.updated');
+      for (const chunk of [...pcm(300, true), ...pcm(600, false)]) s.rt.send({ type: 'input_audio_buffer.append', audio: chunk });
+      await s.until('input_audio_buffer.committed');
+      s.rt.send({ type: 'response.create', response: { metadata: { script: 'long' } } });
+      await s.until('response.output_audio.delta', 2);
+      for (const chunk of pcm(300, true)) s.rt.send({ type: 'input_audio_buffer.append', audio: chunk });
+      await s.until('response.done');
+      // Playback stopped 100 ms into the answer: the app cuts the item there, as voice apps do.
+      const answerItem = (s.log.find((e) => e.type === 'response.done')?.response as { output: { id: string }[] }).output[0]!.id;
+      answerItems.push(answerItem);
+      s.rt.send({ type: 'conversation.item.truncate', item_id: answerItem, content_index: 0, audio_end_ms: 100 });
+      await s.until('conversation.item.truncated');
+      for (const chunk of pcm(600, false)) s.rt.send({ type: 'input_audio_buffer.append', audio: chunk });
+      await s.until('input_audio_buffer.committed', 2);
+      s.rt.send({ type: 'response.create' });
+      await s.until('response.done', 2);
+      await s.close();
+      // How far the first answer got before the user spoke differs per run: compare the events, deltas aside.
+      return s.log.filter((e) => !deltas.has(e.type)).map((e) => ({ type: e.type, status: (e.response as { status?: string } | undefined)?.status }));
+    });
+    const root = session(spans);
+    const [interrupted, next] = spans.filter((x) => x.name === `chat ${MODEL}`).sort((a, b) => a.startMs - b.startMs);
+    assert.equal(interrupted!.status.code, 'UNSET', 'an interruption is not an error');
+    assert.equal(interrupted!.attributes['spanlens.response.status'], 'cancelled');
+    assert.equal(interrupted!.attributes['spanlens.realtime.response.status_reason'], 'turn_detected');
+    assert.ok(Number(interrupted!.attributes['spanlens.realtime.output_audio.bytes']) > 0);
+    assert.equal(next!.attributes['spanlens.response.status'], 'completed');
+    assert.equal(root.attributes['spanlens.realtime.interruption.count'], 1);
+    assert.equal(root.attributes['spanlens.realtime.truncate.count'], 1);
+    const cut = root.events.find((e) => e.name === 'openai.realtime.item.truncate');
+    assert.deepEqual(cut?.attributes, { 'openai.item.id': answerItems[0], 'spanlens.realtime.audio_end_ms': 100 });
   });
 
   it('a session left open at shutdown ends marked, with its open response', async () => {

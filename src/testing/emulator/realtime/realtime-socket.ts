@@ -32,7 +32,10 @@ import type { MessageSocket } from '../http/sockets';
 //   `[emulator:handoff=…]` markers in the response's or session's instructions (a voice agent's, as on the
 //   Responses side: engine/directives.ts) call those functions first, one turn each, then answer; a second
 //   response while one runs is an error;
-// - `response.cancel` → the running response ends `cancelled` (`client_cancelled`);
+// - `response.cancel` → the running response ends `cancelled` (`client_cancelled`); speech starting while a
+//   response runs (turn detection, unless `interrupt_response: false`) cancels it too (`turn_detected`);
+// - `conversation.item.truncate` → `conversation.item.truncated` (an assistant message's audio, at most as long
+//   as it is);
 // - anything else, or a malformed event, is an `error` event naming the client event (`event_id`);
 // - a stream fault (the `fault` option, the upgrade's `x-emulator-fault` header) applies to each response
 //   after N of its events: `error-event:N` ends it `failed` (server_error), the others break the connection.
@@ -58,7 +61,8 @@ interface TurnState {
 
 interface Running {
   id: string;
-  cancelled: boolean;
+  /** Why it was cancelled: the app's `response.cancel`, or the user speaking over it (turn detection). */
+  cancelled?: 'client_cancelled' | 'turn_detected';
   /** The stream fault this response meets (after `events` of its events), if any. */
   fault: StreamFault | null;
   events: number;
@@ -76,6 +80,8 @@ class RealtimeConnection {
   private readonly items: ConversationItem[] = [];
   /** Milliseconds of audio of the user's audio items, by item id (for audio input tokens). */
   private readonly audioMs = new Map<string, number>();
+  /** Assistant messages' audio, in ms: what `conversation.item.truncate` may cut. */
+  private readonly spokenMs = new Map<string, number>();
   private readonly turn: TurnState = { audioMs: 0, bufferBytes: 0 };
   private running?: Running;
   private out: Promise<void> = Promise.resolve();
@@ -183,11 +189,13 @@ class RealtimeConnection {
         return this.respond((event.response ?? {}) as Body, clientId);
       case 'response.cancel':
         if (!this.running) return this.error('Cancellation failed: no active response found', 'response_cancel_not_active', clientId);
-        this.running.cancelled = true;
+        this.running.cancelled = 'client_cancelled';
         return;
+      case 'conversation.item.truncate':
+        return this.truncate(event, clientId);
       default:
         return this.error(
-          `Invalid value: '${String(event?.type)}'. Supported values are: 'session.update', 'input_audio_buffer.append', 'input_audio_buffer.commit', 'input_audio_buffer.clear', 'conversation.item.create', 'response.create', and 'response.cancel'.`,
+          `Invalid value: '${String(event?.type)}'. Supported values are: 'session.update', 'input_audio_buffer.append', 'input_audio_buffer.commit', 'input_audio_buffer.clear', 'conversation.item.create', 'conversation.item.truncate', 'response.create', and 'response.cancel'.`,
           'invalid_value',
           clientId,
           'type',
@@ -222,6 +230,8 @@ class RealtimeConnection {
           this.turn.speechStart = this.turn.audioMs - FRAME_MS;
           this.turn.itemId = this.itemId();
           void this.emit({ type: 'input_audio_buffer.speech_started', event_id: this.eventId(), audio_start_ms: this.turn.speechStart, item_id: this.turn.itemId });
+          // The user speaks over the answer: turn detection interrupts it (unless told not to).
+          if (this.running && !this.running.cancelled && vad.interrupt_response !== false) this.running.cancelled = 'turn_detected';
         }
         this.turn.lastSpeech = this.turn.audioMs;
       } else if (this.turn.lastSpeech !== undefined && this.turn.audioMs - this.turn.lastSpeech >= ('silence_duration_ms' in vad ? (vad.silence_duration_ms ?? 500) : 500)) {
@@ -275,7 +285,7 @@ class RealtimeConnection {
       if (err instanceof ApiError) return this.error(err.message, err.code ?? 'invalid_value', clientId, err.param);
       throw err;
     }
-    const running: Running = { id: this.ids.hexId('resp_').slice(0, 27), cancelled: false, fault: this.fault(), events: 0 };
+    const running: Running = { id: this.ids.hexId('resp_').slice(0, 27), fault: this.fault(), events: 0 };
     this.running = running;
     void this.run(running, params, call).finally(() => {
       if (this.running === running) this.running = undefined;
@@ -428,6 +438,7 @@ class RealtimeConnection {
       if (ok) await step({ type: 'response.output_item.done', event_id: this.eventId(), response_id: running.id, output_index: 0, item: done });
       outText = tokens(sent);
       if (sent) outputs.push(done);
+      if (sent && outAudioMs) this.spokenMs.set(itemId, outAudioMs);
     }
     if (this.socket.closed) return;
     for (const item of outputs) if (params.conversation !== 'none') this.items.push(item);
@@ -440,11 +451,31 @@ class RealtimeConnection {
       response: {
         ...base,
         status,
-        status_details:
-          status === 'failed' ? { type: 'failed', error: { type: 'server_error', code: 'server_error' } } : cancelled ? { type: 'cancelled', reason: 'client_cancelled' } : { type: 'completed' },
+        status_details: status === 'failed' ? { type: 'failed', error: { type: 'server_error', code: 'server_error' } } : cancelled ? { type: 'cancelled', reason: cancelled } : { type: 'completed' },
         output: outputs,
         usage,
       },
+    });
+  }
+
+  /**
+   * `conversation.item.truncate`: the app cut an assistant's audio where its playback stopped (the user
+   * interrupted). Only an assistant message's audio, at most its length; the item keeps the audio played.
+   */
+  private truncate(event: Body, clientId: unknown): void {
+    const item = this.items.find((i) => i.id === event.item_id);
+    if (!item || item.type !== 'message' || item.role !== 'assistant')
+      return this.error(`Invalid 'item_id': no assistant message with id '${String(event.item_id)}'.`, 'invalid_value', clientId, 'item_id');
+    const end = event.audio_end_ms;
+    const played = this.spokenMs.get(item.id!) ?? 0;
+    if (typeof end !== 'number' || end < 0 || end > played) return this.error(`Invalid 'audio_end_ms': the audio is ${played} ms long.`, 'invalid_value', clientId, 'audio_end_ms');
+    this.spokenMs.set(item.id!, end);
+    void this.emit({
+      type: 'conversation.item.truncated',
+      event_id: this.eventId(),
+      item_id: item.id!,
+      content_index: typeof event.content_index === 'number' ? event.content_index : 0,
+      audio_end_ms: end,
     });
   }
 
