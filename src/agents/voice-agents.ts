@@ -86,6 +86,11 @@ export class VoiceAgents implements SessionOwner {
     if (open.running === 0 && this.retiring.delete(open)) this.endAgent(open, at);
   }
 
+  /** The open `execute_tool` span of a call (agent_tool_start … its end): the span the tool's own work runs in. */
+  toolSpan(callId: string): Span | undefined {
+    return this.tools.peek(callId)?.span;
+  }
+
   /** One of the SDK session's events, with its arguments, before its listeners get it. */
   event(name: string, args: unknown[]): void {
     if (!this.session || this.session.isEnded) return;

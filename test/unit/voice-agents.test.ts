@@ -5,6 +5,7 @@
 // session events and its history must be the same, in the same order.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { trace } from '@opentelemetry/api';
 import { z } from 'zod';
 import { checkSpans, summarize } from '../support/conformance';
 import { assertWellFormed, childrenOf, one, outline } from '../support/spans';
@@ -26,6 +27,9 @@ after(() => t.close());
 
 const MODEL = 'gpt-realtime';
 const SESSION_EVENTS = ['agent_start', 'agent_end', 'agent_handoff', 'agent_tool_start', 'agent_tool_end', 'guardrail_tripped', 'error'] as const;
+
+/** The app's own tracer (its spans are made with or without the instrumentation). */
+const APP_SCOPE = 'voice-app';
 
 const nameOf = (a: unknown) => (a as { name?: string } | undefined)?.name ?? '?';
 
@@ -83,7 +87,7 @@ async function bothWays(scenario: () => Promise<string>): Promise<SpanJSON[]> {
   let plain: string;
   try {
     plain = await scenario();
-    assert.equal((await t.spans()).length, 0, 'disabled: nothing traced');
+    assert.equal((await t.spans()).filter((s) => s.scope !== APP_SCOPE).length, 0, "disabled: nothing traced (but the app's own spans)");
   } finally {
     t.instrumentation.enable();
   }
@@ -162,6 +166,52 @@ describe('voice agents (@openai/agents-realtime RealtimeSession over WebSocket)'
     const [first] = childrenOf(spans, one(spans, 'invoke_agent Greeter')).sort((a, b) => a.startMs - b.startMs);
     assert.deepEqual(first!.attributes['gen_ai.response.finish_reasons'], ['tool_calls']);
     assert.ok(tool.startMs >= first!.endMs, 'the tool runs after its response ended');
+  });
+
+  it("a tool's own work nests under its execute_tool: its openai calls (Responses, chat) and the app's span", async () => {
+    const tracer = trace.getTracer(APP_SCOPE);
+    const spans = await bothWays(async () => {
+      const research = rt.tool({
+        name: 'research',
+        description: 'Asks a model, then another.',
+        parameters: z.object({ q: z.string() }),
+        execute: async ({ q }: { q: string }) =>
+          tracer.startActiveSpan('app.research', async (span) => {
+            try {
+              const answer = await t.client.responses.create({ model: 'gpt-4o-mini', input: q });
+              const check = await t.client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: answer.output_text }] });
+              return `${answer.output_text.length > 0} ${check.choices.length}`;
+            } finally {
+              span.end();
+            }
+          }),
+      });
+      const s = await connect(new rt.RealtimeAgent({ name: 'Greeter', instructions: '[emulator:call=research]', tools: [research] }));
+      assert.equal(research.invoke.name, 'invoke', "the app's tool object as it built it");
+      const invoke = research.invoke;
+      s.session.sendMessage('Look it up.');
+      await s.until('agent_end', 2);
+      assert.equal(research.invoke, invoke, 'the shadow is gone once the tool ran');
+      s.session.close();
+      return seen(s.log, s.session.history);
+    });
+    const root = one(spans, `realtime ${MODEL}`);
+    assert.deepEqual(outline(spans, root), [
+      `realtime ${MODEL}`,
+      '  invoke_agent Greeter',
+      `    chat ${MODEL}`,
+      '    execute_tool research',
+      '      app.research',
+      '        chat gpt-4o-mini',
+      '          message',
+      '        chat gpt-4o-mini',
+      `    chat ${MODEL}`,
+      '      message',
+    ]);
+    const tool = one(spans, 'execute_tool research');
+    assert.equal(tool.attributes['gen_ai.tool.call.result'], 'true 1');
+    assert.equal(one(spans, 'app.research').parentSpanId, tool.spanId);
+    assert.equal(root.traceId, one(spans, 'app.research').traceId);
   });
 
   it('a handoff to a second agent that calls its tool: one invoke_agent per agent, the handoff under the first', async () => {
