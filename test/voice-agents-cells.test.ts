@@ -1,6 +1,7 @@
 // Voice agents (`@openai/agents-realtime`, installed with each cell's `@openai/agents`: 0.3.8 with openai 6,
 // 0.20 with openai 7) in their matrix cells, CommonJS and ES modules, both OTel lines: a RealtimeSession whose
-// greeter hands off to an expert that calls its tool. The app sees the same events and history with and
+// greeter hands off to an expert that calls its tool, whose own work (an app span, a chat completion) nests
+// under its execute_tool. The app sees the same events and history with and
 // without the instrumentation, and the session is one tree with the agents around the Realtime spans.
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -24,7 +25,7 @@ forEachCell((cell) => {
   it('differential: the app sees the same session events and history with and without the instrumentation', () => {
     const result = assertSameAppView(runs, 'voice-agents');
     assert.equal((result.responses as string[]).filter((s) => s.startsWith('agent_end')).length, 3);
-    assert.deepEqual(result.work, ['agent_handoff Greeter Expert', 'agent_tool_start Expert lookup ', 'agent_tool_end Expert lookup found I need an expert. ']);
+    assert.deepEqual(result.work, ['agent_handoff Greeter Expert', 'agent_tool_start Expert lookup ', 'agent_tool_end Expert lookup found I need an expert. (1) ']);
   });
 
   it('the session is one tree: an invoke_agent per agent, the handoff, the tool between the responses', () => {
@@ -41,9 +42,12 @@ forEachCell((cell) => {
       '  invoke_agent Expert',
       `    chat ${MODEL}`,
       '    execute_tool lookup',
+      '      app.lookup',
+      '        chat gpt-4o-mini',
       `    chat ${MODEL}`,
       '      message',
     ]);
-    assert.equal(one(spans, 'execute_tool lookup').attributes['gen_ai.tool.call.result'], 'found I need an expert.');
+    assert.equal(one(spans, 'execute_tool lookup').attributes['gen_ai.tool.call.result'], 'found I need an expert. (1)');
+    assert.equal(one(spans, 'app.lookup').parentSpanId, one(spans, 'execute_tool lookup').spanId, "the tool's own work runs in its span");
   });
 });

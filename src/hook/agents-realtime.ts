@@ -20,6 +20,8 @@ import type { RealtimeHandlers } from './realtime-socket';
  * - `RealtimeSession.prototype.connect`: the session's agent layer, registered for its transport; and
  *   `RealtimeSession.prototype.emit`: its agent, tool, handoff, guardrail and error events, before the app's
  *   listeners (no listener is added: an `error` event without the app's listener still throws as it did).
+ * - `RealtimeSession.prototype.approve` / `.reject`: the app's decision on a tool call that asked for
+ *   approval (a function tool's or a hosted MCP server's), as it calls them (what they return is the SDK's).
  * - `RealtimeAgent.prototype.emit`: a function tool's run in its `execute_tool` span (toolInSpan below).
  * WebRTC transports have no socket here: not traced (debug message).
  *
@@ -128,6 +130,22 @@ export function patchAgentsRealtime(moduleExports: unknown, version: string | un
         return original.call(this, type, ...args);
       },
   );
+  // The app's decision on an approval item, as it calls for it (the SDK acts on it inside the call).
+  for (const [method, decision] of [
+    ['approve', 'approved'],
+    ['reject', 'rejected'],
+  ] as const)
+    if (typeof session[method] === 'function')
+      w.wrap(
+        session,
+        method,
+        (original: Method) =>
+          function decide(this: object, ...args: unknown[]) {
+            const voice = voices.get(this);
+            if (voice) guard(() => voice.decided(args[0], decision, args[1]));
+            return original.apply(this, args);
+          },
+      );
   if (typeof agent?.emit === 'function')
     w.wrap(
       agent,
@@ -191,6 +209,8 @@ export function unpatchAgentsRealtime(moduleExports: unknown, w: Wrapping): void
     ['OpenAIRealtimeWebSocket', 'close'],
     ['RealtimeSession', 'connect'],
     ['RealtimeSession', 'emit'],
+    ['RealtimeSession', 'approve'],
+    ['RealtimeSession', 'reject'],
     ['RealtimeAgent', 'emit'],
   ] as const) {
     const proto = protoOf(mod, cls);

@@ -1,7 +1,7 @@
 // A voice agent app (`@openai/agents-realtime`'s RealtimeSession, installed with the cell's `@openai/agents`,
 // loaded as the cell's module format loads it) against the emulator's Realtime socket on loopback: the
 // greeter hands off to an expert, which calls its lookup tool, then answers (scripted by `[emulator:…]`
-// markers in their instructions). Returns what the app saw — its session events in order and its history,
+// markers in their instructions). The tool does its own work in an app span: a chat completion. Returns what the app saw — its session events in order and its history,
 // ids taken out — so a run without the instrumentation must return exactly the same. The SDK acts on a
 // function call at its output_item.done, so whether that work or response.done reaches the app first is
 // decided by how the socket's frames arrive: the response events and the work events are each kept in order.
@@ -10,12 +10,21 @@ const EVENTS = ['agent_start', 'agent_end', 'agent_handoff', 'agent_tool_start',
 
 export default async function voiceAgents(ctx) {
   const { mod: rt } = await ctx.loadAppModule('@openai/agents-realtime');
+  const { client } = ctx.makeClient({ maxRetries: 0 });
   const lookup = rt.tool({
     name: 'lookup',
     description: 'Looks a question up.',
     parameters: { type: 'object', properties: { q: { type: 'string' } }, required: ['q'], additionalProperties: false },
     strict: true,
-    execute: async ({ q }) => `found ${q}`,
+    execute: async ({ q }) =>
+      ctx.tracer.startActiveSpan('app.lookup', async (span) => {
+        try {
+          const done = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: q }] });
+          return `found ${q} (${done.choices.length})`;
+        } finally {
+          span.end();
+        }
+      }),
   });
   const expert = new rt.RealtimeAgent({ name: 'Expert', instructions: 'An expert. [emulator:call=lookup]', tools: [lookup] });
   const greeter = new rt.RealtimeAgent({ name: 'Greeter', instructions: 'Greets. [emulator:handoff=Expert]', handoffs: [expert] });

@@ -261,6 +261,50 @@ describe('voice agents (@openai/agents-realtime RealtimeSession over WebSocket)'
     assert.equal(root.attributes['spanlens.session.response_count'], 3);
   });
 
+  for (const [decision, decided] of [
+    ['approve', 'approved'],
+    ['reject', 'rejected'],
+  ] as const)
+    it(`a tool that needs approval, ${decided}: events on the agent span, the decision on its execute_tool`, async () => {
+      const spans = await bothWays(async () => {
+        const refund = rt.tool({ name: 'refund', description: 'Refunds.', parameters: z.object({ q: z.string() }), needsApproval: true, execute: async ({ q }: { q: string }) => `refunded ${q}` });
+        const s = await connect(new rt.RealtimeAgent({ name: 'Greeter', instructions: '[emulator:call=refund]', tools: [refund] }));
+        s.session.on('tool_approval_requested', (_ctx: unknown, _agent: unknown, request: { approvalItem: Parameters<typeof s.session.approve>[0] }) => {
+          s.log.push(`tool_approval_requested ${request.approvalItem.rawItem.type}`);
+          void s.session[decision](request.approvalItem);
+        });
+        s.session.sendMessage('Refund it.');
+        await s.until('agent_end', 2);
+        s.session.close();
+        assert.ok(s.log.includes('tool_approval_requested function_call'));
+        return seen(s.log, s.session.history);
+      });
+      const root = one(spans, `realtime ${MODEL}`);
+      assert.deepEqual(outline(spans, root), [`realtime ${MODEL}`, '  invoke_agent Greeter', `    chat ${MODEL}`, '    execute_tool refund', `    chat ${MODEL}`, '      message']);
+      const tool = one(spans, 'execute_tool refund');
+      const agent = one(spans, 'invoke_agent Greeter');
+      const callId = String(tool.attributes['gen_ai.tool.call.id']);
+      assert.match(callId, /^call_/);
+      assert.deepEqual(
+        agent.events.map((e) => [e.name, e.attributes['gen_ai.tool.name'], e.attributes['gen_ai.tool.call.id'], e.attributes['spanlens.tool.approval']]),
+        [
+          ['spanlens.tool.approval_requested', 'refund', callId, undefined],
+          ['spanlens.tool.approval', 'refund', callId, decided],
+        ],
+      );
+      assert.ok(agent.events[1]!.timeMs <= tool.startMs, 'decided, then run');
+      assert.equal(tool.attributes['spanlens.tool.approval'], decided);
+      if (decision === 'approve') {
+        assert.equal(tool.status.code, 'UNSET');
+        assert.equal(tool.attributes['gen_ai.tool.call.result'], 'refunded Refund it.');
+      } else {
+        assert.equal(tool.status.code, 'ERROR');
+        assert.equal(tool.attributes['error.type'], 'ToolApprovalRejected', "as a rejected call's span in an agent run");
+        assert.equal(tool.status.message, `Tool execution was not approved.: Tool execution for ${callId} was manually rejected by user.`);
+        assert.equal(tool.attributes['gen_ai.tool.call.result'], 'Tool execution was not approved.');
+      }
+    });
+
   it('a tool that throws: its execute_tool ends failed at the error event', async () => {
     const spans = await bothWays(async () => {
       const broken = rt.tool({
