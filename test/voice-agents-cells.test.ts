@@ -30,7 +30,8 @@ forEachCell((cell) => {
 
   it('the session is one tree: an invoke_agent per agent, the handoff, the tool between the responses', () => {
     const { spans } = runs.traced().scenarios['voice-agents']!;
-    assertWellFormed(spans);
+    // The app's span starts on the OTel SDK's whole-millisecond clock (up to 1 ms before ours): checked by parent below.
+    assertWellFormed(spans.filter((s) => s.name !== 'app.lookup'));
     const root = one(spans, `realtime ${MODEL}`);
     assert.equal(root.parentSpanId, undefined);
     assert.equal(root.attributes['spanlens.realtime.tracing.workflow_name'], 'Voice cell');

@@ -14,6 +14,7 @@ import { faultOnce, startTracing, waitFor, type SpanJSON, type Tracing } from '.
 type RT = typeof import('@openai/agents-realtime');
 let t: Tracing;
 let rt: RT;
+let core: typeof import('@openai/agents-core');
 /** The stream fault the emulator applies to the next /v1/realtime response (taken once). */
 const realtimeFault = faultOnce('/v1/realtime');
 
@@ -22,6 +23,8 @@ before(async () => {
   // Required after enable() so the module hook sees it, as an app's would.
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- the require must run after enable()
   rt = require('@openai/agents-realtime') as RT;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- as above
+  core = require('@openai/agents-core') as typeof import('@openai/agents-core');
 });
 after(() => t.close());
 
@@ -92,7 +95,13 @@ async function bothWays(scenario: () => Promise<string>): Promise<SpanJSON[]> {
     t.instrumentation.enable();
   }
   assert.equal(traced, plain);
-  assertWellFormed(spans);
+  // The app's spans start on the OTel SDK's clock (Date.now(), whole milliseconds), ours on performance
+  // time: an app span can start up to 1 ms before ours that it is in. Ours are checked exactly.
+  assertWellFormed(spans.filter((s) => s.scope !== APP_SCOPE));
+  for (const app of spans.filter((s) => s.scope === APP_SCOPE)) {
+    const parent = spans.find((s) => s.spanId === app.parentSpanId);
+    if (parent) assert.ok(app.startMs > parent.startMs - 1 && app.endMs <= parent.endMs + 0.001, `${app.name} inside ${parent.name}`);
+  }
   // The agent layer's spans follow the conventions (the Realtime spans' own openai.* keys are the Realtime mapping's).
   const violations = checkSpans(spans.filter((s) => /^(invoke_agent|execute_tool|handoff|guardrail) /.test(s.name)));
   assert.equal(violations.length, 0, summarize(violations));
@@ -303,6 +312,59 @@ describe('voice agents (@openai/agents-realtime RealtimeSession over WebSocket)'
         assert.equal(tool.status.message, `Tool execution was not approved.: Tool execution for ${callId} was manually rejected by user.`);
         assert.equal(tool.attributes['gen_ai.tool.call.result'], 'Tool execution was not approved.');
       }
+    });
+
+  for (const approval of ['never', 'approved', 'rejected'] as const)
+    it(`a hosted MCP server's call (approval: ${approval}): execute_tool {name} with its server, under its response`, async () => {
+      const spans = await bothWays(async () => {
+        const docs = core.hostedMcpTool({ serverLabel: 'docs', serverUrl: 'https://mcp.example.com/sse', requireApproval: approval === 'never' ? 'never' : 'always' });
+        const s = await connect(new rt.RealtimeAgent({ name: 'Greeter', instructions: 'Ask the docs. [emulator:script=mcp]', tools: [docs] }));
+        s.session.on('mcp_tool_call_completed', (_ctx: unknown, _agent: unknown, call: { name?: string; output?: string }) => void s.log.push(`mcp_tool_call_completed ${call.name} ${call.output}`));
+        s.session.on('tool_approval_requested', (_ctx: unknown, _agent: unknown, request: { type: string; approvalItem: Parameters<typeof s.session.approve>[0] }) => {
+          s.log.push(`tool_approval_requested ${request.type}`);
+          // The decision goes to the server as an item; the app asks for the next response.
+          void s.session[approval === 'approved' ? 'approve' : 'reject'](request.approvalItem).then(() => s.session.transport.sendEvent({ type: 'response.create' }));
+        });
+        s.session.sendMessage('What is MCP?');
+        await s.until('agent_end', approval === 'approved' ? 3 : 2);
+        s.session.close();
+        assert.equal(s.log.filter((l) => l.startsWith('mcp_tool_call_completed')).length, approval === 'rejected' ? 0 : 1);
+        assert.deepEqual(
+          s.log.filter((l) => l.startsWith('error')),
+          [],
+          'the emulator answered every client event the SDK sent',
+        );
+        return seen(s.log, s.session.history);
+      });
+      const root = one(spans, `realtime ${MODEL}`);
+      const [first, second] = [`    chat ${MODEL}`, `    chat ${MODEL}`];
+      assert.deepEqual(outline(spans, root), [
+        `realtime ${MODEL}`,
+        '  invoke_agent Greeter',
+        first,
+        approval === 'never' ? '      execute_tool ask_question' : '      execute_tool mcp_approval_request',
+        second,
+        ...(approval === 'approved' ? ['      execute_tool ask_question'] : []),
+        ...(approval === 'approved' ? [`    chat ${MODEL}`] : []),
+        '      message',
+      ]);
+      if (approval !== 'rejected') {
+        const call = one(spans, 'execute_tool ask_question');
+        assert.equal(call.attributes['spanlens.mcp.server_label'], 'docs');
+        assert.equal(call.attributes['spanlens.subtype'], 'mcp');
+        assert.equal(call.attributes['gen_ai.tool.name'], 'ask_question');
+      }
+      const agent = one(spans, 'invoke_agent Greeter');
+      assert.deepEqual(
+        agent.events.map((e) => [e.name, e.attributes['gen_ai.tool.name'], e.attributes['spanlens.mcp.server_label'], e.attributes['spanlens.tool.approval']]),
+        approval === 'never'
+          ? []
+          : [
+              ['spanlens.tool.approval_requested', 'ask_question', 'docs', undefined],
+              ['spanlens.tool.approval', 'ask_question', 'docs', approval],
+            ],
+      );
+      if (approval !== 'never') assert.equal(agent.events[0]!.attributes['openai.item.id'], one(spans, 'execute_tool mcp_approval_request').attributes['openai.item.id']);
     });
 
   it('a tool that throws: its execute_tool ends failed at the error event', async () => {
