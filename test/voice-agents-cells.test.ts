@@ -11,7 +11,10 @@ import { agentsFor } from './harness/matrix.mjs';
 import { assertWellFormed, one, outline } from './support/spans';
 import { assertSameAppView, runBothWays } from './support/socket-cells';
 
-const scenarios = [{ name: 'voice-agents', module: path.resolve(__dirname, 'scenarios/voice-agents.mjs'), args: {} }];
+const scenarios = [
+  { name: 'voice-agents', module: path.resolve(__dirname, 'scenarios/voice-agents.mjs'), args: {} },
+  { name: 'voice-approvals', module: path.resolve(__dirname, 'scenarios/voice-approvals.mjs'), args: {} },
+];
 const MODEL = 'gpt-realtime';
 
 forEachCell((cell) => {
@@ -50,5 +53,26 @@ forEachCell((cell) => {
     ]);
     assert.equal(one(spans, 'execute_tool lookup').attributes['gen_ai.tool.call.result'], 'found I need an expert. (1)');
     assert.equal(one(spans, 'app.lookup').parentSpanId, one(spans, 'execute_tool lookup').spanId, "the tool's own work runs in its span");
+  });
+
+  it("approvals and hosted MCP: the rejected call fails as in an agent run, the MCP call is its response's execute_tool", () => {
+    const result = assertSameAppView(runs, 'voice-approvals') as { rejected: { work: string[] }; mcp: { work: string[] } };
+    assert.deepEqual(result.rejected.work, [
+      'tool_approval_requested Cashier function_approval',
+      'agent_tool_start Cashier refund ',
+      'agent_tool_end Cashier refund Tool execution was not approved. ',
+    ]);
+    assert.deepEqual(result.mcp.work, ['mcp_tool_call_completed Librarian ask_question']);
+    const { spans } = runs.traced().scenarios['voice-approvals']!;
+    assertWellFormed(spans);
+    const [cashier, librarian] = spans.filter((s) => s.name === `realtime ${MODEL}`).sort((a, b) => a.startMs - b.startMs);
+    assert.deepEqual(outline(spans, cashier!), [`realtime ${MODEL}`, '  invoke_agent Cashier', `    chat ${MODEL}`, '    execute_tool refund', `    chat ${MODEL}`, '      message']);
+    const refund = one(spans, 'execute_tool refund');
+    assert.equal(refund.attributes['spanlens.tool.approval'], 'rejected');
+    assert.equal(refund.attributes['error.type'], 'ToolApprovalRejected');
+    const events = one(spans, 'invoke_agent Cashier').events.map((e) => `${e.name} ${String(e.attributes['spanlens.tool.approval'] ?? '')}`.trim());
+    assert.deepEqual(events, ['spanlens.tool.approval_requested', 'spanlens.tool.approval rejected']);
+    assert.deepEqual(outline(spans, librarian!), [`realtime ${MODEL}`, '  invoke_agent Librarian', `    chat ${MODEL}`, '      execute_tool ask_question', `    chat ${MODEL}`, '      message']);
+    assert.equal(one(spans, 'execute_tool ask_question').attributes['spanlens.mcp.server_label'], 'docs');
   });
 });

@@ -1,0 +1,58 @@
+// Voice agent approvals and hosted MCP in a cell (as voice-agents.mjs, against the emulator's Realtime
+// socket): a function tool that needs approval, which the app rejects, then a hosted MCP server's call
+// (no approval needed) that the SDK follows with a response of its own. Returns what the app saw, ids
+// taken out, so a run without the instrumentation must return exactly the same.
+const MODEL = 'gpt-realtime';
+const EVENTS = ['agent_start', 'agent_end', 'agent_tool_start', 'agent_tool_end', 'tool_approval_requested', 'mcp_tool_call_completed', 'error'];
+
+async function run(ctx, rt, agent, ends, onApproval) {
+  const session = new rt.RealtimeSession(agent, { model: MODEL, config: { outputModalities: ['text'] } });
+  const seen = [];
+  for (const name of EVENTS)
+    session.on(name, (...args) => {
+      const detail = args.slice(1).map((a) => a?.name ?? a?.type ?? (typeof a === 'string' ? a : a?.error?.message));
+      seen.push([name, ...detail].join(' '));
+      if (name === 'tool_approval_requested') onApproval(session, args[2]);
+    });
+  const port = Number(new URL(ctx.baseURL).port);
+  await session.connect({ apiKey: 'sk-test', url: `ws://127.0.0.1:${port}/v1/realtime?model=${MODEL}` });
+  session.sendMessage('Refund order 7.');
+  const until = Date.now() + 10_000;
+  while (seen.filter((s) => s.startsWith('agent_end')).length < ends) {
+    if (Date.now() > until) throw new Error(`timed out: ${JSON.stringify(seen)}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  session.close();
+  while (session.transport.status !== 'disconnected') {
+    if (Date.now() > until) throw new Error('timed out waiting for the close');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const history = JSON.stringify(session.history)
+    .replace(/"(event|item|resp|sess|conv|mcp)_[0-9a-f]+"/g, '"$1_*"')
+    .replace(/"call_[A-Za-z0-9]+"/g, '"call_*"');
+  const response = (s) => s.startsWith('agent_start') || s.startsWith('agent_end');
+  return { responses: seen.filter(response), work: seen.filter((s) => !response(s)), history };
+}
+
+export default async function voiceApprovals(ctx) {
+  const { mod: rt } = await ctx.loadAppModule('@openai/agents-realtime');
+  const { mod: core } = await ctx.loadAppModule('@openai/agents-core');
+  const refund = rt.tool({
+    name: 'refund',
+    description: 'Refunds an order.',
+    parameters: { type: 'object', properties: { q: { type: 'string' } }, required: ['q'], additionalProperties: false },
+    strict: true,
+    needsApproval: true,
+    execute: async ({ q }) => `refunded ${q}`,
+  });
+  const rejected = await run(
+    ctx,
+    rt,
+    new rt.RealtimeAgent({ name: 'Cashier', instructions: '[emulator:call=refund]', tools: [refund] }),
+    2,
+    (session, request) => void session.reject(request.approvalItem),
+  );
+  const docs = core.hostedMcpTool({ serverLabel: 'docs', serverUrl: 'https://mcp.example.com/sse', requireApproval: 'never' });
+  const mcp = await run(ctx, rt, new rt.RealtimeAgent({ name: 'Librarian', instructions: 'Ask the docs. [emulator:script=mcp]', tools: [docs] }), 2, () => undefined);
+  return { rejected, mcp };
+}
