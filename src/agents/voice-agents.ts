@@ -21,9 +21,21 @@ import { agentShape, applyEnd, shapeOf } from './span-shapes';
  *     │                              ended: the SDK may act on a call before its response is done) or the
  *     │                              session's end
  *     ├ chat {model}                 each response, under the agent current when it began
- *     ├ execute_tool {tool}          agent_tool_start … agent_tool_end (after the response's end: a sibling)
- *     ├ guardrail {name}             an output guardrail's trip (passes are not observable)
+ *     ├ execute_tool {tool}          agent_tool_start … agent_tool_end (after the response's end: a sibling);
+ *     │                              the tool runs with it active (hook/agents-realtime.ts), so its own
+ *     │                              openai calls and the app's spans are its children
+ *     ├ guardrail {name}             an output guardrail's trip (passes are not observable, below)
  *     └ handoff {from} → {to}        at agent_handoff
+ *
+ * Approvals: `tool_approval_requested` and the app's `approve` / `reject` (the hook sees the calls) are
+ * events on the agent's span; the call's execute_tool, started by the SDK right after the decision, carries
+ * it, and a rejected one fails as the SDK's function span of a rejected call in an agent run does. A hosted
+ * MCP server's calls and approval requests are items of their response (the Realtime mapping's item spans).
+ *
+ * Passing guardrails: the session copies its `outputGuardrails` option into a private field at
+ * construction (each bound to the `execute` it had then) and reports only a trip; a `RealtimeAgent` takes none
+ * (its configuration omits them). Seeing a pass would mean replacing the app's guardrail objects or the exported
+ * session class before that copy — changing what the app holds — so passes are not recorded.
  *
  * `agent_start` fires once per response, so it only makes sure its agent is the open one. A tool that
  * throws gets no `agent_tool_end`, only an `error` event: the one open tool then ends failed. Everything
