@@ -2,6 +2,8 @@
 // socket): a function tool that needs approval, which the app rejects, then a hosted MCP server's call
 // (no approval needed) that the SDK follows with a response of its own. Returns what the app saw, ids
 // taken out, so a run without the instrumentation must return exactly the same.
+import { talk } from './voice-agents.mjs';
+
 const MODEL = 'gpt-realtime';
 const EVENTS = ['agent_start', 'agent_end', 'agent_tool_start', 'agent_tool_end', 'tool_approval_requested', 'mcp_tool_call_completed', 'error'];
 
@@ -14,22 +16,7 @@ async function run(ctx, rt, agent, ends, onApproval) {
       seen.push([name, ...detail].join(' '));
       if (name === 'tool_approval_requested') onApproval(session, args[2]);
     });
-  const port = Number(new URL(ctx.baseURL).port);
-  await session.connect({ apiKey: 'sk-test', url: `ws://127.0.0.1:${port}/v1/realtime?model=${MODEL}` });
-  session.sendMessage('Refund order 7.');
-  const until = Date.now() + 10_000;
-  while (seen.filter((s) => s.startsWith('agent_end')).length < ends) {
-    if (Date.now() > until) throw new Error(`timed out: ${JSON.stringify(seen)}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  session.close();
-  while (session.transport.status !== 'disconnected') {
-    if (Date.now() > until) throw new Error('timed out waiting for the close');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  const history = JSON.stringify(session.history)
-    .replace(/"(event|item|resp|sess|conv|mcp)_[0-9a-f]+"/g, '"$1_*"')
-    .replace(/"call_[A-Za-z0-9]+"/g, '"call_*"');
+  const history = await talk(ctx, session, seen, 'Refund order 7.', ends);
   const response = (s) => s.startsWith('agent_start') || s.startsWith('agent_end');
   return { responses: seen.filter(response), work: seen.filter((s) => !response(s)), history };
 }

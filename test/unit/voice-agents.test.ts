@@ -317,9 +317,13 @@ describe('voice agents (@openai/agents-realtime RealtimeSession over WebSocket)'
   for (const approval of ['never', 'approved', 'rejected'] as const)
     it(`a hosted MCP server's call (approval: ${approval}): execute_tool {name} with its server, under its response`, async () => {
       const spans = await bothWays(async () => {
-        const docs = core.hostedMcpTool({ serverLabel: 'docs', serverUrl: 'https://mcp.example.com/sse', requireApproval: approval === 'never' ? 'never' : 'always' });
+        const server = { serverLabel: 'docs', serverUrl: 'https://mcp.example.com/sse' };
+        const docs = approval === 'never' ? core.hostedMcpTool({ ...server, requireApproval: 'never' }) : core.hostedMcpTool({ ...server, requireApproval: 'always' });
         const s = await connect(new rt.RealtimeAgent({ name: 'Greeter', instructions: 'Ask the docs. [emulator:script=mcp]', tools: [docs] }));
-        s.session.on('mcp_tool_call_completed', (_ctx: unknown, _agent: unknown, call: { name?: string; output?: string }) => void s.log.push(`mcp_tool_call_completed ${call.name} ${call.output}`));
+        s.session.on(
+          'mcp_tool_call_completed',
+          (_ctx: unknown, _agent: unknown, call: { name?: string; output?: string | null }) => void s.log.push(`mcp_tool_call_completed ${call.name} ${call.output}`),
+        );
         s.session.on('tool_approval_requested', (_ctx: unknown, _agent: unknown, request: { type: string; approvalItem: Parameters<typeof s.session.approve>[0] }) => {
           s.log.push(`tool_approval_requested ${request.type}`);
           // The decision goes to the server as an item; the app asks for the next response.
