@@ -34,7 +34,8 @@ import type { RealtimeHandlers } from './realtime-socket';
  * while the shadow is in place (the app's listeners ran before it, its tool runs after it is gone), and a
  * path that calls no `invoke` (a rejected approval, an input guardrail's reject) drops it at the next
  * microtask, before anything else can see it. Nothing is awaited or added to the event path, and the
- * tool's result or error is the original's as is. The alternative, running the transport's
+ * tool's result or error is the original's as is. The SDK keys some tables by the `invoke` function
+ * (0.20's input parsers, MCP tool bindings): none is read in that step (check when a version changes it). The alternative, running the transport's
  * `function_call` event in a context, would put the whole call chain (approval checks, guardrails, the
  * output and the next response.create the SDK sends) in it, before the tool's span exists.
  */
