@@ -83,6 +83,7 @@ const ERROR_TYPES: Record<string, string> = {
   'Guardrail tripwire triggered': 'GuardrailTripwireTriggered',
   'Error running tool': 'ToolCallError',
   'Error running tool (non-fatal)': 'ToolCallError',
+  'Tool execution was not approved.': 'ToolApprovalRejected',
   'Error in agent run': 'AgentRunError',
   'Multiple handoffs requested': 'MultipleHandoffs',
 };

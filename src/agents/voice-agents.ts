@@ -1,4 +1,4 @@
-import { ROOT_CONTEXT, SpanKind, trace, type Context, type Span } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
 import type { Services } from '../services';
 import type { RealtimeSession, SessionOwner } from '../realtime/realtime-session';
 import { A } from '../trace/attributes';
@@ -21,9 +21,21 @@ import { agentShape, applyEnd, shapeOf } from './span-shapes';
  *     │                              ended: the SDK may act on a call before its response is done) or the
  *     │                              session's end
  *     ├ chat {model}                 each response, under the agent current when it began
- *     ├ execute_tool {tool}          agent_tool_start … agent_tool_end (after the response's end: a sibling)
- *     ├ guardrail {name}             an output guardrail's trip (passes are not observable)
+ *     ├ execute_tool {tool}          agent_tool_start … agent_tool_end (after the response's end: a sibling);
+ *     │                              the tool runs with it active (hook/agents-realtime.ts), so its own
+ *     │                              openai calls and the app's spans are its children
+ *     ├ guardrail {name}             an output guardrail's trip (passes are not observable, below)
  *     └ handoff {from} → {to}        at agent_handoff
+ *
+ * Approvals: `tool_approval_requested` and the app's `approve` / `reject` (the hook sees the calls) are
+ * events on the agent's span; the call's execute_tool, started by the SDK right after the decision, carries
+ * it, and a rejected one fails as the SDK's function span of a rejected call in an agent run does. A hosted
+ * MCP server's calls and approval requests are items of their response (the Realtime mapping's item spans).
+ *
+ * Passing guardrails: the session copies its `outputGuardrails` option into a private field at
+ * construction (each bound to the `execute` it had then) and reports only a trip; a `RealtimeAgent` takes none
+ * (its configuration omits them). Seeing a pass would mean replacing the app's guardrail objects or the exported
+ * session class before that copy — changing what the app holds — so passes are not recorded.
  *
  * `agent_start` fires once per response, so it only makes sure its agent is the open one. A tool that
  * throws gets no `agent_tool_end`, only an `error` event: the one open tool then ends failed. Everything
@@ -33,6 +45,13 @@ import { agentShape, applyEnd, shapeOf } from './span-shapes';
 
 /** Tools of one session running at once (a response's parallel calls); past it the oldest ends `evicted`. */
 const MAX_OPEN_TOOLS = 64;
+/** Decisions on calls not started yet (each starts right after its decision; the bound is a safety net). */
+const MAX_DECISIONS = 64;
+
+type Decision = 'approved' | 'rejected';
+
+/** The SDK's message and detail on a rejected call's function span in an agent run (the text path), reused. */
+const REJECTED = 'Tool execution was not approved.';
 
 interface OpenAgent {
   agent: unknown;
@@ -45,6 +64,7 @@ interface OpenAgent {
 interface OpenTool {
   span: Span;
   owner: OpenAgent;
+  decision?: Decision;
 }
 
 export class VoiceAgents implements SessionOwner {
@@ -86,6 +106,14 @@ export class VoiceAgents implements SessionOwner {
     if (open.running === 0 && this.retiring.delete(open)) this.endAgent(open, at);
   }
 
+  /** The app's decisions on function calls that asked for approval, by call id, until the call starts. */
+  private readonly decisions = new BoundedMap<string, Decision>(MAX_DECISIONS);
+
+  /** The open `execute_tool` span of a call (agent_tool_start … its end): the span the tool's own work runs in. */
+  toolSpan(callId: string): Span | undefined {
+    return this.tools.peek(callId)?.span;
+  }
+
   /** One of the SDK session's events, with its arguments, before its listeners get it. */
   event(name: string, args: unknown[]): void {
     if (!this.session || this.session.isEnded) return;
@@ -101,6 +129,8 @@ export class VoiceAgents implements SessionOwner {
         return this.toolEnd(obj(obj(args[4])?.toolCall), args[3]);
       case 'guardrail_tripped':
         return this.guardrailTripped(args[1], args[2]);
+      case 'tool_approval_requested':
+        return this.approvalEvent('spanlens.tool.approval_requested', args[1], obj(obj(args[2])?.approvalItem));
       case 'error':
         return this.error(obj(args[0])?.error);
       default:
@@ -132,6 +162,43 @@ export class VoiceAgents implements SessionOwner {
     return { span: this.env.tracer().startSpan(shape.name, { kind: SpanKind.INTERNAL, startTime: now(), attributes: shape.attributes }, owner.ctx), owner };
   }
 
+  /** The open span of `agent` (never switching the current one), else the current agent's. */
+  private openOf(agent: unknown): OpenAgent | undefined {
+    return [...this.retiring].find((a) => a.agent === agent) ?? this.current;
+  }
+
+  /**
+   * The app's `approve` / `reject` of an approval item (a function call's or a hosted MCP call's), seen as
+   * it is called: an event on its agent's span; a function call's span, started by the SDK right after,
+   * says the decision, and a rejected one ends failed as an agent run's does.
+   */
+  decided(item: unknown, decision: Decision, options: unknown): void {
+    if (!this.session || this.session.isEnded) return;
+    const approval = obj(item);
+    const always = obj(options)?.[decision === 'approved' ? 'alwaysApprove' : 'alwaysReject'] === true;
+    const extra: Attributes = { [A.toolApproval]: decision };
+    if (always) extra[A.toolApprovalAlways] = true;
+    this.approvalEvent('spanlens.tool.approval', approval?.agent, approval, extra);
+    const raw = obj(approval?.rawItem);
+    const id = str(raw?.callId);
+    if (raw?.type === 'function_call' && id) this.decisions.set(id, decision);
+  }
+
+  /** An approval's request or decision as an event on its agent's span: the tool, its call or the MCP server. */
+  private approvalEvent(name: string, agent: unknown, approval: Obj | undefined, extra: Attributes = {}): void {
+    const open = this.openOf(agent);
+    const raw = obj(approval?.rawItem);
+    if (!open || !raw) return;
+    const attributes: Attributes = { ...extra };
+    const tool = str(approval?.toolName) ?? str(raw.name);
+    if (tool) attributes[A.toolName] = tool;
+    if (str(raw.callId)) attributes[A.toolCallId] = str(raw.callId)!;
+    const mcp = obj(raw.providerData);
+    if (str(mcp?.serverLabel)) attributes[A.mcpServer] = str(mcp?.serverLabel)!;
+    if (str(mcp?.itemId)) attributes[A.itemId] = str(mcp?.itemId)!;
+    open.span.addEvent(name, attributes, now());
+  }
+
   private handoff(from: unknown, to: unknown): void {
     const data: SpanData = { type: 'handoff', from_agent: str(obj(from)?.name), to_agent: str(obj(to)?.name) };
     const made = this.child(from, data);
@@ -145,7 +212,10 @@ export class VoiceAgents implements SessionOwner {
     const made = this.child(agent, { type: 'function', name: str(tool?.name) ?? str(call?.name) });
     if (!made) return;
     made.owner.running++;
-    this.tools.set(id, made);
+    const decision = this.decisions.peek(id);
+    this.decisions.delete(id);
+    if (decision) made.span.setAttribute(A.toolApproval, decision);
+    this.tools.set(id, { ...made, decision });
   }
 
   private toolEnd(call: Obj | undefined, result: unknown): void {
@@ -153,7 +223,9 @@ export class VoiceAgents implements SessionOwner {
     const tool = id ? this.tools.peek(id) : undefined;
     if (!tool) return;
     this.tools.delete(id!);
-    this.end(tool.span, { type: 'function', input: str(call?.arguments), output: typeof result === 'string' ? result : undefined }, id);
+    // A rejected call's output is the SDK's rejection message; its span fails as in an agent run.
+    const error = tool.decision === 'rejected' ? { message: REJECTED, data: { error: `Tool execution for ${id!} was manually rejected by user.` } } : undefined;
+    this.end(tool.span, { type: 'function', input: str(call?.arguments), output: typeof result === 'string' ? result : undefined }, id, error);
     this.release(tool.owner, now());
   }
 
@@ -206,6 +278,7 @@ export class VoiceAgents implements SessionOwner {
     }
     for (const open of [...this.retiring, ...(this.current ? [this.current] : [])]) this.endAgent(open, at, byApp ? undefined : reason);
     this.retiring.clear();
+    for (const id of [...this.decisions.entries()].map(([k]) => k)) this.decisions.delete(id);
     this.current = undefined;
     this.session = undefined;
   }

@@ -1,4 +1,4 @@
-import { context, type DiagLogger } from '@opentelemetry/api';
+import { context, trace, type DiagLogger, type Span } from '@opentelemetry/api';
 import { VoiceAgents } from '../agents/voice-agents';
 import { obj, type Obj } from '../util/json';
 import { guarded, type Wrapping } from './socket-tap';
@@ -20,7 +20,24 @@ import type { RealtimeHandlers } from './realtime-socket';
  * - `RealtimeSession.prototype.connect`: the session's agent layer, registered for its transport; and
  *   `RealtimeSession.prototype.emit`: its agent, tool, handoff, guardrail and error events, before the app's
  *   listeners (no listener is added: an `error` event without the app's listener still throws as it did).
+ * - `RealtimeSession.prototype.approve` / `.reject`: the app's decision on a tool call that asked for
+ *   approval (a function tool's or a hosted MCP server's), as it calls them (what they return is the SDK's).
+ * - `RealtimeAgent.prototype.emit`: a function tool's run in its `execute_tool` span (toolInSpan below).
  * WebRTC transports have no socket here: not traced (debug message).
+ *
+ * A tool's own work (its openai calls, the app's spans) runs with its `execute_tool` span active. The SDK
+ * runs the tool in private methods (`#handleFunctionToolCall` / `#executeFunctionToolCall`), out of reach;
+ * what every supported version (0.1 … 0.20) does is, synchronously: the session's `agent_tool_start` (the
+ * span starts), the agent's `agent_tool_start`, then `tool.invoke(…)` (0.20 through `invokeFunctionTool`,
+ * which calls it before any await). So once the agent's listeners have run, the tool's `invoke` is shadowed
+ * by a one-shot wrapper that puts the original back and calls it in the span's context: no app code runs
+ * while the shadow is in place (the app's listeners ran before it, its tool runs after it is gone), and a
+ * path that calls no `invoke` (a rejected approval, an input guardrail's reject) drops it at the next
+ * microtask, before anything else can see it. Nothing is awaited or added to the event path, and the
+ * tool's result or error is the original's as is. The SDK keys some tables by the `invoke` function
+ * (0.20's input parsers, MCP tool bindings): none is read in that step (check when a version changes it). The alternative, running the transport's
+ * `function_call` event in a context, would put the whole call chain (approval checks, guardrails, the
+ * output and the next response.create the SDK sends) in it, before the tool's span exists.
  */
 
 interface TransportLike {
@@ -41,6 +58,9 @@ const byTransport = new WeakMap<object, VoiceAgents>();
 /** Each transport's current socket (its state drops it before `disconnected` is emitted). */
 const sockets = new WeakMap<object, SocketLike>();
 
+/** A tool call whose `execute_tool` span started (the session's agent_tool_start), until its agent's agent_tool_start. */
+const starting = new WeakMap<object, Span>();
+
 /** `{"type":"input_audio_buffer.append"` — audio frames are counted from the text, never parsed. */
 const APPEND = '{"type":"input_audio_buffer.append"';
 const AUDIO = '"audio":"';
@@ -56,6 +76,7 @@ export function patchAgentsRealtime(moduleExports: unknown, version: string | un
   const base = protoOf(mod, 'OpenAIRealtimeBase');
   const socketTransport = protoOf(mod, 'OpenAIRealtimeWebSocket');
   const session = protoOf(mod, 'RealtimeSession');
+  const agent = protoOf(mod, 'RealtimeAgent');
   if (typeof base?.emit !== 'function' || typeof socketTransport?.close !== 'function' || typeof session?.connect !== 'function' || typeof session.emit !== 'function') {
     diag.warn(`@openai/agents-realtime ${version ?? '(unknown version)'}: not the expected transport and session classes; voice sessions are not traced`);
     return;
@@ -102,10 +123,77 @@ export function patchAgentsRealtime(moduleExports: unknown, version: string | un
     (original: Method) =>
       function emit(this: object, type: unknown, ...args: unknown[]) {
         const voice = voices.get(this);
-        if (voice && typeof type === 'string') guard(() => voice.event(type, args));
+        if (voice && typeof type === 'string')
+          guard(() => {
+            voice.event(type, args);
+            if (type === 'agent_tool_start') toolStarting(voice, args[3]);
+          });
         return original.call(this, type, ...args);
       },
   );
+  // The app's decision on an approval item, as it calls for it (the SDK acts on it inside the call).
+  for (const [method, decision] of [
+    ['approve', 'approved'],
+    ['reject', 'rejected'],
+  ] as const)
+    if (typeof session[method] === 'function')
+      w.wrap(
+        session,
+        method,
+        (original: Method) =>
+          function decide(this: object, ...args: unknown[]) {
+            const voice = voices.get(this);
+            if (voice) guard(() => voice.decided(args[0], decision, args[1]));
+            return original.apply(this, args);
+          },
+      );
+  if (typeof agent?.emit === 'function')
+    w.wrap(
+      agent,
+      'emit',
+      (original: Method) =>
+        function emit(this: object, type: unknown, ...args: unknown[]) {
+          const result = original.call(this, type, ...args);
+          if (type === 'agent_tool_start') guard(() => toolInSpan(args[1], args[2]));
+          return result;
+        },
+    );
+  else diag.warn(`@openai/agents-realtime ${version ?? '(unknown version)'}: no RealtimeAgent.emit; a voice tool's own calls are not nested under its span`);
+}
+
+/** The session's agent_tool_start made the call's span: the tool runs in it (its agent's event comes next). */
+function toolStarting(voice: VoiceAgents, details: unknown): void {
+  const call = obj(obj(details)?.toolCall);
+  const id = call?.callId;
+  const span = typeof id === 'string' ? voice.toolSpan(id) : undefined;
+  if (call && span) starting.set(call, span);
+}
+
+type Invoke = (this: unknown, ...args: unknown[]) => unknown;
+
+/**
+ * The agent's agent_tool_start, after its listeners: the SDK calls `tool.invoke` next, synchronously. A
+ * one-shot shadow runs that call in the span's context (see the header); only an own, writable `invoke`
+ * is shadowed (a frozen tool's calls stay where they were).
+ */
+function toolInSpan(tool: unknown, details: unknown): void {
+  const call = obj(obj(details)?.toolCall);
+  const span = call && starting.get(call);
+  if (!span || !tool || typeof tool !== 'object') return;
+  starting.delete(call);
+  const target = tool as { invoke?: unknown };
+  const own = Object.getOwnPropertyDescriptor(target, 'invoke');
+  if (!own?.writable || typeof own.value !== 'function') return;
+  const original = own.value as Invoke;
+  const restore = (): void => {
+    if (target.invoke === shadow) target.invoke = original;
+  };
+  const shadow: Invoke = function invoke(this: unknown, ...args: unknown[]) {
+    restore();
+    return context.with(trace.setSpan(context.active(), span), original, this, ...args);
+  };
+  target.invoke = shadow;
+  queueMicrotask(restore);
 }
 
 /** A new SDK session's agent layer. */
@@ -122,6 +210,9 @@ export function unpatchAgentsRealtime(moduleExports: unknown, w: Wrapping): void
     ['OpenAIRealtimeWebSocket', 'close'],
     ['RealtimeSession', 'connect'],
     ['RealtimeSession', 'emit'],
+    ['RealtimeSession', 'approve'],
+    ['RealtimeSession', 'reject'],
+    ['RealtimeAgent', 'emit'],
   ] as const) {
     const proto = protoOf(mod, cls);
     if (proto && w.isWrapped(proto[method])) w.unwrap(proto, method);

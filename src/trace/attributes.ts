@@ -112,6 +112,10 @@ export const A = {
   stream: 'spanlens.stream',
   streamEndReason: 'spanlens.stream.end_reason',
   toolSubmitted: 'spanlens.tool.submitted',
+  /** A voice agent's tool call the app decided on (`approved` / `rejected`): on its execute_tool and the decision's event. */
+  toolApproval: 'spanlens.tool.approval',
+  /** The decision holds for the tool's later calls too (the SDK's `alwaysApprove` / `alwaysReject`). */
+  toolApprovalAlways: 'spanlens.tool.approval.always',
   toolCallIds: 'spanlens.tool.call_ids',
   systemFingerprint: 'openai.response.system_fingerprint',
   // Price provenance: genai-prices@<version>, override or bundled@<date checked>; the price entry matched.

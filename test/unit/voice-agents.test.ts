@@ -5,6 +5,7 @@
 // session events and its history must be the same, in the same order.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { trace } from '@opentelemetry/api';
 import { z } from 'zod';
 import { checkSpans, summarize } from '../support/conformance';
 import { assertWellFormed, childrenOf, one, outline } from '../support/spans';
@@ -13,6 +14,7 @@ import { faultOnce, startTracing, waitFor, type SpanJSON, type Tracing } from '.
 type RT = typeof import('@openai/agents-realtime');
 let t: Tracing;
 let rt: RT;
+let core: typeof import('@openai/agents-core');
 /** The stream fault the emulator applies to the next /v1/realtime response (taken once). */
 const realtimeFault = faultOnce('/v1/realtime');
 
@@ -21,11 +23,16 @@ before(async () => {
   // Required after enable() so the module hook sees it, as an app's would.
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- the require must run after enable()
   rt = require('@openai/agents-realtime') as RT;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- as above
+  core = require('@openai/agents-core') as typeof import('@openai/agents-core');
 });
 after(() => t.close());
 
 const MODEL = 'gpt-realtime';
 const SESSION_EVENTS = ['agent_start', 'agent_end', 'agent_handoff', 'agent_tool_start', 'agent_tool_end', 'guardrail_tripped', 'error'] as const;
+
+/** The app's own tracer (its spans are made with or without the instrumentation). */
+const APP_SCOPE = 'voice-app';
 
 const nameOf = (a: unknown) => (a as { name?: string } | undefined)?.name ?? '?';
 
@@ -83,12 +90,18 @@ async function bothWays(scenario: () => Promise<string>): Promise<SpanJSON[]> {
   let plain: string;
   try {
     plain = await scenario();
-    assert.equal((await t.spans()).length, 0, 'disabled: nothing traced');
+    assert.equal((await t.spans()).filter((s) => s.scope !== APP_SCOPE).length, 0, "disabled: nothing traced (but the app's own spans)");
   } finally {
     t.instrumentation.enable();
   }
   assert.equal(traced, plain);
-  assertWellFormed(spans);
+  // The app's spans start on the OTel SDK's clock (Date.now(), whole milliseconds), ours on performance
+  // time: an app span can start up to 1 ms before ours that it is in. Ours are checked exactly.
+  assertWellFormed(spans.filter((s) => s.scope !== APP_SCOPE));
+  for (const app of spans.filter((s) => s.scope === APP_SCOPE)) {
+    const parent = spans.find((s) => s.spanId === app.parentSpanId);
+    if (parent) assert.ok(app.startMs > parent.startMs - 1 && app.endMs <= parent.endMs + 0.001, `${app.name} inside ${parent.name}`);
+  }
   // The agent layer's spans follow the conventions (the Realtime spans' own openai.* keys are the Realtime mapping's).
   const violations = checkSpans(spans.filter((s) => /^(invoke_agent|execute_tool|handoff|guardrail) /.test(s.name)));
   assert.equal(violations.length, 0, summarize(violations));
@@ -164,6 +177,52 @@ describe('voice agents (@openai/agents-realtime RealtimeSession over WebSocket)'
     assert.ok(tool.startMs >= first!.endMs, 'the tool runs after its response ended');
   });
 
+  it("a tool's own work nests under its execute_tool: its openai calls (Responses, chat) and the app's span", async () => {
+    const tracer = trace.getTracer(APP_SCOPE);
+    const spans = await bothWays(async () => {
+      const research = rt.tool({
+        name: 'research',
+        description: 'Asks a model, then another.',
+        parameters: z.object({ q: z.string() }),
+        execute: async ({ q }: { q: string }) =>
+          tracer.startActiveSpan('app.research', async (span) => {
+            try {
+              const answer = await t.client.responses.create({ model: 'gpt-4o-mini', input: q });
+              const check = await t.client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: answer.output_text }] });
+              return `${answer.output_text.length > 0} ${check.choices.length}`;
+            } finally {
+              span.end();
+            }
+          }),
+      });
+      const s = await connect(new rt.RealtimeAgent({ name: 'Greeter', instructions: '[emulator:call=research]', tools: [research] }));
+      assert.equal(research.invoke.name, 'invoke', "the app's tool object as it built it");
+      const invoke = research.invoke;
+      s.session.sendMessage('Look it up.');
+      await s.until('agent_end', 2);
+      assert.equal(research.invoke, invoke, 'the shadow is gone once the tool ran');
+      s.session.close();
+      return seen(s.log, s.session.history);
+    });
+    const root = one(spans, `realtime ${MODEL}`);
+    assert.deepEqual(outline(spans, root), [
+      `realtime ${MODEL}`,
+      '  invoke_agent Greeter',
+      `    chat ${MODEL}`,
+      '    execute_tool research',
+      '      app.research',
+      '        chat gpt-4o-mini',
+      '          message',
+      '        chat gpt-4o-mini',
+      `    chat ${MODEL}`,
+      '      message',
+    ]);
+    const tool = one(spans, 'execute_tool research');
+    assert.equal(tool.attributes['gen_ai.tool.call.result'], 'true 1');
+    assert.equal(one(spans, 'app.research').parentSpanId, tool.spanId);
+    assert.equal(root.traceId, one(spans, 'app.research').traceId);
+  });
+
   it('a handoff to a second agent that calls its tool: one invoke_agent per agent, the handoff under the first', async () => {
     const spans = await bothWays(async () => {
       const lookup = rt.tool({ name: 'lookup', description: 'Looks it up.', parameters: z.object({ q: z.string() }), execute: async ({ q }: { q: string }) => `found ${q}` });
@@ -210,6 +269,107 @@ describe('voice agents (@openai/agents-realtime RealtimeSession over WebSocket)'
     assert.deepEqual(one(spans, 'invoke_agent Expert').attributes['spanlens.agent.tools'], ['lookup']);
     assert.equal(root.attributes['spanlens.session.response_count'], 3);
   });
+
+  for (const [decision, decided] of [
+    ['approve', 'approved'],
+    ['reject', 'rejected'],
+  ] as const)
+    it(`a tool that needs approval, ${decided}: events on the agent span, the decision on its execute_tool`, async () => {
+      const spans = await bothWays(async () => {
+        const refund = rt.tool({ name: 'refund', description: 'Refunds.', parameters: z.object({ q: z.string() }), needsApproval: true, execute: async ({ q }: { q: string }) => `refunded ${q}` });
+        const s = await connect(new rt.RealtimeAgent({ name: 'Greeter', instructions: '[emulator:call=refund]', tools: [refund] }));
+        s.session.on('tool_approval_requested', (_ctx: unknown, _agent: unknown, request: { approvalItem: Parameters<typeof s.session.approve>[0] }) => {
+          s.log.push(`tool_approval_requested ${request.approvalItem.rawItem.type}`);
+          void s.session[decision](request.approvalItem);
+        });
+        s.session.sendMessage('Refund it.');
+        await s.until('agent_end', 2);
+        s.session.close();
+        assert.ok(s.log.includes('tool_approval_requested function_call'));
+        return seen(s.log, s.session.history);
+      });
+      const root = one(spans, `realtime ${MODEL}`);
+      assert.deepEqual(outline(spans, root), [`realtime ${MODEL}`, '  invoke_agent Greeter', `    chat ${MODEL}`, '    execute_tool refund', `    chat ${MODEL}`, '      message']);
+      const tool = one(spans, 'execute_tool refund');
+      const agent = one(spans, 'invoke_agent Greeter');
+      const callId = String(tool.attributes['gen_ai.tool.call.id']);
+      assert.match(callId, /^call_/);
+      assert.deepEqual(
+        agent.events.map((e) => [e.name, e.attributes['gen_ai.tool.name'], e.attributes['gen_ai.tool.call.id'], e.attributes['spanlens.tool.approval']]),
+        [
+          ['spanlens.tool.approval_requested', 'refund', callId, undefined],
+          ['spanlens.tool.approval', 'refund', callId, decided],
+        ],
+      );
+      assert.ok(agent.events[1]!.timeMs <= tool.startMs, 'decided, then run');
+      assert.equal(tool.attributes['spanlens.tool.approval'], decided);
+      if (decision === 'approve') {
+        assert.equal(tool.status.code, 'UNSET');
+        assert.equal(tool.attributes['gen_ai.tool.call.result'], 'refunded Refund it.');
+      } else {
+        assert.equal(tool.status.code, 'ERROR');
+        assert.equal(tool.attributes['error.type'], 'ToolApprovalRejected', "as a rejected call's span in an agent run");
+        assert.equal(tool.status.message, `Tool execution was not approved.: Tool execution for ${callId} was manually rejected by user.`);
+        assert.equal(tool.attributes['gen_ai.tool.call.result'], 'Tool execution was not approved.');
+      }
+    });
+
+  for (const approval of ['never', 'approved', 'rejected'] as const)
+    it(`a hosted MCP server's call (approval: ${approval}): execute_tool {name} with its server, under its response`, async () => {
+      const spans = await bothWays(async () => {
+        const server = { serverLabel: 'docs', serverUrl: 'https://mcp.example.com/sse' };
+        const docs = approval === 'never' ? core.hostedMcpTool({ ...server, requireApproval: 'never' }) : core.hostedMcpTool({ ...server, requireApproval: 'always' });
+        const s = await connect(new rt.RealtimeAgent({ name: 'Greeter', instructions: 'Ask the docs. [emulator:script=mcp]', tools: [docs] }));
+        s.session.on(
+          'mcp_tool_call_completed',
+          (_ctx: unknown, _agent: unknown, call: { name?: string; output?: string | null }) => void s.log.push(`mcp_tool_call_completed ${call.name} ${call.output}`),
+        );
+        s.session.on('tool_approval_requested', (_ctx: unknown, _agent: unknown, request: { type: string; approvalItem: Parameters<typeof s.session.approve>[0] }) => {
+          s.log.push(`tool_approval_requested ${request.type}`);
+          // The decision goes to the server as an item; the app asks for the next response.
+          void s.session[approval === 'approved' ? 'approve' : 'reject'](request.approvalItem).then(() => s.session.transport.sendEvent({ type: 'response.create' }));
+        });
+        s.session.sendMessage('What is MCP?');
+        await s.until('agent_end', approval === 'approved' ? 3 : 2);
+        s.session.close();
+        assert.equal(s.log.filter((l) => l.startsWith('mcp_tool_call_completed')).length, approval === 'rejected' ? 0 : 1);
+        assert.deepEqual(
+          s.log.filter((l) => l.startsWith('error')),
+          [],
+          'the emulator answered every client event the SDK sent',
+        );
+        return seen(s.log, s.session.history);
+      });
+      const root = one(spans, `realtime ${MODEL}`);
+      const [first, second] = [`    chat ${MODEL}`, `    chat ${MODEL}`];
+      assert.deepEqual(outline(spans, root), [
+        `realtime ${MODEL}`,
+        '  invoke_agent Greeter',
+        first,
+        approval === 'never' ? '      execute_tool ask_question' : '      execute_tool mcp_approval_request',
+        second,
+        ...(approval === 'approved' ? ['      execute_tool ask_question'] : []),
+        ...(approval === 'approved' ? [`    chat ${MODEL}`] : []),
+        '      message',
+      ]);
+      if (approval !== 'rejected') {
+        const call = one(spans, 'execute_tool ask_question');
+        assert.equal(call.attributes['spanlens.mcp.server_label'], 'docs');
+        assert.equal(call.attributes['spanlens.subtype'], 'mcp');
+        assert.equal(call.attributes['gen_ai.tool.name'], 'ask_question');
+      }
+      const agent = one(spans, 'invoke_agent Greeter');
+      assert.deepEqual(
+        agent.events.map((e) => [e.name, e.attributes['gen_ai.tool.name'], e.attributes['spanlens.mcp.server_label'], e.attributes['spanlens.tool.approval']]),
+        approval === 'never'
+          ? []
+          : [
+              ['spanlens.tool.approval_requested', 'ask_question', 'docs', undefined],
+              ['spanlens.tool.approval', 'ask_question', 'docs', approval],
+            ],
+      );
+      if (approval !== 'never') assert.equal(agent.events[0]!.attributes['openai.item.id'], one(spans, 'execute_tool mcp_approval_request').attributes['openai.item.id']);
+    });
 
   it('a tool that throws: its execute_tool ends failed at the error event', async () => {
     const spans = await bothWays(async () => {

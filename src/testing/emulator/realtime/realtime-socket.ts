@@ -32,6 +32,14 @@ import type { MessageSocket } from '../http/sockets';
 //   `[emulator:handoff=…]` markers in the response's or session's instructions (a voice agent's, as on the
 //   Responses side: engine/directives.ts) call those functions first, one turn each, then answer; a second
 //   response while one runs is an error;
+// - hosted MCP: with an `mcp` tool in the session, `[emulator:script=mcp]` in its instructions (or
+//   `response.metadata.script: "mcp"`) makes a response answering the user call the server's
+//   `ask_question`: an `mcp_call` item (its argument deltas, `response.mcp_call.in_progress` /
+//   `.completed`, the output a quote of the question) — or, unless the tool's `require_approval` is
+//   `never`, first an `mcp_approval_request` item, the call coming in the response after the app's
+//   `mcp_approval_response` approved it (a rejection gets an answer). MCP items are also sent as
+//   `conversation.item.added` / `.done`, where the Agents SDK reads them, and `conversation.item.retrieve`
+//   (which the SDK sends for an MCP call in progress) answers `conversation.item.retrieved`;
 // - `response.cancel` → the running response ends `cancelled` (`client_cancelled`); speech starting while a
 //   response runs (turn detection, unless `interrupt_response: false`) cancels it too (`turn_detected`);
 // - `conversation.item.truncate` → `conversation.item.truncated` (an assistant message's audio, at most as long
@@ -68,6 +76,8 @@ interface Running {
   events: number;
   /** An `error-event` fault: the response failed (server_error). */
   failed?: boolean;
+  /** Its output items so far, by id (an MCP call can be retrieved while it runs). */
+  live: Map<string, ConversationItem>;
 }
 
 /** Serves one upgraded Realtime connection. */
@@ -187,6 +197,12 @@ class RealtimeConnection {
       }
       case 'response.create':
         return this.respond((event.response ?? {}) as Body, clientId);
+      case 'conversation.item.retrieve': {
+        const item = this.items.find((i) => i.id === event.item_id) ?? this.running?.live.get(String(event.item_id));
+        if (!item) return this.error(`Item with item_id not found: ${String(event.item_id)}`, 'item_retrieve_invalid_item_id', clientId, 'item_id');
+        void this.emit({ type: 'conversation.item.retrieved', event_id: this.eventId(), item });
+        return;
+      }
       case 'response.cancel':
         if (!this.running) return this.error('Cancellation failed: no active response found', 'response_cancel_not_active', clientId);
         this.running.cancelled = 'client_cancelled';
@@ -195,7 +211,7 @@ class RealtimeConnection {
         return this.truncate(event, clientId);
       default:
         return this.error(
-          `Invalid value: '${String(event?.type)}'. Supported values are: 'session.update', 'input_audio_buffer.append', 'input_audio_buffer.commit', 'input_audio_buffer.clear', 'conversation.item.create', 'conversation.item.truncate', 'response.create', and 'response.cancel'.`,
+          `Invalid value: '${String(event?.type)}'. Supported values are: 'session.update', 'input_audio_buffer.append', 'input_audio_buffer.commit', 'input_audio_buffer.clear', 'conversation.item.create', 'conversation.item.retrieve', 'conversation.item.truncate', 'response.create', and 'response.cancel'.`,
           'invalid_value',
           clientId,
           'type',
@@ -285,11 +301,17 @@ class RealtimeConnection {
       if (err instanceof ApiError) return this.error(err.message, err.code ?? 'invalid_value', clientId, err.param);
       throw err;
     }
-    const running: Running = { id: this.ids.hexId('resp_').slice(0, 27), fault: this.fault(), events: 0 };
+    const running: Running = { id: this.ids.hexId('resp_').slice(0, 27), fault: this.fault(), events: 0, live: new Map() };
     this.running = running;
     void this.run(running, params, call).finally(() => {
       if (this.running === running) this.running = undefined;
     });
+  }
+
+  /** The session's (or the response's) hosted MCP tool, if any. */
+  private mcpTool(params: Body): Body | undefined {
+    const tools = (params.tools as Body[] | undefined) ?? (this.session.tools as unknown as Body[] | undefined) ?? [];
+    return tools.find((t) => t.type === 'mcp');
   }
 
   /** The response's function tools (its own, else the session's). */
@@ -356,7 +378,29 @@ class RealtimeConnection {
     let outAudioMs = 0;
     let ok = true;
     const tool = scripted ?? tools[0];
-    if (callTool && tool) {
+    const mcp = this.mcpStep(params, script);
+    if (mcp) {
+      const item = mcp as Body;
+      const live = (done: ConversationItem): void => void running.live.set(itemId, done);
+      const added = { ...item, id: itemId, ...(item.type === 'mcp_call' ? { arguments: '', output: null } : {}) } as ConversationItem;
+      live(added);
+      ok &&= await step({ type: 'response.output_item.added', event_id: this.eventId(), response_id: running.id, output_index: 0, item: added });
+      ok &&= await step({ type: 'conversation.item.added', event_id: this.eventId(), previous_item_id: this.items.at(-1)?.id ?? null, item: added });
+      if (item.type === 'mcp_call') {
+        const args = String(item.arguments);
+        for (const piece of tokenPieces(args))
+          ok &&= await step({ type: 'response.mcp_call_arguments.delta', event_id: this.eventId(), response_id: running.id, item_id: itemId, output_index: 0, delta: piece });
+        ok &&= await step({ type: 'response.mcp_call_arguments.done', event_id: this.eventId(), response_id: running.id, item_id: itemId, output_index: 0, arguments: args });
+        ok &&= await step({ type: 'response.mcp_call.in_progress', event_id: this.eventId(), item_id: itemId, output_index: 0 });
+        ok &&= await step({ type: 'response.mcp_call.completed', event_id: this.eventId(), item_id: itemId, output_index: 0 });
+      }
+      const done = { ...item, id: itemId } as ConversationItem;
+      live(done);
+      ok &&= await step({ type: 'response.output_item.done', event_id: this.eventId(), response_id: running.id, output_index: 0, item: done });
+      ok &&= await step({ type: 'conversation.item.done', event_id: this.eventId(), previous_item_id: this.items.at(-1)?.id ?? null, item: done });
+      outText = tokens(JSON.stringify(item));
+      if (ok) outputs.push(done);
+    } else if (callTool && tool) {
       const args = functionArguments(tool.parameters, question);
       const item = { id: itemId, type: 'function_call' as const, object: 'realtime.item' as const, status: 'in_progress' as const, call_id: this.ids.callId(), name: tool.name!, arguments: '' };
       ok &&= await step({ type: 'response.output_item.added', event_id: this.eventId(), response_id: running.id, output_index: 0, item });
@@ -477,6 +521,38 @@ class RealtimeConnection {
       content_index: typeof event.content_index === 'number' ? event.content_index : 0,
       audio_end_ms: end,
     });
+  }
+
+  /**
+   * The MCP item a response scripted `mcp` makes (see the header), or none: an answer once this user turn's
+   * call was made (or its approval rejected).
+   */
+  private mcpStep(params: Body, script: string | undefined): Omit<ConversationItem, 'id'> | undefined {
+    const tool = this.mcpTool(params);
+    const instructions = typeof params.instructions === 'string' ? params.instructions : (this.session.instructions ?? '');
+    if (!tool || (script ?? (instructions.includes('[emulator:script=mcp]') ? 'mcp' : undefined)) !== 'mcp') return undefined;
+    let lastUser = this.items.length - 1;
+    const isUser = (i: ConversationItem): boolean => i.type === 'message' && i.role === 'user';
+    while (lastUser >= 0 && !isUser(this.items[lastUser]!)) lastUser--;
+    if (lastUser < 0) return undefined;
+    const turn = this.items.slice(lastUser + 1);
+    if (turn.some((i) => i.type === 'mcp_call')) return undefined;
+    const serverLabel = typeof tool.server_label === 'string' ? tool.server_label : 'emulated_mcp';
+    const args = JSON.stringify({ question: this.userText() });
+    const request = turn.find((i) => i.type === 'mcp_approval_request');
+    const response = turn.find((i) => i.type === 'mcp_approval_response') as { approve?: boolean; approval_request_id?: string } | undefined;
+    const needsApproval = tool.require_approval !== 'never';
+    if (needsApproval && !request) return { type: 'mcp_approval_request', server_label: serverLabel, name: 'ask_question', arguments: args } as Omit<ConversationItem, 'id'>;
+    if (needsApproval && response?.approve !== true) return undefined;
+    return {
+      type: 'mcp_call',
+      server_label: serverLabel,
+      name: 'ask_question',
+      arguments: args,
+      output: `The server's answer to ${this.userText()}.`,
+      error: null,
+      approval_request_id: request?.id ?? null,
+    } as Omit<ConversationItem, 'id'>;
   }
 
   /** The name of the function a function_call_output answers (its call in the conversation). */
