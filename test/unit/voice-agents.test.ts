@@ -9,7 +9,7 @@ import { trace } from '@opentelemetry/api';
 import { z } from 'zod';
 import { checkSpans, summarize } from '../support/conformance';
 import { assertWellFormed, childrenOf, one, outline } from '../support/spans';
-import { faultOnce, startTracing, waitFor, type SpanJSON, type Tracing } from './support/tracing';
+import { faultOnce, startTracing, waitFor, withAndWithout, type SpanJSON, type Tracing } from './support/tracing';
 
 type RT = typeof import('@openai/agents-realtime');
 let t: Tracing;
@@ -81,20 +81,7 @@ function seen(log: string[], history: unknown): string {
 
 /** Runs a scenario traced, then with the instrumentation disabled: the same events and history; its spans. */
 async function bothWays(scenario: () => Promise<string>): Promise<SpanJSON[]> {
-  t.reset();
-  const traced = await scenario();
-  const spans = await t.spans();
-  assert.deepEqual(t.diag, [], 'no warning or internal error while observing');
-  t.instrumentation.disable();
-  t.reset();
-  let plain: string;
-  try {
-    plain = await scenario();
-    assert.equal((await t.spans()).filter((s) => s.scope !== APP_SCOPE).length, 0, "disabled: nothing traced (but the app's own spans)");
-  } finally {
-    t.instrumentation.enable();
-  }
-  assert.equal(traced, plain);
+  const spans = await withAndWithout(t, scenario, (seen) => seen);
   // The app's spans start on the OTel SDK's clock (Date.now(), whole milliseconds), ours on performance
   // time: an app span can start up to 1 ms before ours that it is in. Ours are checked exactly.
   assertWellFormed(spans.filter((s) => s.scope !== APP_SCOPE));
