@@ -392,10 +392,11 @@ class RealtimeConnection {
           ok &&= await step({ type: 'response.mcp_call_arguments.delta', event_id: this.eventId(), response_id: running.id, item_id: itemId, output_index: 0, delta: piece });
         ok &&= await step({ type: 'response.mcp_call_arguments.done', event_id: this.eventId(), response_id: running.id, item_id: itemId, output_index: 0, arguments: args });
         ok &&= await step({ type: 'response.mcp_call.in_progress', event_id: this.eventId(), item_id: itemId, output_index: 0 });
-        ok &&= await step({ type: 'response.mcp_call.completed', event_id: this.eventId(), item_id: itemId, output_index: 0 });
       }
+      // Complete (its output in) from the moment the call is said completed: the SDK retrieves it then.
       const done = { ...item, id: itemId } as ConversationItem;
       live(done);
+      if (item.type === 'mcp_call') ok &&= await step({ type: 'response.mcp_call.completed', event_id: this.eventId(), item_id: itemId, output_index: 0 });
       ok &&= await step({ type: 'response.output_item.done', event_id: this.eventId(), response_id: running.id, output_index: 0, item: done });
       ok &&= await step({ type: 'conversation.item.done', event_id: this.eventId(), previous_item_id: this.items.at(-1)?.id ?? null, item: done });
       outText = tokens(JSON.stringify(item));
