@@ -31,8 +31,6 @@ interface Run {
   /** The run it is nested in (an agent used as a tool): its totals count there too. */
   outer?: Run;
   root?: Out;
-  /** The SDK span its root stands for (its first agent's). */
-  rootSpanId?: string;
   /** The Runner.run call that opened it: it ends the root once the app has its outcome. */
   handle?: RunHandle;
 }
@@ -209,6 +207,7 @@ export class AgentsBridge implements TracingProcessor, RunHost {
       const entry = this.traces.peek(t.traceId);
       if (!entry) return;
       this.traces.delete(t.traceId);
+      this.closeOpen(t.traceId);
       this.endRun(entry.run);
     });
   }
@@ -282,7 +281,6 @@ export class AgentsBridge implements TracingProcessor, RunHost {
         if (from) links = [{ context: from, attributes: { 'spanlens.link': 'resumes' } }];
       }
       host.run.root = this.open(host.run.where, shape, host.run.startTime, links);
-      host.run.rootSpanId = s.spanId;
       node.out = host.run.root;
       if (host.run.handle) {
         host.run.handle.root = host.run.root.span;
@@ -324,7 +322,22 @@ export class AgentsBridge implements TracingProcessor, RunHost {
     const run = entry.run;
     entry.run = undefined; // a later run in the same trace starts its own
     if (entry.untracked) this.traces.delete(traceId);
+    this.closeOpen(traceId);
     this.endRun(run);
+  }
+
+  /**
+   * The spans of a trace still open when its run ends: before 0.14 an interrupted run leaves its agent spans
+   * open (the SDK continues them when the run is resumed; the resumed run's root then stands for them).
+   * They end with the run, or marked with `reason` (a run cut short).
+   */
+  private closeOpen(traceId: string, reason?: string): void {
+    for (const [id, node] of [...this.nodes.entries()]) {
+      if (node.traceId !== traceId) continue;
+      this.nodes.delete(id);
+      if (reason) this.endNode(node, reason);
+      else if (node.out && !node.merged) node.out.span.end(now());
+    }
   }
 
   /** A model call our hook did not see: its chat span from the SDK's data, under its agent, counted in its run. */
@@ -385,8 +398,6 @@ export class AgentsBridge implements TracingProcessor, RunHost {
     const root = run?.root;
     if (!root) return;
     run.root = undefined;
-    // Before 0.14 an interrupted run's agent span stays open: a run resuming it continues it anew.
-    if (run.rootSpanId && this.nodes.peek(run.rootSpanId)?.out === root) this.nodes.delete(run.rootSpanId);
     run.outer?.totals.addRun(run.totals);
     run.totals.apply(root.span);
     const handle = run.handle;
@@ -403,11 +414,7 @@ export class AgentsBridge implements TracingProcessor, RunHost {
   /** Every open span of an SDK trace ends, marked (a streamed run whose stream was collected while open). */
   endTrace(traceId: string, reason: string): void {
     this.safely(() => {
-      for (const [id, node] of [...this.nodes.entries()]) {
-        if (node.traceId !== traceId) continue;
-        this.nodes.delete(id);
-        this.endNode(node, reason);
-      }
+      this.closeOpen(traceId, reason);
       const entry = this.traces.peek(traceId);
       this.traces.delete(traceId);
       this.endRun(entry?.run, reason);
