@@ -6,24 +6,14 @@
 // state's trace id, and announces no trace start for an in-process resume), linked to the interrupted one,
 // with the decided tool's execute_tool. What the app gets is what it gets without the instrumentation.
 import assert from 'node:assert/strict';
-import { after, before, it } from 'node:test';
+import { it } from 'node:test';
 import { trace } from '@opentelemetry/api';
 import { checkSpans, summarize } from '../support/conformance';
 import { all, assertWellFormed, one, sumAttr } from '../support/spans';
-import { outline, sleep, startAgents, type AgentsSDK, type Zod } from './support/agents';
-import type { SpanJSON, Tracing } from './support/tracing';
+import { agentsPerFile, outline, sleep } from './support/agents';
+import type { SpanJSON } from './support/tracing';
 
-let t: Tracing;
-let sdk: AgentsSDK;
-let z: Zod;
-
-before(async () => {
-  ({ t, sdk, z } = await startAgents());
-});
-
-after(async () => {
-  await t.close();
-});
+const a = agentsPerFile();
 
 const MODEL = 'gpt-4.1-mini';
 const TOOL_MS = 40;
@@ -32,23 +22,23 @@ type Decision = 'approve' | 'reject';
 type Resume = 'same state' | 'from string';
 
 function approvalAgent() {
-  const tool = sdk.tool({
+  const tool = a.sdk.tool({
     name: 'get_weather',
     description: 'The weather of a city.',
-    parameters: z.object({ city: z.string() }),
+    parameters: a.z.object({ city: a.z.string() }),
     needsApproval: true,
     execute: async ({ city }) => {
       await sleep(TOOL_MS);
       return `Sunny in ${city}`;
     },
   });
-  return new sdk.Agent({ name: 'Approval agent', model: MODEL, instructions: 'Check the weather. [emulator:call=get_weather]', tools: [tool] });
+  return new a.sdk.Agent({ name: 'Approval agent', model: MODEL, instructions: 'Check the weather. [emulator:call=get_weather]', tools: [tool] });
 }
 
 type Agent = ReturnType<typeof approvalAgent>;
-type Input = Parameters<typeof sdk.run<Agent>>[1];
-const runPlain = (agent: Agent, input: Input) => sdk.run(agent, input);
-const runStreamed = (agent: Agent, input: Input) => sdk.run(agent, input, { stream: true });
+type Input = Parameters<typeof a.sdk.run<Agent>>[1];
+const runPlain = (agent: Agent, input: Input) => a.sdk.run(agent, input);
+const runStreamed = (agent: Agent, input: Input) => a.sdk.run(agent, input, { stream: true });
 type Result = Awaited<ReturnType<typeof runPlain>> | Awaited<ReturnType<typeof runStreamed>>;
 
 /** A run (a stream read to its end) and what the app saw of it, read before the state goes on. */
@@ -75,7 +65,7 @@ async function approvalFlow(decision: Decision, resume: Resume, stream = false) 
   const run = async (input: Input) => read(await (stream ? runStreamed : runPlain)(agent, input));
   const first = await run(QUESTION);
   let state = first.result.state;
-  if (resume === 'from string') state = await sdk.RunState.fromString(agent, state.toString());
+  if (resume === 'from string') state = await a.sdk.RunState.fromString(agent, state.toString());
   for (const item of state.getInterruptions()) state[decision](item);
   const second = await run(state);
   return { first: first.seen, second: second.seen };
@@ -83,7 +73,7 @@ async function approvalFlow(decision: Decision, resume: Resume, stream = false) 
 
 /** The two roots of the flow's trace (interrupted, resumed) and its spans. */
 async function twoRuns() {
-  const spans = await t.spans();
+  const spans = await a.t.spans();
   const roots = spans.filter((s) => s.name === 'invoke_agent Approval agent').sort((a, b) => a.startMs - b.startMs);
   assert.equal(roots.length, 2, `two runs among ${spans.map((s) => s.name).join(', ')}`);
   return { spans, first: roots[0]!, resumed: roots[1]! };
@@ -123,13 +113,13 @@ function assertTwoRuns(spans: SpanJSON[], first: SpanJSON, resumed: SpanJSON, ca
   }
   const violations = checkSpans(spans);
   assert.equal(violations.length, 0, summarize(violations));
-  assert.deepEqual(t.diag, []);
+  assert.deepEqual(a.t.diag, []);
 }
 
 const callIdOf = (seen: { interruptions: string[] }) => seen.interruptions[0]!.split(':')[2]!;
 
 it('approved: the interrupted run ends `interrupted` with the pending call; the resumed run is a second root of its trace with the tool (timed by it, approved) and the next chat', async () => {
-  t.reset();
+  a.t.reset();
   const app = await approvalFlow('approve', 'same state');
   assert.deepEqual(app.first.interruptions.length, 1);
   assert.equal(app.second.interruptions.length, 0);
@@ -147,7 +137,7 @@ it('approved: the interrupted run ends `interrupted` with the pending call; the 
 });
 
 it('rejected: the execute_tool the SDK makes for the refused call fails ToolApprovalRejected, spanlens.tool.approval=rejected; the run goes on', async () => {
-  t.reset();
+  a.t.reset();
   const app = await approvalFlow('reject', 'same state');
   assert.match(
     app.second.items.find((i) => i.startsWith('tool_call_output_item'))!,
@@ -163,7 +153,7 @@ it('rejected: the execute_tool the SDK makes for the refused call fails ToolAppr
 });
 
 it('a state read back with RunState.fromString (another process would): the SDK starts its trace again with the same id, so the resumed run lands in the same trace', async () => {
-  t.reset();
+  a.t.reset();
   const app = await approvalFlow('approve', 'from string');
   const { spans, first, resumed } = await twoRuns();
   assert.equal(resumed.traceId, first.traceId);
@@ -173,7 +163,7 @@ it('a state read back with RunState.fromString (another process would): the SDK 
 
 it('streamed runs (both), approved and rejected: the same trees as unstreamed', async () => {
   for (const decision of ['approve', 'reject'] as const) {
-    t.reset();
+    a.t.reset();
     const app = await approvalFlow(decision, decision === 'reject' ? 'from string' : 'same state', true);
     assert.ok(
       app.first.events.some((e) => e.startsWith('raw:')),
@@ -186,13 +176,13 @@ it('streamed runs (both), approved and rejected: the same trees as unstreamed', 
 });
 
 it("resumed inside an app span: the resumed run is the app span's child (the placement rule for a run), linked to the interrupted run's root", async () => {
-  t.reset();
+  a.t.reset();
   const agent = approvalAgent();
-  const first = await sdk.run(agent, QUESTION);
+  const first = await a.sdk.run(agent, QUESTION);
   first.state.approve(first.interruptions[0]!);
   const app = await trace.getTracer('agents-approvals-app').startActiveSpan('approve and continue', async (span) => {
     try {
-      await sdk.run(agent, first.state);
+      await a.sdk.run(agent, first.state);
       return span.spanContext();
     } finally {
       span.end();
@@ -219,13 +209,13 @@ it('differential: the app gets the same interruptions, items, outputs and stream
     JSON.parse(JSON.stringify(await approvalFlow(decision, resume, stream)).replace(/call_[A-Za-z0-9]+/g, 'call_…')) as Awaited<ReturnType<typeof approvalFlow>>;
   const traced = [];
   for (const [decision, resume, stream] of flows) traced.push(await flow(decision, resume, stream));
-  t.instrumentation.disable();
+  a.t.instrumentation.disable();
   try {
-    t.reset();
+    a.t.reset();
     for (const [i, [decision, resume, stream]] of flows.entries()) assert.deepEqual(await flow(decision, resume, stream), traced[i], `${decision}, ${resume}${stream ? ', streamed' : ''}`);
-    assert.equal((await t.spans()).filter((s) => s.name.startsWith('invoke_agent') || s.name.startsWith('execute_tool')).length, 0, 'no agent spans while disabled');
+    assert.equal((await a.t.spans()).filter((s) => s.name.startsWith('invoke_agent') || s.name.startsWith('execute_tool')).length, 0, 'no agent spans while disabled');
   } finally {
-    t.instrumentation.enable();
+    a.t.instrumentation.enable();
   }
   assert.equal(traced[0]!.first.interruptions.length, 1, 'the flows stop for an approval');
   assert.match(traced[0]!.second.finalOutput as string, /Sunny in Berlin/);
