@@ -84,7 +84,12 @@ export class RunHandle {
 
   /** An interrupted run ends `interrupted` (no error): one `spanlens.tool.approval_requested` event per call awaiting approval. */
   private noteInterruptions(root: Span, result: unknown): void {
-    const items = arr(obj(result)?.interruptions);
+    let items: unknown[];
+    try {
+      items = arr(obj(result)?.interruptions); // a getter of the SDK's result: it must not reach the app if it throws
+    } catch {
+      return;
+    }
     if (items.length === 0) return;
     this.interrupted = true;
     root.setAttribute(A.agentsEndReason, 'interrupted');
@@ -205,6 +210,14 @@ function watchStream(handle: RunHandle, result: StreamLike | undefined): void {
 
 /** The RunState a run resumes (read, never changed: its trace, open agent span and interruptions), else undefined. */
 function resumptionOf(input: unknown): Resumption | undefined {
+  try {
+    return readResumption(input);
+  } catch {
+    return undefined; // a state this version does not shape so: the run is traced as a new one
+  }
+}
+
+function readResumption(input: unknown): Resumption | undefined {
   const state = obj(input);
   if (!state || typeof state.getInterruptions !== 'function') return undefined;
   const trace = obj(state._trace);
