@@ -14,10 +14,13 @@ import type { Emulator } from '../src/testing/index';
 import { cellName, runCell, selectedCells, type Cell, type CellRun, type ScenarioResult } from './harness/run-cell';
 import { agentsFor, openaiDir, packageCopies } from './harness/matrix.mjs';
 import { checkSpans, summarize } from './support/conformance';
-import { all, assertWellFormed, childrenOf, one, outline, sumAttr } from './support/spans';
+import { all, assertWellFormed, childrenOf, one, outline, sumAttr, type SpanJSON } from './support/spans';
 import { emulatorPerRun } from './support/emulators';
 
 const MODULE = path.resolve(__dirname, 'scenarios/agents.mjs');
+const APPROVALS_MODULE = path.resolve(__dirname, 'scenarios/agents-approvals.mjs');
+const APPROVAL_FLOWS = ['approve', 'reject-stream', 'serialized'] as const;
+type ApprovalFlow = (typeof APPROVAL_FLOWS)[number];
 const FLOWS = ['run', 'stream', 'tool-throws', 'max-turns'] as const;
 type Flow = (typeof FLOWS)[number];
 /** The header the scenario's client sends (its flow), so each flow's model calls can be counted. */
@@ -25,6 +28,8 @@ const SCENARIO_HEADER = 'x-spanlens-scenario';
 const SCENARIOS = FLOWS.map((flow) => ({ name: flow, module: MODULE, args: { flow, header: SCENARIO_HEADER } }));
 const MODEL = 'gpt-4.1-mini';
 const WEATHER = '{"city":"Berlin","celsius":21,"sky":"sunny"}';
+/** The weather tool's latency (examples/weather-agents.cjs). */
+const TOOL_MS = 60;
 
 /** The tree of a run that reached the weather agent's tool (sorted: the guardrail runs beside the first call). */
 const TREE = [
@@ -55,6 +60,7 @@ for (const cell of selectedCells()) {
       return;
     }
     agentsCell(cell, agents as { version: string; bound: string });
+    approvalsCell(cell);
   });
 }
 
@@ -196,6 +202,107 @@ function agentsCell(cell: Cell, agents: { version: string; bound: string }): voi
       } else {
         assert.equal(root.status.code, 'UNSET');
         assert.equal(root.attributes['error.type'], undefined);
+      }
+      const violations = checkSpans(spans);
+      assert.equal(violations.length, 0, summarize(violations));
+    });
+  }
+}
+
+/**
+ * Human in the loop (test/scenarios/agents-approvals.mjs): the weather tool needs approval, so the run stops
+ * after the handoff with one interruption, and the app resumes it from its RunState (the same object, or one
+ * read back from its string) after approving or rejecting the call. Both runs are roots of one trace (the SDK
+ * keeps the state's trace id); the first ends `interrupted`, the resumed one links to it and holds the tool.
+ */
+function approvalsCell(cell: Cell): void {
+  let baseline: CellRun;
+  let traced: CellRun;
+  let tracedEmulator: Emulator;
+  const scenarios = APPROVAL_FLOWS.map((flow) => ({ name: flow, module: APPROVALS_MODULE, args: { flow, header: SCENARIO_HEADER } }));
+  before(async () => {
+    baseline = await runCell(cell, { scenarios, baseURL: (await fresh()).baseURL, instrument: false, env: ENV });
+    tracedEmulator = await fresh();
+    traced = await runCell(cell, { scenarios, baseURL: tracedEmulator.baseURL, env: ENV });
+  });
+  const modelCalls = (flow: ApprovalFlow) => tracedEmulator.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/responses') && r.headers[SCENARIO_HEADER] === flow).length;
+
+  it('approvals, differential: the app gets the same interruptions, resumed outputs and stream events with and without the instrumentation', () => {
+    for (const flow of APPROVAL_FLOWS) {
+      const a = traced.scenarios[flow]!;
+      const b = baseline.scenarios[flow]!;
+      assert.deepEqual(errorOf(a), errorOf(b), `${flow}: the app got another error`);
+      assert.equal(b.error, undefined, `${flow}: ${b.error?.message}`);
+      assert.deepEqual(a.result?.app, b.result?.app, `${flow}: the app saw something else with the instrumentation`);
+      assert.deepEqual(a.unhandled, [], `${flow}: unhandled rejections`);
+      assert.deepEqual(a.console, b.console, `${flow}: console output differs`);
+      assert.deepEqual(a.diag, [], `${flow}: diag warnings or errors of the instrumentation`);
+      const app = b.result.app;
+      assert.equal(app.first.interruptions.length, 1, `${flow}: the run stopped for one approval`);
+      assert.match(app.first.interruptions[0], /^Weather agent:get_weather:call_/);
+      assert.deepEqual(app.second.interruptions, []);
+      assert.equal(app.second.lastAgent, 'Weather agent');
+      const output = app.second.items.find((i: string) => i.startsWith('tool_call_output_item:'));
+      if (flow === 'reject-stream') assert.match(output, /not approved/);
+      else assert.equal(output, `tool_call_output_item:${JSON.stringify(WEATHER)}`);
+    }
+    assert.ok(baseline.scenarios['reject-stream']!.result.app.first.events.includes('agent_updated_stream_event:Weather agent'), 'the streamed run was read');
+  });
+
+  for (const flow of APPROVAL_FLOWS) {
+    it(`approvals, ${flow}: the interrupted run and the resumed run are two roots of one trace; the resumed one links to it and holds the ${flow === 'reject-stream' ? 'rejected' : 'approved'} tool; each root's totals its own calls`, () => {
+      const spans = traced.scenarios[flow]!.spans;
+      assertWellFormed(spans);
+      assert.equal(new Set(spans.map((s) => s.traceId)).size, 1, "one trace: the SDK keeps the state's trace id");
+      const roots = spans.filter((s) => !s.parentSpanId).sort((a, b) => a.startMs - b.startMs);
+      assert.deepEqual(
+        roots.map((s) => s.name),
+        ['invoke_agent Triage agent', 'invoke_agent Weather agent'],
+      );
+      const [first, resumed] = roots as [SpanJSON, SpanJSON];
+      const callId = String(baseline.scenarios[flow]!.result.app.first.interruptions[0]).split(':')[2];
+      assert.deepEqual(
+        outline(spans, first).sort(),
+        ['invoke_agent Triage agent', '  guardrail no_secrets', `  chat ${MODEL}`, '  handoff Triage agent → Weather agent', '  invoke_agent Weather agent', `    chat ${MODEL}`].sort(),
+      );
+      assert.equal(first.attributes['spanlens.agents.end_reason'], 'interrupted');
+      assert.equal(first.attributes['spanlens.agent.interruption.count'], 1);
+      assert.equal(first.status.code, 'UNSET', 'an interruption is no error');
+      assert.deepEqual(
+        first.events.filter((e) => e.name === 'spanlens.tool.approval_requested').map((e) => e.attributes),
+        [{ 'gen_ai.tool.name': 'get_weather', 'gen_ai.tool.call.id': callId }],
+      );
+      assert.ok(first.endMs <= resumed.startMs, 'the resumed run starts after the interrupted one ended');
+
+      assert.deepEqual(outline(spans, resumed), ['invoke_agent Weather agent', '  execute_tool get_weather', `  chat ${MODEL}`, '    message']);
+      assert.equal(resumed.attributes['spanlens.agents.resumed'], true);
+      assert.equal(resumed.attributes['spanlens.agents.trace_id'], first.attributes['spanlens.agents.trace_id']);
+      assert.deepEqual(resumed.links, [{ traceId: first.traceId, spanId: first.spanId, attributes: { 'spanlens.link': 'resumes' } }]);
+      assert.equal(resumed.status.code, 'UNSET');
+      assert.equal(resumed.attributes['spanlens.agents.end_reason'], undefined);
+      const tool = one(spans, 'execute_tool get_weather');
+      assert.equal(tool.attributes['gen_ai.tool.call.id'], callId);
+      if (flow === 'reject-stream') {
+        assert.equal(tool.attributes['spanlens.tool.approval'], 'rejected');
+        assert.equal(tool.status.code, 'ERROR');
+        assert.equal(tool.attributes['error.type'], 'ToolApprovalRejected');
+      } else {
+        assert.equal(tool.attributes['spanlens.tool.approval'], 'approved');
+        assert.equal(tool.status.code, 'UNSET');
+        assert.equal(tool.attributes['gen_ai.tool.call.result'], WEATHER);
+        assert.ok(tool.durationMs >= TOOL_MS - 1, `timed by the tool: ${tool.durationMs} ms`);
+      }
+
+      // Each run's totals are its own model calls: two before the interruption, one after.
+      const chats = all(spans, `chat ${MODEL}`);
+      assert.equal(chats.length, modelCalls(flow), 'one chat span per model call');
+      assert.equal(chats.length, 3);
+      const under = (root: SpanJSON) => chats.filter((c) => c.parentSpanId === root.spanId || spans.find((p) => p.spanId === c.parentSpanId)?.parentSpanId === root.spanId);
+      assert.equal(under(first).length, 2);
+      assert.equal(under(resumed).length, 1);
+      for (const root of [first, resumed]) {
+        assert.equal(root.attributes['spanlens.agent.model_calls'], under(root).length);
+        for (const key of ['gen_ai.usage.input_tokens', 'gen_ai.usage.output_tokens']) assert.equal(root.attributes[key], sumAttr(under(root), key), `${root.name} ${key} = Σ its chat spans`);
       }
       const violations = checkSpans(spans);
       assert.equal(violations.length, 0, summarize(violations));

@@ -1,4 +1,4 @@
-import { ROOT_CONTEXT, context, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
+import { ROOT_CONTEXT, context, trace, type Attributes, type Context, type Link, type Span, type SpanContext } from '@opentelemetry/api';
 import { A } from '../trace/attributes';
 import { INTERNAL } from '../trace/call-attributes';
 import type { ObservedCall } from '../calls/observed-call';
@@ -10,9 +10,9 @@ import { ProcessorGate, watchProviderCreation } from './gate';
 import { placeRun, startAt, type ChainLookup, type Where } from './placement';
 import { RunTotals } from './run-totals';
 import { currentSdkSpan, globalProvider, type SdkSpan, type SdkTrace, type TraceProviderLike, type TracingProcessor } from './sdk';
-import { claimRun, type RunHandle, type RunHost } from './runner';
+import { claimRun, claimResumingRun, type Resumption, type RunHandle, type RunHost } from './runner';
 import { emitSdkModelSpan } from './sdk-model-span';
-import { agentShape, applyEnd, shapeOf, type Shape } from './span-shapes';
+import { agentShape, applyEnd, approvalRejected, shapeOf, type Shape } from './span-shapes';
 
 /** An exported OTel span and the context its children start in. */
 interface Out {
@@ -48,6 +48,8 @@ interface Node {
   run?: Run;
   /** A response / generation span: the model call it wraps, made a span from its data unless our hook saw it. */
   model?: ModelCallNode;
+  /** The agent span a resumed run continues (before 0.14): its end is the run's. */
+  continues?: boolean;
 }
 
 interface ModelCallNode {
@@ -64,6 +66,8 @@ interface FunctionCall {
   name: string;
   args?: string;
   callId: string;
+  /** A call the run resumed after the app's decision on it (approved, or rejected: the SDK's span fails). */
+  pending?: boolean;
 }
 
 interface TraceEntry {
@@ -75,6 +79,10 @@ interface TraceEntry {
   calls: FunctionCall[];
   /** The Runner.run call this trace was started in, for the trace's first run. */
   handle?: RunHandle;
+  /** The RunState the trace's run resumes. */
+  resumes?: Resumption;
+  /** A resumed run's trace the SDK announced no start of, and will announce no end of. */
+  untracked?: boolean;
 }
 
 const MAX_PENDING_CALLS = 64;
@@ -96,6 +104,8 @@ export class AgentsBridge implements TracingProcessor, RunHost {
   private gate?: ProcessorGate;
   private traces!: BoundedMap<string, TraceEntry>;
   private nodes!: BoundedMap<string, Node>;
+  /** The roots of runs that stopped for approvals, by SDK trace id: a run resuming one links to it. */
+  private interrupted!: BoundedMap<string, SpanContext>;
   private chains?: ChainLookup;
 
   /** New options (`chains`: the Responses tracker's response chains): what is open ends, marked. */
@@ -105,6 +115,7 @@ export class AgentsBridge implements TracingProcessor, RunHost {
     this.chains = chains;
     this.traces = new BoundedMap(env.maxEntities, (_id, entry) => this.endRun(entry.run, 'evicted'));
     this.nodes = new BoundedMap(env.maxEntities, (_id, node) => this.endNode(node, 'evicted'));
+    this.interrupted = new BoundedMap(env.maxEntities);
     this.gate?.setMuted(!env.agentsSdkExport);
   }
 
@@ -165,9 +176,30 @@ export class AgentsBridge implements TracingProcessor, RunHost {
     if (!this.isActive) return;
     this.safely(() => {
       const ctx = context.active();
-      const { where, attributes } = placeRun(this.env, t, ctx, this.chains);
-      this.traces.set(t.traceId, { startTime: now(), where, attributes, calls: [], handle: claimRun(ctx) });
+      this.traces.set(t.traceId, this.newEntry(t, ctx, claimRun(ctx)));
     });
+  }
+
+  /** A trace's run, placed in the app's context at its start; a resumed run's calls awaiting approval noted. */
+  private newEntry(t: SdkTrace, ctx: Context, handle: RunHandle | undefined): TraceEntry {
+    const { where, attributes } = placeRun(this.env, t, ctx, this.chains);
+    const resumes = handle?.resumes?.traceId === t.traceId ? handle.resumes : undefined;
+    const calls = resumes ? resumes.pending.map((c) => ({ ...c, pending: true })) : [];
+    return { startTime: now(), where, attributes, calls, handle, resumes };
+  }
+
+  /**
+   * A span of a trace not started here: a run resumed in this process from a RunState, whose trace the
+   * SDK does not start again (see Resumption). Its entry is made now, as its trace start would have.
+   */
+  private resumedEntry(traceId: string): TraceEntry | undefined {
+    const ctx = context.active();
+    const handle = claimResumingRun(ctx, traceId);
+    if (!handle) return undefined;
+    const entry = this.newEntry({ traceId, groupId: handle.resumes!.groupId }, ctx, handle);
+    entry.untracked = true;
+    this.traces.set(traceId, entry);
+    return entry;
   }
 
   async onTraceEnd(t: SdkTrace): Promise<void> {
@@ -175,6 +207,7 @@ export class AgentsBridge implements TracingProcessor, RunHost {
       const entry = this.traces.peek(t.traceId);
       if (!entry) return;
       this.traces.delete(t.traceId);
+      this.closeOpen(t.traceId);
       this.endRun(entry.run);
     });
   }
@@ -202,9 +235,11 @@ export class AgentsBridge implements TracingProcessor, RunHost {
   }
 
   private startSpan(s: SdkSpan): void {
-    const entry = this.traces.peek(s.traceId);
-    if (!entry) return; // a trace begun before the bridge was active
+    // Unknown, unless a resumed run's: a trace begun before the bridge was active.
+    const entry = this.traces.peek(s.traceId) ?? this.resumedEntry(s.traceId);
+    if (!entry) return;
     const parent = s.parentId ?? s.traceId;
+    if (parent === entry.resumes?.agentSpanId && !this.nodes.peek(parent)) this.continueAgent(entry, s.traceId, parent);
     const type = s.spanData?.type;
     const at = now();
     const node: Node = { parent, traceId: s.traceId };
@@ -221,6 +256,16 @@ export class AgentsBridge implements TracingProcessor, RunHost {
     this.nodes.set(s.spanId, node);
   }
 
+  /**
+   * Before 0.14 a resumed run makes no agent span: its spans hang under the interrupted run's, still open
+   * (the state's). That span opens the resumed run's root, as its first agent's would.
+   */
+  private continueAgent(entry: TraceEntry, traceId: string, spanId: string): void {
+    const node: Node = { parent: traceId, traceId, continues: true };
+    this.startAgent(node, { spanId, traceId, spanData: { type: 'agent', name: entry.resumes?.agentName } }, entry, entry.startTime);
+    this.nodes.set(spanId, node);
+  }
+
   /** The run's first agent opens its root; later ones (handoffs) are the root's children. */
   private startAgent(node: Node, s: SdkSpan, entry: TraceEntry, at: number): void {
     const shape = agentShape(str(s.spanData.name));
@@ -229,7 +274,13 @@ export class AgentsBridge implements TracingProcessor, RunHost {
     if ('run' in host && !host.run.root) {
       shape.attributes[A.agentsTraceId] = s.traceId;
       if (host.run.attributes) Object.assign(shape.attributes, host.run.attributes);
-      host.run.root = this.open(host.run.where, shape, host.run.startTime);
+      let links: Link[] | undefined;
+      if (entry.resumes && !host.run.outer) {
+        shape.attributes[A.agentsResumed] = true;
+        const from = this.interrupted.peek(s.traceId);
+        if (from) links = [{ context: from, attributes: { 'spanlens.link': 'resumes' } }];
+      }
+      host.run.root = this.open(host.run.where, shape, host.run.startTime, links);
       node.out = host.run.root;
       if (host.run.handle) {
         host.run.handle.root = host.run.root.span;
@@ -249,7 +300,9 @@ export class AgentsBridge implements TracingProcessor, RunHost {
     const entry = this.traces.peek(node.traceId);
     if (node.run) {
       if (node.run.root) applyEnd(node.run.root.span, s, this.env.content);
-      return this.endRun(node.run);
+      this.endRun(node.run);
+      if (entry?.untracked && !node.run.outer) this.traces.delete(node.traceId);
+      return;
     }
     if (node.model) {
       if (entry) noteCalls(entry, s);
@@ -257,9 +310,34 @@ export class AgentsBridge implements TracingProcessor, RunHost {
       return;
     }
     if (!node.out) return;
-    const callId = type === 'function' && entry ? takeCallId(entry, s) : undefined;
-    applyEnd(node.out.span, s, this.env.content, callId);
+    const call = type === 'function' && entry ? takeCall(entry, s) : undefined;
+    applyEnd(node.out.span, s, this.env.content, call?.callId);
+    if (call?.pending) node.out.span.setAttribute(A.toolApproval, approvalRejected(s) ? 'rejected' : 'approved');
+    if (node.continues && entry) this.endTraceRun(node.traceId, entry);
     if (!node.merged) node.out.span.end(now());
+  }
+
+  /** The run of a trace without task spans ends before its trace does (a resumed run's continued agent span, a failure). */
+  private endTraceRun(traceId: string, entry: TraceEntry): void {
+    const run = entry.run;
+    entry.run = undefined; // a later run in the same trace starts its own
+    if (entry.untracked) this.traces.delete(traceId);
+    this.closeOpen(traceId);
+    this.endRun(run);
+  }
+
+  /**
+   * The spans of a trace still open when its run ends: before 0.14 an interrupted run leaves its agent spans
+   * open (the SDK continues them when the run is resumed; the resumed run's root then stands for them).
+   * They end with the run, or marked with `reason` (a run cut short).
+   */
+  private closeOpen(traceId: string, reason?: string): void {
+    for (const [id, node] of [...this.nodes.entries()]) {
+      if (node.traceId !== traceId) continue;
+      this.nodes.delete(id);
+      if (reason) this.endNode(node, reason);
+      else if (node.out && !node.merged) node.out.span.end(now());
+    }
   }
 
   /** A model call our hook did not see: its chat span from the SDK's data, under its agent, counted in its run. */
@@ -311,8 +389,8 @@ export class AgentsBridge implements TracingProcessor, RunHost {
     return entry.run?.root ? { ctx: entry.run.root.ctx } : entry.where;
   }
 
-  private open(where: Where, shape: Shape, startTime: number): Out {
-    const span = startAt(this.env, where, shape.name, { kind: INTERNAL, startTime, attributes: shape.attributes });
+  private open(where: Where, shape: Shape, startTime: number, links?: Link[]): Out {
+    const span = startAt(this.env, where, shape.name, { kind: INTERNAL, startTime, attributes: shape.attributes, ...(links ? { links } : {}) });
     return { span, ctx: trace.setSpan('ctx' in where ? where.ctx : ROOT_CONTEXT, span) };
   }
 
@@ -336,11 +414,7 @@ export class AgentsBridge implements TracingProcessor, RunHost {
   /** Every open span of an SDK trace ends, marked (a streamed run whose stream was collected while open). */
   endTrace(traceId: string, reason: string): void {
     this.safely(() => {
-      for (const [id, node] of [...this.nodes.entries()]) {
-        if (node.traceId !== traceId) continue;
-        this.nodes.delete(id);
-        this.endNode(node, reason);
-      }
+      this.closeOpen(traceId, reason);
       const entry = this.traces.peek(traceId);
       this.traces.delete(traceId);
       this.endRun(entry?.run, reason);
@@ -348,17 +422,18 @@ export class AgentsBridge implements TracingProcessor, RunHost {
   }
 
   /**
-   * The app got a failed run's error. An SDK without task spans (before 0.14) ends its trace, which is the
-   * run, only when the run succeeded: the run ends now, its totals on the root (with task spans the task's
-   * end is the run's, failed or not).
+   * The app has the run's outcome (RunHost). The SDK never ends some runs: a failed one before 0.14 (without
+   * task spans its trace, which is the run, ends only when the run succeeded) and a resumed run it announced
+   * no trace for (see Resumption): those end now, their totals on the root. An interrupted run's root is
+   * remembered for the run that resumes it.
    */
-  runFailed(handle: RunHandle): void {
+  runSettled(handle: RunHandle, failed: boolean, stream: boolean): void {
     this.safely(() => {
-      const entry = handle.traceId === undefined ? undefined : this.traces.peek(handle.traceId);
-      const run = entry?.run;
-      if (!entry || !run || run.handle !== handle) return;
-      entry.run = undefined; // a later run in the same (app's) trace starts its own
-      this.endRun(run);
+      if (handle.interrupted && handle.traceId && handle.root) this.interrupted.set(handle.traceId, handle.root.spanContext());
+      if (handle.sdkEndedAt !== undefined || handle.traceId === undefined) return;
+      const entry = this.traces.peek(handle.traceId);
+      if (!entry || entry.run?.handle !== handle) return;
+      if (entry.untracked || (failed && !stream)) this.endTraceRun(handle.traceId, entry);
     });
   }
 
@@ -389,11 +464,12 @@ function noteCalls(entry: TraceEntry, s: SdkSpan): void {
   }
 }
 
-function takeCallId(entry: TraceEntry, s: SdkSpan): string | undefined {
+/** The call a function span ran, by name and arguments (a rejected call's span has no input: by name). */
+function takeCall(entry: TraceEntry, s: SdkSpan): FunctionCall | undefined {
   const name = str(s.spanData.name);
   const input = str(s.spanData.input);
-  const i = entry.calls.findIndex((c) => c.name === name && (input === undefined || c.args === input));
-  return i < 0 ? undefined : entry.calls.splice(i, 1)[0]!.callId;
+  const i = entry.calls.findIndex((c) => c.name === name && (!input || c.args === input));
+  return i < 0 ? undefined : entry.calls.splice(i, 1)[0];
 }
 
 /** The trace's handle goes to its first run (a nested run, an agent used as a tool, claims its own). */

@@ -4,9 +4,9 @@ import { A } from '../trace/attributes';
 import { INTERNAL } from '../trace/call-attributes';
 import { markError, thrownErrorType } from '../trace/errors';
 import { now } from '../util/clock';
-import { str } from '../util/json';
+import { arr, obj, str } from '../util/json';
 import { runOptionsContext } from './run-options';
-import { agentShape } from './span-shapes';
+import { agentShape, approvalAttributes } from './span-shapes';
 
 // The wrapper around `Runner.prototype.run` (the `run()` helper goes through it). It changes nothing the app
 // sees: the same promise outcome (the same result or stream object, the same error object, rethrown as is).
@@ -22,8 +22,28 @@ export interface RunHost {
   services(): Services;
   /** A run's stream was garbage-collected before it ended: what is still open of its trace ends, marked. */
   endTrace(traceId: string, reason: string): void;
-  /** The app got the run's error and the SDK has not ended the run (before 0.14 it never does). */
-  runFailed(handle: RunHandle): void;
+  /**
+   * The app has the run's outcome and the SDK has not ended the run: it never will when the run failed
+   * (before 0.14) or resumed a RunState without starting a trace (see Resumption).
+   */
+  runSettled(handle: RunHandle, failed: boolean, stream: boolean): void;
+}
+
+/**
+ * A run resumed from a `RunState` (after the app approved or rejected the tool calls that interrupted it):
+ * the SDK trace the state kept, whose id the resumed run keeps. In process the state holds a copy of the
+ * trace already marked started, so the SDK announces no trace start or end to its processors; a state read
+ * back with `RunState.fromString` starts its trace again (same id). Before 0.14 the interrupted run's agent
+ * span is left open and the resumed run's spans hang under it (`agentSpanId`), ended at the resumed run's end.
+ */
+export interface Resumption {
+  traceId: string;
+  groupId?: string | null;
+  /** The state's agent span if still open: the resumed run continues it. */
+  agentSpanId?: string;
+  agentName?: string;
+  /** The function calls that awaited the app's decision (the state's interruptions). */
+  pending: { name: string; callId: string; args?: string }[];
 }
 
 /** One Runner.run call and the root of the run it opened (claimed by the bridge, or the wrapper's own). */
@@ -35,11 +55,18 @@ export class RunHandle {
   traceId?: string;
   /** When the SDK ended the run, if before the app's promise settled: the root ends at that time. */
   sdkEndedAt?: number;
+  /** The RunState this call resumes. */
+  resumes?: Resumption;
+  /** The run stopped for the app's approval of tool calls (its result's interruptions). */
+  interrupted = false;
 
   constructor(private readonly host: RunHost) {}
 
-  /** The app got its outcome: the root gets the real error class (or how its stream ended) and ends. */
-  settle(failed: boolean, error: unknown, reason: string | undefined, stream: boolean): void {
+  /**
+   * The app got its outcome: the root gets the real error class (or how its stream ended, or the approvals
+   * the run stopped for) and ends.
+   */
+  settle(failed: boolean, error: unknown, reason: string | undefined, stream: boolean, result?: unknown): void {
     if (this.settled) return;
     this.settled = true;
     const root = this.root;
@@ -48,10 +75,29 @@ export class RunHandle {
       const message = str((error as { message?: unknown } | null)?.message);
       markError(root, thrownErrorType(error), this.host.services().content.enabled ? message : undefined);
     }
+    if (!failed && !reason) this.noteInterruptions(root, result);
     if (reason) root.setAttribute(A.agentsEndReason, reason);
-    if (failed && !stream && this.sdkEndedAt === undefined) this.host.runFailed(this);
+    this.host.runSettled(this, failed, stream);
     // A streamed run the SDK has not ended yet ends when it does (the bridge sees settled).
     if (this.sdkEndedAt !== undefined || !stream || !this.traceId) this.end(this.sdkEndedAt ?? now());
+  }
+
+  /** An interrupted run ends `interrupted` (no error): one `spanlens.tool.approval_requested` event per call awaiting approval. */
+  private noteInterruptions(root: Span, result: unknown): void {
+    let items: unknown[];
+    try {
+      items = arr(obj(result)?.interruptions); // a getter of the SDK's result: it must not reach the app if it throws
+    } catch {
+      return;
+    }
+    if (items.length === 0) return;
+    this.interrupted = true;
+    root.setAttribute(A.agentsEndReason, 'interrupted');
+    root.setAttribute(A.agentInterruptionCount, items.length);
+    for (const item of items) {
+      const attributes = approvalAttributes(obj(item));
+      if (attributes) root.addEvent('spanlens.tool.approval_requested', attributes);
+    }
   }
 
   end(at: number): void {
@@ -75,6 +121,12 @@ export function claimRun(ctx: Context): RunHandle | undefined {
   if (!h || h.claimed) return undefined;
   h.claimed = true;
   return h;
+}
+
+/** The handle of the Runner.run call this context is in, if it resumes the SDK trace `traceId` and no run claimed it yet. */
+export function claimResumingRun(ctx: Context, traceId: string): RunHandle | undefined {
+  const h = ctx.getValue(HANDLE) as RunHandle | undefined;
+  return h?.resumes?.traceId === traceId ? claimRun(ctx) : undefined;
 }
 
 /**
@@ -115,6 +167,7 @@ export function wrapRun(original: RunFn, host: RunHost): RunFn {
     let ctx: Context;
     try {
       handle = new RunHandle(host);
+      handle.resumes = resumptionOf(input);
       // The run's options (conversationId, previousResponseId, session) for placement, read at its trace start.
       ctx = runOptionsContext(context.active().setValue(HANDLE, handle), rest[0]);
       if (this?.config?.tracingDisabled === true) ownRoot(handle, host.services(), agent, ctx);
@@ -127,7 +180,7 @@ export function wrapRun(original: RunFn, host: RunHost): RunFn {
     return context.with(ctx, original, this, agent, input, ...rest).then(
       (result) => {
         if (stream) watchStream(handle, result as StreamLike);
-        else handle.settle(false, undefined, undefined, false);
+        else handle.settle(false, undefined, undefined, false, result);
         return result;
       },
       (error: unknown) => {
@@ -146,13 +199,46 @@ function watchStream(handle: RunHandle, result: StreamLike | undefined): void {
   completed.then(
     () => {
       dropped.unregister(handle);
-      handle.settle(false, undefined, result!.cancelled === true ? 'aborted' : undefined, true);
+      handle.settle(false, undefined, result!.cancelled === true ? 'aborted' : undefined, true, result);
     },
     (error: unknown) => {
       dropped.unregister(handle);
       handle.settle(true, error, result!.cancelled === true ? 'aborted' : undefined, true);
     },
   );
+}
+
+/** The RunState a run resumes (read, never changed: its trace, open agent span and interruptions), else undefined. */
+function resumptionOf(input: unknown): Resumption | undefined {
+  try {
+    return readResumption(input);
+  } catch {
+    return undefined; // a state this version does not shape so: the run is traced as a new one
+  }
+}
+
+function readResumption(input: unknown): Resumption | undefined {
+  const state = obj(input);
+  if (!state || typeof state.getInterruptions !== 'function') return undefined;
+  const trace = obj(state._trace);
+  const traceId = str(trace?.traceId);
+  if (!traceId || traceId === 'no-op') return undefined;
+  const pending: Resumption['pending'] = [];
+  for (const item of arr((state.getInterruptions as () => unknown).call(state))) {
+    const raw = obj(obj(item)?.rawItem);
+    const name = str(raw?.name);
+    const callId = str(raw?.callId);
+    if (raw?.type === 'function_call' && name && callId) pending.push({ name, callId, args: str(raw.arguments) });
+  }
+  const span = obj(state._currentAgentSpan);
+  const spanId = str(span?.spanId);
+  const open = spanId && spanId !== 'no-op' && span?.endedAt == null;
+  return {
+    traceId,
+    groupId: str(trace?.groupId),
+    pending,
+    ...(open ? { agentSpanId: spanId, agentName: str(obj(span?.spanData)?.name) ?? str(obj(state._currentAgent)?.name) } : {}),
+  };
 }
 
 /**

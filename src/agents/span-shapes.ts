@@ -2,7 +2,7 @@ import type { Attributes, Span } from '@opentelemetry/api';
 import { A, PROVIDER } from '../trace/attributes';
 import type { ContentPolicy } from '../trace/content';
 import { markError } from '../trace/errors';
-import { arr, obj, str } from '../util/json';
+import { arr, obj, str, type Obj } from '../util/json';
 import type { SdkSpan, SpanData } from './sdk';
 
 // How each kind of SDK span shows in OTel. task, turn, response and generation spans are not exported:
@@ -77,13 +77,21 @@ export function applyEnd(span: Span, sdk: SdkSpan, content: ContentPolicy, callI
   if (sdk.error) markSdkError(span, sdk.error, content);
 }
 
+/** The error of the function span of a call the app rejected. */
+const NOT_APPROVED = 'Tool execution was not approved.';
+
+/** Whether a function span is a call the app rejected (the SDK's span fails with its fixed message). */
+export function approvalRejected(sdk: SdkSpan): boolean {
+  return sdk.error?.message === NOT_APPROVED;
+}
+
 /** The SDK's span errors (fixed messages) as low-cardinality error types. */
 const ERROR_TYPES: Record<string, string> = {
   'Max turns exceeded': 'MaxTurnsExceededError',
   'Guardrail tripwire triggered': 'GuardrailTripwireTriggered',
   'Error running tool': 'ToolCallError',
   'Error running tool (non-fatal)': 'ToolCallError',
-  'Tool execution was not approved.': 'ToolApprovalRejected',
+  [NOT_APPROVED]: 'ToolApprovalRejected',
   'Error in agent run': 'AgentRunError',
   'Multiple handoffs requested': 'MultipleHandoffs',
 };
@@ -101,6 +109,23 @@ export function markSdkError(span: Span, error: { message?: unknown; data?: unkn
   const thrown = message === 'Error in agent run' || !known ? /^([A-Za-z_$][\w$]*)(?::|$)/.exec(detail ?? '')?.[1] : undefined;
   const type = thrown && thrown !== 'Error' ? thrown : (known ?? '_OTHER');
   markError(span, type, detail && content.enabled ? `${message}: ${detail}` : message);
+}
+
+/**
+ * An approval item's tool call (`RunToolApprovalItem`: a function call's or a hosted MCP call's): what the
+ * events of its request and of the app's decision say about it. Undefined without a raw item.
+ */
+export function approvalAttributes(approval: Obj | undefined, extra: Attributes = {}): Attributes | undefined {
+  const raw = obj(approval?.rawItem);
+  if (!raw) return undefined;
+  const attributes: Attributes = { ...extra };
+  const tool = str(approval?.toolName) ?? str(raw.name);
+  if (tool) attributes[A.toolName] = tool;
+  if (str(raw.callId)) attributes[A.toolCallId] = str(raw.callId)!;
+  const mcp = obj(raw.providerData);
+  if (str(mcp?.serverLabel)) attributes[A.mcpServer] = str(mcp?.serverLabel)!;
+  if (str(mcp?.itemId)) attributes[A.itemId] = str(mcp?.itemId)!;
+  return attributes;
 }
 
 function putList(span: Span, key: string, value: unknown): void {

@@ -7,7 +7,7 @@ import { BoundedMap } from '../util/bounded-map';
 import { now } from '../util/clock';
 import { arr, obj, str, type Obj } from '../util/json';
 import type { SdkSpan, SpanData } from './sdk';
-import { agentShape, applyEnd, shapeOf } from './span-shapes';
+import { agentShape, applyEnd, approvalAttributes, shapeOf } from './span-shapes';
 
 /*
  * A voice agent session (`@openai/agents-realtime`'s `RealtimeSession`) as agents around its Realtime
@@ -187,16 +187,8 @@ export class VoiceAgents implements SessionOwner {
   /** An approval's request or decision as an event on its agent's span: the tool, its call or the MCP server. */
   private approvalEvent(name: string, agent: unknown, approval: Obj | undefined, extra: Attributes = {}): void {
     const open = this.openOf(agent);
-    const raw = obj(approval?.rawItem);
-    if (!open || !raw) return;
-    const attributes: Attributes = { ...extra };
-    const tool = str(approval?.toolName) ?? str(raw.name);
-    if (tool) attributes[A.toolName] = tool;
-    if (str(raw.callId)) attributes[A.toolCallId] = str(raw.callId)!;
-    const mcp = obj(raw.providerData);
-    if (str(mcp?.serverLabel)) attributes[A.mcpServer] = str(mcp?.serverLabel)!;
-    if (str(mcp?.itemId)) attributes[A.itemId] = str(mcp?.itemId)!;
-    open.span.addEvent(name, attributes, now());
+    const attributes = approvalAttributes(approval, extra);
+    if (open && attributes) open.span.addEvent(name, attributes, now());
   }
 
   private handoff(from: unknown, to: unknown): void {

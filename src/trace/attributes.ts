@@ -128,6 +128,10 @@ export const A = {
   agentsTraceId: 'spanlens.agents.trace_id',
   agentsGroupId: 'spanlens.agents.group_id',
   agentsEndReason: 'spanlens.agents.end_reason',
+  /** A run resumed from a RunState (after the app's approvals): its root. */
+  agentsResumed: 'spanlens.agents.resumed',
+  /** The tool calls a run stopped for, awaiting the app's approval (its end reason `interrupted`). */
+  agentInterruptionCount: 'spanlens.agent.interruption.count',
   agentsTracingDisabled: 'spanlens.agents.tracing_disabled',
   // A model call's chat span made from the SDK's span data (`generation_span`, `response_span`): our hook did not see the call.
   agentsObservedFrom: 'spanlens.agents.observed_from',

@@ -241,7 +241,7 @@ it('an abandoned stream (the wrapper alone, on a stand-in stream): collected whi
     active: () => true,
     services: () => services,
     endTrace: () => undefined,
-    runFailed: () => undefined,
+    runSettled: () => undefined,
   });
   await (async () => void (await run.call({ config: { tracingDisabled: true } }, { name: 'Dropped agent' }, 'Hi?', { stream: true })))();
   let root: SpanJSON | undefined;

@@ -2,6 +2,7 @@
 // after the instrumentation is enabled (as in an app), its default client pointed at the emulator.
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
+import { after, before } from 'node:test';
 import { API_KEY, startTracing, type SpanJSON, type Tracing } from './tracing';
 
 export { outline } from '../../support/spans';
@@ -31,6 +32,16 @@ export async function startAgents(): Promise<AgentsTracing> {
   sdk.setDefaultOpenAIClient(new OpenAI({ apiKey: API_KEY, baseURL: t.emulator.baseURL, maxRetries: 0 }) as never);
   sdk.setOpenAIAPI('responses');
   return { t, sdk, z, OpenAI };
+}
+
+/** A test file's set-up: started before its tests and closed after them (the fields are there from its first test on). */
+export function agentsPerFile(): AgentsTracing {
+  const a = {} as AgentsTracing;
+  before(async () => void Object.assign(a, await startAgents()));
+  after(async () => {
+    await a.t?.close();
+  });
+  return a;
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
