@@ -25,15 +25,13 @@ let SidebandWS: new (client: object, parameters: { session_id: string }) => Live
 let ForksWS: new (client: object, parameters: { session_id: string }) => LiveSocket;
 /** The `ws` package's client, as a browser's own connection would be (not the SDK: not traced). */
 let RawWebSocket: new (url: string) => { on(name: string, l: (data: unknown) => void): void; send(text: string): void; close(): void };
+/** The Decisions model: $0.10 / $0.50 per 1M input / output tokens (genai-prices' data). */
 const DECIDER = 'gpt-6-luna';
-/** USD per 1M tokens (a test figure). */
-const DECIDER_PRICE = { input: 0.1, output: 0.5 };
 /** The stream fault the emulator applies to the next /v1/live/sessions response (taken once). */
 const liveFault = faultOnce('/v1/live/sessions');
 
 before(async () => {
-  // A test price for the Decisions model (none is bundled: see the README), so decision costs are checked.
-  t = await startTracing({ pricing: { models: { [DECIDER]: DECIDER_PRICE } } }, { fault: liveFault.fault });
+  t = await startTracing({}, { fault: liveFault.fault });
   // Required after enable() so the module hooks see it, as an app's would.
   const load = createRequire(createRequire(__filename).resolve('@openai/agents-openai'));
   LiveWS = (load('openai/resources/live/ws') as { LiveWS: LiveClass }).LiveWS;
@@ -395,7 +393,7 @@ describe('Live API over WebSocket (openai 7 LiveWS)', () => {
     const speakLine = (s: ReturnType<typeof open>) => {
       for (let i = 0; i < 7; i++) s.ws.send({ type: 'session.input_audio.append', audio: chunk });
     };
-    /** The cost of a Decision's usage at the test price. */
+    /** The cost of a Decision's usage at the Decisions model's price. */
     const decisionCost = (span: SpanJSON) => Number(span.attributes['gen_ai.usage.input_tokens']) * 0.1e-6 + Number(span.attributes['gen_ai.usage.output_tokens']) * 0.5e-6;
 
     it("a delegated response calls a function: the call under its chat span, the app's tool work an execute_tool span until its response.item.create, the follow-up the delegation's next chat span", async () => {
