@@ -277,7 +277,14 @@ export class ResponseTracker {
   private emit(st: ResponseState, records: ItemRecord[], endTime: number): CallItem[] {
     const end = Math.max(endTime, st.startTime);
     try {
-      const ctx = { span: st.span, base: this.childBase(st), vectorStoreIds: vectorStores(st.request), start: st.startTime, end, toolsTracedElsewhere: st.call.agentManaged === true && !st.call.toolCalls };
+      const ctx = {
+        span: st.span,
+        base: this.childBase(st),
+        vectorStoreIds: vectorStores(st.request),
+        start: st.startTime,
+        end,
+        toolsTracedElsewhere: st.call.agentManaged === true && !st.call.toolCalls,
+      };
       return emitItemSpans(this.env, ctx, records);
     } finally {
       st.span.end(end);

@@ -64,7 +64,10 @@ export default async function liveDelegations(ctx) {
   const decided = await talk(
     LiveWS,
     client,
-    { delegation: { type: 'decisions', decisions: { model: 'gpt-6-luna', questions: QUESTIONS } }, triggers: [{ type: 'decisions', event_type: 'session.input_transcript.delta', decisions: { questions: QUESTIONS } }] },
+    {
+      delegation: { type: 'decisions', decisions: { model: 'gpt-6-luna', questions: QUESTIONS } },
+      triggers: [{ type: 'decisions', event_type: 'session.input_transcript.delta', decisions: { questions: QUESTIONS } }],
+    },
     async (ws, next) => {
       const usage = next('session.usage.updated');
       line(ws);

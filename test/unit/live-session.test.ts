@@ -17,7 +17,11 @@ import { testServices } from './support/services';
 const T0 = Date.UTC(2026, 11, 7, 12, 0, 0);
 const BACKEND = 'gpt-5-mini';
 
-function setup(metrics?: Metrics, start: Record<string, unknown> = { model: 'gpt-live-1', delegation: { type: 'responses', responses: { model: BACKEND } } }, config: OpenAIInstrumentationConfig = {}) {
+function setup(
+  metrics?: Metrics,
+  start: Record<string, unknown> = { model: 'gpt-live-1', delegation: { type: 'responses', responses: { model: BACKEND } } },
+  config: OpenAIInstrumentationConfig = {},
+) {
   const { env, spans } = testServices({ metrics, config: { captureContent: true, ...config } });
   const dispatcher = new CallDispatcher(env);
   const session = dispatcher.live.opened({}, { client: { baseURL: 'http://127.0.0.1:4010/v1' }, ambient: ROOT_CONTEXT, startTime: T0 });
@@ -146,7 +150,11 @@ describe('Live session state machine', () => {
     const CLIENT = { model: 'gpt-live-1', delegation: { type: 'client' } };
     const DECIDER = 'gpt-6-luna';
     const questions = [{ type: 'predicate' as const, instructions: 'Weather?' }];
-    const DECISIONS = { model: 'gpt-live-1', delegation: { type: 'decisions', decisions: { model: DECIDER, questions } }, triggers: [{ type: 'decisions', event_type: 'session.input_transcript.delta', decisions: { questions } }] };
+    const DECISIONS = {
+      model: 'gpt-live-1',
+      delegation: { type: 'decisions', decisions: { model: DECIDER, questions } },
+      triggers: [{ type: 'decisions', event_type: 'session.input_transcript.delta', decisions: { questions } }],
+    };
     const decision = (model = DECIDER, answers = 1) => ({
       model,
       answers: Array.from({ length: answers }, () => ({ type: 'predicate' as const, name: null, probability: 0.9 })),
@@ -162,9 +170,14 @@ describe('Live session state machine', () => {
       ...about,
       event: { type: 'decision.completed', decision: decision(model) },
     });
-    const delegated = (at: number, id: string, target: 'client' | 'responses' | 'decisions'): ServerEvent => ({ type: 'session.delegation.created', event_id: eid(), offset_ms: at, delegation: { id, type: 'delegation', target } });
+    const delegated = (at: number, id: string, target: 'client' | 'responses' | 'decisions'): ServerEvent => ({
+      type: 'session.delegation.created',
+      event_id: eid(),
+      offset_ms: at,
+      delegation: { id, type: 'delegation', target },
+    });
 
-    it("2,000 delegated responses each calling a function, each answered: 2,000 execute_tool spans under the session, nothing kept", () => {
+    it('2,000 delegated responses each calling a function, each answered: 2,000 execute_tool spans under the session, nothing kept', () => {
       const s = setup();
       for (let i = 0; i < 2000; i++) {
         s.recv(i * 10, delegated(i * 10, `d${i}`, 'responses'));
@@ -282,7 +295,15 @@ describe('Live session state machine', () => {
       ])
         s.send(2, e as unknown as ClientEvent);
       // A decision that completes with no usage: a span, no cost, the session total unaffected.
-      s.recv(3, { type: 'decision.event', event_id: eid(), delegation_id: null, trigger_id: null, source_event_id: null, source_event_type: null, event: { type: 'decision.completed', decision: {} as never } });
+      s.recv(3, {
+        type: 'decision.event',
+        event_id: eid(),
+        delegation_id: null,
+        trigger_id: null,
+        source_event_id: null,
+        source_event_type: null,
+        event: { type: 'decision.completed', decision: {} as never },
+      });
       s.session.closed(1000, true, T0 + 10);
       const spans = s.spans();
       assert.deepEqual(spans.map((x) => x.name).sort(), ['chat unknown', 'live gpt-live-1']);

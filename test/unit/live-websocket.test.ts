@@ -432,7 +432,7 @@ describe('Live API over WebSocket (openai 7 LiveWS)', () => {
       assert.equal(tool.attributes['gen_ai.tool.call.id'], callId);
       assert.equal(tool.attributes['gen_ai.tool.call.arguments'], item.attributes['gen_ai.tool.call.arguments']);
       assert.equal(tool.attributes['gen_ai.tool.call.result'], '{"temp_c":18}');
-      assert.ok(tool.startMs >= first.endMs - 1 && tool.endMs <= second.startMs + 1, 'from the response\'s end to the output the app sent');
+      assert.ok(tool.startMs >= first.endMs - 1 && tool.endMs <= second.startMs + 1, "from the response's end to the output the app sent");
       assert.ok(tool.durationMs >= 15);
       assert.ok(Number(second.attributes['gen_ai.usage.output_tokens']) > 0);
       assert.notEqual(second.attributes['gen_ai.response.finish_reasons']?.toString(), 'tool_calls');
@@ -490,7 +490,7 @@ describe('Live API over WebSocket (openai 7 LiveWS)', () => {
       assert.equal(work.attributes['gen_ai.tool.call.result'], undefined);
     });
 
-    it('Decisions: a delegation, the app\'s decision.create and a transcript trigger are chat spans with the decision\'s model, usage and cost, timed from what started them', async () => {
+    it("Decisions: a delegation, the app's decision.create and a transcript trigger are chat spans with the decision's model, usage and cost, timed from what started them", async () => {
       const trigger = { type: 'decisions', event_type: 'session.input_transcript.delta', decisions: { questions: [{ type: 'predicate', instructions: 'Did the user name a city?' }] } };
       const spans = await bothWays(async () => {
         const s = open();
@@ -521,7 +521,13 @@ describe('Live API over WebSocket (openai 7 LiveWS)', () => {
       assert.equal(delegated.attributes['gen_ai.request.model'], DECIDER);
       assert.equal(delegated.attributes['spanlens.decision.answer.count'], 2);
       const answers = JSON.parse(String(delegated.attributes['spanlens.decision.answers'])) as { type: string; name: string }[];
-      assert.deepEqual(answers.map((a) => [a.type, a.name]), [['predicate', 'weather'], ['choice', 'city']]);
+      assert.deepEqual(
+        answers.map((a) => [a.type, a.name]),
+        [
+          ['predicate', 'weather'],
+          ['choice', 'city'],
+        ],
+      );
       const created = one(spans, `chat ${DECIDER}`, { 'spanlens.live.client_event_id': 'evt_decide_1' });
       assert.equal(created.attributes['spanlens.decision.answer.count'], 2);
       const triggered = decisions.filter((d) => d.attributes['spanlens.live.trigger_id']);
@@ -532,7 +538,7 @@ describe('Live API over WebSocket (openai 7 LiveWS)', () => {
       assert.ok(Math.abs(Number(root.attributes['spanlens.session.cost.usd']) - total) < 1e-12);
     });
 
-    it('POST /decisions (client.decisions.create): the same chat span, in the app\'s trace; a refused request is its error', async () => {
+    it("POST /decisions (client.decisions.create): the same chat span, in the app's trace; a refused request is its error", async () => {
       const decisions = (client as { decisions: { create(body: object): Promise<Record<string, unknown>> } }).decisions;
       const spans = await withAndWithout(
         t,

@@ -1,6 +1,14 @@
 // The `openai` 7 copy the repo has (the root devDependency is openai 6, which has no Live API): the
 // package's own Live types, type-only (nothing of it is loaded at run time).
-import type { DecisionEvent, DecisionTrigger, DelegationCreatedEvent, ForkSessionConfig, ServerEvent, SessionConfig, SessionResource } from '@openai/agents-openai/node_modules/openai/resources/live/live';
+import type {
+  DecisionEvent,
+  DecisionTrigger,
+  DelegationCreatedEvent,
+  ForkSessionConfig,
+  ServerEvent,
+  SessionConfig,
+  SessionResource,
+} from '@openai/agents-openai/node_modules/openai/resources/live/live';
 import { answerText, tokenPieces } from '../engine/generate';
 import { decide, type DecisionQuestion } from '../engine/decisions';
 import { ApiError } from '../engine/errors';
@@ -53,9 +61,7 @@ import { streamOverSocket } from '../responses/socket';
 type Body = Record<string, unknown>;
 /** A session's delegation settings, as far as the emulator reads them. */
 type Backend =
-  | { type: 'client' }
-  | { type: 'responses'; responses?: { model?: string; instructions?: string; tools?: unknown[] } }
-  | { type: 'decisions'; decisions?: { model?: string; questions?: unknown[] } };
+  { type: 'client' } | { type: 'responses'; responses?: { model?: string; instructions?: string; tools?: unknown[] } } | { type: 'decisions'; decisions?: { model?: string; questions?: unknown[] } };
 
 /** The Responses request body a Responses delegation's settings make. */
 const backendBody = (b: Backend): Body => {
