@@ -96,7 +96,10 @@ export function decisionSpan(env: Services, call: ObservedCall, route: Route, bo
   endDecision(env, span, body, { requestModel: model, client: call.client, startTime: call.startTime, endTime: call.endTime, error: call.error });
 }
 
-/** A Live session's decision: a child of the session span (`parent`), timed from what started it. */
-export function startDecisionSpan(env: Services, parent: Context, requestModel: string | undefined, startTime: number, attributes: Attributes): Span {
-  return env.tracer().startSpan(decisionSpanName(requestModel), { kind: CLIENT, startTime, attributes: { ...attributes, ...decisionAttributes(requestModel, undefined) } }, parent);
+/**
+ * A Live session's decision: a child of the session span (`parent`), timed from what started it. `named`:
+ * the model to name it by when none was requested (a trigger's span, started once its answer is known).
+ */
+export function startDecisionSpan(env: Services, parent: Context, requestModel: string | undefined, startTime: number, attributes: Attributes, named = requestModel): Span {
+  return env.tracer().startSpan(decisionSpanName(named), { kind: CLIENT, startTime, attributes: { ...attributes, ...decisionAttributes(requestModel, undefined) } }, parent);
 }

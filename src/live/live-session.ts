@@ -352,6 +352,7 @@ export class LiveSession {
   private decision(event: Obj, at: number): void {
     const inner = obj(event.event);
     if (inner?.type !== 'decision.completed') return;
+    const decision = obj(inner.decision);
     const delegation = str(event.delegation_id);
     const trigger = str(event.trigger_id);
     let key: string | undefined;
@@ -373,10 +374,9 @@ export class LiveSession {
       const sourceType = str(event.source_event_type);
       if (sourceType) attrs['spanlens.live.trigger.event_type'] = sourceType;
       const model = this.delegationType === 'decisions' ? this.delegationModel : undefined;
-      w = { kind: 'decision', span: startDecisionSpan(this.env, this.parent, model, start, attrs), startTime: start, requestModel: model };
+      w = { kind: 'decision', span: startDecisionSpan(this.env, this.parent, model, start, attrs, model ?? str(decision?.model)), startTime: start, requestModel: model };
     }
     this.decisions++;
-    const decision = obj(inner.decision);
     const cost = endDecision(this.env, w.span, decision, { requestModel: w.requestModel, client: this.client, startTime: w.startTime, endTime: Math.max(at, w.startTime) });
     this.addCost(cost, decision?.usage !== undefined);
   }

@@ -393,6 +393,13 @@ describe('Live API over WebSocket (openai 7 LiveWS)', () => {
     const speakLine = (s: ReturnType<typeof open>) => {
       for (let i = 0; i < 7; i++) s.ws.send({ type: 'session.input_audio.append', audio: chunk });
     };
+    /** The app closes the session (`session.close`, then the server's close): what it saw. */
+    const closeSession = async (s: ReturnType<typeof open>): Promise<Event[]> => {
+      s.ws.send({ type: 'session.close' });
+      await s.until('session.closed');
+      await s.closed;
+      return s.log;
+    };
     /** The cost of a Decision's usage at the Decisions model's price. */
     const decisionCost = (span: SpanJSON) => Number(span.attributes['gen_ai.usage.input_tokens']) * 0.1e-6 + Number(span.attributes['gen_ai.usage.output_tokens']) * 0.5e-6;
 
@@ -410,10 +417,7 @@ describe('Live API over WebSocket (openai 7 LiveWS)', () => {
         s.ws.send({ type: 'response.item.create', item: { type: 'function_call_output', call_id: call.call_id, output: '{"temp_c":18}' } });
         s.ws.send({ type: 'response.create' });
         await s.until('session.usage.updated');
-        s.ws.send({ type: 'session.close' });
-        await s.until('session.closed');
-        await s.closed;
-        return s.log;
+        return closeSession(s);
       });
       const root = session(spans);
       const chats = childrenOf(spans, root).filter((x) => x.name === `chat ${BACKEND}`);
@@ -450,10 +454,7 @@ describe('Live API over WebSocket (openai 7 LiveWS)', () => {
         await s.until('session.thinking.appended');
         s.ws.send({ type: 'session.commentary.append', delegation_id: id, content: 'It is sunny in Paris.', event_id: 'evt_reply_1' });
         await s.until('session.usage.updated');
-        s.ws.send({ type: 'session.close' });
-        await s.until('session.closed');
-        await s.closed;
-        return s.log;
+        return closeSession(s);
       });
       const root = session(spans);
       assert.equal(root.attributes['spanlens.live.delegation.type'], 'client');
@@ -500,10 +501,7 @@ describe('Live API over WebSocket (openai 7 LiveWS)', () => {
         await s.until('session.usage.updated');
         s.ws.send({ type: 'decision.create', event_id: 'evt_decide_1' });
         await s.until('decision.event', 9);
-        s.ws.send({ type: 'session.close' });
-        await s.until('session.closed');
-        await s.closed;
-        return s.log;
+        return closeSession(s);
       });
       const root = session(spans);
       const decisions = childrenOf(spans, root).filter((x) => x.name === `chat ${DECIDER}`);
