@@ -1,4 +1,5 @@
 import type { Attributes, Context } from '@opentelemetry/api';
+import type { Obj } from '../util/json';
 
 /** What the hook learns about one SDK call (first attempt through to the final outcome). */
 export interface ObservedCall {
@@ -20,6 +21,12 @@ export interface ObservedCall {
    * function calls or from their outputs in a later request.
    */
   agentManaged?: boolean;
+  /**
+   * Whoever made the call waits for its function calls' outputs itself (a Live session: the app answers a
+   * delegated response over the socket): each completed call item is handed to it, with the attributes its
+   * spans share, instead of to the HTTP table. The items still get their spans even when `agentManaged`.
+   */
+  toolCalls?: (item: Obj, completedAt: number, base: Attributes) => void;
   /** Attributes its span starts with, from whoever made the call (a Live session's delegation id). */
   attributes?: Attributes;
   /** The agent run this model call belongs to: its usage and cost are added to the run's totals. */

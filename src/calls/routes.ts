@@ -22,6 +22,7 @@ export type RouteKind =
   | 'conversation.read'
   | 'chat.create'
   | 'embeddings.create'
+  | 'decision.create'
   | 'generic';
 
 export interface Route {
@@ -66,6 +67,7 @@ const KINDS: Record<string, RouteKind> = {
   'GET /conversations/{conversation_id}': 'conversation.read',
   'POST /chat/completions': 'chat.create',
   'POST /embeddings': 'embeddings.create',
+  'POST /decisions': 'decision.create',
 };
 
 const NAME_OVERRIDES: Record<string, string> = {

@@ -3,6 +3,7 @@ import { A } from '../trace/attributes';
 import { chatCompletionSpan } from '../chat/chat-span';
 import { ChatStreamSink } from '../chat/chat-stream';
 import { embeddingsSpan } from '../chat/embeddings-span';
+import { decisionSpan } from '../chat/decision-span';
 import { arr, obj, str, type Obj } from '../util/json';
 import type { ObservedCall } from '../calls/observed-call';
 import { matchRoute, type Route, type RouteKind } from '../calls/routes';
@@ -46,7 +47,7 @@ export class CallDispatcher {
     this.runs = new RunTracker(env, this.store);
     this.responses = new ResponseTracker(env, this.store);
     this.realtime = new RealtimeSessions(env);
-    this.live = new SocketSessions(env, (_tools, start) => new LiveSession(env, (call) => this.stream(call), start), 'open Live sessions');
+    this.live = new SocketSessions(env, (tools, start) => new LiveSession(env, (call) => this.stream(call), tools, start), 'open Live sessions');
   }
 
   /** Ends every open run, response, Realtime and Live session (shutdown, reconfiguration), marked as not observed to finish. */
@@ -125,6 +126,8 @@ export class CallDispatcher {
     // Chat completions and embeddings: GenAI spans in the app's trace.
     'chat.create': (call, route, body) => chatCompletionSpan(this.env, call, route, body),
     'embeddings.create': (call, route, body) => embeddingsSpan(this.env, call, route, body),
+    // A Decision: a model call (`chat {model}`), the same mapping as a Live session's decisions.
+    'decision.create': (call, route, body) => decisionSpan(this.env, call, route, body),
     generic: (call, route) => this.callSpan(call, route),
   };
 

@@ -263,16 +263,28 @@ export class ResponseTracker {
     const callItems = this.emit(st, records, endTime);
     // The app's tool work for these calls gets its span when it sends their outputs (tool-outputs.ts);
     // an agent framework's tool spans are its own.
-    if (status !== 'completed' || !calls || st.call.agentManaged) return;
+    const owner = st.call.toolCalls;
+    if (status !== 'completed' || !calls || (st.call.agentManaged && !owner)) return;
     const base = this.childBase(st);
-    for (const c of callItems) this.toolCalls.add(c.item, st.placement.key!, Math.max(endTime, st.startTime), base);
+    const end = Math.max(endTime, st.startTime);
+    for (const c of callItems) {
+      if (owner) owner(c.item, end, base);
+      else this.toolCalls.add(c.item, st.placement.key!, end, base);
+    }
   }
 
   /** The item spans, then the response span, end; returns the function call items with their spans. */
   private emit(st: ResponseState, records: ItemRecord[], endTime: number): CallItem[] {
     const end = Math.max(endTime, st.startTime);
     try {
-      const ctx = { span: st.span, base: this.childBase(st), vectorStoreIds: vectorStores(st.request), start: st.startTime, end, toolsTracedElsewhere: st.call.agentManaged === true };
+      const ctx = {
+        span: st.span,
+        base: this.childBase(st),
+        vectorStoreIds: vectorStores(st.request),
+        start: st.startTime,
+        end,
+        toolsTracedElsewhere: st.call.agentManaged === true && !st.call.toolCalls,
+      };
       return emitItemSpans(this.env, ctx, records);
     } finally {
       st.span.end(end);

@@ -25,6 +25,8 @@ let SidebandWS: new (client: object, parameters: { session_id: string }) => Live
 let ForksWS: new (client: object, parameters: { session_id: string }) => LiveSocket;
 /** The `ws` package's client, as a browser's own connection would be (not the SDK: not traced). */
 let RawWebSocket: new (url: string) => { on(name: string, l: (data: unknown) => void): void; send(text: string): void; close(): void };
+/** The Decisions model: $0.10 / $0.50 per 1M input / output tokens (genai-prices' data). */
+const DECIDER = 'gpt-6-luna';
 /** The stream fault the emulator applies to the next /v1/live/sessions response (taken once). */
 const liveFault = faultOnce('/v1/live/sessions');
 
@@ -378,5 +380,185 @@ describe('Live API over WebSocket (openai 7 LiveWS)', () => {
     assert.equal(fork.attributes['error.type'], 'invalid_parameter');
     assert.equal(fork.events.find((e) => e.name === 'openai.live.error')?.attributes?.['spanlens.live.client_event_id'], 'evt_fork_1');
     assert.equal(fork.attributes['spanlens.live.end_reason'], undefined, 'the app closed it');
+  });
+
+  describe('delegations in full', () => {
+    const WEATHER = { type: 'function', name: 'get_weather', description: 'The weather in a city.', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } };
+    const WITH_TOOLS = { ...START, session: { ...START.session, delegation: { type: 'responses', responses: { model: BACKEND, tools: [WEATHER] } } } };
+    const QUESTIONS = [
+      { type: 'predicate', name: 'weather', instructions: 'Is the user asking about the weather?' },
+      { type: 'choice', name: 'city', instructions: 'Which city?', choices: [{ value: 'Paris' }, { value: 'Rome' }] },
+    ];
+    /** The whole line heard (7 appends): a client or Decisions session delegates it. */
+    const speakLine = (s: ReturnType<typeof open>) => {
+      for (let i = 0; i < 7; i++) s.ws.send({ type: 'session.input_audio.append', audio: chunk });
+    };
+    /** The app closes the session (`session.close`, then the server's close): what it saw. */
+    const closeSession = async (s: ReturnType<typeof open>): Promise<Event[]> => {
+      s.ws.send({ type: 'session.close' });
+      await s.until('session.closed');
+      await s.closed;
+      return s.log;
+    };
+    /** The cost of a Decision's usage at the Decisions model's price. */
+    const decisionCost = (span: SpanJSON) => Number(span.attributes['gen_ai.usage.input_tokens']) * 0.1e-6 + Number(span.attributes['gen_ai.usage.output_tokens']) * 0.5e-6;
+
+    it("a delegated response calls a function: the call under its chat span, the app's tool work an execute_tool span until its response.item.create, the follow-up the delegation's next chat span", async () => {
+      const spans = await bothWays(async () => {
+        const s = open();
+        s.ws.send(WITH_TOOLS);
+        await s.until('session.started');
+        for (let i = 0; i < 3; i++) s.ws.send({ type: 'session.input_audio.append', audio: chunk });
+        s.ws.send({ type: 'response.create' });
+        const done = await waitFor(() => s.log.find((e) => e.type === 'response.event' && (e.event as Event).type === 'response.completed'), 10_000, 'the first response');
+        const call = ((done.event as { response: { output: Event[] } }).response.output ?? []).find((o) => o.type === 'function_call');
+        assert.ok(call, 'the backend called the function');
+        await new Promise((r) => setTimeout(r, 20)); // the app's tool work
+        s.ws.send({ type: 'response.item.create', item: { type: 'function_call_output', call_id: call.call_id, output: '{"temp_c":18}' } });
+        s.ws.send({ type: 'response.create' });
+        await s.until('session.usage.updated');
+        return closeSession(s);
+      });
+      const root = session(spans);
+      const chats = childrenOf(spans, root).filter((x) => x.name === `chat ${BACKEND}`);
+      assert.equal(chats.length, 2, 'the delegated response and its follow-up');
+      const [first, second] = chats as [SpanJSON, SpanJSON];
+      assert.equal(first.attributes['spanlens.live.delegation.id'], second.attributes['spanlens.live.delegation.id'], 'the follow-up continues the same delegation');
+      assert.deepEqual(first.attributes['gen_ai.response.finish_reasons'], ['tool_calls']);
+      const item = childrenOf(spans, first).find((x) => x.attributes['gen_ai.tool.name'] === 'get_weather');
+      assert.ok(item, "the function_call item's span under the response");
+      const callId = item.attributes['gen_ai.tool.call.id'];
+      assert.match(String(callId), /^call_/);
+      // The app's tool work: the session's (the response had ended), beside the item span under the response.
+      const [tool, ...more] = childrenOf(spans, root).filter((x) => x.name === 'execute_tool get_weather');
+      assert.ok(tool && more.length === 0);
+      assert.equal(tool.attributes['gen_ai.operation.name'], 'execute_tool');
+      assert.equal(tool.attributes['gen_ai.tool.call.id'], callId);
+      assert.equal(tool.attributes['gen_ai.tool.call.arguments'], item.attributes['gen_ai.tool.call.arguments']);
+      assert.equal(tool.attributes['gen_ai.tool.call.result'], '{"temp_c":18}');
+      assert.ok(tool.startMs >= first.endMs - 1 && tool.endMs <= second.startMs + 1, "from the response's end to the output the app sent");
+      assert.ok(tool.durationMs >= 15);
+      assert.ok(Number(second.attributes['gen_ai.usage.output_tokens']) > 0);
+      assert.notEqual(second.attributes['gen_ai.response.finish_reasons']?.toString(), 'tool_calls');
+    });
+
+    it("a client delegation: execute_tool delegation from the delegation to the app's commentary naming it, silent context an event on it", async () => {
+      const spans = await bothWays(async () => {
+        const s = open();
+        s.ws.send({ ...START, session: { model: MODEL, delegation: { type: 'client' } } });
+        await s.until('session.started');
+        speakLine(s);
+        const created = await s.until('session.delegation.created').then(() => s.log.find((e) => e.type === 'session.delegation.created')!);
+        const id = (created.delegation as { id: string }).id;
+        s.ws.send({ type: 'session.thinking.append', delegation_id: id, content: 'Looking it up.' });
+        await s.until('session.thinking.appended');
+        s.ws.send({ type: 'session.commentary.append', delegation_id: id, content: 'It is sunny in Paris.', event_id: 'evt_reply_1' });
+        await s.until('session.usage.updated');
+        return closeSession(s);
+      });
+      const root = session(spans);
+      assert.equal(root.attributes['spanlens.live.delegation.type'], 'client');
+      const work = one(spans, 'execute_tool delegation');
+      assert.equal(work.parentSpanId, root.spanId);
+      assert.equal(work.status.code, 'UNSET');
+      assert.equal(work.attributes['gen_ai.operation.name'], 'execute_tool');
+      assert.equal(work.attributes['gen_ai.tool.type'], 'function');
+      assert.match(String(work.attributes['gen_ai.tool.call.id']), /^deleg_/);
+      assert.equal(work.attributes['spanlens.live.delegation.id'], work.attributes['gen_ai.tool.call.id']);
+      assert.equal(work.attributes['gen_ai.tool.call.result'], 'It is sunny in Paris.');
+      assert.equal(work.attributes['spanlens.live.delegation.end_reason'], undefined, 'answered');
+      assert.deepEqual(
+        work.events.map((e) => [e.name, e.attributes['spanlens.live.delegation.context.type']]),
+        [['openai.live.delegation.context', 'thinking']],
+      );
+      assert.equal(root.attributes['spanlens.live.output_transcript'], 'It is sunny in Paris.');
+    });
+
+    it('a client delegation never answered ends with the session, marked', async () => {
+      const spans = await bothWays(async () => {
+        const s = open();
+        s.ws.send({ ...START, session: { model: MODEL } }); // no delegation: the app's
+        await s.until('session.started');
+        speakLine(s);
+        await s.until('session.delegation.created');
+        s.ws.close();
+        await s.closed;
+        return s.log;
+      });
+      const work = one(spans, 'execute_tool delegation');
+      assert.equal(work.parentSpanId, session(spans).spanId);
+      assert.equal(work.attributes['spanlens.live.delegation.end_reason'], 'session_closed');
+      assert.equal(work.attributes['gen_ai.tool.call.result'], undefined);
+    });
+
+    it("Decisions: a delegation, the app's decision.create and a transcript trigger are chat spans with the decision's model, usage and cost, timed from what started them", async () => {
+      const trigger = { type: 'decisions', event_type: 'session.input_transcript.delta', decisions: { questions: [{ type: 'predicate', instructions: 'Did the user name a city?' }] } };
+      const spans = await bothWays(async () => {
+        const s = open();
+        s.ws.send({ type: 'session.start', session: { model: MODEL, delegation: { type: 'decisions', decisions: { model: DECIDER, questions: QUESTIONS } }, triggers: [trigger] } });
+        await s.until('session.started');
+        speakLine(s);
+        await s.until('session.usage.updated');
+        s.ws.send({ type: 'decision.create', event_id: 'evt_decide_1' });
+        await s.until('decision.event', 9);
+        return closeSession(s);
+      });
+      const root = session(spans);
+      const decisions = childrenOf(spans, root).filter((x) => x.name === `chat ${DECIDER}`);
+      assert.equal(decisions.length, 9, '7 trigger firings, the delegation, the decision.create');
+      assert.equal(root.attributes['spanlens.live.decision.count'], 9);
+      for (const d of decisions) {
+        assert.equal(d.attributes['gen_ai.operation.name'], 'chat');
+        assert.equal(d.attributes['spanlens.subtype'], 'decision');
+        assert.equal(d.attributes['gen_ai.response.model'], DECIDER);
+        assert.ok(Number(d.attributes['gen_ai.usage.input_tokens']) > 0);
+        assert.ok(Math.abs(Number(d.attributes['spanlens.cost.usd']) - decisionCost(d)) < 1e-12);
+      }
+      const delegated = decisions.find((d) => d.attributes['spanlens.live.delegation.id']);
+      assert.ok(delegated);
+      assert.equal(delegated.attributes['gen_ai.request.model'], DECIDER);
+      assert.equal(delegated.attributes['spanlens.decision.answer.count'], 2);
+      const answers = JSON.parse(String(delegated.attributes['spanlens.decision.answers'])) as { type: string; name: string }[];
+      assert.deepEqual(
+        answers.map((a) => [a.type, a.name]),
+        [
+          ['predicate', 'weather'],
+          ['choice', 'city'],
+        ],
+      );
+      const created = one(spans, `chat ${DECIDER}`, { 'spanlens.live.client_event_id': 'evt_decide_1' });
+      assert.equal(created.attributes['spanlens.decision.answer.count'], 2);
+      const triggered = decisions.filter((d) => d.attributes['spanlens.live.trigger_id']);
+      assert.equal(triggered.length, 7);
+      assert.ok(triggered.every((d) => d.attributes['spanlens.live.trigger.event_type'] === 'session.input_transcript.delta' && d.attributes['spanlens.decision.answer.count'] === 1));
+      // The session's total: its audio time and every decision's tokens.
+      const total = Number(root.attributes['spanlens.cost.usd']) + decisions.reduce((n, d) => n + Number(d.attributes['spanlens.cost.usd']), 0);
+      assert.ok(Math.abs(Number(root.attributes['spanlens.session.cost.usd']) - total) < 1e-12);
+    });
+
+    it("POST /decisions (client.decisions.create): the same chat span, in the app's trace; a refused request is its error", async () => {
+      const decisions = (client as { decisions: { create(body: object): Promise<Record<string, unknown>> } }).decisions;
+      const spans = await withAndWithout(
+        t,
+        async () => {
+          const answer = await decisions.create({ model: DECIDER, input: 'What is the weather in Paris today?', questions: QUESTIONS });
+          const refused = await decisions.create({ model: 'gpt-5', input: 'x', questions: QUESTIONS }).catch((e: { status?: number }) => e.status);
+          return { answer, refused };
+        },
+        (saw) => JSON.stringify(saw),
+      );
+      const [ok, failed] = spans.filter((x) => x.attributes['spanlens.subtype'] === 'decision').sort((a, b) => a.startMs - b.startMs) as [SpanJSON, SpanJSON];
+      assert.equal(ok.name, `chat ${DECIDER}`);
+      assert.equal(ok.parentSpanId, undefined);
+      assert.equal(ok.attributes['url.template'], '/decisions');
+      assert.equal(ok.attributes['gen_ai.response.model'], DECIDER);
+      assert.equal(ok.attributes['spanlens.decision.question.count'], 2);
+      assert.equal(ok.attributes['spanlens.decision.answer.count'], 2);
+      assert.ok(Math.abs(Number(ok.attributes['spanlens.cost.usd']) - decisionCost(ok)) < 1e-12);
+      assert.equal(failed.name, 'chat gpt-5');
+      assert.equal(failed.status.code, 'ERROR');
+      assert.equal(failed.attributes['http.response.status_code'], 400);
+      assert.equal(failed.attributes['spanlens.cost.usd'], undefined);
+    });
   });
 });

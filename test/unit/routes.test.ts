@@ -18,6 +18,7 @@ it('Assistants, Responses, Conversations, chat and embeddings paths map to their
     ['DELETE', '/conversations/conv_9f/items/msg_1', 'generic', 'openai.conversations.items.delete', { conversationId: 'conv_9f', itemId: 'msg_1' }],
     ['POST', '/chat/completions', 'chat.create', 'openai.chat.completions.create', {}],
     ['POST', '/embeddings', 'embeddings.create', 'openai.embeddings.create', {}],
+    ['POST', '/decisions', 'decision.create', 'openai.decisions.create', {}],
     // Azure: the deployment segment is not part of the route; an absolute URL and /v1 are stripped.
     ['POST', '/deployments/mymodel/chat/completions?api-version=2024-10-21', 'chat.create', 'openai.chat.completions.create', {}],
     ['POST', 'https://api.openai.com/v1/embeddings', 'embeddings.create', 'openai.embeddings.create', {}],

@@ -5,6 +5,7 @@ import { threadRoutes } from './assistants/routes-threads';
 import { RunEngine } from './assistants/run-engine';
 import { chatRoutes } from './chat/routes-chat';
 import { embeddingRoutes } from './chat/routes-embeddings';
+import { decisionRoutes } from './chat/routes-decisions';
 import { Entities } from './engine/entities';
 import { IdFactory } from './engine/ids';
 import { Store } from './engine/store';
@@ -45,6 +46,7 @@ export function startServer(options: EmulatorOptions = {}): Promise<Emulator> {
     ...responseRoutes(responseContext, responses),
     ...chatRoutes(ids, seed, chatPrefixes),
     ...embeddingRoutes(seed),
+    ...decisionRoutes(seed),
   ];
   // Responses over WebSocket: the same engine as POST /responses.
   const sockets: SocketRoute[] = [

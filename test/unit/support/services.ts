@@ -22,7 +22,7 @@ export function testServices(options: { config?: OpenAIInstrumentationConfig; me
   const env: Services = {
     tracer: () => provider.getTracer('test'),
     content: new ContentPolicy(options.config ?? {}),
-    cost: new CostModel(diag),
+    cost: new CostModel(diag, options.config?.pricing),
     metrics: () => options.metrics,
     diag,
     track: options.track ?? (() => undefined),
