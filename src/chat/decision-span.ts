@@ -31,7 +31,8 @@ export function decisionAttributes(requestModel: string | undefined, questions: 
   return attrs;
 }
 
-export const decisionSpanName = (model: string | undefined): string => `chat ${model ?? 'unknown'}`;
+/** `chat {model}`, or `chat` while the model is not known (the conventions' name without a model). */
+export const decisionSpanName = (model: string | undefined): string => (model ? `chat ${model}` : 'chat');
 
 export interface DecisionEnd {
   requestModel?: string;

@@ -306,8 +306,8 @@ describe('Live session state machine', () => {
       });
       s.session.closed(1000, true, T0 + 10);
       const spans = s.spans();
-      assert.deepEqual(spans.map((x) => x.name).sort(), ['chat unknown', 'live gpt-live-1']);
-      assert.equal(one(spans, 'chat unknown').attributes['spanlens.decision.answer.count'], 0);
+      assert.deepEqual(spans.map((x) => x.name).sort(), ['chat', 'live gpt-live-1']);
+      assert.equal(one(spans, 'chat').attributes['spanlens.decision.answer.count'], 0);
     });
   });
 });
