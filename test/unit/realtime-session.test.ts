@@ -92,6 +92,14 @@ function textResponse(s: Setup, at: number, id: string, text: string, opts: { au
   });
 }
 
+/** A committed user turn (`commitAt`) and its transcription (`doneAt`): `usage` as the transcription model reports it. */
+function transcribe(s: Setup, commitAt: number, doneAt: number, itemId: string, previous: string | null, transcript: string, usage: object): void {
+  s.recv(commitAt, { type: 'input_audio_buffer.committed', event_id: eid(), item_id: itemId, previous_item_id: previous });
+  s.recv(doneAt, { type: 'conversation.item.input_audio_transcription.completed', event_id: eid(), item_id: itemId, content_index: 0, transcript, usage } as RealtimeServerEvent);
+}
+
+const TRANSCRIPTION_TOKENS = { type: 'tokens', input_tokens: 20, output_tokens: 6, total_tokens: 26, input_token_details: { audio_tokens: 20, text_tokens: 0 } };
+
 describe('Realtime session state machine', () => {
   it('a text turn: the session span, a chat span with usage, cost, first chunk, transcript and its message item', () => {
     const s = setup();
@@ -200,15 +208,7 @@ describe('Realtime session state machine', () => {
   it('input audio transcription is its own span with model, usage, cost and text; a failed one is marked', () => {
     const s = setup();
     sessionCreated(s, 5);
-    s.recv(410, { type: 'input_audio_buffer.committed', event_id: eid(), item_id: 'item_u1', previous_item_id: null });
-    s.recv(600, {
-      type: 'conversation.item.input_audio_transcription.completed',
-      event_id: eid(),
-      item_id: 'item_u1',
-      content_index: 0,
-      transcript: 'What is the weather?',
-      usage: { type: 'tokens', input_tokens: 20, output_tokens: 6, total_tokens: 26, input_token_details: { audio_tokens: 20, text_tokens: 0 } },
-    });
+    transcribe(s, 410, 600, 'item_u1', null, 'What is the weather?', TRANSCRIPTION_TOKENS);
     s.recv(700, { type: 'input_audio_buffer.committed', event_id: eid(), item_id: 'item_u2', previous_item_id: 'item_u1' });
     s.recv(800, {
       type: 'conversation.item.input_audio_transcription.failed',
@@ -238,20 +238,11 @@ describe('Realtime session state machine', () => {
     const meters = new MeterProvider({ readers: [reader] });
     const s = setup({}, 'conversation', createMetrics(meters.getMeter('test')));
     sessionCreated(s, 5);
-    s.recv(410, { type: 'input_audio_buffer.committed', event_id: eid(), item_id: 'item_u1', previous_item_id: null });
     // gpt-4o-mini-transcribe (genai-prices 0.1.8): audio in $3, text out $5 per 1M: 20 x 3 + 6 x 5 = 90 nano-dollars x 1,000.
-    s.recv(600, {
-      type: 'conversation.item.input_audio_transcription.completed',
-      event_id: eid(),
-      item_id: 'item_u1',
-      content_index: 0,
-      transcript: 'Hi',
-      usage: { type: 'tokens', input_tokens: 20, output_tokens: 6, total_tokens: 26, input_token_details: { audio_tokens: 20, text_tokens: 0 } },
-    });
+    transcribe(s, 410, 600, 'item_u1', null, 'Hi', TRANSCRIPTION_TOKENS);
     // The app switches transcription to whisper-1: billed per started second at $0.006 per minute.
     s.recv(700, { type: 'session.updated', event_id: eid(), session: { type: 'realtime', audio: { input: { transcription: { model: 'whisper-1' } } } } });
-    s.recv(710, { type: 'input_audio_buffer.committed', event_id: eid(), item_id: 'item_u2', previous_item_id: 'item_u1' });
-    s.recv(900, { type: 'conversation.item.input_audio_transcription.completed', event_id: eid(), item_id: 'item_u2', content_index: 0, transcript: 'Bye', usage: { type: 'duration', seconds: 2.4 } });
+    transcribe(s, 710, 900, 'item_u2', 'item_u1', 'Bye', { type: 'duration', seconds: 2.4 });
     s.sessions.closed(s.socket, 1000, true);
     const spans = s.spans();
     const byTokens = one(spans, 'transcription gpt-4o-mini-transcribe');
