@@ -196,6 +196,55 @@ it("resumed inside an app span: the resumed run is the app span's child (the pla
   assert.equal(one(spans, 'execute_tool get_weather').parentSpanId, resumed.spanId);
 });
 
+it('interrupted again after resuming: three runs in one trace, each resumed root linked to the run it resumes, the middle one interrupted too', async () => {
+  a.t.reset();
+  const tool = (name: string) =>
+    a.sdk.tool({ name, description: `${name} of a city.`, parameters: a.z.object({ city: a.z.string() }), needsApproval: true, execute: async ({ city }) => `${name} for ${city}` });
+  const agent = new a.sdk.Agent({
+    name: 'Approval agent',
+    model: MODEL,
+    instructions: 'Weather, then time. [emulator:call=get_weather] [emulator:call=get_time]',
+    tools: [tool('get_weather'), tool('get_time')],
+  });
+  let result = await a.sdk.run(agent, QUESTION);
+  const asked: string[] = [];
+  while (result.interruptions.length) {
+    asked.push(...result.interruptions.map((i) => (i.rawItem as { name: string }).name));
+    for (const item of result.interruptions) result.state.approve(item);
+    result = await a.sdk.run(agent, result.state);
+  }
+  assert.deepEqual(asked, ['get_weather', 'get_time']);
+  const spans = await a.t.spans();
+  const roots = spans.filter((s) => s.name === 'invoke_agent Approval agent').sort((x, y) => x.startMs - y.startMs);
+  assert.equal(roots.length, 3);
+  assertWellFormed(spans);
+  assert.ok(
+    roots.every((r) => r.traceId === roots[0]!.traceId && r.parentSpanId === undefined),
+    'three roots of one trace',
+  );
+  assert.deepEqual(
+    roots.map((r) => [r.attributes['spanlens.agents.end_reason'], r.attributes['spanlens.agents.resumed'], r.links.map((l) => l.spanId)]),
+    [
+      ['interrupted', undefined, []],
+      ['interrupted', true, [roots[0]!.spanId]],
+      [undefined, true, [roots[1]!.spanId]],
+    ],
+  );
+  assert.deepEqual(
+    roots.map((r) => treeOf(spans, r)),
+    [
+      ['invoke_agent Approval agent', `  chat ${MODEL}`],
+      ['invoke_agent Approval agent', '  execute_tool get_weather', `  chat ${MODEL}`],
+      ['invoke_agent Approval agent', '  execute_tool get_time', `  chat ${MODEL}`],
+    ],
+  );
+  assert.deepEqual(
+    roots.map((r) => r.events.map((e) => e.attributes['gen_ai.tool.name'])),
+    [['get_weather'], ['get_time'], []],
+  );
+  for (const name of ['execute_tool get_weather', 'execute_tool get_time']) assert.equal(one(spans, name).attributes['spanlens.tool.approval'], 'approved');
+});
+
 it('differential: the app gets the same interruptions, items, outputs and stream events with and without the instrumentation', async () => {
   const flows = [
     ['approve', 'same state', false],
