@@ -1,7 +1,9 @@
 import type { Attributes, Span } from '@opentelemetry/api';
 import type { CallTotalsSink } from '../calls/observed-call';
 import { costAttributes } from '../cost/cost-model';
-import { usageAttributes } from '../cost/usage';
+import { readUsage, usageAttributes } from '../cost/usage';
+import { recordOperation } from '../cost/metrics';
+import { nanosToUsd } from '../cost/money';
 import { setResponseContent } from '../responses/response-content';
 import type { Services } from '../services';
 import { A, PROVIDER } from '../trace/attributes';
@@ -50,8 +52,24 @@ export function emitSdkModelSpan(env: Services, where: Where, s: SdkSpan, startT
   // An answered call without usage (the data left out) still counts, unpriced: the run's cost is then unknown, not low.
   if (call.usage || !s.error) totals?.add(call.usage ?? {}, cost);
   putContent(env, span, s);
-  if (s.error) markSdkError(span, s.error, env.content);
+  const errorType = s.error ? markSdkError(span, s.error, env.content) : undefined;
   span.end(endTime);
+  // The GenAI client metrics, as for a call our hook sees (under the adapter's provider; no server: the SDK's data names none).
+  const metrics = env.metrics();
+  if (metrics) {
+    const u = readUsage(call.usage);
+    recordOperation(metrics, {
+      operation: 'chat',
+      requestModel: call.model,
+      responseModel: answered,
+      provider: call.provider,
+      seconds: Math.max(0, endTime - startTime) / 1000,
+      inputTokens: u.input,
+      outputTokens: u.output,
+      costUsd: cost ? nanosToUsd(cost.total) : undefined,
+      errorType,
+    });
+  }
 }
 
 /** A response span: `_response` is the Responses API's response (with the run's data), `response_id` alone without. */

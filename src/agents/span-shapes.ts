@@ -102,13 +102,14 @@ const ERROR_TYPES: Record<string, string> = {
  * (`InputGuardrailTripwireTriggered`, `MaxTurnsExceededError`, a provider's `APICallError`). The rest of the
  * detail (what a tool threw) is the app's content, kept only with capture on.
  */
-export function markSdkError(span: Span, error: { message?: unknown; data?: unknown }, content: ContentPolicy): void {
+export function markSdkError(span: Span, error: { message?: unknown; data?: unknown }, content: ContentPolicy): string {
   const message = str(error.message) ?? 'error';
   const detail = str(obj(error.data)?.error);
   const known = ERROR_TYPES[message];
   const thrown = message === 'Error in agent run' || !known ? /^([A-Za-z_$][\w$]*)(?::|$)/.exec(detail ?? '')?.[1] : undefined;
   const type = thrown && thrown !== 'Error' ? thrown : (known ?? '_OTHER');
   markError(span, type, detail && content.enabled ? `${message}: ${detail}` : message);
+  return type;
 }
 
 /**

@@ -56,6 +56,8 @@ export interface OperationKey {
   responseModel?: string;
   /** The SDK client the call went through: its base URL gives server.address / server.port. */
   client?: object;
+  /** gen_ai.provider.name of a call made without the openai client (an Agents SDK model adapter's); default openai. */
+  provider?: string;
   assistantId?: string;
   errorType?: string;
 }
@@ -69,7 +71,7 @@ export interface OperationMeasurement extends OperationKey {
 
 /** The attributes every metric of one operation carries (error.type only on the duration). */
 export function operationAttributes(m: OperationKey): Attributes {
-  const attrs: Attributes = m.client ? { ...serverAttributes(m.client) } : { [A.provider]: PROVIDER };
+  const attrs: Attributes = m.client ? { ...serverAttributes(m.client) } : { [A.provider]: m.provider ?? PROVIDER };
   attrs[A.operation] = m.operation ?? 'invoke_agent';
   if (m.requestModel) attrs[A.requestModel] = m.requestModel;
   if (m.responseModel) attrs[A.responseModel] = m.responseModel;
