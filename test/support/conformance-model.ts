@@ -139,7 +139,9 @@ function resolveGroups(raws: Raw[]): Map<string, SignalDef> {
 
 function compileSchemas(): Model['schemas'] {
   // The schemas carry no $schema keyword and use only $defs with local $refs: Ajv's default (draft-07) class.
-  const ajv = new Ajv({ allErrors: true, strict: false });
+  // `format: binary` (a blob part's content, base64 in JSON) has no check in Ajv: declared as accepting any
+  // string, so Ajv does not print "unknown format ignored" once per schema compile in every cell's output.
+  const ajv = new Ajv({ allErrors: true, strict: false, formats: { binary: true } });
   const compile = (rel: string) => ajv.compile(JSON.parse(read(rel)) as object);
   return {
     'gen_ai.input.messages': compile(SCHEMAS['gen_ai.input.messages']),
