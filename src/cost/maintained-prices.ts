@@ -45,7 +45,7 @@ export function maintainedSource(): string | undefined {
 
 /**
  * The maintained price of an OpenAI model at `atMs`, or undefined: unknown model, a model priced by
- * something other than tokens (whisper by the hour), or the package missing or failing.
+ * something other than tokens or audio time, or the package missing or failing.
  */
 export function maintainedPrice(model: string, atMs: number): MaintainedPrice | undefined {
   const m = load();
@@ -58,7 +58,12 @@ export function maintainedPrice(model: string, atMs: number): MaintainedPrice | 
   }
   if (!result) return undefined;
   const price = result.model_price as GenaiPrice;
-  if (price.input_mtok === undefined) return undefined;
+  if (price.input_mtok === undefined) {
+    // Billed by audio time (whisper-1: `input_audio_hours`): our per-minute rate; anything else is not ours to price.
+    const perHour = price.input_audio_hours ?? price.audio_hours;
+    if (typeof perHour !== 'number') return undefined;
+    return { id: result.model.id, base: { input: 0, output: 0, audioPerMinute: perHour / 60 }, tiers: [], ...window(result.model.prices, atMs) };
+  }
   const starts = new Set<number>();
   for (const value of Object.values(price)) if (typeof value === 'object') for (const t of value.tiers) starts.add(t.start);
   const tiers = [...starts].sort((a, b) => a - b).map((above) => ({ above, rates: ratesAt(price, above + 1) }));

@@ -58,11 +58,6 @@ export const PRICE_CORRECTIONS: Readonly<Record<string, ModelPrice>> = {
   // active session, billed per second (developers.openai.com/api/docs/models/gpt-live-1, checked
   // 2026-12-07). The Responses a session delegates to are billed as any response, at their own model.
   'gpt-live-1': { input: 0, output: 0, audioPerMinute: 0.05 },
-  // Billed by audio time: $0.006 per minute of audio (OpenAI's pricing page as quoted at chatai.guide/?p=90,
-  // seen 2026-12-08: the page itself is out of this network's reach; genai-prices
-  // 0.1.8 has no whisper-1 entry). What a Realtime session's input transcription with whisper-1 reports as
-  // usage {type: 'duration', seconds}.
-  'whisper-1': { input: 0, output: 0, audioPerMinute: 0.006 },
 };
 
 export const MODEL_PRICES: Readonly<Record<string, ModelPrice>> = {

@@ -392,6 +392,13 @@ describe('the maintained source (@pydantic/genai-prices) with provenance', () =>
     assert.equal(p.resolve('gpt-5.6-luna-2026-07-09'), 'gpt-5.6-luna', 'dated snapshot');
   });
 
+  it("prices a model billed by audio time from the data's hourly rate: whisper-1, $0.36 an hour = $0.006 a minute, per started second", () => {
+    assert.deepEqual(p.price('whisper-1'), { input: 0, output: 0, audioPerMinute: 0.006 });
+    assert.match(p.info('whisper-1')?.source ?? '', GENAI);
+    // 2.4 s -> 3 started seconds x $0.006 / 60 = $0.0003 = 300,000 nanos
+    assert.equal(p.audioTimeCostNanos('whisper-1', 2.4)?.total, 300_000);
+  });
+
   it('uses the price in force when the call was made (a dated price cut)', () => {
     // Before the 2026-07-30 cut: $1 in, $0.10 cached, $6 out. 6,000 x 1 = 6,000,000; 4,000 x 0.1 = 400,000;
     // 2,000 x 6 = 12,000,000; total 18,400,000 nanos
