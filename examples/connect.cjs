@@ -1,5 +1,5 @@
 // Shared by the examples: a client for OPENAI_BASE_URL / OPENAI_API_KEY when set, else for the
-// package's offline Assistants emulator, started here. The emulator does not keep the process alive
+// package's offline emulator, started here. The emulator does not keep the process alive
 // (unref) and is left running, so the tracing SDK's flush at exit still reaches it (the instrumentation
 // fetches a finished run's steps in the background).
 const { startEmulator } = require('@spanlens/instrumentation-openai/testing');
