@@ -112,7 +112,7 @@ export const A = {
   stream: 'spanlens.stream',
   streamEndReason: 'spanlens.stream.end_reason',
   toolSubmitted: 'spanlens.tool.submitted',
-  /** A voice agent's tool call the app decided on (`approved` / `rejected`): on its execute_tool and the decision's event. */
+  /** A tool call the app decided on (`approved` / `rejected`; an agent run's or a voice agent's): on its execute_tool and the decision's event. */
   toolApproval: 'spanlens.tool.approval',
   /** The decision holds for the tool's later calls too (the SDK's `alwaysApprove` / `alwaysReject`). */
   toolApprovalAlways: 'spanlens.tool.approval.always',
