@@ -29,7 +29,9 @@ import { readSession, sessionAttributes, type SessionConfig } from './session-co
  * response the server's turn detection started, the end of the user's speech) to `response.done`, its
  * output items children of it (the one item mapping), the app's tool work an `execute_tool {name}` span
  * from the response's end to the `function_call_output` it sends, and each input audio transcription a
- * `transcription {model}` span. Fed event by event, synchronously, from where the SDK sends and emits
+ * `transcription {model}` span. A socket opened by call id (a sideband control connection to a SIP / WebRTC
+ * call) is the same session, named once it names its model; one opened with `intent=transcription` is a
+ * transcription session (`realtime transcription`: transcription spans, no responses). Fed event by event, synchronously, from where the SDK sends and emits
  * them (hook/realtime-socket.ts); nothing here throws into the caller (the hook guards it) or waits.
  *
  * Memory: O(1) per open response (counters, times, the ids of its items), a few bounded maps per

@@ -421,9 +421,16 @@ describe('Realtime session state machine', () => {
     const transcription = sessions.opened({}, { url: `${base}?intent=transcription`, ambient: ROOT_CONTEXT, startTime: T0 });
     const beta = (at: number, e: BetaServerEvent) => transcription.received(e as unknown as Record<string, unknown>, T0 + at);
     transcription.sent({ type: 'transcription_session.update', session: { input_audio_transcription: { model: 'whisper-1' } } }, T0 + 5, ROOT_CONTEXT);
-    beta(10, { type: 'transcription_session.updated', event_id: eid(), session: { client_secret: { value: 'ek_x', expires_at: 0 }, input_audio_transcription: { model: 'whisper-1' }, turn_detection: { type: 'server_vad' } } });
+    beta(10, {
+      type: 'transcription_session.updated',
+      event_id: eid(),
+      session: { client_secret: { value: 'ek_x', expires_at: 0 }, input_audio_transcription: { model: 'whisper-1' }, turn_detection: { type: 'server_vad' } },
+    });
     beta(100, { type: 'input_audio_buffer.committed', event_id: eid(), item_id: 'item_t', previous_item_id: null as unknown as string });
-    transcription.received({ type: 'conversation.item.input_audio_transcription.completed', event_id: eid(), item_id: 'item_t', content_index: 0, transcript: 'Hello', usage: { type: 'duration', seconds: 30 } }, T0 + 400);
+    transcription.received(
+      { type: 'conversation.item.input_audio_transcription.completed', event_id: eid(), item_id: 'item_t', content_index: 0, transcript: 'Hello', usage: { type: 'duration', seconds: 30 } },
+      T0 + 400,
+    );
     for (const s of [sideband, unnamed, transcription]) s.closed(1000, true, T0 + 500);
     const all = spans();
     assertWellFormed(all);

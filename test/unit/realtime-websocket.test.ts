@@ -66,6 +66,17 @@ async function open(Cls: RealtimeClass = RealtimeWS7, client: object = client7, 
 }
 type Session = Awaited<ReturnType<typeof open>>;
 
+/** The session configured, one typed question answered, the socket closed: what the app saw. */
+async function askOnce(s: Session, text: string, session: object): Promise<Event[]> {
+  s.rt.send({ type: 'session.update', session });
+  await s.until('session.updated');
+  s.rt.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text }] } });
+  s.rt.send({ type: 'response.create' });
+  await s.until('response.done');
+  await s.close();
+  return s.log;
+}
+
 /** 100 ms chunks of 24 kHz PCM16: a loud tone (speech) or silence, base64 as the API takes them. */
 function pcm(ms: number, loud: boolean): string[] {
   const chunks: string[] = [];
@@ -97,13 +108,7 @@ describe('Realtime over WebSocket (openai 7 OpenAIRealtimeWS)', () => {
   it('a text session: the session span and one chat span per response, with usage and cost', async () => {
     const spans = await bothWays(async () => {
       const s = await open();
-      s.rt.send({ type: 'session.update', session: { type: 'realtime', output_modalities: ['text'], instructions: 'Be brief.' } });
-      await s.until('session.updated');
-      s.rt.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Hello?' }] } });
-      s.rt.send({ type: 'response.create' });
-      await s.until('response.done');
-      await s.close();
-      return s.log;
+      return askOnce(s, 'Hello?', { type: 'realtime', output_modalities: ['text'], instructions: 'Be brief.' });
     });
     const root = session(spans);
     assert.equal(root.parentSpanId, undefined);
@@ -172,13 +177,7 @@ describe('Realtime over WebSocket (openai 7 OpenAIRealtimeWS)', () => {
       const s = await open(RealtimeWS7, client7, { callID: 'rtc_u1_9f8e7d' });
       assert.equal(s.rt.url.searchParams.get('call_id'), 'rtc_u1_9f8e7d');
       assert.equal(s.rt.url.searchParams.get('model'), null);
-      s.rt.send({ type: 'session.update', session: { type: 'realtime', output_modalities: ['text'] } });
-      await s.until('session.updated');
-      s.rt.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Transfer me?' }] } });
-      s.rt.send({ type: 'response.create' });
-      await s.until('response.done');
-      await s.close();
-      return s.log;
+      return askOnce(s, 'Transfer me?', { type: 'realtime', output_modalities: ['text'] });
     });
     // No model in the URL: `realtime` until session.created names gpt-realtime.
     const root = session(spans);
