@@ -501,7 +501,9 @@ export class RealtimeSession {
     if (itemId) this.transcriptions.delete(itemId);
     const model = this.config.transcriptionModel;
     const start = Math.min(committed ?? at, at);
-    const attributes: Attributes = { ...this.server, [A.operation]: 'transcription', [A.kind]: 'llm', [A.subtype]: 'transcription' };
+    // No gen_ai.operation.name: `transcription` is not one of its (closed) members, and `generate_content`
+    // would make this a client inference call; kind and subtype say what it is (as a message item's span).
+    const attributes: Attributes = { ...this.server, [A.kind]: 'llm', [A.subtype]: 'transcription' };
     if (model) attributes[A.requestModel] = model;
     if (itemId) attributes[A.itemId] = itemId;
     // Billed by tokens (gpt-4o-transcribe …) or by audio time (whisper-1: usage {type: 'duration'}); either
