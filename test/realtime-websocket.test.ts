@@ -9,9 +9,11 @@ import { assertWellFormed, childrenOf, one } from './support/spans';
 import { assertSameAppView, runBothWays } from './support/socket-cells';
 
 const scenarios = [{ name: 'realtime-ws', module: path.resolve(__dirname, 'scenarios/realtime-ws.mjs'), args: {} }];
+/** openai 7 opens a socket by call id or transcription intent too. */
+const intents = { name: 'realtime-intents', module: path.resolve(__dirname, 'scenarios/realtime-intents.mjs'), args: {} };
 
 forEachCell((cell) => {
-  const runs = runBothWays(cell, scenarios, 31);
+  const runs = runBothWays(cell, cell.openai >= 7 ? [...scenarios, intents] : scenarios, 31);
 
   it('differential: the app sees the same events, ids and texts with and without the instrumentation', () => {
     const result = assertSameAppView(runs, 'realtime-ws');
@@ -46,5 +48,30 @@ forEachCell((cell) => {
       ['message'],
     );
     assert.equal(spans.length, 7); // the session, 3 chat spans, the call item, the tool work, the answer's message
+  });
+
+  if (cell.openai < 7) {
+    it('sideband and transcription sockets: not applicable in this cell', { skip: `openai ${cell.openai} opens Realtime sockets by model (callID and intent: openai 7)` }, () => undefined);
+    return;
+  }
+
+  it('sideband (callID) and transcription (intent) sockets: the same app view, a session each', () => {
+    const result = assertSameAppView(runs, 'realtime-intents') as { sideband: Record<string, unknown>; transcription: Record<string, unknown> };
+    assert.equal(result.transcription.type, 'transcription');
+    assert.ok(!(result.transcription.seen as string[]).some((t) => t.startsWith('response.')));
+    const { spans } = runs.traced().scenarios['realtime-intents']!;
+    assertWellFormed(spans);
+    const side = one(spans, 'realtime gpt-realtime');
+    assert.equal(side.attributes['spanlens.realtime.call_id'], 'rtc_cell_1');
+    assert.equal(side.attributes['spanlens.realtime.session_id'], result.sideband.session);
+    assert.equal(one(childrenOf(spans, side), 'chat gpt-realtime').attributes['gen_ai.response.id'], result.sideband.response);
+    const tr = one(spans, 'realtime transcription');
+    assert.equal(tr.attributes['spanlens.realtime.session_type'], 'transcription');
+    assert.equal(tr.attributes['spanlens.realtime.session_id'], result.transcription.session);
+    const x = one(childrenOf(spans, tr), 'transcription gpt-4o-mini-transcribe');
+    assert.equal(x.attributes['openai.item.id'], result.transcription.item);
+    assert.ok(Number(x.attributes['spanlens.cost.usd']) > 0);
+    assert.equal(tr.attributes['spanlens.session.cost.usd'], x.attributes['spanlens.cost.usd']);
+    assert.equal(spans.length, 5); // the sideband session, its chat and message, the transcription session and its transcription
   });
 });

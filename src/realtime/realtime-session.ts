@@ -29,7 +29,9 @@ import { readSession, sessionAttributes, type SessionConfig } from './session-co
  * response the server's turn detection started, the end of the user's speech) to `response.done`, its
  * output items children of it (the one item mapping), the app's tool work an `execute_tool {name}` span
  * from the response's end to the `function_call_output` it sends, and each input audio transcription a
- * `transcription {model}` span. Fed event by event, synchronously, from where the SDK sends and emits
+ * `transcription {model}` span. A socket opened by call id (a sideband control connection to a SIP / WebRTC
+ * call) is the same session, named once it names its model; one opened with `intent=transcription` is a
+ * transcription session (`realtime transcription`: transcription spans, no responses). Fed event by event, synchronously, from where the SDK sends and emits
  * them (hook/realtime-socket.ts); nothing here throws into the caller (the hook guards it) or waits.
  *
  * Memory: O(1) per open response (counters, times, the ids of its items), a few bounded maps per
@@ -114,6 +116,8 @@ export class RealtimeSession {
   private readonly config: SessionConfig = {};
   private readonly server: Attributes;
   private readonly requestModel?: string;
+  /** The session's span name as set last (renamed once the session says which model it runs). */
+  private name: string;
   private readonly metricsClient: object;
   private readonly creates: PendingCreate[] = [];
   private readonly open = new BoundedMap<string, OpenResponse>(MAX_OPEN_RESPONSES, (_id, r) => this.endResponse(r, now(), 'evicted'));
@@ -148,11 +152,15 @@ export class RealtimeSession {
     start: SessionStart,
   ) {
     let model: string | undefined;
+    let callId: string | undefined;
     // The server: the client's base URL, else the socket's URL (what metrics and spans name as server.*).
     let client = start.client;
     try {
       const url = start.url ? new URL(start.url) : undefined;
+      // The URL names one of: the model, the call a sideband socket controls, or the transcription intent.
       model = url?.searchParams.get('model') ?? undefined;
+      callId = url?.searchParams.get('call_id') ?? undefined;
+      if (url?.searchParams.get('intent') === 'transcription') this.config.type = 'transcription';
       if (url && !client) client = { baseURL: `https://${url.host}` };
     } catch {
       // no URL: no model or server from it
@@ -164,7 +172,9 @@ export class RealtimeSession {
     this.owner = start.owner;
     const attributes: Attributes = { ...server, [A.kind]: 'session', [A.subtype]: 'realtime' };
     if (model) attributes[A.requestModel] = model;
-    const name = model ? `realtime ${model}` : 'realtime';
+    if (callId) attributes['spanlens.realtime.call_id'] = callId;
+    if (this.config.type) attributes['spanlens.realtime.session_type'] = this.config.type;
+    const name = (this.name = this.spanName());
     const options = { kind: SpanKind.CLIENT, startTime: start.startTime ?? now(), attributes };
     if (start.reconnects) {
       // A reconnected session: one more root span in its first connection's trace (as a response chain's turns).
@@ -191,11 +201,9 @@ export class RealtimeSession {
   sent(event: Obj, at: number, ambient: Context): void {
     if (this.ended) return;
     switch (event.type) {
-      case 'session.update': {
-        const session = obj(event.session);
-        if (session) readSession(this.config, session);
-        return this.updateSessionSpan();
-      }
+      case 'session.update':
+      case 'transcription_session.update':
+        return this.readSession(event);
       case 'response.create': {
         if (this.creates.length >= MAX_PENDING_CREATES) this.creates.shift();
         this.creates.push({ at, eventId: str(event.event_id), response: obj(event.response), ambient });
@@ -263,11 +271,9 @@ export class RealtimeSession {
     if (ARGUMENT_DELTAS.has(type)) return this.delta(event, at, 'arguments');
     switch (type) {
       case 'session.created':
-      case 'session.updated': {
-        const session = obj(event.session);
-        if (session) readSession(this.config, session);
-        return this.updateSessionSpan();
-      }
+      case 'session.updated':
+      case 'transcription_session.updated':
+        return this.readSession(event);
       case 'conversation.created':
         this.conversationId = str(obj(event.conversation)?.id) ?? this.conversationId;
         if (this.conversationId) this.span.setAttribute(A.conversationId, this.conversationId);
@@ -495,7 +501,9 @@ export class RealtimeSession {
     if (itemId) this.transcriptions.delete(itemId);
     const model = this.config.transcriptionModel;
     const start = Math.min(committed ?? at, at);
-    const attributes: Attributes = { ...this.server, [A.operation]: 'transcription', [A.kind]: 'llm', [A.subtype]: 'transcription' };
+    // No gen_ai.operation.name: `transcription` is not one of its (closed) members, and `generate_content`
+    // would make this a client inference call; kind and subtype say what it is (as a message item's span).
+    const attributes: Attributes = { ...this.server, [A.kind]: 'llm', [A.subtype]: 'transcription' };
     if (model) attributes[A.requestModel] = model;
     if (itemId) attributes[A.itemId] = itemId;
     // Billed by tokens (gpt-4o-transcribe …) or by audio time (whisper-1: usage {type: 'duration'}); either
@@ -570,8 +578,29 @@ export class RealtimeSession {
     return this.owner?.responseParent(start) ?? trace.setSpan(ROOT_CONTEXT, this.span);
   }
 
+  /** A session configuration, sent or received (the beta protocol's transcription sessions have events of their own). */
+  private readSession(event: Obj): void {
+    const session = obj(event.session);
+    if (session) readSession(this.config, session);
+    if (str(event.type)?.startsWith('transcription_session.')) this.config.type = 'transcription';
+    this.updateSessionSpan();
+  }
+
   private updateSessionSpan(): void {
     this.span.setAttributes(sessionAttributes(this.config, (k, v) => this.env.content.capture(k, v)));
+    if (this.config.type) this.span.setAttribute('spanlens.realtime.session_type', this.config.type);
+    const name = this.spanName();
+    if (name !== this.name) this.span.updateName((this.name = name));
+  }
+
+  /**
+   * `realtime {model}` (the URL's model, else the one the session names); a transcription session has no
+   * model of its own (its transcription model may change with each update and names its transcription
+   * spans): `realtime transcription`; `realtime` until known.
+   */
+  private spanName(): string {
+    if (this.config.type === 'transcription') return 'realtime transcription';
+    return this.model ? `realtime ${this.model}` : 'realtime';
   }
 
   /** A conversation item the server added: a user's message (typed, or a spoken turn) is what the next response answers. */

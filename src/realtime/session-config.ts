@@ -11,6 +11,8 @@ import { arr, obj, str, type Obj } from '../util/json';
 
 export interface SessionConfig {
   id?: string;
+  /** `realtime`, or `transcription` (a transcription-only session: no model, no responses). */
+  type?: string;
   model?: string;
   modalities?: string[];
   voice?: string;
@@ -32,6 +34,7 @@ export function readSession(into: SessionConfig, session: Obj): void {
   const input = obj(obj(session.audio)?.input);
   const output = obj(obj(session.audio)?.output);
   into.id = str(session.id) ?? into.id;
+  into.type = str(session.type) ?? into.type;
   into.model = str(session.model) ?? into.model;
   const modalities = arr(session.output_modalities ?? session.modalities).filter((m): m is string => typeof m === 'string');
   if (modalities.length) into.modalities = modalities;

@@ -411,6 +411,43 @@ describe('Realtime session state machine', () => {
     assert.deepEqual(JSON.parse(String(chat.attributes['gen_ai.output.messages']))[0].parts, [{ type: 'text', content: 'Hi there' }]);
   });
 
+  it('connection kinds: a sideband socket (call_id) is `realtime` until its session names a model; a beta transcription session by its own events', () => {
+    const { env, spans } = testServices({});
+    const sessions = new RealtimeSessions(env);
+    const base = 'wss://127.0.0.1:4010/v1/realtime';
+    const sideband = sessions.opened({}, { url: `${base}?call_id=rtc_42`, ambient: ROOT_CONTEXT, startTime: T0 });
+    const unnamed = sessions.opened({}, { url: `${base}?call_id=rtc_43`, ambient: ROOT_CONTEXT, startTime: T0 });
+    sideband.received({ type: 'session.created', event_id: eid(), session: { type: 'realtime', id: 'sess_s', model: MODEL } }, T0 + 5);
+    const transcription = sessions.opened({}, { url: `${base}?intent=transcription`, ambient: ROOT_CONTEXT, startTime: T0 });
+    const beta = (at: number, e: BetaServerEvent) => transcription.received(e as unknown as Record<string, unknown>, T0 + at);
+    transcription.sent({ type: 'transcription_session.update', session: { input_audio_transcription: { model: 'whisper-1' } } }, T0 + 5, ROOT_CONTEXT);
+    beta(10, {
+      type: 'transcription_session.updated',
+      event_id: eid(),
+      session: { client_secret: { value: 'ek_x', expires_at: 0 }, input_audio_transcription: { model: 'whisper-1' }, turn_detection: { type: 'server_vad' } },
+    });
+    beta(100, { type: 'input_audio_buffer.committed', event_id: eid(), item_id: 'item_t', previous_item_id: null as unknown as string });
+    transcription.received(
+      { type: 'conversation.item.input_audio_transcription.completed', event_id: eid(), item_id: 'item_t', content_index: 0, transcript: 'Hello', usage: { type: 'duration', seconds: 30 } },
+      T0 + 400,
+    );
+    for (const s of [sideband, unnamed, transcription]) s.closed(1000, true, T0 + 500);
+    const all = spans();
+    assertWellFormed(all);
+    const named = one(all, `realtime ${MODEL}`);
+    assert.equal(named.attributes['spanlens.realtime.call_id'], 'rtc_42');
+    assert.equal(named.attributes['gen_ai.request.model'], undefined);
+    assert.equal(one(all, 'realtime').attributes['spanlens.realtime.call_id'], 'rtc_43');
+    const root = one(all, 'realtime transcription');
+    assert.equal(root.attributes['spanlens.realtime.session_type'], 'transcription');
+    assert.equal(root.attributes['spanlens.realtime.transcription_model'], 'whisper-1');
+    assert.equal(JSON.stringify(root.attributes).includes('ek_x'), false);
+    const x = one(childrenOf(all, root), 'transcription whisper-1');
+    assert.equal(x.attributes['spanlens.usage.audio_seconds'], 30);
+    assert.ok(Number(x.attributes['spanlens.cost.usd']) > 0);
+    assert.equal(root.attributes['spanlens.session.cost.usd'], x.attributes['spanlens.cost.usd']);
+  });
+
   it('metrics: duration, tokens, cost and first-chunk / per-chunk times of each response, with the server and model', async () => {
     const metricExporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
     const reader = new PeriodicExportingMetricReader({ exporter: metricExporter, exportIntervalMillis: 3_600_000 });

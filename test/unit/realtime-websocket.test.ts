@@ -47,9 +47,9 @@ after(() => t.close());
 const MODEL = 'gpt-realtime';
 
 /** A session whose every event is logged in arrival order, as the app's listeners get them. */
-async function open(Cls: RealtimeClass = RealtimeWS7, client: object = client7) {
+async function open(Cls: RealtimeClass = RealtimeWS7, client: object = client7, connection: object = { model: MODEL }) {
   const port = Number(new URL(t.emulator.baseURL).port);
-  const rt = new Cls({ model: MODEL, options: { createConnection: () => net.connect(port, '127.0.0.1') } }, client);
+  const rt = new Cls({ ...connection, options: { createConnection: () => net.connect(port, '127.0.0.1') } }, client);
   const log: Event[] = [];
   const errors: string[] = [];
   rt.on('event', (e: Event) => void log.push(e));
@@ -65,6 +65,17 @@ async function open(Cls: RealtimeClass = RealtimeWS7, client: object = client7) 
   return { rt, log, errors, until, close };
 }
 type Session = Awaited<ReturnType<typeof open>>;
+
+/** The session configured, one typed question answered, the socket closed: what the app saw. */
+async function askOnce(s: Session, text: string, session: object): Promise<Event[]> {
+  s.rt.send({ type: 'session.update', session });
+  await s.until('session.updated');
+  s.rt.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text }] } });
+  s.rt.send({ type: 'response.create' });
+  await s.until('response.done');
+  await s.close();
+  return s.log;
+}
 
 /** 100 ms chunks of 24 kHz PCM16: a loud tone (speech) or silence, base64 as the API takes them. */
 function pcm(ms: number, loud: boolean): string[] {
@@ -97,13 +108,7 @@ describe('Realtime over WebSocket (openai 7 OpenAIRealtimeWS)', () => {
   it('a text session: the session span and one chat span per response, with usage and cost', async () => {
     const spans = await bothWays(async () => {
       const s = await open();
-      s.rt.send({ type: 'session.update', session: { type: 'realtime', output_modalities: ['text'], instructions: 'Be brief.' } });
-      await s.until('session.updated');
-      s.rt.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Hello?' }] } });
-      s.rt.send({ type: 'response.create' });
-      await s.until('response.done');
-      await s.close();
-      return s.log;
+      return askOnce(s, 'Hello?', { type: 'realtime', output_modalities: ['text'], instructions: 'Be brief.' });
     });
     const root = session(spans);
     assert.equal(root.parentSpanId, undefined);
@@ -165,6 +170,80 @@ describe('Realtime over WebSocket (openai 7 OpenAIRealtimeWS)', () => {
     assert.equal(transcriptions.length, 2);
     assert.ok(transcriptions.every((x) => x.parentSpanId === root.spanId && /ms of speech/.test(String(x.attributes['spanlens.transcription.text']))));
     for (const span of spans) for (const v of Object.values(span.attributes)) assert.ok(String(v).length < 5000, `no audio on ${span.name}`);
+  });
+
+  it('a sideband socket by call id: the session names the call it controls, and its model once told', async () => {
+    const spans = await bothWays(async () => {
+      const s = await open(RealtimeWS7, client7, { callID: 'rtc_u1_9f8e7d' });
+      assert.equal(s.rt.url.searchParams.get('call_id'), 'rtc_u1_9f8e7d');
+      assert.equal(s.rt.url.searchParams.get('model'), null);
+      return askOnce(s, 'Transfer me?', { type: 'realtime', output_modalities: ['text'] });
+    });
+    // No model in the URL: `realtime` until session.created names gpt-realtime.
+    const root = session(spans);
+    assert.equal(root.parentSpanId, undefined);
+    assert.equal(root.attributes['spanlens.realtime.call_id'], 'rtc_u1_9f8e7d');
+    assert.equal(root.attributes['gen_ai.request.model'], undefined);
+    assert.equal(root.attributes['gen_ai.response.model'], MODEL);
+    assert.equal(root.attributes['spanlens.realtime.session_type'], 'realtime');
+    assert.equal(root.attributes['spanlens.realtime.close_code'], 1000);
+    const chat = one(spans, `chat ${MODEL}`);
+    assert.equal(chat.parentSpanId, root.spanId);
+    assert.equal(chat.attributes['gen_ai.request.model'], MODEL);
+    assert.ok(Number(chat.attributes['spanlens.cost.usd']) > 0);
+    assert.equal(root.attributes['spanlens.session.cost.usd'], chat.attributes['spanlens.cost.usd']);
+    assert.equal(spans.filter((x) => x.name.startsWith('realtime')).length, 1);
+  });
+
+  it('a transcription session (intent: transcription): server VAD turns transcribed, no responses', async () => {
+    const TRANSCRIBE = 'gpt-4o-mini-transcribe';
+    const spans = await bothWays(async () => {
+      const s = await open(RealtimeWS7, client7, { intent: 'transcription' });
+      assert.equal(s.rt.url.searchParams.get('intent'), 'transcription');
+      const created = s.log.find((e) => e.type === 'session.created')!.session as { type: string; audio: { input: object } };
+      assert.equal(created.type, 'transcription');
+      s.rt.send({
+        type: 'session.update',
+        session: { type: 'transcription', audio: { input: { transcription: { model: TRANSCRIBE }, turn_detection: { type: 'server_vad', silence_duration_ms: 200 } } } },
+      });
+      await s.until('session.updated');
+      for (let turn = 1; turn <= 2; turn++) {
+        for (const chunk of [...pcm(300, true), ...pcm(300, false)]) s.rt.send({ type: 'input_audio_buffer.append', audio: chunk });
+        await s.until('conversation.item.input_audio_transcription.completed', turn);
+      }
+      // Nothing answers: the emulator's session has no model to respond with.
+      assert.ok(!s.log.some((e) => e.type.startsWith('response.')));
+      assert.equal(s.log.filter((e) => e.type === 'input_audio_buffer.speech_stopped').length, 2);
+      assert.ok(s.log.some((e) => e.type === 'conversation.item.input_audio_transcription.delta'));
+      await s.close();
+      return s.log;
+    });
+    const root = one(spans, 'realtime transcription');
+    assert.equal(root.parentSpanId, undefined);
+    assert.equal(root.attributes['spanlens.realtime.session_type'], 'transcription');
+    assert.equal(root.attributes['spanlens.realtime.transcription_model'], TRANSCRIBE);
+    assert.equal(root.attributes['spanlens.realtime.turn_detection'], 'server_vad');
+    assert.equal(root.attributes['gen_ai.request.model'], undefined);
+    assert.equal(root.attributes['gen_ai.response.model'], undefined);
+    assert.equal(root.attributes['spanlens.realtime.input_audio.duration_ms'], 1200);
+    assert.equal(root.attributes['spanlens.session.response_count'], 0);
+    assert.equal(spans.filter((x) => x.name.startsWith('chat')).length, 0);
+    const transcriptions = spans.filter((x) => x.name === `transcription ${TRANSCRIBE}`);
+    assert.equal(transcriptions.length, 2);
+    let total = 0;
+    for (const x of transcriptions) {
+      assert.equal(x.parentSpanId, root.spanId);
+      assert.equal(x.attributes['gen_ai.operation.name'], undefined); // not a member of its closed enum
+      assert.equal(x.attributes['spanlens.subtype'], 'transcription');
+      assert.equal(x.attributes['gen_ai.request.model'], TRANSCRIBE);
+      assert.ok(Number(x.attributes['gen_ai.usage.input_tokens']) > 0);
+      assert.ok(Number(x.attributes['spanlens.usage.audio_input_tokens']) > 0);
+      assert.match(String(x.attributes['spanlens.transcription.text']), /ms of speech/);
+      assert.ok(Number(x.attributes['spanlens.cost.usd']) > 0);
+      total += Number(x.attributes['spanlens.cost.usd']);
+    }
+    assert.ok(Math.abs(Number(root.attributes['spanlens.session.cost.usd']) - total) < 1e-9);
+    assert.equal(spans.length, 3);
   });
 
   it('a function call round trip: the call under its response, the app tool work until its output', async () => {

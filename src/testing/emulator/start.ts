@@ -51,8 +51,13 @@ export function startServer(options: EmulatorOptions = {}): Promise<Emulator> {
   // Responses over WebSocket: the same engine as POST /responses.
   const sockets: SocketRoute[] = [
     { path: '/responses', open: (socket, { record, fault }) => serveResponsesSocket(responseContext, responses, socket, fault, record) },
-    // The Realtime API: a session per connection, for the model the URL names.
-    { path: '/realtime', open: (socket, { query, record, fault }) => serveRealtimeSocket(socket, { model: typeof query.model === 'string' ? query.model : 'gpt-realtime', ids, seed, record, fault }) },
+    // The Realtime API: a session per connection, for the model the URL names; a sideband socket (`call_id`)
+    // gets the default model, a transcription socket (`intent=transcription`) a transcription session.
+    {
+      path: '/realtime',
+      open: (socket, { query, record, fault }) =>
+        serveRealtimeSocket(socket, { model: typeof query.model === 'string' ? query.model : 'gpt-realtime', transcription: query.intent === 'transcription', ids, seed, record, fault }),
+    },
     // The Live API: a session per connection (a sideband attaches to one); its Responses delegations stream
     // from the same Responses engine.
     { path: '/live/sessions', open: (socket, { record, fault }) => serveLiveSocket(socket, { sessions: live, ctx: responseContext, engine: responses, ids, seed, record, fault }) },

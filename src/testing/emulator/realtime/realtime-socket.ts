@@ -6,6 +6,8 @@ import type {
   RealtimeResponseUsage,
   RealtimeServerEvent,
   RealtimeSessionCreateRequest,
+  RealtimeTranscriptionSessionAudioInput,
+  RealtimeTranscriptionSessionCreateRequest,
 } from 'openai/resources/realtime/realtime';
 import { answerText, functionArguments, quote, toolAnswerText, tokenPieces } from '../engine/generate';
 import type { IdFactory } from '../engine/ids';
@@ -48,6 +50,11 @@ import type { MessageSocket } from '../http/sockets';
 // - a stream fault (the `fault` option, the upgrade's `x-emulator-fault` header) applies to each response
 //   after N of its events: `error-event:N` ends it `failed` (server_error), the others break the connection.
 // Audio out is silence, 100 ms per delta; audio tokens count 1 per 100 ms in and 1 per 50 ms out.
+// A transcription session (`?intent=transcription`) is the same session without a model: its
+// `session.created` / `.updated` carry the transcription session shape (`type: 'transcription'`, `audio.input`
+// only; no transcription model until the app's `session.update` names one, as the API's default is off);
+// audio turns are committed and transcribed as above and nothing responds (`response.*` and the conversation
+// events the app could send are errors). A sideband socket (`?call_id=`) is a session as for a model.
 
 type ServerEvent = RealtimeServerEvent;
 type Body = Record<string, unknown>;
@@ -81,9 +88,15 @@ interface Running {
 }
 
 /** Serves one upgraded Realtime connection. */
-export function serveRealtimeSocket(socket: MessageSocket, options: { model: string; ids: IdFactory; seed: number; record: (event: unknown) => void; fault: () => StreamFault | null }): void {
-  new RealtimeConnection(socket, options.model, options.ids, options.seed, options.record, options.fault).start();
+export function serveRealtimeSocket(
+  socket: MessageSocket,
+  options: { model: string; transcription?: boolean; ids: IdFactory; seed: number; record: (event: unknown) => void; fault: () => StreamFault | null },
+): void {
+  new RealtimeConnection(socket, options.model, options.ids, options.seed, options.record, options.fault, options.transcription ?? false).start();
 }
+
+/** What a transcription session can be sent (no responses, no conversation of its own to edit). */
+const TRANSCRIPTION_EVENTS = new Set(['session.update', 'input_audio_buffer.append', 'input_audio_buffer.commit', 'input_audio_buffer.clear']);
 
 class RealtimeConnection {
   private readonly session: RealtimeSessionCreateRequest & { id: string; object: 'realtime.session' };
@@ -104,6 +117,7 @@ class RealtimeConnection {
     private readonly seed: number,
     private readonly record: (event: unknown) => void,
     private readonly fault: () => StreamFault | null,
+    private readonly transcription: boolean,
   ) {
     this.session = {
       type: 'realtime',
@@ -127,8 +141,22 @@ class RealtimeConnection {
     this.conversationId = this.ids.hexId('conv_').slice(0, 27);
   }
 
+  /** The session as the server shows it: a transcription session's shape has its audio input only. */
+  private view(): RealtimeSessionCreateRequest | RealtimeTranscriptionSessionCreateRequest {
+    if (!this.transcription) return this.session;
+    const { format, noise_reduction, transcription, turn_detection } = this.session.audio?.input ?? {};
+    const view: RealtimeTranscriptionSessionCreateRequest & { id: string; object: string } = {
+      type: 'transcription',
+      object: 'realtime.transcription_session',
+      id: this.session.id,
+      audio: { input: { format, noise_reduction, transcription, turn_detection } as RealtimeTranscriptionSessionAudioInput },
+      include: [],
+    };
+    return view;
+  }
+
   start(): void {
-    void this.emit({ type: 'session.created', event_id: this.eventId(), session: this.session });
+    void this.emit({ type: 'session.created', event_id: this.eventId(), session: this.view() });
     this.socket.onMessage((text) => {
       let event: unknown;
       try {
@@ -162,15 +190,18 @@ class RealtimeConnection {
 
   private handle(event: Body | undefined): void {
     const clientId = event?.event_id;
+    if (this.transcription && !TRANSCRIPTION_EVENTS.has(String(event?.type)))
+      return this.error(`Invalid value: '${String(event?.type)}'. A transcription session supports ${[...TRANSCRIPTION_EVENTS].map((t) => `'${t}'`).join(', ')}.`, 'invalid_value', clientId, 'type');
     switch (event?.type) {
       case 'session.update': {
         const update = event.session as Partial<RealtimeSessionCreateRequest> | undefined;
         if (!update || typeof update !== 'object') return this.error("Missing required parameter: 'session'.", 'missing_required_parameter', clientId, 'session');
         const { audio, ...rest } = update;
-        Object.assign(this.session, rest);
+        // A transcription session keeps its type (the update says `type: 'transcription'`).
+        if (!this.transcription) Object.assign(this.session, rest);
         if (audio?.input) this.session.audio = { ...this.session.audio, input: { ...this.session.audio?.input, ...audio.input } };
         if (audio?.output) this.session.audio = { ...this.session.audio, output: { ...this.session.audio?.output, ...audio.output } };
-        void this.emit({ type: 'session.updated', event_id: this.eventId(), session: this.session });
+        void this.emit({ type: 'session.updated', event_id: this.eventId(), session: this.view() });
         return;
       }
       case 'input_audio_buffer.append':
@@ -252,7 +283,7 @@ class RealtimeConnection {
         this.turn.lastSpeech = this.turn.audioMs;
       } else if (this.turn.lastSpeech !== undefined && this.turn.audioMs - this.turn.lastSpeech >= ('silence_duration_ms' in vad ? (vad.silence_duration_ms ?? 500) : 500)) {
         void this.emit({ type: 'input_audio_buffer.speech_stopped', event_id: this.eventId(), audio_end_ms: this.turn.audioMs, item_id: this.turn.itemId! });
-        this.commit(vad.create_response !== false);
+        this.commit(vad.create_response !== false && !this.transcription);
       }
     }
   }
