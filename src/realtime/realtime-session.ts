@@ -530,10 +530,13 @@ export class RealtimeSession {
     const span = this.env.tracer().startSpan(model ? `transcription ${model}` : 'transcription', { kind: SpanKind.INTERNAL, startTime: start, attributes }, parent);
     if (failed) markApiError(span, event.error, 'transcription_failed', 'input audio transcription failed');
     span.end(at);
+    // The metrics need one of the conventions' operation names (a closed set as our conformance check
+    // reads it): transcription is audio in, text out, the conventions' `generate_content`. The span keeps
+    // its own name and no operation (it is not a client inference span: spanlens.subtype says what it is).
     const metrics = this.env.metrics();
     if (metrics)
       recordOperation(metrics, {
-        operation: 'transcription',
+        operation: 'generate_content',
         requestModel: model,
         client: this.metricsClient,
         seconds: Math.max(0, at - start) / 1000,

@@ -257,8 +257,8 @@ describe('Realtime session state machine', () => {
     const metrics = resourceMetrics.scopeMetrics.flatMap((sm) => sm.metrics);
     const cost = metrics.find((m) => m.descriptor.name === 'spanlens.cost')!.dataPoints as { attributes: Record<string, unknown>; value: number }[];
     assert.deepEqual(cost.map((p) => [p.attributes['gen_ai.operation.name'], p.attributes['gen_ai.request.model'], p.value]).sort(), [
-      ['transcription', 'gpt-4o-mini-transcribe', 0.00009],
-      ['transcription', 'whisper-1', 0.0003],
+      ['generate_content', 'gpt-4o-mini-transcribe', 0.00009],
+      ['generate_content', 'whisper-1', 0.0003],
     ]);
     const durations = metrics.find((m) => m.descriptor.name === 'gen_ai.client.operation.duration')!.dataPoints as { attributes: Record<string, unknown>; value: { sum: number } }[];
     assert.deepEqual(durations.map((p) => [p.attributes['gen_ai.request.model'], p.value.sum]).sort(), [
