@@ -77,6 +77,14 @@ async function askOnce(s: Session, text: string, session: object): Promise<Event
   return s.log;
 }
 
+/** Runs `act` from the app's own listener when the `n`th event of `type` arrives (once). */
+function onNth(s: Session, type: string, n: number, act: () => void): void {
+  let seen = 0;
+  s.rt.on('event', (e: Event) => {
+    if (e.type === type && ++seen === n) act();
+  });
+}
+
 /** 100 ms chunks of 24 kHz PCM16: a loud tone (speech) or silence, base64 as the API takes them. */
 function pcm(ms: number, loud: boolean): string[] {
   const chunks: string[] = [];
@@ -312,9 +320,9 @@ describe('Realtime over WebSocket (openai 7 OpenAIRealtimeWS)', () => {
     const spans = await bothWays(async () => {
       const s = await open();
       s.rt.send({ type: 'session.update', session: { type: 'realtime', output_modalities: ['text'] } });
+      // Cancelled from the app's listener of the third delta, while the response surely runs.
+      onNth(s, 'response.output_text.delta', 3, () => s.rt.send({ type: 'response.cancel' }));
       s.rt.send({ type: 'response.create', response: { metadata: { script: 'long' } } });
-      await s.until('response.output_text.delta', 3);
-      s.rt.send({ type: 'response.cancel' });
       await s.until('response.done');
       await s.close();
       // How far the text got before the cancel landed differs per run: compare the event types, deltas aside.
@@ -337,9 +345,11 @@ describe('Realtime over WebSocket (openai 7 OpenAIRealtimeWS)', () => {
       await s.until('session.updated');
       for (const chunk of [...pcm(300, true), ...pcm(600, false)]) s.rt.send({ type: 'input_audio_buffer.append', audio: chunk });
       await s.until('input_audio_buffer.committed');
+      // The user speaks from the app's listener of the second audio delta, while the answer surely runs.
+      onNth(s, 'response.output_audio.delta', 2, () => {
+        for (const chunk of pcm(300, true)) s.rt.send({ type: 'input_audio_buffer.append', audio: chunk });
+      });
       s.rt.send({ type: 'response.create', response: { metadata: { script: 'long' } } });
-      await s.until('response.output_audio.delta', 2);
-      for (const chunk of pcm(300, true)) s.rt.send({ type: 'input_audio_buffer.append', audio: chunk });
       await s.until('response.done');
       // Playback stopped 100 ms into the answer: the app cuts the item there, as voice apps do.
       const answerItem = (s.log.find((e) => e.type === 'response.done')?.response as { output: { id: string }[] }).output[0]!.id;
@@ -370,10 +380,17 @@ describe('Realtime over WebSocket (openai 7 OpenAIRealtimeWS)', () => {
   it('a session left open at shutdown ends marked, with its open response', async () => {
     t.reset();
     const s = await open();
+    // Shut down from the app's listener of the first delta, so the response is surely still running then
+    // (polling for the delta can come after a fast response's end on a busy machine).
+    const disabled = new Promise<void>((resolve) =>
+      onNth(s, 'response.output_text.delta', 1, () => {
+        t.instrumentation.disable(); // what the provider's shutdown does too: open work ends, marked
+        resolve();
+      }),
+    );
     s.rt.send({ type: 'session.update', session: { type: 'realtime', output_modalities: ['text'] } });
     s.rt.send({ type: 'response.create', response: { metadata: { script: 'long' } } });
-    await s.until('response.output_text.delta');
-    t.instrumentation.disable(); // what the provider's shutdown does too: open work ends, marked
+    await disabled;
     try {
       const spans = await t.spans();
       assert.equal(session(spans).attributes['spanlens.realtime.end_reason'], 'shutdown');
