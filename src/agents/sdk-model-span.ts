@@ -1,9 +1,8 @@
 import type { Attributes, Span } from '@opentelemetry/api';
 import type { CallTotalsSink } from '../calls/observed-call';
 import { costAttributes } from '../cost/cost-model';
-import { readUsage, usageAttributes } from '../cost/usage';
-import { recordOperation } from '../cost/metrics';
-import { nanosToUsd } from '../cost/money';
+import { usageAttributes } from '../cost/usage';
+import { recordOperation, usageMeasure } from '../cost/metrics';
 import { setResponseContent } from '../responses/response-content';
 import type { Services } from '../services';
 import { A, PROVIDER } from '../trace/attributes';
@@ -56,20 +55,16 @@ export function emitSdkModelSpan(env: Services, where: Where, s: SdkSpan, startT
   span.end(endTime);
   // The GenAI client metrics, as for a call our hook sees (under the adapter's provider; no server: the SDK's data names none).
   const metrics = env.metrics();
-  if (metrics) {
-    const u = readUsage(call.usage);
+  if (metrics)
     recordOperation(metrics, {
       operation: 'chat',
       requestModel: call.model,
       responseModel: answered,
       provider: call.provider,
       seconds: Math.max(0, endTime - startTime) / 1000,
-      inputTokens: u.input,
-      outputTokens: u.output,
-      costUsd: cost ? nanosToUsd(cost.total) : undefined,
+      ...usageMeasure(call.usage, cost),
       errorType,
     });
-  }
 }
 
 /** A response span: `_response` is the Responses API's response (with the run's data), `response_id` alone without. */

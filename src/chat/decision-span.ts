@@ -4,8 +4,7 @@ import { CLIENT, callAttributes } from '../trace/call-attributes';
 import { markThrown, thrownErrorType } from '../trace/errors';
 import { costAttributes } from '../cost/cost-model';
 import { usageAttributes } from '../cost/usage';
-import { nanosToUsd } from '../cost/money';
-import { recordOperation } from '../cost/metrics';
+import { recordOperation, usageMeasure } from '../cost/metrics';
 import type { CostNanos } from '../cost/pricing';
 import type { ClientLike, ObservedCall } from '../calls/observed-call';
 import type { Route } from '../calls/routes';
@@ -78,10 +77,8 @@ export function endDecision(env: Services, span: Span, decision: Obj | undefined
         requestModel: end.requestModel,
         responseModel: model,
         client: end.client,
-        inputTokens: usage[A.inputTokens] as number | undefined,
-        outputTokens: usage[A.outputTokens] as number | undefined,
         seconds,
-        costUsd: cost ? nanosToUsd(cost.total) : undefined,
+        ...usageMeasure(decision.usage, cost),
       });
   }
   span.end(end.endTime);

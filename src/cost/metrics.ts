@@ -1,6 +1,8 @@
 import type { Attributes, Counter, Histogram, Meter } from '@opentelemetry/api';
 import { A, PROVIDER } from '../trace/attributes';
 import { serverAttributes } from '../trace/call-attributes';
+import { nanosToUsd } from './money';
+import { readUsage } from './usage';
 
 /**
  * GenAI client metrics (semantic conventions) plus a cost counter, through the OTel metrics API only:
@@ -67,6 +69,12 @@ export interface OperationMeasurement extends OperationKey {
   outputTokens?: number;
   seconds: number;
   costUsd?: number;
+}
+
+/** The token and cost parts of a measurement: a usage object as the API reports it, and its cost (nano-dollars). */
+export function usageMeasure(usage: unknown, cost: { total: number } | undefined): Pick<OperationMeasurement, 'inputTokens' | 'outputTokens' | 'costUsd'> {
+  const u = readUsage(usage);
+  return { inputTokens: u.input, outputTokens: u.output, costUsd: cost ? nanosToUsd(cost.total) : undefined };
 }
 
 /** The attributes every metric of one operation carries (error.type only on the duration). */

@@ -12,7 +12,7 @@ import { costAttributes } from '../cost/cost-model';
 import type { CostNanos } from '../cost/pricing';
 import { modalityAttributes, usageAttributes, readUsage } from '../cost/usage';
 import { nanosToUsd } from '../cost/money';
-import { chunkTimer, recordOperation, type ChunkTimer } from '../cost/metrics';
+import { chunkTimer, recordOperation, usageMeasure, type ChunkTimer } from '../cost/metrics';
 import type { Services } from '../services';
 import { arr, num, obj, str, type Obj } from '../util/json';
 import { toolResponsePart, type GenAIMessage } from '../trace/genai-messages';
@@ -455,9 +455,7 @@ export class RealtimeSession {
         requestModel: model,
         client: this.metricsClient,
         seconds: Math.max(0, at - r.start) / 1000,
-        inputTokens: u.input,
-        outputTokens: u.output,
-        costUsd: cost ? nanosToUsd(cost.total) : undefined,
+        ...usageMeasure(usage, cost),
         errorType,
       });
     this.updateTotals();
@@ -540,9 +538,7 @@ export class RealtimeSession {
         requestModel: model,
         client: this.metricsClient,
         seconds: Math.max(0, at - start) / 1000,
-        inputTokens: u.input,
-        outputTokens: u.output,
-        costUsd: cost ? nanosToUsd(cost.total) : undefined,
+        ...usageMeasure(usage, cost),
         errorType: failed ? apiErrorType(obj(event.error), 'transcription_failed') : undefined,
       });
     if (cost) this.updateTotals();
