@@ -50,23 +50,23 @@ export function startServer(options: EmulatorOptions = {}): Promise<Emulator> {
   ];
   // Responses over WebSocket: the same engine as POST /responses.
   const sockets: SocketRoute[] = [
-    { path: '/responses', open: (socket, { record, fault }) => serveResponsesSocket(responseContext, responses, socket, fault, record) },
+    { path: '/responses', open: (socket, { fault }) => serveResponsesSocket(responseContext, responses, socket, fault) },
     // The Realtime API: a session per connection, for the model the URL names; a sideband socket (`call_id`)
     // gets the default model, a transcription socket (`intent=transcription`) a transcription session.
     {
       path: '/realtime',
-      open: (socket, { query, record, fault }) =>
-        serveRealtimeSocket(socket, { model: typeof query.model === 'string' ? query.model : 'gpt-realtime', transcription: query.intent === 'transcription', ids, seed, record, fault }),
+      open: (socket, { query, fault }) =>
+        serveRealtimeSocket(socket, { model: typeof query.model === 'string' ? query.model : 'gpt-realtime', transcription: query.intent === 'transcription', ids, seed, fault }),
     },
     // The Live API: a session per connection (a sideband attaches to one); its Responses delegations stream
     // from the same Responses engine.
-    { path: '/live/sessions', open: (socket, { record, fault }) => serveLiveSocket(socket, { sessions: live, ctx: responseContext, engine: responses, ids, seed, record, fault }) },
+    { path: '/live/sessions', open: (socket, { fault }) => serveLiveSocket(socket, { sessions: live, ctx: responseContext, engine: responses, ids, seed, fault }) },
     // A sideband attaches to a started session; a fork starts a new session from a stored one.
     {
       path: /^\/live\/sessions\/[^/]+\/(attach|fork)$/,
-      open: (socket, { path, record, fault }) => {
+      open: (socket, { path, fault }) => {
         const [, , , id, type] = path.split('/');
-        serveLiveSocket(socket, { sessions: live, ctx: responseContext, engine: responses, ids, seed, record, fault }, { type: type as LiveJoin['type'], sessionId: decodeURIComponent(id!) });
+        serveLiveSocket(socket, { sessions: live, ctx: responseContext, engine: responses, ids, seed, fault }, { type: type as LiveJoin['type'], sessionId: decodeURIComponent(id!) });
       },
     },
   ];

@@ -9,11 +9,13 @@ import { flatHeaders, parseQuery } from './request';
 // frames in and out); any other upgrade is refused with the status the real API gives a path it does
 // not serve. `ws` is loaded on the first upgrade: it is an optional peer of this package (every `openai`
 // with a WebSocket transport needs it too), so the emulator runs without it until a socket is opened.
-// Each client event is recorded as a request (`method: 'WS'`, the event as its body).
+// Each client event is parsed and recorded as a request (`method: 'WS'`, the event as its body) here, once
+// for every route.
 
 /** One open connection as a socket route sees it. */
 export interface MessageSocket {
-  onMessage(listener: (text: string) => void): void;
+  /** Each client text frame, parsed (a JSON object; undefined for anything else, which a route answers as an error) and recorded first. */
+  onEvent(listener: (event: Record<string, unknown> | undefined) => void): void;
   /** Sends a text frame; resolves once it is written (or the socket is gone). */
   send(text: string): Promise<void>;
   readonly closed: boolean;
@@ -29,14 +31,10 @@ export interface SocketRoute {
   /** Path below /v1, e.g. `/responses`; a pattern for a path with ids in it (`/live/sessions/{id}/attach`). */
   path: string | RegExp;
   /**
-   * A connection opened; `record` adds each client event to the emulator's recorded requests, `fault` is
-   * the stream fault (the upgrade's `x-emulator-fault` header, else the `fault` option) for the answer
-   * to the next one.
+   * A connection opened; `fault` is the stream fault (the upgrade's `x-emulator-fault` header, else the
+   * `fault` option) for the answer to the next one.
    */
-  open(
-    socket: MessageSocket,
-    upgrade: { path: string; headers: Record<string, string>; query: Record<string, string | string[]>; record: (event: unknown) => void; fault: () => StreamFault | null },
-  ): void;
+  open(socket: MessageSocket, upgrade: { path: string; headers: Record<string, string>; query: Record<string, string | string[]>; fault: () => StreamFault | null }): void;
 }
 
 interface WsSocket {
@@ -82,7 +80,7 @@ export function serveSockets(server: Server, routes: readonly SocketRoute[], req
               return null; // a bad spec: the HTTP side answers it with a 400; a socket has nowhere to say so
             }
           };
-          route.open(messageSocket(ws, options.eventDelayMs ?? 0), { path: below, headers, query, record, fault });
+          route.open(messageSocket(ws, options.eventDelayMs ?? 0, record), { path: below, headers, query, fault });
         }),
       () => refuse(socket, 501, 'Not Implemented', 'The emulator needs the `ws` package for WebSocket endpoints.'),
     );
@@ -93,12 +91,20 @@ export function serveSockets(server: Server, routes: readonly SocketRoute[], req
   };
 }
 
-function messageSocket(ws: WsSocket, eventDelayMs: number): MessageSocket {
+function messageSocket(ws: WsSocket, eventDelayMs: number, record: (event: unknown) => void): MessageSocket {
   return {
     pause: () => new Promise<void>((resolve) => (eventDelayMs > 0 ? setTimeout(resolve, eventDelayMs) : setImmediate(resolve))),
-    onMessage(listener) {
+    onEvent(listener) {
       ws.on('message', (data, isBinary) => {
-        if (!isBinary) listener(String(data));
+        if (isBinary) return;
+        let event: unknown;
+        try {
+          event = JSON.parse(String(data));
+        } catch {
+          event = String(data);
+        }
+        record(event);
+        listener(event && typeof event === 'object' && !Array.isArray(event) ? (event as Record<string, unknown>) : undefined);
       });
     },
     send(text) {

@@ -102,7 +102,6 @@ export interface LiveSocketDeps {
   engine: ResponseEngine;
   ids: IdFactory;
   seed: number;
-  record: (event: unknown) => void;
   fault: () => StreamFault | null;
 }
 
@@ -356,15 +355,7 @@ export function serveLiveSocket(socket: MessageSocket, deps: LiveSocketDeps, joi
     }
   }
 
-  socket.onMessage((text) => {
-    let event: unknown;
-    try {
-      event = JSON.parse(text);
-    } catch {
-      event = text;
-    }
-    deps.record(event);
-    const body = typeof event === 'object' && event !== null && !Array.isArray(event) ? (event as Body) : undefined;
+  socket.onEvent((body) => {
     tail = tail.then(() => answer(body)).catch(() => undefined);
   });
 }

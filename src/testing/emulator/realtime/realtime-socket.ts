@@ -88,11 +88,8 @@ interface Running {
 }
 
 /** Serves one upgraded Realtime connection. */
-export function serveRealtimeSocket(
-  socket: MessageSocket,
-  options: { model: string; transcription?: boolean; ids: IdFactory; seed: number; record: (event: unknown) => void; fault: () => StreamFault | null },
-): void {
-  new RealtimeConnection(socket, options.model, options.ids, options.seed, options.record, options.fault, options.transcription ?? false).start();
+export function serveRealtimeSocket(socket: MessageSocket, options: { model: string; transcription?: boolean; ids: IdFactory; seed: number; fault: () => StreamFault | null }): void {
+  new RealtimeConnection(socket, options.model, options.ids, options.seed, options.fault, options.transcription ?? false).start();
 }
 
 /** What a transcription session can be sent (no responses, no conversation of its own to edit). */
@@ -115,7 +112,6 @@ class RealtimeConnection {
     model: string,
     private readonly ids: IdFactory,
     private readonly seed: number,
-    private readonly record: (event: unknown) => void,
     private readonly fault: () => StreamFault | null,
     private readonly transcription: boolean,
   ) {
@@ -157,16 +153,7 @@ class RealtimeConnection {
 
   start(): void {
     void this.emit({ type: 'session.created', event_id: this.eventId(), session: this.view() });
-    this.socket.onMessage((text) => {
-      let event: unknown;
-      try {
-        event = JSON.parse(text);
-      } catch {
-        event = text;
-      }
-      this.record(event);
-      this.handle(event && typeof event === 'object' && !Array.isArray(event) ? (event as Body) : undefined);
-    });
+    this.socket.onEvent((event) => this.handle(event));
   }
 
   // Ids shaped like the API's (`event_…`, `item_…`, `resp_…`), unique across the emulator's connections.

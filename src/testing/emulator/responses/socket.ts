@@ -15,19 +15,12 @@ import { responseErrorEvent } from './stream';
 // event of a lane carries its `stream_id`. A request the API rejects is an `error` event with the
 // HTTP status it would have had (`status`) and the error object.
 
-/** Serves one upgraded connection; `record` sees each client event as it arrives. */
-export function serveResponsesSocket(ctx: ResponseContext, engine: ResponseEngine, socket: MessageSocket, faults: () => StreamFault | null, record: (event: unknown) => void): void {
+/** Serves one upgraded connection. */
+export function serveResponsesSocket(ctx: ResponseContext, engine: ResponseEngine, socket: MessageSocket, faults: () => StreamFault | null): void {
   /** Each lane's tail: its next response starts when the previous one ended. */
   const lanes = new Map<string, Promise<void>>();
-  socket.onMessage((text) => {
-    let event: unknown;
-    try {
-      event = JSON.parse(text);
-    } catch {
-      event = text;
-    }
-    record(event);
-    const body = typeof event === 'object' && event !== null && !Array.isArray(event) ? (event as v.Body) : undefined;
+  socket.onEvent((event) => {
+    const body = event as v.Body | undefined;
     const lane = typeof body?.['stream_id'] === 'string' ? body['stream_id'] : '';
     const previous = lanes.get(lane) ?? Promise.resolve();
     const next = previous.then(() => answer(ctx, engine, socket, body, faults()));
